@@ -1,0 +1,17 @@
+// The subcommands of the `bytegrad` program. Each lives in its own tools/cmd_*.cpp file and is
+// listed once in tools/main.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bytegrad::tools {
+
+using Args = std::vector<std::string>;
+
+// Each returns the process exit code. `args` excludes the program and subcommand names.
+int run_demo(const Args& args);
+int run_bench(const Args& args);
+int run_info(const Args& args);
+
+}  // namespace bytegrad::tools

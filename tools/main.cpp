@@ -1,0 +1,52 @@
+// `bytegrad SUBCOMMAND [ARGS...]`: the single command-line entry point.
+#include <cstdio>
+#include <exception>
+#include <string_view>
+
+#include "tools/commands.h"
+
+namespace {
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(const bytegrad::tools::Args&);
+};
+
+constexpr Command kCommands[] = {
+    {"demo", "train a two-layer MLP on a synthetic task and print the loss falling",
+     bytegrad::tools::run_demo},
+    {"bench", "benchmark matmul, elementwise, softmax and op dispatch against the libraries below",
+     bytegrad::tools::run_bench},
+    {"info", "print the build configuration and the devices present", bytegrad::tools::run_info},
+};
+
+void print_usage() {
+  std::printf("usage: bytegrad COMMAND [ARGS...]\n\ncommands:\n");
+  for (const Command& c : kCommands)
+    std::printf("  %-18.*s %.*s\n", int(c.name.size()), c.name.data(), int(c.summary.size()),
+                c.summary.data());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h") {
+    print_usage();
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string_view name = argv[1];
+  bytegrad::tools::Args args(argv + 2, argv + argc);
+  for (const Command& c : kCommands) {
+    if (c.name != name) continue;
+    try {
+      return c.run(args);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bytegrad %.*s: %s\n", int(name.size()), name.data(), e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "bytegrad: unknown command '%.*s'\n\n", int(name.size()), name.data());
+  print_usage();
+  return 2;
+}
