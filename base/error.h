@@ -1,0 +1,31 @@
+// Errors: every op that rejects its arguments throws bytegrad::Error with a message that names
+// the op, the shapes and dtypes involved, and what was expected.
+#pragma once
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace bytegrad {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Joins any streamable values into one string: cat("matmul: shapes ", a, " and ", b).
+template <typename... Parts>
+std::string cat(Parts&&... parts) {
+  std::ostringstream out;
+  (out << ... << std::forward<Parts>(parts));
+  return out.str();
+}
+
+// Throws Error(cat(parts...)) unless `condition` holds.
+template <typename... Parts>
+void check(bool condition, Parts&&... parts) {
+  if (!condition) throw Error(cat(std::forward<Parts>(parts)...));
+}
+
+}  // namespace bytegrad

@@ -1,0 +1,122 @@
+// The kernel interface every device implements. The tensor layer checks arguments, allocates
+// outputs, and reduces each op to one of these calls; a backend only does arithmetic.
+//
+// Conventions for every method: outputs are allocated by the caller; unless a method says
+// otherwise, inputs already have the output's shape (broadcast inputs carry stride 0), and
+// all float work in half types computes in float32.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "base/device.h"
+#include "kernels/array_view.h"
+
+namespace bytegrad::kernels {
+
+enum class UnaryOp {
+  Neg, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Silu, Gelu, GeluTanh, Relu, Abs, Square, Sign,
+  PowScalar,  // x ^ alpha
+  Clamp,      // min(max(x, alpha), beta)
+  AddScalar,  // x + alpha
+  MulScalar,  // x * alpha
+  RSubScalar, // alpha - x
+  RDivScalar, // alpha / x
+};
+
+enum class BinaryOp {
+  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+  Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual,  // write bool
+  // Fused gradients: first operand is the forward input x (or output y), second the incoming
+  // gradient g; the result is g * f'(.). They save one pass over memory in backward.
+  SigmoidBackwardFromOutput, TanhBackwardFromOutput, SiluBackward, GeluBackward,
+  GeluTanhBackward, ReluBackward,
+};
+
+enum class ReduceOp { Sum, Mean, Max, Min, ArgMax, ArgMin, LogSumExp, Prod };
+
+enum class RandomKind { Uniform, Normal, Integer };
+
+// One matrix product per batch entry: C[b] = op(A[b]) @ op(B[b]), all row-major with leading
+// dimensions lda/ldb/ldc; the offsets (in elements) locate each batch entry's matrices.
+struct GemmBatch {
+  int64_t m = 0, n = 0, k = 0;
+  bool transpose_a = false, transpose_b = false;
+  int64_t lda = 0, ldb = 0, ldc = 0;
+  std::span<const int64_t> a_offsets, b_offsets, c_offsets;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Memory.
+  virtual void* allocate(size_t nbytes) = 0;
+  virtual void deallocate(void* ptr, size_t nbytes) = 0;
+  virtual void copy_to_host(const void* device_src, void* host_dst, size_t nbytes) = 0;
+  virtual void copy_from_host(const void* host_src, void* device_dst, size_t nbytes) = 0;
+
+  // dst = src converted to dst's dtype (shapes equal; src may broadcast).
+  virtual void copy(const ArrayView& src, const ArrayView& dst) = 0;
+  virtual void fill(const ArrayView& dst, double value) = 0;
+  // dst[i] = start + i * step for a contiguous dst.
+  virtual void arange(const ArrayView& dst, double start, double step) = 0;
+  // Fills a contiguous dst from the Philox stream (base/philox.h) at (seed, offset).
+  // Uniform: in [a, b); Normal: mean a, std b; Integer: in [a, b).
+  virtual void random(RandomKind kind, const ArrayView& dst, uint64_t seed, uint64_t offset,
+                      double a, double b) = 0;
+
+  // Elementwise. `in`, `a`, `b` share a dtype; comparisons write bool, others the input dtype.
+  virtual void unary(UnaryOp op, const ArrayView& in, const ArrayView& out, double alpha,
+                     double beta) = 0;
+  virtual void binary(BinaryOp op, const ArrayView& a, const ArrayView& b,
+                      const ArrayView& out) = 0;
+  // out = condition ? a : b, condition is bool.
+  virtual void where(const ArrayView& condition, const ArrayView& a, const ArrayView& b,
+                     const ArrayView& out) = 0;
+
+  // Reduces the trailing `reduced_dims` dimensions of `in` into the contiguous `out`, whose
+  // shape is in's leading dimensions. ArgMax/ArgMin write int64 indices over the flattened
+  // reduced dimensions; Max/Min also write them to `indices` when it has data.
+  virtual void reduce(ReduceOp op, const ArrayView& in, int64_t reduced_dims,
+                      const ArrayView& out, const ArrayView& indices) = 0;
+
+  // Row-wise ops over a contiguous [rows, n] layout (the op's dimension moved last).
+  virtual void softmax(const ArrayView& in, const ArrayView& out, bool log) = 0;
+  // grad_in = y * (g - sum(g*y)) for softmax, g - exp(y) * sum(g) for log-softmax.
+  virtual void softmax_backward(const ArrayView& y, const ArrayView& grad_out,
+                                const ArrayView& grad_in, bool log) = 0;
+  virtual void cumsum(const ArrayView& in, const ArrayView& out) = 0;
+  // Sorts each row; indices are int64 positions in the input row. Stable.
+  virtual void sort(const ArrayView& in, const ArrayView& values, const ArrayView& indices,
+                    bool descending) = 0;
+  // The k largest (or smallest) of each row, in sorted order; values/indices are [rows, k].
+  virtual void topk(const ArrayView& in, int64_t k, bool largest, const ArrayView& values,
+                    const ArrayView& indices) = 0;
+
+  // Matrix products on contiguous float buffers (see GemmBatch).
+  virtual void gemm(DType dtype, const void* a, const void* b, void* c, const GemmBatch& batch) = 0;
+
+  // Indexing over contiguous arrays viewed as [outer, dim, inner]; indices are int64.
+  // gather: out[o, j, i] = in[o, index[o, j, i], i] (index shaped like out).
+  virtual void gather(const ArrayView& in, const ArrayView& index, const ArrayView& out,
+                      int64_t dim) = 0;
+  // scatter_add: dst[o, index[o, j, i], i] += src[o, j, i] (index shaped like src).
+  virtual void scatter_add(const ArrayView& dst, const ArrayView& index, const ArrayView& src,
+                           int64_t dim) = 0;
+  // index_select: out[o, j, i] = in[o, index[j], i]; index is 1-D.
+  virtual void index_select(const ArrayView& in, const ArrayView& index, const ArrayView& out,
+                            int64_t dim) = 0;
+  // index_add: dst[o, index[j], i] += src[o, j, i]; index is 1-D (the gradient of index_select,
+  // and of an embedding lookup).
+  virtual void index_add(const ArrayView& dst, const ArrayView& index, const ArrayView& src,
+                         int64_t dim) = 0;
+  // Keeps the upper (or lower) triangle of each trailing matrix from diagonal k; zeros the rest.
+  virtual void triangle(const ArrayView& in, const ArrayView& out, int64_t k, bool upper) = 0;
+};
+
+// The backend that runs ops for `device`; throws Error if this build has none for it.
+Backend& backend_for(Device device);
+
+}  // namespace bytegrad::kernels

@@ -1,0 +1,60 @@
+// The CPU backend: Eigen for vectorised math, OpenBLAS for GEMM, OpenMP across cores.
+// Each group of methods is implemented in the file named beside it.
+#pragma once
+
+#include "kernels/backend.h"
+
+namespace bytegrad::kernels::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  // memory.cpp
+  void* allocate(size_t nbytes) override;
+  void deallocate(void* ptr, size_t nbytes) override;
+  void copy_to_host(const void* src, void* dst, size_t nbytes) override;
+  void copy_from_host(const void* src, void* dst, size_t nbytes) override;
+  void copy(const ArrayView& src, const ArrayView& dst) override;
+  void fill(const ArrayView& dst, double value) override;
+  void arange(const ArrayView& dst, double start, double step) override;
+  void random(RandomKind kind, const ArrayView& dst, uint64_t seed, uint64_t offset, double a,
+              double b) override;
+
+  // elementwise.cpp
+  void unary(UnaryOp op, const ArrayView& in, const ArrayView& out, double alpha,
+             double beta) override;
+  void binary(BinaryOp op, const ArrayView& a, const ArrayView& b, const ArrayView& out) override;
+  void where(const ArrayView& condition, const ArrayView& a, const ArrayView& b,
+             const ArrayView& out) override;
+
+  // reduce.cpp
+  void reduce(ReduceOp op, const ArrayView& in, int64_t reduced_dims, const ArrayView& out,
+              const ArrayView& indices) override;
+
+  // rows.cpp
+  void softmax(const ArrayView& in, const ArrayView& out, bool log) override;
+  void softmax_backward(const ArrayView& y, const ArrayView& grad_out, const ArrayView& grad_in,
+                        bool log) override;
+  void cumsum(const ArrayView& in, const ArrayView& out) override;
+  void sort(const ArrayView& in, const ArrayView& values, const ArrayView& indices,
+            bool descending) override;
+  void topk(const ArrayView& in, int64_t k, bool largest, const ArrayView& values,
+            const ArrayView& indices) override;
+
+  // gemm.cpp
+  void gemm(DType dtype, const void* a, const void* b, void* c, const GemmBatch& batch) override;
+
+  // indexing.cpp
+  void gather(const ArrayView& in, const ArrayView& index, const ArrayView& out,
+              int64_t dim) override;
+  void scatter_add(const ArrayView& dst, const ArrayView& index, const ArrayView& src,
+                   int64_t dim) override;
+  void index_select(const ArrayView& in, const ArrayView& index, const ArrayView& out,
+                    int64_t dim) override;
+  void index_add(const ArrayView& dst, const ArrayView& index, const ArrayView& src,
+                 int64_t dim) override;
+  void triangle(const ArrayView& in, const ArrayView& out, int64_t k, bool upper) override;
+};
+
+CpuBackend& cpu_backend();
+
+}  // namespace bytegrad::kernels::cpu

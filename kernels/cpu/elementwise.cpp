@@ -1,0 +1,253 @@
+// Elementwise ops: unary maps, broadcasting binary ops, and where().
+// Dense float runs of the transcendental ops go through Eigen's vectorised math; everything
+// else is a plain loop the compiler vectorises when strides allow.
+#include <Eigen/Core>
+#include <cmath>
+
+#include "base/error.h"
+#include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/strided_loop.h"
+
+namespace bytegrad::kernels::cpu {
+namespace {
+
+constexpr double kSqrtHalf = 0.70710678118654752440;
+constexpr double kSqrt2OverPi = 0.79788456080286535588;
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+constexpr double kGeluTanhCubic = 0.044715;
+
+template <typename C> C sigmoid(C x) { return C(1) / (C(1) + std::exp(-x)); }
+
+template <typename C> C unary_math(UnaryOp op, C x, C alpha, C beta) {
+  switch (op) {
+    case UnaryOp::Neg: return -x;
+    case UnaryOp::Abs: return x < C(0) ? -x : x;
+    case UnaryOp::Square: return x * x;
+    case UnaryOp::Sign: return C((x > C(0)) - (x < C(0)));
+    case UnaryOp::Relu: return x > C(0) ? x : C(0);
+    case UnaryOp::Clamp: return x < alpha ? alpha : (x > beta ? beta : x);
+    case UnaryOp::AddScalar: return x + alpha;
+    case UnaryOp::MulScalar: return x * alpha;
+    case UnaryOp::RSubScalar: return alpha - x;
+    default: break;
+  }
+  if constexpr (std::is_floating_point_v<C>) {
+    switch (op) {
+      case UnaryOp::Exp: return std::exp(x);
+      case UnaryOp::Log: return std::log(x);
+      case UnaryOp::Sqrt: return std::sqrt(x);
+      case UnaryOp::Rsqrt: return C(1) / std::sqrt(x);
+      case UnaryOp::Tanh: return std::tanh(x);
+      case UnaryOp::Sigmoid: return sigmoid(x);
+      case UnaryOp::Silu: return x * sigmoid(x);
+      case UnaryOp::Gelu: return C(0.5) * x * (C(1) + std::erf(x * C(kSqrtHalf)));
+      case UnaryOp::GeluTanh:
+        return C(0.5) * x *
+               (C(1) + std::tanh(C(kSqrt2OverPi) * (x + C(kGeluTanhCubic) * x * x * x)));
+      case UnaryOp::PowScalar: return std::pow(x, alpha);
+      case UnaryOp::RDivScalar: return alpha / x;
+      default: break;
+    }
+  } else {
+    switch (op) {
+      case UnaryOp::RDivScalar: return alpha / x;
+      case UnaryOp::PowScalar: return C(std::pow(double(x), double(alpha)));
+      default: break;
+    }
+  }
+  throw Error("unary: op needs a floating-point dtype");
+}
+
+// Derivatives for the fused backward ops: g * f'(x) (or f'(y) from the forward output y).
+template <typename C> C backward_math(BinaryOp op, C x, C g) {
+  switch (op) {
+    case BinaryOp::SigmoidBackwardFromOutput: return g * x * (C(1) - x);
+    case BinaryOp::TanhBackwardFromOutput: return g * (C(1) - x * x);
+    case BinaryOp::ReluBackward: return x > C(0) ? g : C(0);
+    case BinaryOp::SiluBackward: {
+      const C s = sigmoid(x);
+      return g * s * (C(1) + x * (C(1) - s));
+    }
+    case BinaryOp::GeluBackward: {
+      const C cdf = C(0.5) * (C(1) + std::erf(x * C(kSqrtHalf)));
+      const C pdf = C(kInvSqrt2Pi) * std::exp(C(-0.5) * x * x);
+      return g * (cdf + x * pdf);
+    }
+    case BinaryOp::GeluTanhBackward: {
+      const C inner = C(kSqrt2OverPi) * (x + C(kGeluTanhCubic) * x * x * x);
+      const C t = std::tanh(inner);
+      const C inner_grad = C(kSqrt2OverPi) * (C(1) + C(3 * kGeluTanhCubic) * x * x);
+      return g * (C(0.5) * (C(1) + t) + C(0.5) * x * (C(1) - t * t) * inner_grad);
+    }
+    default: return C(0);
+  }
+}
+
+template <typename C> C binary_math(BinaryOp op, C a, C b) {
+  switch (op) {
+    case BinaryOp::Add: return a + b;
+    case BinaryOp::Sub: return a - b;
+    case BinaryOp::Mul: return a * b;
+    case BinaryOp::Div:
+      // The tensor layer rejects integer division by zero before any kernel runs.
+      if constexpr (std::is_integral_v<C>) return b == C(0) ? C(0) : C(a / b);
+      return a / b;
+    case BinaryOp::Maximum: return (a != a || a > b) ? a : b;  // NaN propagates
+    case BinaryOp::Minimum: return (a != a || a < b) ? a : b;
+    case BinaryOp::Pow: return C(std::pow(a, b));
+    default: break;
+  }
+  if constexpr (std::is_floating_point_v<C>) return backward_math(op, a, b);
+  throw Error("binary: op needs a floating-point dtype");
+}
+
+bool is_comparison(BinaryOp op) {
+  return op == BinaryOp::Equal || op == BinaryOp::NotEqual || op == BinaryOp::Less ||
+         op == BinaryOp::LessEqual || op == BinaryOp::Greater || op == BinaryOp::GreaterEqual;
+}
+
+template <typename C> bool compare(BinaryOp op, C a, C b) {
+  switch (op) {
+    case BinaryOp::Equal: return a == b;
+    case BinaryOp::NotEqual: return a != b;
+    case BinaryOp::Less: return a < b;
+    case BinaryOp::LessEqual: return a <= b;
+    case BinaryOp::Greater: return a > b;
+    default: return a >= b;
+  }
+}
+
+// Eigen's vectorised kernels for dense float/double runs; false when the op has none.
+template <typename T> bool eigen_unary(UnaryOp op, const T* in, T* out, int64_t n) {
+  if constexpr (std::is_floating_point_v<T>) {
+    using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+    Eigen::Map<const Array> x(in, n);
+    Eigen::Map<Array> y(out, n);
+    switch (op) {
+      case UnaryOp::Exp: y = x.exp(); return true;
+      case UnaryOp::Log: y = x.log(); return true;
+      case UnaryOp::Tanh: y = x.tanh(); return true;
+      case UnaryOp::Sigmoid: y = x.logistic(); return true;
+      case UnaryOp::Silu: y = x * x.logistic(); return true;
+      case UnaryOp::Sqrt: y = x.sqrt(); return true;
+      case UnaryOp::Rsqrt: y = x.rsqrt(); return true;
+      default: return false;
+    }
+  }
+  return false;
+}
+
+// Loops for one op at its storage type T, with the op resolved before the loop starts so the
+// inner loop is a straight call the compiler can inline.
+template <typename T, typename Fn>
+void map_unary(const ArrayView& in, const ArrayView& out, Fn fn) {
+  const std::array<const ArrayView*, 2> views{&in, &out};
+  strided_loop<2>(out.shape, views, [&](auto ptr, auto stride, int64_t n) {
+    if (is_dense_run(stride, views)) {
+      const T* x = reinterpret_cast<const T*>(ptr[0]);
+      T* y = reinterpret_cast<T*>(ptr[1]);
+      for (int64_t i = 0; i < n; ++i) y[i] = T(fn(compute_t<T>(x[i])));
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i)
+      *reinterpret_cast<T*>(ptr[1] + i * stride[1]) =
+          T(fn(compute_t<T>(*reinterpret_cast<const T*>(ptr[0] + i * stride[0]))));
+  });
+}
+
+template <typename T, typename Out, typename Fn>
+void map_binary(const ArrayView& a, const ArrayView& b, const ArrayView& out, Fn fn) {
+  const std::array<const ArrayView*, 3> views{&a, &b, &out};
+  strided_loop<3>(out.shape, views, [&](auto ptr, auto stride, int64_t n) {
+    if (is_dense_run(stride, views)) {
+      const T* x = reinterpret_cast<const T*>(ptr[0]);
+      const T* y = reinterpret_cast<const T*>(ptr[1]);
+      Out* z = reinterpret_cast<Out*>(ptr[2]);
+      for (int64_t i = 0; i < n; ++i) z[i] = Out(fn(compute_t<T>(x[i]), compute_t<T>(y[i])));
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const auto x = compute_t<T>(*reinterpret_cast<const T*>(ptr[0] + i * stride[0]));
+      const auto y = compute_t<T>(*reinterpret_cast<const T*>(ptr[1] + i * stride[1]));
+      *reinterpret_cast<Out*>(ptr[2] + i * stride[2]) = Out(fn(x, y));
+    }
+  });
+}
+
+}  // namespace
+
+void CpuBackend::unary(UnaryOp op, const ArrayView& in, const ArrayView& out, double alpha,
+                       double beta) {
+  visit_dtype(in.dtype, [&]<typename T>() {
+    using C = compute_t<T>;
+    if constexpr (std::is_same_v<T, bool>) {
+      throw Error("unary: bool tensors have no arithmetic; convert to another dtype first");
+    } else {
+      if (in.is_contiguous() && out.is_contiguous() &&
+          eigen_unary<T>(op, in.as<T>(), out.as<T>(), out.numel()))
+        return;
+      const C a = C(alpha), b = C(beta);
+      // Instantiate the loop once per op so the switch is outside it.
+      auto run = [&](auto op_constant) {
+        map_unary<T>(in, out, [a, b](C x) { return unary_math<C>(decltype(op_constant)::value, x, a, b); });
+      };
+      switch (op) {
+#define BYTEGRAD_UNARY_CASE(name) \
+  case UnaryOp::name: run(std::integral_constant<UnaryOp, UnaryOp::name>{}); break;
+        BYTEGRAD_UNARY_CASE(Neg) BYTEGRAD_UNARY_CASE(Exp) BYTEGRAD_UNARY_CASE(Log)
+        BYTEGRAD_UNARY_CASE(Sqrt) BYTEGRAD_UNARY_CASE(Rsqrt) BYTEGRAD_UNARY_CASE(Tanh)
+        BYTEGRAD_UNARY_CASE(Sigmoid) BYTEGRAD_UNARY_CASE(Silu) BYTEGRAD_UNARY_CASE(Gelu)
+        BYTEGRAD_UNARY_CASE(GeluTanh) BYTEGRAD_UNARY_CASE(Relu) BYTEGRAD_UNARY_CASE(Abs)
+        BYTEGRAD_UNARY_CASE(Square) BYTEGRAD_UNARY_CASE(Sign) BYTEGRAD_UNARY_CASE(PowScalar)
+        BYTEGRAD_UNARY_CASE(Clamp) BYTEGRAD_UNARY_CASE(AddScalar) BYTEGRAD_UNARY_CASE(MulScalar)
+        BYTEGRAD_UNARY_CASE(RSubScalar) BYTEGRAD_UNARY_CASE(RDivScalar)
+#undef BYTEGRAD_UNARY_CASE
+      }
+    }
+  });
+}
+
+void CpuBackend::binary(BinaryOp op, const ArrayView& a, const ArrayView& b, const ArrayView& out) {
+  visit_dtype(a.dtype, [&]<typename T>() {
+    using C = compute_t<T>;
+    if (is_comparison(op)) {
+      map_binary<T, bool>(a, b, out, [op](C x, C y) { return compare<C>(op, x, y); });
+      return;
+    }
+    if constexpr (std::is_same_v<T, bool>) {
+      throw Error("binary: bool tensors have no arithmetic; convert to another dtype first");
+    } else {
+      auto run = [&](auto op_constant) {
+        map_binary<T, T>(a, b, out, [](C x, C y) { return binary_math<C>(decltype(op_constant)::value, x, y); });
+      };
+      switch (op) {
+#define BYTEGRAD_BINARY_CASE(name) \
+  case BinaryOp::name: run(std::integral_constant<BinaryOp, BinaryOp::name>{}); break;
+        BYTEGRAD_BINARY_CASE(Add) BYTEGRAD_BINARY_CASE(Sub) BYTEGRAD_BINARY_CASE(Mul)
+        BYTEGRAD_BINARY_CASE(Div) BYTEGRAD_BINARY_CASE(Pow) BYTEGRAD_BINARY_CASE(Maximum)
+        BYTEGRAD_BINARY_CASE(Minimum) BYTEGRAD_BINARY_CASE(SigmoidBackwardFromOutput)
+        BYTEGRAD_BINARY_CASE(TanhBackwardFromOutput) BYTEGRAD_BINARY_CASE(SiluBackward)
+        BYTEGRAD_BINARY_CASE(GeluBackward) BYTEGRAD_BINARY_CASE(GeluTanhBackward)
+        BYTEGRAD_BINARY_CASE(ReluBackward)
+#undef BYTEGRAD_BINARY_CASE
+        default: break;
+      }
+    }
+  });
+}
+
+void CpuBackend::where(const ArrayView& condition, const ArrayView& a, const ArrayView& b,
+                       const ArrayView& out) {
+  visit_dtype(a.dtype, [&]<typename T>() {
+    const std::array<const ArrayView*, 4> views{&condition, &a, &b, &out};
+    strided_loop<4>(out.shape, views, [&](auto ptr, auto stride, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        const bool take_a = *reinterpret_cast<const bool*>(ptr[0] + i * stride[0]);
+        *reinterpret_cast<T*>(ptr[3] + i * stride[3]) =
+            *reinterpret_cast<const T*>(take_a ? ptr[1] + i * stride[1] : ptr[2] + i * stride[2]);
+      }
+    });
+  });
+}
+
+}  // namespace bytegrad::kernels::cpu

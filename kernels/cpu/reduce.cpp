@@ -1,0 +1,128 @@
+// Reductions over the trailing dimensions of a strided array, one output element per thread
+// task. Sums accumulate in double (or int64) so float32 results do not drift with length.
+#include <cmath>
+#include <limits>
+
+#include "base/error.h"
+#include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/strided_loop.h"
+
+namespace bytegrad::kernels::cpu {
+namespace {
+
+template <typename T> using accumulate_t =
+    std::conditional_t<std::is_floating_point_v<compute_t<T>>, double, int64_t>;
+
+// Visits the reduced elements of one output in flat order: fn(value, flat_index).
+struct ReducedWalk {
+  std::span<const int64_t> shape;    // reduced dims
+  std::span<const int64_t> strides;  // elements
+
+  template <typename T, typename Fn>
+  void operator()(const T* base, Fn&& fn) const {
+    const int64_t dims = int64_t(shape.size());
+    int64_t total = 1;
+    for (int64_t s : shape) total *= s;
+    const bool dense = [&] {
+      int64_t expected = 1;
+      for (int64_t d = dims - 1; d >= 0; --d) {
+        if (shape[d] != 1 && strides[d] != expected) return false;
+        expected *= shape[d];
+      }
+      return true;
+    }();
+    if (dense) {
+      for (int64_t i = 0; i < total; ++i) fn(base[i], i);
+      return;
+    }
+    int64_t index[kMaxLoopDims] = {};
+    int64_t offset = 0;
+    for (int64_t i = 0; i < total; ++i) {
+      fn(base[offset], i);
+      for (int64_t d = dims - 1; d >= 0; --d) {
+        offset += strides[d];
+        if (++index[d] < shape[d]) break;
+        offset -= strides[d] * shape[d];
+        index[d] = 0;
+      }
+    }
+  }
+};
+
+template <typename T>
+void reduce_typed(ReduceOp op, const ArrayView& in, int64_t reduced_dims, const ArrayView& out,
+                  const ArrayView& indices) {
+  using C = compute_t<T>;
+  using Acc = accumulate_t<T>;
+  const int64_t kept_dims = in.ndim() - reduced_dims;
+  const ReducedWalk walk{in.shape.subspan(size_t(kept_dims)), in.strides.subspan(size_t(kept_dims))};
+  int64_t reduced_count = 1;
+  for (int64_t s : walk.shape) reduced_count *= s;
+  const int64_t outputs = out.numel();
+
+  parallel_for(outputs, reduced_count, [&](int64_t o) {
+    // Locate this output's first input element from its multi-index over the kept dims.
+    int64_t rest = o, offset = 0;
+    for (int64_t d = kept_dims - 1; d >= 0; --d) {
+      offset += (rest % in.shape[d]) * in.strides[d];
+      rest /= in.shape[d];
+    }
+    const T* base = in.as<T>() + offset;
+    switch (op) {
+      case ReduceOp::Sum:
+      case ReduceOp::Mean: {
+        Acc sum = 0;
+        walk(base, [&](T v, int64_t) { sum += Acc(C(v)); });
+        if (op == ReduceOp::Mean) sum = Acc(double(sum) / double(reduced_count));
+        out.as<T>()[o] = convert<T>(sum);
+        break;
+      }
+      case ReduceOp::Prod: {
+        Acc product = 1;
+        walk(base, [&](T v, int64_t) { product *= Acc(C(v)); });
+        out.as<T>()[o] = convert<T>(product);
+        break;
+      }
+      case ReduceOp::Max: case ReduceOp::Min: case ReduceOp::ArgMax: case ReduceOp::ArgMin: {
+        const bool want_max = op == ReduceOp::Max || op == ReduceOp::ArgMax;
+        C best{};
+        int64_t best_index = -1;
+        walk(base, [&](T v, int64_t i) {
+          const C x = C(v);
+          if (best_index >= 0 && best != best) return;  // a NaN wins and stays
+          if (best_index < 0 || x != x || (want_max ? x > best : x < best)) {
+            best = x;
+            best_index = i;
+          }
+        });
+        if (op == ReduceOp::ArgMax || op == ReduceOp::ArgMin) {
+          out.as<int64_t>()[o] = best_index;
+        } else {
+          out.as<T>()[o] = convert<T>(best);
+          if (indices.data) indices.as<int64_t>()[o] = best_index;
+        }
+        break;
+      }
+      case ReduceOp::LogSumExp: {
+        if constexpr (std::is_floating_point_v<C>) {
+          double peak = -std::numeric_limits<double>::infinity();
+          walk(base, [&](T v, int64_t) { peak = std::max(peak, double(C(v))); });
+          double sum = 0;
+          if (std::isfinite(peak))
+            walk(base, [&](T v, int64_t) { sum += std::exp(double(C(v)) - peak); });
+          out.as<T>()[o] = convert<T>(std::isfinite(peak) ? peak + std::log(sum) : peak);
+        }
+        break;
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void CpuBackend::reduce(ReduceOp op, const ArrayView& in, int64_t reduced_dims,
+                        const ArrayView& out, const ArrayView& indices) {
+  visit_dtype(in.dtype, [&]<typename T>() { reduce_typed<T>(op, in, reduced_dims, out, indices); });
+}
+
+}  // namespace bytegrad::kernels::cpu

@@ -1,0 +1,62 @@
+// Computation on tensors without gradient tracking: argument checks, output allocation and
+// dispatch to the device's backend. autograd/functions.h builds the differentiable API on top.
+//
+// Every op throws bytegrad::Error naming itself, the shapes and dtypes involved, and what it
+// expected, when its arguments are wrong.
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "kernels/backend.h"
+#include "tensor/creation.h"
+#include "tensor/tensor.h"
+#include "tensor/views.h"
+
+namespace bytegrad::ops {
+
+using kernels::BinaryOp;
+using kernels::ReduceOp;
+using kernels::UnaryOp;
+
+// --- elementwise (elementwise.cpp) ---
+// Float-only ops (exp, log, ...) compute integer inputs in float32, as PyTorch does.
+Tensor unary(UnaryOp op, const Tensor& x, double alpha = 0, double beta = 0);
+// NumPy broadcasting and PyTorch type promotion; comparisons return bool; dividing two
+// integer tensors gives float32.
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
+// condition (bool) ? a : b, all three broadcast together.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+
+// --- reductions (reduction.cpp) ---
+// Reduces `dims` (all dims when empty). Sum/Prod of integers give int64; Mean needs floats.
+Tensor reduce(ReduceOp op, const Tensor& x, std::vector<int64_t> dims, bool keepdim);
+// Max/Min over one dim: values and their int64 indices (the first occurrence).
+std::pair<Tensor, Tensor> reduce_with_indices(ReduceOp op, const Tensor& x, int64_t dim,
+                                              bool keepdim);
+
+// --- row ops along a dimension (rows.cpp) ---
+Tensor softmax(const Tensor& x, int64_t dim, bool log);
+Tensor softmax_backward(const Tensor& y, const Tensor& grad_y, int64_t dim, bool log);
+Tensor cumsum(const Tensor& x, int64_t dim);
+std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending);
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest);
+
+// --- products (matmul.cpp) ---
+// 1-D and N-D operands as torch.matmul: batch dimensions broadcast.
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// --- indexing (indexing.cpp); indices are int64 and bounds-checked ---
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+// Upper (triu) or lower (tril) triangle of the last two dims from diagonal k.
+Tensor triangle(const Tensor& x, int64_t k, bool upper);
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim);
+
+// Shared argument checks.
+void check_same_device(const char* op, const Tensor& a, const Tensor& b);
+void check_floating(const char* op, const Tensor& x);
+
+}  // namespace bytegrad::ops

@@ -1,0 +1,146 @@
+#include "tensor/tensor.h"
+
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "kernels/backend.h"
+
+namespace bytegrad {
+
+Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Strides strides, int64_t offset,
+               DType dtype)
+    : impl_(std::make_shared<Impl>(
+          Impl{std::move(storage), std::move(shape), std::move(strides), offset, dtype, nullptr})) {}
+
+const Tensor::Impl& Tensor::impl() const {
+  check(impl_ != nullptr, "tensor: use of an undefined tensor");
+  return *impl_;
+}
+
+Tensor::Impl& Tensor::impl() {
+  check(impl_ != nullptr, "tensor: use of an undefined tensor");
+  return *impl_;
+}
+
+int64_t Tensor::size(int64_t d) const { return shape()[size_t(wrap_dim(d, dim(), "size"))]; }
+
+bool Tensor::is_contiguous() const { return view().is_contiguous(); }
+
+void* Tensor::data_ptr() const {
+  return static_cast<char*>(storage()->data()) + offset() * int64_t(dtype_size(dtype()));
+}
+
+kernels::ArrayView Tensor::view() const {
+  return kernels::ArrayView{data_ptr(), dtype(), shape(), strides()};
+}
+
+template <typename T> std::vector<T> Tensor::to_vector() const {
+  // Gather into a dense buffer of this dtype on this device, then copy to the host.
+  const Shape& s = shape();
+  const Strides dense = contiguous_strides(s);
+  auto& backend = kernels::backend_for(device());
+  Storage staging(size_t(numel()) * dtype_size(dtype()), device());
+  backend.copy(view(), kernels::ArrayView{staging.data(), dtype(), s, dense});
+  std::vector<char> bytes(staging.nbytes());
+  backend.copy_to_host(staging.data(), bytes.data(), bytes.size());
+  std::vector<T> values(static_cast<size_t>(numel()));
+  visit_dtype(dtype(), [&]<typename S>() {
+    const S* src = reinterpret_cast<const S*>(bytes.data());
+    for (size_t i = 0; i < values.size(); ++i) values[i] = convert<T>(src[i]);
+  });
+  return values;
+}
+
+template <typename T> T Tensor::item() const {
+  check(numel() == 1, "item: expected a tensor with one element, got shape ", shape_str(shape()));
+  return to_vector<T>()[0];
+}
+
+#define BYTEGRAD_INSTANTIATE(T) \
+  template std::vector<T> Tensor::to_vector<T>() const; \
+  template T Tensor::item<T>() const;
+BYTEGRAD_INSTANTIATE(float)
+BYTEGRAD_INSTANTIATE(double)
+BYTEGRAD_INSTANTIATE(int32_t)
+BYTEGRAD_INSTANTIATE(int64_t)
+BYTEGRAD_INSTANTIATE(bool)
+BYTEGRAD_INSTANTIATE(uint8_t)
+BYTEGRAD_INSTANTIATE(BFloat16)
+BYTEGRAD_INSTANTIATE(Float16)
+#undef BYTEGRAD_INSTANTIATE
+
+bool Tensor::requires_grad() const { return impl().autograd && impl().autograd->requires_grad; }
+
+Tensor& Tensor::set_requires_grad(bool enabled) {
+  check(is_leaf(), "set_requires_grad: only leaf tensors can change requires_grad (this one "
+        "was produced by an op; use detach() for a new leaf)");
+  check(!enabled || is_floating(dtype()), "set_requires_grad: only floating-point tensors can "
+        "require gradients, got ", dtype());
+  ensure_autograd_meta().requires_grad = enabled;
+  return *this;
+}
+
+bool Tensor::is_leaf() const { return !impl().autograd || !impl().autograd->grad_fn; }
+
+Tensor Tensor::grad() const { return impl().autograd ? impl().autograd->grad : Tensor(); }
+
+void Tensor::set_grad(const Tensor& grad) {
+  if (grad.defined())
+    check(grad.shape() == shape(), "set_grad: gradient shape ", shape_str(grad.shape()),
+          " does not match tensor shape ", shape_str(shape()));
+  ensure_autograd_meta().grad = grad;
+}
+
+void Tensor::retain_grad() { ensure_autograd_meta().retains_grad = true; }
+
+AutogradMeta& Tensor::ensure_autograd_meta() {
+  if (!impl().autograd) impl().autograd = std::make_shared<AutogradMeta>();
+  return *impl().autograd;
+}
+
+Tensor Tensor::detach() const { return Tensor(storage(), shape(), strides(), offset(), dtype()); }
+
+namespace {
+
+void print_values(std::ostream& out, const std::vector<double>& values, const Shape& shape,
+                  size_t dim, size_t& position, bool integral) {
+  if (dim == shape.size()) {
+    const double v = values[position++];
+    if (integral) out << int64_t(v);
+    else out << v;
+    return;
+  }
+  out << '[';
+  for (int64_t i = 0; i < shape[dim]; ++i) {
+    if (i) out << ", ";
+    if (shape[dim] > 8 && i == 3) {  // elide the middle of long dimensions
+      out << "...";
+      size_t skipped = 1;
+      for (size_t d = dim + 1; d < shape.size(); ++d) skipped *= size_t(shape[d]);
+      position += skipped * size_t(shape[dim] - 6);
+      i = shape[dim] - 3;
+      out << ", ";
+    }
+    print_values(out, values, shape, dim + 1, position, integral);
+  }
+  out << ']';
+}
+
+}  // namespace
+
+std::string Tensor::str() const {
+  if (!defined()) return "tensor(undefined)";
+  std::ostringstream out;
+  out << "tensor(";
+  size_t position = 0;
+  print_values(out, to_vector<double>(), shape(), 0, position, is_integral(dtype()));
+  out << ", dtype=" << dtype();
+  if (!device().is_cpu()) out << ", device=" << device();
+  out << ')';
+  return out.str();
+}
+
+std::ostream& operator<<(std::ostream& out, const Tensor& tensor) { return out << tensor.str(); }
+
+}  // namespace bytegrad
