@@ -1,0 +1,168 @@
+// Hugging Face tokenizer.json files with a byte-level BPE model (GPT-2, Llama-3, Qwen2, and the
+// files our trainer writes).
+#include <stdexcept>
+
+#include "tokenizer/byte_level_vocab.h"
+#include "tokenizer/file_text.h"
+#include "tokenizer/load.h"
+
+namespace bytegrad::tokenizer {
+namespace {
+
+using nlohmann::json;
+
+struct Context {
+  std::string source;
+
+  [[noreturn]] void fail(const std::string& field, const std::string& what) const {
+    throw std::runtime_error(source + ": " + field + ": " + what);
+  }
+};
+
+bool flag(const json& object, const char* key, bool fallback) {
+  const auto it = object.find(key);
+  return it == object.end() || it->is_null() ? fallback : it->get<bool>();
+}
+
+// The pre-tokenizer pattern: ByteLevel alone (GPT-2's regex inside it), or a Split by a known
+// regex followed by a ByteLevel that does no splitting of its own.
+PretokenizerPattern read_pretokenizer(const json& pre, const Context& ctx) {
+  const auto check_byte_level = [&](const json& byte_level, const std::string& field) {
+    if (flag(byte_level, "add_prefix_space", false))
+      ctx.fail(field + ".add_prefix_space", "true is not supported (expected false)");
+  };
+  const std::string type = pre.value("type", "");
+  if (type == "ByteLevel") {
+    check_byte_level(pre, "pre_tokenizer");
+    if (!flag(pre, "use_regex", true)) ctx.fail("pre_tokenizer.use_regex", "false needs a Split before it");
+    return PretokenizerPattern::kGpt2;
+  }
+  if (type != "Sequence")
+    ctx.fail("pre_tokenizer.type", "'" + type + "' is not supported (expected ByteLevel or Sequence)");
+  const json& steps = pre.at("pretokenizers");
+  if (steps.size() != 2 || steps[0].value("type", "") != "Split" || steps[1].value("type", "") != "ByteLevel")
+    ctx.fail("pre_tokenizer.pretokenizers", "expected [Split, ByteLevel]");
+  const json& split = steps[0];
+  if (split.value("behavior", "") != "Isolated" || flag(split, "invert", false))
+    ctx.fail("pre_tokenizer.pretokenizers[0]", "expected behavior Isolated without invert");
+  const std::string regex = split.at("pattern").value("Regex", "");
+  const std::optional<PretokenizerPattern> pattern = pattern_from_regex(regex);
+  if (!pattern)
+    ctx.fail("pre_tokenizer.pretokenizers[0].pattern.Regex",
+             "'" + regex + "' is not a supported pattern (expected the GPT-2 or cl100k/Llama-3 regex)");
+  check_byte_level(steps[1], "pre_tokenizer.pretokenizers[1]");
+  if (flag(steps[1], "use_regex", true))
+    ctx.fail("pre_tokenizer.pretokenizers[1].use_regex", "true would split twice (expected false)");
+  return *pattern;
+}
+
+ByteLevelBpe::MergeList read_merges(const json& merges, const Context& ctx) {
+  ByteLevelBpe::MergeList list;
+  list.reserve(merges.size());
+  for (std::size_t i = 0; i < merges.size(); ++i) {
+    const std::string where = ctx.source + ": model.merges[" + std::to_string(i) + "]";
+    const json& m = merges[i];
+    if (m.is_string()) list.push_back(parse_merge_line(m.get<std::string>(), where));
+    else if (m.is_array() && m.size() == 2) list.push_back(parse_merge(m[0].get<std::string>(), m[1].get<std::string>(), where));
+    else ctx.fail("model.merges[" + std::to_string(i) + "]", "expected \"left right\" or [left, right]");
+  }
+  return list;
+}
+
+std::vector<SpecialToken> read_added_tokens(const json& root) {
+  std::vector<SpecialToken> tokens;
+  const auto it = root.find("added_tokens");
+  if (it == root.end() || it->is_null()) return tokens;
+  for (const json& t : *it)
+    tokens.push_back({t.at("content").get<std::string>(), t.at("id").get<TokenId>(), flag(t, "special", true),
+                      flag(t, "lstrip", false), flag(t, "rstrip", false)});
+  return tokens;
+}
+
+// The ids TemplateProcessing puts before and after a single sequence ("$A").
+SpecialTokenTemplate read_template(const json& post, const Context& ctx) {
+  SpecialTokenTemplate wrap;
+  if (post.is_null()) return wrap;
+  const std::string type = post.value("type", "");
+  if (type == "Sequence") {
+    for (const json& step : post.at("processors")) {
+      SpecialTokenTemplate inner = read_template(step, ctx);
+      if (!inner.prefix.empty() || !inner.suffix.empty()) return inner;
+    }
+    return wrap;
+  }
+  if (type != "TemplateProcessing") return wrap;  // ByteLevel post-processing changes no ids
+  bool after_sequence = false;
+  for (const json& item : post.at("single")) {
+    if (item.contains("Sequence")) {
+      after_sequence = true;
+      continue;
+    }
+    const std::string name = item.at("SpecialToken").at("id").get<std::string>();
+    const json& entry = post.at("special_tokens").find(name) != post.at("special_tokens").end()
+                            ? post.at("special_tokens").at(name)
+                            : json();
+    if (entry.is_null()) ctx.fail("post_processor.special_tokens", "lacks '" + name + "' used by 'single'");
+    for (const json& id : entry.at("ids")) (after_sequence ? wrap.suffix : wrap.prefix).push_back(id.get<TokenId>());
+  }
+  return wrap;
+}
+
+// BOS/EOS as tokenizer_config.json names them ("bos_token": "<s>" or {"content": "<s>"}).
+std::optional<TokenId> config_token(const json& config, const char* key, const std::vector<SpecialToken>& added) {
+  const auto it = config.find(key);
+  if (it == config.end() || it->is_null()) return std::nullopt;
+  const std::string text = it->is_string() ? it->get<std::string>() : it->value("content", "");
+  for (const SpecialToken& t : added)
+    if (t.text == text) return t.id;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Tokenizer load_hf_tokenizer_json(const std::filesystem::path& path) {
+  const Context ctx{path.string()};
+  json root;
+  try {
+    root = json::parse(read_file_bytes(path));
+  } catch (const json::parse_error& e) {
+    ctx.fail("JSON", e.what());
+  }
+  try {
+    const json& model = root.at("model");
+    const std::string model_type = model.value("type", "BPE");
+    if (model_type != "BPE") ctx.fail("model.type", "'" + model_type + "' is not supported (expected BPE)");
+    for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"})
+      if (model.contains(key) && !model[key].is_null() && !model[key].get<std::string>().empty())
+        ctx.fail(std::string("model.") + key, "must be empty for a byte-level BPE");
+    if (root.at("pre_tokenizer").is_null())
+      ctx.fail("pre_tokenizer", "is null; only byte-level BPE tokenizer.json files are supported "
+                                "(load SentencePiece vocabularies from their .model file)");
+    const PretokenizerPattern pattern = read_pretokenizer(root.at("pre_tokenizer"), ctx);
+    ByteLevelBpe::Vocabulary bytes_by_id = byte_level_vocabulary(model.at("vocab"), ctx.source + ": model.vocab");
+    const ByteLevelBpe::MergeList merges = read_merges(model.at("merges"), ctx);
+    auto bpe = std::make_shared<ByteLevelBpe>(ByteLevelBpe::from_merges(
+        std::move(bytes_by_id), merges, pattern, flag(model, "ignore_merges", false), ctx.source));
+
+    std::vector<SpecialToken> added = read_added_tokens(root);
+    SpecialTokenTemplate wrap = read_template(root.value("post_processor", json()), ctx);
+
+    std::optional<TokenId> bos = wrap.prefix.empty() ? std::nullopt : std::optional<TokenId>(wrap.prefix.front());
+    std::optional<TokenId> eos = wrap.suffix.empty() ? std::nullopt : std::optional<TokenId>(wrap.suffix.back());
+    std::optional<TokenId> pad;
+    const std::filesystem::path config_path = path.parent_path() / "tokenizer_config.json";
+    if (std::filesystem::exists(config_path)) {
+      const json config = json::parse(read_file_bytes(config_path), nullptr, /*allow_exceptions=*/false);
+      if (config.is_object()) {
+        if (auto id = config_token(config, "bos_token", added)) bos = id;
+        if (auto id = config_token(config, "eos_token", added)) eos = id;
+        if (auto id = config_token(config, "pad_token", added)) pad = id;
+      }
+    }
+    return Tokenizer(std::move(bpe), std::move(added), std::move(wrap), bos, eos, pad);
+  } catch (const json::exception& e) {
+    ctx.fail("structure", e.what());
+  }
+}
+
+}  // namespace bytegrad::tokenizer
