@@ -86,15 +86,16 @@ std::size_t SentencePieceModel::initial_symbol_length(std::string_view text) con
   return decode_utf8(text, 0).length;
 }
 
-void SentencePieceModel::emit(std::string_view segment, std::vector<TokenId>& ids) const {
-  const TokenId id = segment_id(segment);
-  if (id >= 0 && proto_.pieces[id].type != PieceType::kUnused) {
-    ids.push_back(id);
+bool SentencePieceModel::emit(std::string_view segment, bool known, bool after_unknown,
+                              std::vector<TokenId>& ids) const {
+  if (known) {
+    ids.push_back(segment_id(segment));
   } else if (proto_.byte_fallback) {
     for (unsigned char b : segment) ids.push_back(byte_ids_[b]);
-  } else {
-    ids.push_back(proto_.unk_id);
+  } else if (!after_unknown) {
+    ids.push_back(proto_.unk_id);  // a run of unknown segments is one unknown token
   }
+  return !known;
 }
 
 void SentencePieceModel::encode(std::string_view text, std::vector<TokenId>& ids) const {
@@ -146,7 +147,12 @@ void SentencePieceModel::encode_bpe(std::string_view normalized, std::vector<Tok
     consider(left.prev, top.left);
     consider(top.left, left.next);
   }
-  for (int i = 0; i >= 0; i = symbols[i].next) emit(normalized.substr(symbols[i].begin, symbols[i].length), ids);
+  bool after_unknown = false;
+  for (int i = 0; i >= 0; i = symbols[i].next) {
+    const std::string_view segment = normalized.substr(symbols[i].begin, symbols[i].length);
+    const TokenId id = segment_id(segment);
+    after_unknown = emit(segment, id >= 0 && proto_.pieces[id].type != PieceType::kUnused, after_unknown, ids);
+  }
 }
 
 void SentencePieceModel::encode_unigram(std::string_view normalized, std::vector<TokenId>& ids) const {
@@ -164,9 +170,11 @@ void SentencePieceModel::encode_unigram(std::string_view normalized, std::vector
     const float score_here = best[start].score;
     const std::size_t char_length = decode_utf8(normalized, start).length;
     bool has_single_character_piece = false;
-    const auto offer = [&](std::size_t end, float score, TokenId id) {
+    // Rounding matters for ties: like unigram_model.cc, a piece's path score is summed in double
+    // and compared with, then stored as, the float of the best path so far.
+    const auto offer = [&](std::size_t end, double score, TokenId id) {
       Best& target = best[end];
-      if (target.start == -1 || score > target.score) target = {score, int(start), id};
+      if (target.start == -1 || score > double(target.score)) target = {float(score), int(start), id};
     };
     const std::size_t limit = std::min(size, start + max_piece_bytes_);
     for (std::size_t end = start + char_length; end <= limit;) {
@@ -174,26 +182,22 @@ void SentencePieceModel::encode_unigram(std::string_view normalized, std::vector
       if (id >= 0 && proto_.pieces[id].type != PieceType::kUnused) {
         const bool user_defined = proto_.pieces[id].type == PieceType::kUserDefined;
         // User-defined pieces get a bonus that makes them win over any split of themselves.
-        const float piece_score = user_defined ? float(end - start) * max_score_ - 0.1f : proto_.pieces[id].score;
-        offer(end, score_here + piece_score, id);
+        const double piece_score = user_defined ? double(end - start) * max_score_ - 0.1 : proto_.pieces[id].score;
+        offer(end, piece_score + score_here, id);
         if (end - start == char_length) has_single_character_piece = true;
       }
       if (end == size) break;
       end += decode_utf8(normalized, end).length;
     }
-    if (!has_single_character_piece) offer(start + char_length, score_here + unknown_score, proto_.unk_id);
+    if (!has_single_character_piece) offer(start + char_length, double(unknown_score + score_here), proto_.unk_id);
     start += char_length;
   }
   std::vector<std::pair<std::size_t, std::size_t>> segments;  // (start, end), from the back
   for (std::size_t end = size; end > 0; end = std::size_t(best[end].start)) segments.emplace_back(best[end].start, end);
+  bool after_unknown = false;
   for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
     const std::string_view segment = normalized.substr(it->first, it->second - it->first);
-    if (best[it->second].id == proto_.unk_id) {
-      if (proto_.byte_fallback) for (unsigned char b : segment) ids.push_back(byte_ids_[b]);
-      else ids.push_back(proto_.unk_id);
-    } else {
-      ids.push_back(best[it->second].id);
-    }
+    after_unknown = emit(segment, best[it->second].id != proto_.unk_id, after_unknown, ids);
   }
 }
 

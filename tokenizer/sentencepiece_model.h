@@ -37,8 +37,9 @@ class SentencePieceModel final : public TokenModel {
   std::size_t initial_symbol_length(std::string_view text) const;
   void encode_bpe(std::string_view normalized, std::vector<TokenId>& ids) const;
   void encode_unigram(std::string_view normalized, std::vector<TokenId>& ids) const;
-  // Emits the id of a final segment: its piece, or its bytes (byte fallback), or unk.
-  void emit(std::string_view segment, std::vector<TokenId>& ids) const;
+  // Emits the id of a final segment: its piece when `known`, else its bytes (byte fallback) or
+  // one unk for a whole run of unknown segments. Returns whether the segment was unknown.
+  bool emit(std::string_view segment, bool known, bool after_unknown, std::vector<TokenId>& ids) const;
   // The id of a piece that segmentation may produce (normal, user-defined, unused); -1 if none.
   TokenId segment_id(std::string_view segment) const;
 
