@@ -12,10 +12,10 @@ Device Device::parse(const std::string& text) {
         text.find_first_not_of("0123456789", 5) == std::string::npos)
       return Device{DeviceKind::CUDA, std::stoi(text.substr(5))};
   }
-  throw Error(cat("device: cannot parse '", text, "' (expected cpu, cuda or cuda:N)"));
+  throw Error(concat("device: cannot parse '", text, "' (expected cpu, cuda or cuda:N)"));
 }
 
-std::string Device::str() const { return is_cpu() ? "cpu" : cat("cuda:", index); }
+std::string Device::str() const { return is_cpu() ? "cpu" : concat("cuda:", index); }
 
 std::ostream& operator<<(std::ostream& out, const Device& device) { return out << device.str(); }
 

@@ -14,18 +14,18 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Joins any streamable values into one string: cat("matmul: shapes ", a, " and ", b).
+// Joins any streamable values into one string: concat("matmul: shapes ", a, " and ", b).
 template <typename... Parts>
-std::string cat(Parts&&... parts) {
+std::string concat(Parts&&... parts) {
   std::ostringstream out;
   (out << ... << std::forward<Parts>(parts));
   return out.str();
 }
 
-// Throws Error(cat(parts...)) unless `condition` holds.
+// Throws Error(concat(parts...)) unless `condition` holds.
 template <typename... Parts>
 void check(bool condition, Parts&&... parts) {
-  if (!condition) throw Error(cat(std::forward<Parts>(parts)...));
+  if (!condition) throw Error(concat(std::forward<Parts>(parts)...));
 }
 
 }  // namespace bytegrad

@@ -119,4 +119,8 @@ class Backend {
 // The backend that runs ops for `device`; throws Error if this build has none for it.
 Backend& backend_for(Device device);
 
+// Devices of a kind this process can use: 1 for the CPU; visible GPUs for CUDA (0 in a build
+// without the CUDA backend).
+int device_count(DeviceKind kind);
+
 }  // namespace bytegrad::kernels

@@ -19,7 +19,7 @@ CpuBackend& cpu_backend() {
 void* CpuBackend::allocate(size_t nbytes) {
   const size_t rounded = (nbytes + 63) / 64 * 64;
   void* ptr = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
-  if (!ptr) throw Error(cat("cpu: out of memory allocating ", nbytes, " bytes"));
+  if (!ptr) throw Error(concat("cpu: out of memory allocating ", nbytes, " bytes"));
   return ptr;
 }
 

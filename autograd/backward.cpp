@@ -1,0 +1,98 @@
+// The backward pass: a topological walk from the root (Kahn's algorithm over the inputs'
+// autograd records), summing every gradient that reaches a tensor before its own node runs.
+#include "autograd/backward.h"
+
+#include <unordered_map>
+#include <vector>
+
+#include "autograd/functions.h"
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+
+namespace bytegrad {
+namespace {
+
+// How many recorded consumers feed a gradient into each non-leaf reachable from the root.
+std::unordered_map<AutogradMeta*, int> count_consumers(AutogradMeta* root) {
+  std::unordered_map<AutogradMeta*, int> consumers;
+  std::vector<AutogradMeta*> stack{root};
+  consumers[root] = 0;
+  while (!stack.empty()) {
+    AutogradMeta* meta = stack.back();
+    stack.pop_back();
+    for (const auto& input : meta->grad_fn->inputs) {
+      if (!input || !input->grad_fn) continue;
+      auto [it, first_visit] = consumers.try_emplace(input.get(), 0);
+      ++it->second;
+      if (first_visit) stack.push_back(input.get());
+    }
+  }
+  return consumers;
+}
+
+void accumulate(Tensor& slot, const Tensor& grad) {
+  // A leaf's gradient owns dense memory: the incoming tensor may be a broadcast view or shared
+  // with another branch of the graph.
+  slot = slot.defined() ? add(slot, grad) : ops::clone(grad);
+}
+
+}  // namespace
+
+void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) {
+  check(root.requires_grad(), "backward: the tensor of shape ", shape_str(root.shape()),
+        " does not require grad (no input of the ops that made it requires grad)");
+  Tensor seed = grad_output;
+  if (!seed.defined()) {
+    check(root.numel() == 1, "backward: a gradient can only be implied for a one-element "
+          "output; this one has shape ", shape_str(root.shape()), ", pass grad_output");
+    seed = ones_like(root);
+  }
+  check(seed.shape() == root.shape(), "backward: grad_output shape ", shape_str(seed.shape()),
+        " does not match output shape ", shape_str(root.shape()));
+
+  NoGradGuard no_grad;
+  AutogradMeta* root_meta = root.autograd_meta().get();
+  if (!root_meta->grad_fn) {
+    accumulate(root_meta->grad, seed);
+    return;
+  }
+
+  std::unordered_map<AutogradMeta*, int> waiting = count_consumers(root_meta);
+  std::unordered_map<AutogradMeta*, Tensor> pending{{root_meta, seed}};
+  std::vector<AutogradMeta*> ready{root_meta};
+  while (!ready.empty()) {
+    AutogradMeta* meta = ready.back();
+    ready.pop_back();
+    const Tensor grad = std::move(pending[meta]);
+    pending.erase(meta);
+    if (meta->retains_grad) accumulate(meta->grad, grad);
+
+    Node& node = *meta->grad_fn;
+    check(bool(node.backward), "backward: the graph through '", node.name,
+          "' was already freed by an earlier backward; pass retain_graph=true to the first one");
+    Needs needs(node.inputs.size());
+    for (size_t i = 0; i < needs.size(); ++i) needs[i] = node.inputs[i] != nullptr;
+    std::vector<Tensor> input_grads = node.backward(grad, needs);
+    if (!retain_graph) node.backward = nullptr;  // frees the tensors it saved
+
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      AutogradMeta* input = node.inputs[i].get();
+      if (!input) continue;
+      Tensor g = input_grads.at(i);
+      check(g.defined() && g.shape() == node.input_shapes[i], "backward of '", node.name,
+            "': gradient for input ", i, " has shape ",
+            g.defined() ? shape_str(g.shape()) : std::string("(none)"), ", expected ",
+            shape_str(node.input_shapes[i]));
+      if (g.dtype() != node.input_dtypes[i]) g = ops::to(g, node.input_dtypes[i]);
+      if (!input->grad_fn) {
+        accumulate(input->grad, g);
+        continue;
+      }
+      Tensor& slot = pending[input];
+      slot = slot.defined() ? add(slot, g) : g;
+      if (--waiting[input] == 0) ready.push_back(input);
+    }
+  }
+}
+
+}  // namespace bytegrad

@@ -1,0 +1,135 @@
+// The differentiable tensor API. Every function here computes through tensor/ops.h and, when
+// grad mode is on and an input requires grad, records how to send gradients back to its inputs.
+// Gradients of broadcasting ops are summed back to each input's shape.
+//
+// Errors: each function throws bytegrad::Error naming the op, the shapes and dtypes involved
+// and what was expected.
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "autograd/backward.h"
+#include "autograd/grad_mode.h"
+#include "tensor/ops.h"
+
+namespace bytegrad {
+
+// ---- elementwise (autograd/elementwise.cpp) ----
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor pow(const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);  // ties split the gradient evenly
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor add(const Tensor& x, double s);
+Tensor sub(const Tensor& x, double s);
+Tensor rsub(double s, const Tensor& x);  // s - x
+Tensor mul(const Tensor& x, double s);
+Tensor div(const Tensor& x, double s);
+Tensor rdiv(double s, const Tensor& x);  // s / x
+Tensor pow(const Tensor& x, double exponent);
+
+Tensor neg(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor silu(const Tensor& x);
+// Exact GELU, x * Phi(x); with tanh_approximation, GPT-2's 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))).
+Tensor gelu(const Tensor& x, bool tanh_approximation = false);
+Tensor relu(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor square(const Tensor& x);
+Tensor clamp(const Tensor& x, double low, double high);
+
+// condition ? a : b (condition is bool; all three broadcast).
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+// x with `value` where mask (bool, broadcast to x) is true.
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
+
+// Comparisons: bool results, no gradient.
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, double b);
+Tensor ne(const Tensor& a, double b);
+Tensor lt(const Tensor& a, double b);
+Tensor le(const Tensor& a, double b);
+Tensor gt(const Tensor& a, double b);
+Tensor ge(const Tensor& a, double b);
+
+// ---- reductions (autograd/reduction.cpp); empty dims = all dims ----
+Tensor sum(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Tensor mean(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+// Variance with Bessel's correction by default (correction = 1), as torch.var.
+Tensor var(const Tensor& x, const std::vector<int64_t>& dims = {}, int64_t correction = 1,
+           bool keepdim = false);
+Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim = false);
+// Over all elements; the gradient is shared evenly among tied maxima.
+Tensor max(const Tensor& x);
+Tensor min(const Tensor& x);
+// Over one dim: (values, int64 indices of the first extreme).
+std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
+std::pair<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& x);  // index into the flattened tensor
+
+// ---- softmax (autograd/reduction.cpp); numerically stable ----
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+
+// ---- products (autograd/linalg.cpp) ----
+// torch.matmul: 1-D operands are vectors; batch dims broadcast.
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// ---- shapes and views (autograd/shape.cpp) ----
+Tensor reshape(const Tensor& x, const Shape& shape);
+Tensor view(const Tensor& x, const Shape& shape);
+Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);
+Tensor permute(const Tensor& x, const std::vector<int64_t>& dims);
+Tensor movedim(const Tensor& x, int64_t source, int64_t destination);
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
+Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step = 1);
+Tensor select(const Tensor& x, int64_t dim, int64_t index);
+Tensor expand(const Tensor& x, const Shape& shape);
+Tensor squeeze(const Tensor& x, int64_t dim);
+Tensor unsqueeze(const Tensor& x, int64_t dim);
+Tensor contiguous(const Tensor& x);
+Tensor clone(const Tensor& x);
+Tensor to(const Tensor& x, DType dtype);
+Tensor to(const Tensor& x, Device device);
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim);
+// Views of consecutive pieces of `size` (the last may be smaller) / `chunks` nearly equal pieces.
+std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t dim);
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim);
+
+// ---- indexing (autograd/indexing.cpp); indices are int64 (or int32) ----
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+// Rows of weight [vocab, dim] for ids of any shape: result shape ids.shape + [dim].
+Tensor embedding(const Tensor& weight, const Tensor& ids);
+Tensor triu(const Tensor& x, int64_t diagonal = 0);
+Tensor tril(const Tensor& x, int64_t diagonal = 0);
+Tensor cumsum(const Tensor& x, int64_t dim);
+// Sorted values (differentiable) and their int64 source indices.
+std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim = -1, bool descending = false);
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = true);
+// int64 [..., num_classes] with a 1 at each index (no gradient).
+Tensor one_hot(const Tensor& indices, int64_t num_classes);
+
+// Sums a broadcast gradient back down to `shape` (the inverse of broadcasting).
+Tensor sum_to(const Tensor& x, const Shape& shape);
+
+}  // namespace bytegrad

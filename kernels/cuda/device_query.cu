@@ -1,0 +1,25 @@
+#include <cuda_runtime.h>
+
+#include "base/error.h"
+#include "kernels/cuda/device_query.h"
+
+namespace bytegrad::kernels::cuda {
+
+int device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky "no driver" error
+    return 0;
+  }
+  return count;
+}
+
+std::string device_description(int index) {
+  cudaDeviceProp properties{};
+  const cudaError_t status = cudaGetDeviceProperties(&properties, index);
+  check(status == cudaSuccess, "cuda: cannot query device ", index, ": ", cudaGetErrorString(status));
+  return concat(properties.name, " (sm_", properties.major, properties.minor, ", ",
+                double(properties.totalGlobalMem) / double(1ull << 30), " GiB)");
+}
+
+}  // namespace bytegrad::kernels::cuda
