@@ -3,6 +3,7 @@
 
 #include "autograd/backward.h"
 #include "autograd/functions.h"
+#include "autograd/gradcheck.h"
 #include "autograd/grad_mode.h"
 #include "autograd/operators.h"
 #include "tensor/creation.h"

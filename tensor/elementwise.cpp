@@ -71,8 +71,12 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   if (!is_comparison(op))
     check(dtype != DType::Bool, name, ": bool tensors (shapes ", shape_str(a.shape()), " and ",
           shape_str(b.shape()), ") have no arithmetic; convert them with to(dtype) first");
-  const Tensor lhs = expand(to(a, dtype), shape);
-  const Tensor rhs = expand(to(b, dtype), shape);
+  // Broadcast only what needs it: each view costs an allocation on this hot path.
+  auto operand = [&](const Tensor& t) {
+    const Tensor converted = to(t, dtype);
+    return converted.shape() == shape ? converted : expand(converted, shape);
+  };
+  const Tensor lhs = operand(a), rhs = operand(b);
   Tensor out = empty(shape, {is_comparison(op) ? DType::Bool : dtype, a.device()});
   kernels::backend_for(a.device()).binary(op, lhs.view(), rhs.view(), out.view());
   return out;

@@ -63,7 +63,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   const Shape batch = out_shape;
   out_shape.push_back(m);
   out_shape.push_back(n);
-  Tensor out = zeros(out_shape, {a.dtype(), a.device()});
+  // An empty inner dimension gives zeros; otherwise GEMM overwrites every element.
+  Tensor out = k == 0 ? zeros(out_shape, {a.dtype(), a.device()}) : empty(out_shape, {a.dtype(), a.device()});
 
   if (k > 0 && out.numel() > 0) {
     auto prepare = [&](const Tensor& t, int64_t rows, int64_t cols) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kernels/backend.h"
+#include "kernels/cpu/block_cache.h"
 
 namespace bytegrad::kernels::cpu {
 
@@ -53,6 +54,9 @@ class CpuBackend final : public Backend {
   void index_add(const ArrayView& dst, const ArrayView& index, const ArrayView& src,
                  int64_t dim) override;
   void triangle(const ArrayView& in, const ArrayView& out, int64_t k, bool upper) override;
+
+ private:
+  BlockCache blocks_;
 };
 
 CpuBackend& cpu_backend();

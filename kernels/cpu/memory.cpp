@@ -1,5 +1,4 @@
 // CPU memory: allocation, strided copies with dtype conversion, fills and random draws.
-#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -11,19 +10,14 @@
 namespace bytegrad::kernels::cpu {
 
 CpuBackend& cpu_backend() {
-  static CpuBackend backend;
-  return backend;
+  // Never destroyed: tensors with static lifetime may release memory during exit.
+  static CpuBackend* backend = new CpuBackend;
+  return *backend;
 }
 
-// 64-byte alignment lets AVX-512 loads of a buffer's start be aligned.
-void* CpuBackend::allocate(size_t nbytes) {
-  const size_t rounded = (nbytes + 63) / 64 * 64;
-  void* ptr = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
-  if (!ptr) throw Error(concat("cpu: out of memory allocating ", nbytes, " bytes"));
-  return ptr;
-}
+void* CpuBackend::allocate(size_t nbytes) { return blocks_.allocate(nbytes); }
 
-void CpuBackend::deallocate(void* ptr, size_t) { std::free(ptr); }
+void CpuBackend::deallocate(void* ptr, size_t nbytes) { blocks_.deallocate(ptr, nbytes); }
 
 void CpuBackend::copy_to_host(const void* src, void* dst, size_t nbytes) {
   std::memcpy(dst, src, nbytes);
