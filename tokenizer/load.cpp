@@ -37,7 +37,7 @@ Tokenizer load_file(const fs::path& path, std::optional<PretokenizerPattern> tik
   if (looks_like_tiktoken(path)) {
     if (!tiktoken_pattern)
       throw std::runtime_error(path.string() + ": a tiktoken rank file needs a pre-tokenizer pattern "
-                                               "(gpt2, cl100k or llama3, qwen2)");
+                                               "(--pattern gpt2, cl100k, llama3 or qwen2)");
     return load_tiktoken(path, *tiktoken_pattern);
   }
   return load_sentencepiece(path);

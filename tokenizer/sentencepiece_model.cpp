@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
-#include <queue>
 #include <stdexcept>
 
 #include "tokenizer/utf8.h"
@@ -24,6 +23,12 @@ std::string byte_piece(int b) {
   char text[8];
   std::snprintf(text, sizeof text, "<0x%02X>", b);
   return text;
+}
+
+// Whether text[at] comes right after another "▁".
+bool follows_space(std::string_view text, std::size_t at) {
+  return at >= kSentencePieceSpace.size() &&
+         text.substr(at - kSentencePieceSpace.size(), kSentencePieceSpace.size()) == kSentencePieceSpace;
 }
 
 // unigram_model.cc: an unknown character scores this far below the worst piece.
@@ -54,7 +59,6 @@ SentencePieceModel::SentencePieceModel(SentencePieceProto proto, const std::stri
     all_ids_.emplace(p.text, id);
     if (p.type == PieceType::kNormal || p.type == PieceType::kUserDefined || p.type == PieceType::kUnused) {
       segment_ids_.emplace(p.text, id);
-      max_piece_bytes_ = std::max(max_piece_bytes_, p.text.size());
     }
     if (p.type == PieceType::kNormal) {
       min_score_ = std::min(min_score_, p.score);
@@ -68,6 +72,15 @@ SentencePieceModel::SentencePieceModel(SentencePieceProto proto, const std::stri
       byte_ids_[value] = id;
     }
   }
+  std::vector<std::pair<std::string, TokenId>> viterbi_pieces;
+  bpe_by_words_ = proto_.escape_whitespaces && !proto_.treat_whitespace_as_suffix;
+  for (const auto& [text, id] : segment_ids_) {
+    if (proto_.pieces[id].type != PieceType::kUnused) viterbi_pieces.emplace_back(text, id);
+    for (std::size_t at = text.find(kSentencePieceSpace, 1); at != std::string::npos;
+         at = text.find(kSentencePieceSpace, at + 1))
+      if (!follows_space(text, at)) bpe_by_words_ = false;
+  }
+  segment_trie_ = PieceTrie(viterbi_pieces);
   if (proto_.byte_fallback) {
     for (int b = 0; b < 256; ++b)
       if (byte_ids_[b] < 0)
@@ -86,10 +99,11 @@ std::size_t SentencePieceModel::initial_symbol_length(std::string_view text) con
   return decode_utf8(text, 0).length;
 }
 
-bool SentencePieceModel::emit(std::string_view segment, bool known, bool after_unknown,
+bool SentencePieceModel::emit(std::string_view segment, TokenId id, bool after_unknown,
                               std::vector<TokenId>& ids) const {
+  const bool known = id >= 0;
   if (known) {
-    ids.push_back(segment_id(segment));
+    ids.push_back(id);
   } else if (proto_.byte_fallback) {
     for (unsigned char b : segment) ids.push_back(byte_ids_[b]);
   } else if (!after_unknown) {
@@ -106,6 +120,19 @@ void SentencePieceModel::encode(std::string_view text, std::vector<TokenId>& ids
 }
 
 void SentencePieceModel::encode_bpe(std::string_view normalized, std::vector<TokenId>& ids) const {
+  if (!bpe_by_words_) return encode_bpe_word(normalized, ids);
+  // A word starts at each "▁" that follows another character.
+  std::size_t word_start = 0;
+  for (std::size_t at = normalized.find(kSentencePieceSpace, 1); at != std::string_view::npos;
+       at = normalized.find(kSentencePieceSpace, at + kSentencePieceSpace.size())) {
+    if (follows_space(normalized, at)) continue;
+    encode_bpe_word(normalized.substr(word_start, at - word_start), ids);
+    word_start = at;
+  }
+  encode_bpe_word(normalized.substr(word_start), ids);
+}
+
+void SentencePieceModel::encode_bpe_word(std::string_view normalized, std::vector<TokenId>& ids) const {
   // Symbols form a linked list over byte ranges of `normalized`; a candidate merge is any
   // adjacent pair whose concatenation is a piece, ranked by the piece's score, then leftmost.
   struct Symbol {
@@ -118,25 +145,29 @@ void SentencePieceModel::encode_bpe(std::string_view normalized, std::vector<Tok
     std::size_t length;  // stale when the symbols no longer add up to this
     bool operator<(const Candidate& o) const { return score != o.score ? score < o.score : left > o.left; }
   };
-  std::vector<Symbol> symbols;
+  thread_local std::vector<Symbol> symbols;
+  thread_local std::vector<Candidate> agenda;  // a max-heap by Candidate::operator<
+  symbols.clear();
+  agenda.clear();
   for (std::size_t pos = 0; pos < normalized.size();) {
     const std::size_t length = initial_symbol_length(normalized.substr(pos));
     symbols.push_back({pos, length, int(symbols.size()) - 1, int(symbols.size()) + 1});
     pos += length;
   }
   symbols.back().next = -1;
-  std::priority_queue<Candidate> agenda;
   const auto consider = [&](int left, int right) {
     if (left < 0 || right < 0) return;
     const std::size_t length = symbols[left].length + symbols[right].length;
     const TokenId id = segment_id(normalized.substr(symbols[left].begin, length));
     if (id < 0) return;
-    agenda.push({proto_.pieces[id].score, left, right, length});
+    agenda.push_back({proto_.pieces[id].score, left, right, length});
+    std::push_heap(agenda.begin(), agenda.end());
   };
   for (int i = 0; i + 1 < int(symbols.size()); ++i) consider(i, i + 1);
   while (!agenda.empty()) {
-    const Candidate top = agenda.top();
-    agenda.pop();
+    std::pop_heap(agenda.begin(), agenda.end());
+    const Candidate top = agenda.back();
+    agenda.pop_back();
     Symbol& left = symbols[top.left];
     Symbol& right = symbols[top.right];
     if (left.length == 0 || right.length == 0 || left.length + right.length != top.length) continue;
@@ -151,7 +182,8 @@ void SentencePieceModel::encode_bpe(std::string_view normalized, std::vector<Tok
   for (int i = 0; i >= 0; i = symbols[i].next) {
     const std::string_view segment = normalized.substr(symbols[i].begin, symbols[i].length);
     const TokenId id = segment_id(segment);
-    after_unknown = emit(segment, id >= 0 && proto_.pieces[id].type != PieceType::kUnused, after_unknown, ids);
+    const bool usable = id >= 0 && proto_.pieces[id].type != PieceType::kUnused;
+    after_unknown = emit(segment, usable ? id : -1, after_unknown, ids);
   }
 }
 
@@ -163,7 +195,8 @@ void SentencePieceModel::encode_unigram(std::string_view normalized, std::vector
     TokenId id = -1;
   };
   const std::size_t size = normalized.size();
-  std::vector<Best> best(size + 1);
+  thread_local std::vector<Best> best;
+  best.assign(size + 1, Best{});
   best[0].start = 0;
   const float unknown_score = min_score_ - kUnknownPenalty;
   for (std::size_t start = 0; start < size;) {
@@ -176,28 +209,24 @@ void SentencePieceModel::encode_unigram(std::string_view normalized, std::vector
       Best& target = best[end];
       if (target.start == -1 || score > double(target.score)) target = {float(score), int(start), id};
     };
-    const std::size_t limit = std::min(size, start + max_piece_bytes_);
-    for (std::size_t end = start + char_length; end <= limit;) {
-      const TokenId id = segment_id(normalized.substr(start, end - start));
-      if (id >= 0 && proto_.pieces[id].type != PieceType::kUnused) {
-        const bool user_defined = proto_.pieces[id].type == PieceType::kUserDefined;
-        // User-defined pieces get a bonus that makes them win over any split of themselves.
-        const double piece_score = user_defined ? double(end - start) * max_score_ - 0.1 : proto_.pieces[id].score;
-        offer(end, piece_score + score_here, id);
-        if (end - start == char_length) has_single_character_piece = true;
-      }
-      if (end == size) break;
-      end += decode_utf8(normalized, end).length;
-    }
+    segment_trie_.common_prefixes(normalized.substr(start), [&](std::size_t length, TokenId id) {
+      const bool user_defined = proto_.pieces[id].type == PieceType::kUserDefined;
+      // User-defined pieces get a bonus that makes them win over any split of themselves.
+      const double piece_score = user_defined ? double(length) * max_score_ - 0.1 : proto_.pieces[id].score;
+      offer(start + length, piece_score + score_here, id);
+      if (length == char_length) has_single_character_piece = true;
+    });
     if (!has_single_character_piece) offer(start + char_length, double(unknown_score + score_here), proto_.unk_id);
     start += char_length;
   }
-  std::vector<std::pair<std::size_t, std::size_t>> segments;  // (start, end), from the back
-  for (std::size_t end = size; end > 0; end = std::size_t(best[end].start)) segments.emplace_back(best[end].start, end);
+  thread_local std::vector<std::size_t> ends;  // segment ends, from the back
+  ends.clear();
+  for (std::size_t end = size; end > 0; end = std::size_t(best[end].start)) ends.push_back(end);
   bool after_unknown = false;
-  for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
-    const std::string_view segment = normalized.substr(it->first, it->second - it->first);
-    after_unknown = emit(segment, best[it->second].id != proto_.unk_id, after_unknown, ids);
+  for (auto it = ends.rbegin(); it != ends.rend(); ++it) {
+    const Best& segment = best[*it];
+    const TokenId id = segment.id == proto_.unk_id ? -1 : segment.id;
+    after_unknown = emit(normalized.substr(segment.start, *it - segment.start), id, after_unknown, ids);
   }
 }
 

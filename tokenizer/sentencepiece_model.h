@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tokenizer/piece_trie.h"
 #include "tokenizer/sentencepiece_normalizer.h"
 #include "tokenizer/sentencepiece_proto.h"
 #include "tokenizer/token_model.h"
@@ -36,10 +37,12 @@ class SentencePieceModel final : public TokenModel {
   // Symbols of the normalised text before merging: user-defined pieces whole, else characters.
   std::size_t initial_symbol_length(std::string_view text) const;
   void encode_bpe(std::string_view normalized, std::vector<TokenId>& ids) const;
+  // BPE of one stretch of normalised text that no merge can cross.
+  void encode_bpe_word(std::string_view word, std::vector<TokenId>& ids) const;
   void encode_unigram(std::string_view normalized, std::vector<TokenId>& ids) const;
-  // Emits the id of a final segment: its piece when `known`, else its bytes (byte fallback) or
-  // one unk for a whole run of unknown segments. Returns whether the segment was unknown.
-  bool emit(std::string_view segment, bool known, bool after_unknown, std::vector<TokenId>& ids) const;
+  // Emits a final segment: `id` when it is a piece (>= 0), else the segment's bytes (byte
+  // fallback) or one unk for a whole run of unknown segments. Returns whether it was unknown.
+  bool emit(std::string_view segment, TokenId id, bool after_unknown, std::vector<TokenId>& ids) const;
   // The id of a piece that segmentation may produce (normal, user-defined, unused); -1 if none.
   TokenId segment_id(std::string_view segment) const;
 
@@ -47,11 +50,14 @@ class SentencePieceModel final : public TokenModel {
   SentencePieceNormalizer normalizer_;
   TokenIdMap segment_ids_;   // normal, user-defined and unused pieces
   TokenIdMap all_ids_;       // every piece, for find_piece
+  PieceTrie segment_trie_;   // the pieces of segment_ids_ except unused ones, for Viterbi
+  // True when no piece has "▁" after another character, so BPE can run word by word ("▁the",
+  // "▁▁▁x") instead of on the whole sentence: merges never cross those boundaries.
+  bool bpe_by_words_ = false;
   std::vector<std::string> user_defined_;  // longest first
   std::array<TokenId, 256> byte_ids_{};   // <0xXX> pieces, when byte fallback is on
   float min_score_ = 0;
   float max_score_ = 0;
-  std::size_t max_piece_bytes_ = 0;
 };
 
 }  // namespace bytegrad::tokenizer

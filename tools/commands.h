@@ -13,5 +13,8 @@ using Args = std::vector<std::string>;
 int run_demo(const Args& args);
 int run_bench(const Args& args);
 int run_info(const Args& args);
+int run_tokenize(const Args& args);
+int run_tokenizer_train(const Args& args);
+int run_tokenizer_bench(const Args& args);
 
 }  // namespace bytegrad::tools

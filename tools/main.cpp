@@ -19,6 +19,12 @@ constexpr Command kCommands[] = {
     {"bench", "benchmark matmul, elementwise, softmax and op dispatch against the libraries below",
      bytegrad::tools::run_bench},
     {"info", "print the build configuration and the devices present", bytegrad::tools::run_info},
+    {"tokenize", "encode stdin to token ids (or --decode ids) with a tokenizer.json, .model or tiktoken file",
+     bytegrad::tools::run_tokenize},
+    {"tokenizer-train", "learn a byte-level BPE from text files and write a tokenizer.json",
+     bytegrad::tools::run_tokenizer_train},
+    {"tokenizer-bench", "tokenizer encoding speed, single-threaded and batch-parallel, beside spm_encode",
+     bytegrad::tools::run_tokenizer_bench},
 };
 
 void print_usage() {
