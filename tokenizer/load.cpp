@@ -50,8 +50,12 @@ Tokenizer load_tokenizer(const fs::path& path, std::optional<PretokenizerPattern
   if (!fs::is_directory(path)) return load_file(path, tiktoken_pattern);
   for (const char* name : {"tokenizer.json", "tokenizer.model", "encoder.json"})
     if (fs::exists(path / name)) return load_file(path / name, tiktoken_pattern);
-  throw std::runtime_error(path.string() +
-                           ": directory holds no tokenizer.json, tokenizer.model or encoder.json + vocab.bpe");
+  std::vector<fs::path> candidates;
+  for (const fs::directory_entry& entry : fs::directory_iterator(path))
+    if (entry.path().extension() == ".tiktoken" || entry.path().extension() == ".model") candidates.push_back(entry.path());
+  if (candidates.size() == 1) return load_file(candidates[0], tiktoken_pattern);
+  throw std::runtime_error(path.string() + ": directory holds no tokenizer.json, tokenizer.model, encoder.json + "
+                                           "vocab.bpe, or exactly one *.tiktoken or *.model file");
 }
 
 }  // namespace bytegrad::tokenizer

@@ -104,8 +104,11 @@ std::string SentencePieceNormalizer::normalize(std::string_view text) const {
     text.remove_prefix(consumed);
     if (!remove_extra_whitespaces_) previous_was_space = false;
   }
-  if (remove_extra_whitespaces_)
-    while (std::string_view(out).ends_with(space)) out.resize(out.size() - space.size());
+  if (remove_extra_whitespaces_) {
+    std::string_view kept = out;
+    while (kept.ends_with(space)) kept.remove_suffix(space.size());
+    out.erase(kept.size());
+  }
   if (add_dummy_prefix_ && treat_whitespace_as_suffix_) out += space;
   return out;
 }

