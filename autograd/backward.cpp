@@ -39,15 +39,15 @@ void accumulate(Tensor& slot, const Tensor& grad) {
 }  // namespace
 
 void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) {
-  check(root.requires_grad(), "backward: the tensor of shape ", shape_str(root.shape()),
+  BYTEGRAD_CHECK(root.requires_grad(), "backward: the tensor of shape ", shape_str(root.shape()),
         " does not require grad (no input of the ops that made it requires grad)");
   Tensor seed = grad_output;
   if (!seed.defined()) {
-    check(root.numel() == 1, "backward: a gradient can only be implied for a one-element "
+    BYTEGRAD_CHECK(root.numel() == 1, "backward: a gradient can only be implied for a one-element "
           "output; this one has shape ", shape_str(root.shape()), ", pass grad_output");
     seed = ones_like(root);
   }
-  check(seed.shape() == root.shape(), "backward: grad_output shape ", shape_str(seed.shape()),
+  BYTEGRAD_CHECK(seed.shape() == root.shape(), "backward: grad_output shape ", shape_str(seed.shape()),
         " does not match output shape ", shape_str(root.shape()));
 
   NoGradGuard no_grad;
@@ -68,7 +68,7 @@ void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) 
     if (meta->retains_grad) accumulate(meta->grad, grad);
 
     Node& node = *meta->grad_fn;
-    check(bool(node.backward), "backward: the graph through '", node.name,
+    BYTEGRAD_CHECK(bool(node.backward), "backward: the graph through '", node.name,
           "' was already freed by an earlier backward; pass retain_graph=true to the first one");
     Needs needs(node.inputs.size());
     for (size_t i = 0; i < needs.size(); ++i) needs[i] = node.inputs[i] != nullptr;
@@ -79,7 +79,7 @@ void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) 
       AutogradMeta* input = node.inputs[i].get();
       if (!input) continue;
       Tensor g = input_grads.at(i);
-      check(g.defined() && g.shape() == node.input_shapes[i], "backward of '", node.name,
+      BYTEGRAD_CHECK(g.defined() && g.shape() == node.input_shapes[i], "backward of '", node.name,
             "': gradient for input ", i, " has shape ",
             g.defined() ? shape_str(g.shape()) : std::string("(none)"), ", expected ",
             shape_str(node.input_shapes[i]));

@@ -201,7 +201,7 @@ Tensor square(const Tensor& x) {
 }
 
 Tensor clamp(const Tensor& x, double low, double high) {
-  check(low <= high, "clamp: low ", low, " exceeds high ", high);
+  BYTEGRAD_CHECK(low <= high, "clamp: low ", low, " exceeds high ", high);
   return record_unary("clamp", ops::unary(UnaryOp::Clamp, x, low, high), x,
                       [low, high, x = x.detach()](const Tensor& g) {
                         // Gradient passes where x lies inside [low, high].

@@ -32,7 +32,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
                           const std::vector<Tensor>& inputs, double eps, double atol,
                           double rtol) {
   for (const Tensor& input : inputs)
-    check(input.dtype() == DType::Float64 && input.device().is_cpu(),
+    BYTEGRAD_CHECK(input.dtype() == DType::Float64 && input.device().is_cpu(),
           "gradcheck: inputs must be float64 CPU tensors, got ", input.dtype(), " on ",
           input.device());
 

@@ -39,7 +39,7 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
 }
 
 Tensor embedding(const Tensor& weight, const Tensor& ids) {
-  check(weight.dim() == 2, "embedding: weight must be [num_embeddings, dim], got shape ",
+  BYTEGRAD_CHECK(weight.dim() == 2, "embedding: weight must be [num_embeddings, dim], got shape ",
         shape_str(weight.shape()));
   Shape shape = ids.shape();
   shape.push_back(weight.size(1));
@@ -98,15 +98,15 @@ std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool lar
 }
 
 Tensor one_hot(const Tensor& indices, int64_t num_classes) {
-  check(num_classes > 0, "one_hot: num_classes must be positive, got ", num_classes);
-  check(is_integral(indices.dtype()) && indices.dtype() != DType::Bool,
+  BYTEGRAD_CHECK(num_classes > 0, "one_hot: num_classes must be positive, got ", num_classes);
+  BYTEGRAD_CHECK(is_integral(indices.dtype()) && indices.dtype() != DType::Bool,
         "one_hot: indices must be an integer tensor, got ", indices.dtype());
   const Tensor classes = arange(num_classes, {DType::Int64, indices.device()});
   const Tensor idx = ops::to(indices, DType::Int64);
   if (idx.numel() > 0) {
     const int64_t low = ops::reduce(ops::ReduceOp::Min, idx, {}, false).item<int64_t>();
     const int64_t high = ops::reduce(ops::ReduceOp::Max, idx, {}, false).item<int64_t>();
-    check(low >= 0 && high < num_classes, "one_hot: class values must lie in [0, ", num_classes,
+    BYTEGRAD_CHECK(low >= 0 && high < num_classes, "one_hot: class values must lie in [0, ", num_classes,
           "), found ", low < 0 ? low : high);
   }
   return ops::to(eq(ops::unsqueeze(idx, -1), classes), DType::Int64);

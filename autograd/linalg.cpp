@@ -9,7 +9,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   // Vectors become matrices through differentiable views, so the node below sees only
   // matrices (and batches of them).
   if (a.dim() == 1 || b.dim() == 1) {
-    check(a.dim() >= 1 && b.dim() >= 1, "matmul: both operands need at least one dimension, got ",
+    BYTEGRAD_CHECK(a.dim() >= 1 && b.dim() >= 1, "matmul: both operands need at least one dimension, got ",
           shape_str(a.shape()), " and ", shape_str(b.shape()));
     const Tensor product = matmul(a.dim() == 1 ? unsqueeze(a, 0) : a, b.dim() == 1 ? unsqueeze(b, 1) : b);
     Tensor out = b.dim() == 1 ? squeeze(product, -1) : product;

@@ -23,7 +23,7 @@ Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs
   auto node = std::make_shared<Node>();
   node->name = name;
   for (const Tensor& input : inputs) {
-    check(!input.defined() || !output.is_same(input), name,
+    BYTEGRAD_CHECK(!input.defined() || !output.is_same(input), name,
           ": internal error, an op's output is its own input");
     const bool wants = input.defined() && input.requires_grad();
     node->inputs.push_back(wants ? input.autograd_meta() : nullptr);

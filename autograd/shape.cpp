@@ -28,7 +28,7 @@ Tensor scatter_into_window(const Tensor& g, const Shape& shape, Window window) {
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   const int64_t lead = x.dim() - int64_t(shape.size());
-  check(lead >= 0, "sum_to: cannot sum shape ", shape_str(x.shape()), " down to ", shape_str(shape));
+  BYTEGRAD_CHECK(lead >= 0, "sum_to: cannot sum shape ", shape_str(x.shape()), " down to ", shape_str(shape));
   std::vector<int64_t> dims;
   for (int64_t d = 0; d < x.dim(); ++d)
     if (d < lead || (shape[size_t(d - lead)] == 1 && x.shape()[size_t(d)] != 1)) dims.push_back(d);
@@ -142,11 +142,11 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
-  check(!tensors.empty(), "stack: expected at least one tensor");
+  BYTEGRAD_CHECK(!tensors.empty(), "stack: expected at least one tensor");
   const int64_t wrapped = wrap_dim(dim, tensors.front().dim() + 1, "stack");
   std::vector<Tensor> expanded;
   for (size_t i = 0; i < tensors.size(); ++i) {
-    check(tensors[i].shape() == tensors.front().shape(), "stack: tensor ", i, " has shape ",
+    BYTEGRAD_CHECK(tensors[i].shape() == tensors.front().shape(), "stack: tensor ", i, " has shape ",
           shape_str(tensors[i].shape()), ", expected ", shape_str(tensors.front().shape()),
           " like tensor 0");
     expanded.push_back(unsqueeze(tensors[i], wrapped));
@@ -155,7 +155,7 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
 }
 
 std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t dim) {
-  check(size > 0, "split: piece size must be positive, got ", size);
+  BYTEGRAD_CHECK(size > 0, "split: piece size must be positive, got ", size);
   dim = wrap_dim(dim, x.dim(), "split");
   std::vector<Tensor> pieces;
   const int64_t total = x.shape()[size_t(dim)];
@@ -165,7 +165,7 @@ std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t dim) {
 }
 
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
-  check(chunks > 0, "chunk: number of chunks must be positive, got ", chunks);
+  BYTEGRAD_CHECK(chunks > 0, "chunk: number of chunks must be positive, got ", chunks);
   const int64_t total = x.shape()[size_t(wrap_dim(dim, x.dim(), "chunk"))];
   return split(x, std::max<int64_t>(1, (total + chunks - 1) / chunks), dim);
 }

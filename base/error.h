@@ -22,10 +22,13 @@ std::string concat(Parts&&... parts) {
   return out.str();
 }
 
-// Throws Error(concat(parts...)) unless `condition` holds.
-template <typename... Parts>
-void check(bool condition, Parts&&... parts) {
-  if (!condition) throw Error(concat(std::forward<Parts>(parts)...));
-}
-
 }  // namespace bytegrad
+
+// Throws bytegrad::Error(concat(parts...)) unless `condition` holds. A macro so that the message
+// parts (often formatted shapes) are only evaluated when the check fails: checks sit on the hot
+// path of every op.
+#define BYTEGRAD_CHECK(condition, ...)                                     \
+  do {                                                                     \
+    if (!(condition)) [[unlikely]]                                         \
+      throw ::bytegrad::Error(::bytegrad::concat(__VA_ARGS__));            \
+  } while (0)

@@ -15,7 +15,7 @@ void manual_seed(uint64_t seed) { default_generator().set_state(seed, 0); }
 
 Tensor empty(const Shape& shape, TensorOptions options) {
   for (int64_t s : shape)
-    check(s >= 0, "empty: negative size in shape ", shape_str(shape));
+    BYTEGRAD_CHECK(s >= 0, "empty: negative size in shape ", shape_str(shape));
   auto storage = std::make_shared<Storage>(size_t(numel_of(shape)) * dtype_size(options.dtype),
                                            options.device);
   return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, options.dtype);
@@ -40,7 +40,7 @@ Tensor full_like(const Tensor& like, double value) {
 Tensor scalar_tensor(double value, TensorOptions options) { return full({}, value, options); }
 
 Tensor arange(double start, double end, double step, TensorOptions options) {
-  check(step != 0, "arange: step must be non-zero");
+  BYTEGRAD_CHECK(step != 0, "arange: step must be non-zero");
   const double count = std::ceil((end - start) / step);
   Tensor t = empty({std::max<int64_t>(0, int64_t(count))}, options);
   kernels::backend_for(options.device).arange(t.view(), start, step);
@@ -51,7 +51,7 @@ Tensor arange(int64_t end, TensorOptions options) { return arange(0, double(end)
 
 template <typename T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape, TensorOptions options) {
-  check(numel_of(shape) == int64_t(values.size()), "from_vector: ", values.size(),
+  BYTEGRAD_CHECK(numel_of(shape) == int64_t(values.size()), "from_vector: ", values.size(),
         " values do not fill shape ", shape_str(shape), " (", numel_of(shape), " elements)");
   // Convert on the host, then move the bytes to the device.
   std::vector<char> bytes(values.size() * dtype_size(options.dtype));
@@ -88,7 +88,7 @@ Tensor draw(kernels::RandomKind kind, const Shape& shape, double a, double b,
 }
 
 void check_floating(const char* op, DType dtype) {
-  check(is_floating(dtype), op, ": expected a floating-point dtype, got ", dtype);
+  BYTEGRAD_CHECK(is_floating(dtype), op, ": expected a floating-point dtype, got ", dtype);
 }
 
 }  // namespace
@@ -96,14 +96,14 @@ void check_floating(const char* op, DType dtype) {
 Tensor uniform(const Shape& shape, double low, double high, TensorOptions options,
                Generator* generator) {
   check_floating("uniform", options.dtype);
-  check(low <= high, "uniform: low ", low, " exceeds high ", high);
+  BYTEGRAD_CHECK(low <= high, "uniform: low ", low, " exceeds high ", high);
   return draw(kernels::RandomKind::Uniform, shape, low, high, options, generator);
 }
 
 Tensor normal(const Shape& shape, double mean, double std, TensorOptions options,
               Generator* generator) {
   check_floating("normal", options.dtype);
-  check(std >= 0, "normal: std must be non-negative, got ", std);
+  BYTEGRAD_CHECK(std >= 0, "normal: std must be non-negative, got ", std);
   return draw(kernels::RandomKind::Normal, shape, mean, std, options, generator);
 }
 
@@ -117,7 +117,7 @@ Tensor randn(const Shape& shape, TensorOptions options, Generator* generator) {
 
 Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions options,
                Generator* generator) {
-  check(low < high, "randint: empty range [", low, ", ", high, ")");
+  BYTEGRAD_CHECK(low < high, "randint: empty range [", low, ", ", high, ")");
   return draw(kernels::RandomKind::Integer, shape, double(low), double(high), options, generator);
 }
 

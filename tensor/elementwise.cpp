@@ -4,13 +4,13 @@
 namespace bytegrad::ops {
 
 void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
-  check(a.device() == b.device(), op, ": tensors on different devices (", a.device(), " with shape ",
+  BYTEGRAD_CHECK(a.device() == b.device(), op, ": tensors on different devices (", a.device(), " with shape ",
         shape_str(a.shape()), ", ", b.device(), " with shape ", shape_str(b.shape()),
         "); move them with to(device) first");
 }
 
 void check_floating(const char* op, const Tensor& x) {
-  check(is_floating(x.dtype()), op, ": expected a floating-point tensor, got ", x.dtype(),
+  BYTEGRAD_CHECK(is_floating(x.dtype()), op, ": expected a floating-point tensor, got ", x.dtype(),
         " with shape ", shape_str(x.shape()));
 }
 
@@ -55,7 +55,7 @@ const char* binary_name(BinaryOp op) {
 Tensor unary(UnaryOp op, const Tensor& x, double alpha, double beta) {
   Tensor input = x;
   if (is_float_only(op) && !is_floating(x.dtype())) input = to(x, DType::Float32);
-  check(input.dtype() != DType::Bool, "unary: bool tensor of shape ", shape_str(x.shape()),
+  BYTEGRAD_CHECK(input.dtype() != DType::Bool, "unary: bool tensor of shape ", shape_str(x.shape()),
         " has no arithmetic; convert it with to(dtype) first");
   Tensor out = empty(input.shape(), {input.dtype(), input.device()});
   kernels::backend_for(x.device()).unary(op, input.view(), out.view(), alpha, beta);
@@ -69,7 +69,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   DType dtype = promote_types(a.dtype(), b.dtype());
   if (op == BinaryOp::Div && !is_floating(dtype)) dtype = DType::Float32;
   if (!is_comparison(op))
-    check(dtype != DType::Bool, name, ": bool tensors (shapes ", shape_str(a.shape()), " and ",
+    BYTEGRAD_CHECK(dtype != DType::Bool, name, ": bool tensors (shapes ", shape_str(a.shape()), " and ",
           shape_str(b.shape()), ") have no arithmetic; convert them with to(dtype) first");
   // Broadcast only what needs it: each view costs an allocation on this hot path.
   auto operand = [&](const Tensor& t) {
@@ -83,7 +83,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
 }
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
-  check(condition.dtype() == DType::Bool, "where: condition must be bool, got ",
+  BYTEGRAD_CHECK(condition.dtype() == DType::Bool, "where: condition must be bool, got ",
         condition.dtype(), " with shape ", shape_str(condition.shape()));
   check_same_device("where", condition, a);
   check_same_device("where", a, b);

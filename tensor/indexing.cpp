@@ -8,14 +8,14 @@ namespace {
 
 // A dense int64 copy of `index`, every value checked to lie in [0, size) (negatives wrap once).
 Tensor checked_index(const char* op, const Tensor& index, int64_t size, int64_t dim) {
-  check(index.dtype() == DType::Int64 || index.dtype() == DType::Int32, op,
+  BYTEGRAD_CHECK(index.dtype() == DType::Int64 || index.dtype() == DType::Int32, op,
         ": index must be int64 or int32, got ", index.dtype());
   // Checked (and wrapped) on the host, then placed where the kernel runs.
   Tensor idx = clone(to(to(index, kCPU), DType::Int64));
   int64_t* values = idx.data<int64_t>();
   for (int64_t i = 0; i < idx.numel(); ++i) {
     int64_t& v = values[i];
-    check(v >= -size && v < size, op, ": index ", v, " is out of range for dim ", dim,
+    BYTEGRAD_CHECK(v >= -size && v < size, op, ": index ", v, " is out of range for dim ", dim,
           " of size ", size);
     if (v < 0) v += size;
   }
@@ -23,7 +23,7 @@ Tensor checked_index(const char* op, const Tensor& index, int64_t size, int64_t 
 }
 
 void check_same_rank(const char* op, const Tensor& x, const Tensor& other, const char* what) {
-  check(x.dim() == other.dim(), op, ": ", what, " of shape ", shape_str(other.shape()),
+  BYTEGRAD_CHECK(x.dim() == other.dim(), op, ": ", what, " of shape ", shape_str(other.shape()),
         " must have as many dimensions as the input ", shape_str(x.shape()));
 }
 
@@ -33,7 +33,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   dim = wrap_dim(dim, x.dim(), "gather");
   check_same_rank("gather", x, index, "index");
   for (int64_t d = 0; d < x.dim(); ++d)
-    check(d == dim || index.shape()[size_t(d)] == x.shape()[size_t(d)], "gather: index shape ",
+    BYTEGRAD_CHECK(d == dim || index.shape()[size_t(d)] == x.shape()[size_t(d)], "gather: index shape ",
           shape_str(index.shape()), " differs from input shape ", shape_str(x.shape()),
           " outside dim ", dim);
   const Tensor idx = checked_index("gather", index, x.shape()[size_t(dim)], dim);
@@ -46,10 +46,10 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
 Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
   dim = wrap_dim(dim, x.dim(), "scatter_add");
   check_same_rank("scatter_add", x, index, "index");
-  check(index.shape() == src.shape(), "scatter_add: index shape ", shape_str(index.shape()),
+  BYTEGRAD_CHECK(index.shape() == src.shape(), "scatter_add: index shape ", shape_str(index.shape()),
         " and src shape ", shape_str(src.shape()), " must match");
   for (int64_t d = 0; d < x.dim(); ++d)
-    check(d == dim || index.shape()[size_t(d)] == x.shape()[size_t(d)],
+    BYTEGRAD_CHECK(d == dim || index.shape()[size_t(d)] == x.shape()[size_t(d)],
           "scatter_add: index shape ", shape_str(index.shape()), " differs from input shape ",
           shape_str(x.shape()), " outside dim ", dim);
   const Tensor idx = checked_index("scatter_add", index, x.shape()[size_t(dim)], dim);
@@ -61,7 +61,7 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   dim = wrap_dim(dim, x.dim(), "index_select");
-  check(index.dim() <= 1, "index_select: index must be 1-D, got shape ", shape_str(index.shape()));
+  BYTEGRAD_CHECK(index.dim() <= 1, "index_select: index must be 1-D, got shape ", shape_str(index.shape()));
   const Tensor idx = checked_index("index_select", index, x.dim() ? x.shape()[size_t(dim)] : 1, dim);
   const Tensor in = contiguous(x);
   Shape shape = x.shape();
@@ -73,10 +73,10 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
 
 Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
   dim = wrap_dim(dim, x.dim(), "index_add");
-  check(index.dim() <= 1, "index_add: index must be 1-D, got shape ", shape_str(index.shape()));
+  BYTEGRAD_CHECK(index.dim() <= 1, "index_add: index must be 1-D, got shape ", shape_str(index.shape()));
   Shape expected = x.shape();
   expected[size_t(dim)] = index.numel();
-  check(src.shape() == expected, "index_add: src shape ", shape_str(src.shape()),
+  BYTEGRAD_CHECK(src.shape() == expected, "index_add: src shape ", shape_str(src.shape()),
         " must be ", shape_str(expected), " for input ", shape_str(x.shape()), " and ",
         index.numel(), " indices");
   const Tensor idx = checked_index("index_add", index, x.shape()[size_t(dim)], dim);
@@ -87,7 +87,7 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
 }
 
 Tensor triangle(const Tensor& x, int64_t k, bool upper) {
-  check(x.dim() >= 2, upper ? "triu" : "tril", ": expected at least 2 dimensions, got shape ",
+  BYTEGRAD_CHECK(x.dim() >= 2, upper ? "triu" : "tril", ": expected at least 2 dimensions, got shape ",
         shape_str(x.shape()));
   const Tensor in = contiguous(x);
   Tensor out = empty_like(in);
@@ -96,9 +96,9 @@ Tensor triangle(const Tensor& x, int64_t k, bool upper) {
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
-  check(!tensors.empty(), "cat: expected at least one tensor");
+  BYTEGRAD_CHECK(!tensors.empty(), "cat: expected at least one tensor");
   const Tensor& first = tensors.front();
-  check(first.dim() > 0, "cat: zero-dimensional tensors cannot be concatenated");
+  BYTEGRAD_CHECK(first.dim() > 0, "cat: zero-dimensional tensors cannot be concatenated");
   dim = wrap_dim(dim, first.dim(), "cat");
   Shape shape = first.shape();
   DType dtype = first.dtype();
@@ -106,10 +106,10 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
     check_same_device("cat", first, t);
-    check(t.dim() == first.dim(), "cat: tensor ", i, " has shape ", shape_str(t.shape()),
+    BYTEGRAD_CHECK(t.dim() == first.dim(), "cat: tensor ", i, " has shape ", shape_str(t.shape()),
           ", expected ", first.dim(), " dimensions like ", shape_str(first.shape()));
     for (int64_t d = 0; d < first.dim(); ++d)
-      check(d == dim || t.shape()[size_t(d)] == shape[size_t(d)], "cat: tensor ", i,
+      BYTEGRAD_CHECK(d == dim || t.shape()[size_t(d)] == shape[size_t(d)], "cat: tensor ", i,
             " has shape ", shape_str(t.shape()), ", which differs from ",
             shape_str(first.shape()), " outside dim ", dim);
     total += t.shape()[size_t(dim)];

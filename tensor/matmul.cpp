@@ -47,14 +47,14 @@ std::vector<int64_t> batch_offsets(const Tensor& t) {
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   check_same_device("matmul", a, b);
-  check(a.dim() >= 1 && b.dim() >= 1, "matmul: both operands need at least one dimension, got ",
+  BYTEGRAD_CHECK(a.dim() >= 1 && b.dim() >= 1, "matmul: both operands need at least one dimension, got ",
         shape_str(a.shape()), " and ", shape_str(b.shape()));
-  check(a.dtype() == b.dtype(), "matmul: dtypes differ (", a.dtype(), " ", shape_str(a.shape()),
+  BYTEGRAD_CHECK(a.dtype() == b.dtype(), "matmul: dtypes differ (", a.dtype(), " ", shape_str(a.shape()),
         " and ", b.dtype(), " ", shape_str(b.shape()), ")");
   const Tensor lhs = a.dim() == 1 ? unsqueeze(a, 0) : a;
   const Tensor rhs = b.dim() == 1 ? unsqueeze(b, 1) : b;
   const int64_t m = lhs.size(-2), k = lhs.size(-1), n = rhs.size(-1);
-  check(rhs.size(-2) == k, "matmul: shapes ", shape_str(a.shape()), " and ",
+  BYTEGRAD_CHECK(rhs.size(-2) == k, "matmul: shapes ", shape_str(a.shape()), " and ",
         shape_str(b.shape()), " do not align (", k, " != ", rhs.size(-2), ")");
 
   const Shape lhs_batch(lhs.shape().begin(), lhs.shape().end() - 2);

@@ -26,7 +26,7 @@ std::vector<bool> reduced_mask(const Tensor& x, const std::vector<int64_t>& dims
   for (int64_t d : dims) {
     const int64_t w = wrap_dim(d, x.dim(), op);
     if (x.dim() == 0) continue;
-    check(!reduced[size_t(w)], op, ": dim ", w, " listed twice");
+    BYTEGRAD_CHECK(!reduced[size_t(w)], op, ": dim ", w, " listed twice");
     reduced[size_t(w)] = true;
   }
   return reduced;
@@ -62,7 +62,7 @@ Tensor reduce(ReduceOp op, const Tensor& x, std::vector<int64_t> dims, bool keep
   for (int64_t d = 0; d < x.dim(); ++d)
     if (reduced[size_t(d)]) order.push_back(d);
   if (op != ReduceOp::Sum && op != ReduceOp::Mean && op != ReduceOp::Prod)
-    check(reduced_count > 0, name, ": cannot reduce over an empty dimension (shape ",
+    BYTEGRAD_CHECK(reduced_count > 0, name, ": cannot reduce over an empty dimension (shape ",
           shape_str(x.shape()), ")");
 
   Tensor input = x.dim() ? permute(x, order) : x;
@@ -74,11 +74,11 @@ Tensor reduce(ReduceOp op, const Tensor& x, std::vector<int64_t> dims, bool keep
 
 std::pair<Tensor, Tensor> reduce_with_indices(ReduceOp op, const Tensor& x, int64_t dim,
                                               bool keepdim) {
-  check(op == ReduceOp::Max || op == ReduceOp::Min, "reduce_with_indices: only max and min");
+  BYTEGRAD_CHECK(op == ReduceOp::Max || op == ReduceOp::Min, "reduce_with_indices: only max and min");
   const char* name = reduce_name(op);
   dim = wrap_dim(dim, x.dim(), name);
   const Tensor input = x.dim() ? movedim(x, dim, -1) : x;
-  check(x.dim() == 0 || x.shape()[size_t(dim)] > 0, name, ": cannot reduce over an empty dimension (shape ",
+  BYTEGRAD_CHECK(x.dim() == 0 || x.shape()[size_t(dim)] > 0, name, ": cannot reduce over an empty dimension (shape ",
         shape_str(x.shape()), ")");
   Shape kept(input.shape().begin(), input.shape().end() - (x.dim() ? 1 : 0));
   Tensor values = empty(kept, {x.dtype(), x.device()});

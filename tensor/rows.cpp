@@ -56,7 +56,7 @@ std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending) {
 std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest) {
   dim = wrap_dim(dim, x.dim(), "topk");
   const int64_t size = x.dim() ? x.shape()[size_t(dim)] : 1;
-  check(k >= 0 && k <= size, "topk: k = ", k, " is out of range for dim ", dim, " of size ",
+  BYTEGRAD_CHECK(k >= 0 && k <= size, "topk: k = ", k, " is out of range for dim ", dim, " of size ",
         size, " (shape ", shape_str(x.shape()), ")");
   const Tensor in = rows_of(x, dim);
   Shape out_shape = in.shape();

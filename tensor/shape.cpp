@@ -36,7 +36,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
   for (size_t i = 0; i < ndim; ++i) {
     const int64_t x = i < ndim - a.size() ? 1 : a[i - (ndim - a.size())];
     const int64_t y = i < ndim - b.size() ? 1 : b[i - (ndim - b.size())];
-    check(x == y || x == 1 || y == 1, op, ": shapes ", shape_str(a), " and ", shape_str(b),
+    BYTEGRAD_CHECK(x == y || x == 1 || y == 1, op, ": shapes ", shape_str(a), " and ", shape_str(b),
           " do not broadcast (dimension ", i, ": ", x, " vs ", y, ")");
     out[i] = x == 1 ? y : x;
   }
@@ -45,7 +45,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
 
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
   const int64_t bound = std::max<int64_t>(ndim, 1);  // a scalar accepts dim 0 and -1
-  check(dim >= -bound && dim < bound, op, ": dim ", dim, " is out of range for a tensor of ",
+  BYTEGRAD_CHECK(dim >= -bound && dim < bound, op, ": dim ", dim, " is out of range for a tensor of ",
         ndim, " dimensions (expected ", -bound, " to ", bound - 1, ")");
   return dim < 0 ? dim + bound : dim;
 }

@@ -14,12 +14,12 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Strides strides, i
           Impl{std::move(storage), std::move(shape), std::move(strides), offset, dtype, nullptr})) {}
 
 const Tensor::Impl& Tensor::impl() const {
-  check(impl_ != nullptr, "tensor: use of an undefined tensor");
+  BYTEGRAD_CHECK(impl_ != nullptr, "tensor: use of an undefined tensor");
   return *impl_;
 }
 
 Tensor::Impl& Tensor::impl() {
-  check(impl_ != nullptr, "tensor: use of an undefined tensor");
+  BYTEGRAD_CHECK(impl_ != nullptr, "tensor: use of an undefined tensor");
   return *impl_;
 }
 
@@ -53,7 +53,7 @@ template <typename T> std::vector<T> Tensor::to_vector() const {
 }
 
 template <typename T> T Tensor::item() const {
-  check(numel() == 1, "item: expected a tensor with one element, got shape ", shape_str(shape()));
+  BYTEGRAD_CHECK(numel() == 1, "item: expected a tensor with one element, got shape ", shape_str(shape()));
   return to_vector<T>()[0];
 }
 
@@ -73,9 +73,9 @@ BYTEGRAD_INSTANTIATE(Float16)
 bool Tensor::requires_grad() const { return impl().autograd && impl().autograd->requires_grad; }
 
 Tensor& Tensor::set_requires_grad(bool enabled) {
-  check(is_leaf(), "set_requires_grad: only leaf tensors can change requires_grad (this one "
+  BYTEGRAD_CHECK(is_leaf(), "set_requires_grad: only leaf tensors can change requires_grad (this one "
         "was produced by an op; use detach() for a new leaf)");
-  check(!enabled || is_floating(dtype()), "set_requires_grad: only floating-point tensors can "
+  BYTEGRAD_CHECK(!enabled || is_floating(dtype()), "set_requires_grad: only floating-point tensors can "
         "require gradients, got ", dtype());
   ensure_autograd_meta().requires_grad = enabled;
   return *this;
@@ -87,7 +87,7 @@ Tensor Tensor::grad() const { return impl().autograd ? impl().autograd->grad : T
 
 void Tensor::set_grad(const Tensor& grad) {
   if (grad.defined())
-    check(grad.shape() == shape(), "set_grad: gradient shape ", shape_str(grad.shape()),
+    BYTEGRAD_CHECK(grad.shape() == shape(), "set_grad: gradient shape ", shape_str(grad.shape()),
           " does not match tensor shape ", shape_str(shape()));
   ensure_autograd_meta().grad = grad;
 }

@@ -44,7 +44,7 @@ class Tensor {
   // Raw data (CPU tensors). data<T>() checks that T matches the dtype.
   void* data_ptr() const;
   template <typename T> T* data() const {
-    check(dtype_of<T>() == dtype(), "data: tensor holds ", dtype(), ", not ", dtype_of<T>());
+    BYTEGRAD_CHECK(dtype_of<T>() == dtype(), "data: tensor holds ", dtype(), ", not ", dtype_of<T>());
     return static_cast<T*>(data_ptr());
   }
   // The kernels' view of this tensor (valid while the tensor lives).

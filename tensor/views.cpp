@@ -17,19 +17,19 @@ Shape infer_shape(const Tensor& x, Shape shape, const char* op) {
   int64_t known = 1, inferred = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
-      check(inferred < 0, op, ": only one dimension can be -1 in ", shape_str(shape));
+      BYTEGRAD_CHECK(inferred < 0, op, ": only one dimension can be -1 in ", shape_str(shape));
       inferred = int64_t(i);
     } else {
-      check(shape[i] >= 0, op, ": invalid size ", shape[i], " in ", shape_str(shape));
+      BYTEGRAD_CHECK(shape[i] >= 0, op, ": invalid size ", shape[i], " in ", shape_str(shape));
       known *= shape[i];
     }
   }
   if (inferred >= 0) {
-    check(known != 0 && x.numel() % known == 0, op, ": cannot infer -1 in ", shape_str(shape),
+    BYTEGRAD_CHECK(known != 0 && x.numel() % known == 0, op, ": cannot infer -1 in ", shape_str(shape),
           " for ", x.numel(), " elements of shape ", shape_str(x.shape()));
     shape[size_t(inferred)] = x.numel() / known;
   }
-  check(numel_of(shape) == x.numel(), op, ": shape ", shape_str(shape), " (", numel_of(shape),
+  BYTEGRAD_CHECK(numel_of(shape) == x.numel(), op, ": shape ", shape_str(shape), " (", numel_of(shape),
         " elements) does not match input shape ", shape_str(x.shape()), " (", x.numel(),
         " elements)");
   return shape;
@@ -74,7 +74,7 @@ bool view_strides(const Tensor& x, const Shape& shape, Strides& out) {
 Tensor view(const Tensor& x, Shape shape) {
   shape = infer_shape(x, std::move(shape), "view");
   Strides strides;
-  check(view_strides(x, shape, strides), "view: shape ", shape_str(shape),
+  BYTEGRAD_CHECK(view_strides(x, shape, strides), "view: shape ", shape_str(shape),
         " cannot view a tensor of shape ", shape_str(x.shape()), " with strides ",
         shape_str(x.strides()), "; use reshape (which copies) or contiguous() first");
   return restride(x, std::move(shape), std::move(strides), x.offset());
@@ -91,7 +91,7 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
   if (x.dim() == 0) return reshape(x, {1});
   start_dim = wrap_dim(start_dim, x.dim(), "flatten");
   end_dim = wrap_dim(end_dim, x.dim(), "flatten");
-  check(start_dim <= end_dim, "flatten: start_dim ", start_dim, " is after end_dim ", end_dim);
+  BYTEGRAD_CHECK(start_dim <= end_dim, "flatten: start_dim ", start_dim, " is after end_dim ", end_dim);
   Shape shape(x.shape().begin(), x.shape().begin() + start_dim);
   int64_t merged = 1;
   for (int64_t d = start_dim; d <= end_dim; ++d) merged *= x.shape()[size_t(d)];
@@ -112,14 +112,14 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
 }
 
 Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
-  check(int64_t(dims.size()) == x.dim(), "permute: ", dims.size(), " dims given for a tensor of ",
+  BYTEGRAD_CHECK(int64_t(dims.size()) == x.dim(), "permute: ", dims.size(), " dims given for a tensor of ",
         x.dim(), " dimensions (shape ", shape_str(x.shape()), ")");
   Shape shape(dims.size());
   Strides strides(dims.size());
   std::vector<bool> seen(dims.size(), false);
   for (size_t i = 0; i < dims.size(); ++i) {
     const int64_t d = wrap_dim(dims[i], x.dim(), "permute");
-    check(!seen[size_t(d)], "permute: dim ", d, " appears twice in ", shape_str(dims));
+    BYTEGRAD_CHECK(!seen[size_t(d)], "permute: dim ", d, " appears twice in ", shape_str(dims));
     seen[size_t(d)] = true;
     shape[i] = x.shape()[size_t(d)];
     strides[i] = x.strides()[size_t(d)];
@@ -141,7 +141,7 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   dim = wrap_dim(dim, x.dim(), "narrow");
   const int64_t size = x.shape()[size_t(dim)];
   if (start < 0) start += size;
-  check(start >= 0 && length >= 0 && start + length <= size, "narrow: range [", start, ", ",
+  BYTEGRAD_CHECK(start >= 0 && length >= 0 && start + length <= size, "narrow: range [", start, ", ",
         start + length, ") is outside dim ", dim, " of size ", size, " (shape ",
         shape_str(x.shape()), ")");
   Shape shape = x.shape();
@@ -151,7 +151,7 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
 
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step) {
   dim = wrap_dim(dim, x.dim(), "slice");
-  check(step > 0, "slice: step must be positive, got ", step);
+  BYTEGRAD_CHECK(step > 0, "slice: step must be positive, got ", step);
   const int64_t size = x.shape()[size_t(dim)];
   auto clamp_index = [size](int64_t i) {
     if (i < 0) i += size;
@@ -170,27 +170,27 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   dim = wrap_dim(dim, x.dim(), "select");
   const int64_t size = x.shape()[size_t(dim)];
-  check(index >= -size && index < size, "select: index ", index, " is out of range for dim ",
+  BYTEGRAD_CHECK(index >= -size && index < size, "select: index ", index, " is out of range for dim ",
         dim, " of size ", size);
   if (index < 0) index += size;
   return squeeze(narrow(x, dim, index, 1), dim);
 }
 
 Tensor expand(const Tensor& x, const Shape& shape) {
-  check(shape.size() >= size_t(x.dim()), "expand: cannot expand shape ", shape_str(x.shape()),
+  BYTEGRAD_CHECK(shape.size() >= size_t(x.dim()), "expand: cannot expand shape ", shape_str(x.shape()),
         " to fewer dimensions ", shape_str(shape));
   const size_t lead = shape.size() - size_t(x.dim());
   Shape out_shape(shape.size());
   Strides strides(shape.size(), 0);
   for (size_t d = 0; d < shape.size(); ++d) {
     if (d < lead) {
-      check(shape[d] >= 0, "expand: invalid size ", shape[d], " in ", shape_str(shape));
+      BYTEGRAD_CHECK(shape[d] >= 0, "expand: invalid size ", shape[d], " in ", shape_str(shape));
       out_shape[d] = shape[d];
       continue;
     }
     const int64_t have = x.shape()[d - lead];
     const int64_t want = shape[d] == -1 ? have : shape[d];
-    check(have == want || have == 1, "expand: shape ", shape_str(x.shape()),
+    BYTEGRAD_CHECK(have == want || have == 1, "expand: shape ", shape_str(x.shape()),
           " cannot expand to ", shape_str(shape), " (dimension ", d, ": ", have, " vs ", want,
           "; only size-1 dimensions stretch)");
     out_shape[d] = want;
@@ -202,7 +202,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
 Tensor squeeze(const Tensor& x, int64_t dim) {
   if (x.dim() == 0) return x.detach();
   dim = wrap_dim(dim, x.dim(), "squeeze");
-  check(x.shape()[size_t(dim)] == 1, "squeeze: dim ", dim, " has size ",
+  BYTEGRAD_CHECK(x.shape()[size_t(dim)] == 1, "squeeze: dim ", dim, " has size ",
         x.shape()[size_t(dim)], ", expected 1 (shape ", shape_str(x.shape()), ")");
   Shape shape = x.shape();
   Strides strides = x.strides();
@@ -234,7 +234,7 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
 }
 
 void copy_(const Tensor& dst, const Tensor& src) {
-  check(dst.device() == src.device(), "copy_: source on ", src.device(),
+  BYTEGRAD_CHECK(dst.device() == src.device(), "copy_: source on ", src.device(),
         " and destination on ", dst.device(), "; use to(device) to move between devices");
   const Tensor source = expand(src, dst.shape());
   kernels::backend_for(dst.device()).copy(source.view(), dst.view());
@@ -263,7 +263,7 @@ Tensor to(const Tensor& x, Device device) {
   if (device.is_cpu()) {
     kernels::backend_for(x.device()).copy_to_host(source.data_ptr(), out.data_ptr(), nbytes);
   } else {
-    check(x.device().is_cpu(), "to: copies between two accelerators go through the host");
+    BYTEGRAD_CHECK(x.device().is_cpu(), "to: copies between two accelerators go through the host");
     kernels::backend_for(device).copy_from_host(source.data_ptr(), out.data_ptr(), nbytes);
   }
   return out;

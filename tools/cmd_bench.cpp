@@ -108,9 +108,9 @@ void bench_elementwise(int64_t n) {
 
 void bench_dispatch() {
   const Tensor a = ones({4}), b = ones({4});
-  NoGradGuard no_grad;
   const int calls = 20000;
   const double seconds = median_seconds([&] {
+    NoGradGuard no_grad;
     for (int i = 0; i < calls; ++i) add(a, b);
   }, 7);
   std::printf("  add of two [4] tensors: %.2f us per op (no grad)\n", seconds / calls * 1e6);
@@ -126,7 +126,7 @@ void bench_dispatch() {
 
 int run_bench(const Args& args) {
   const std::string what = args.empty() ? "core" : args[0];
-  check(what == "core", "bench: unknown benchmark '", what, "' (available: core)");
+  BYTEGRAD_CHECK(what == "core", "bench: unknown benchmark '", what, "' (available: core)");
   std::printf("matmul, float32                    ours GFLOP/s  OpenBLAS  Eigen   BLAS/ours\n");
   for (int64_t s : {256, 512, 1024, 2048}) bench_matmul(s, s, s, false, false);
   // A GPT-2-small MLP layer on 2048 tokens: forward, and the two products backward needs.

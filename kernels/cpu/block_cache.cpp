@@ -34,7 +34,7 @@ void* BlockCache::allocate(size_t nbytes) {
     release_idle();
     ptr = std::aligned_alloc(64, size);
   }
-  check(ptr != nullptr, "cpu: out of memory allocating ", nbytes, " bytes");
+  BYTEGRAD_CHECK(ptr != nullptr, "cpu: out of memory allocating ", nbytes, " bytes");
   return ptr;
 }
 

@@ -2,6 +2,7 @@
 // sorting and top-k. The tensor layer moves the op's dimension last before calling these.
 #include <Eigen/Core>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -36,36 +37,35 @@ void softmax_row(const C* x, C* y, int64_t n, bool log) {
     return;
   }
   out = (in - peak).exp();
-  const C sum = out.template cast<double>().sum();
+  const C sum = out.sum();
   if (log) out = (in - peak) - std::log(sum);
   else out /= sum;
 }
 
-// Runs fn(row) over all rows, converting half-precision rows to float and back.
-template <typename T, typename Fn>
-void for_each_row_in_compute_type(const Rows& rows, std::initializer_list<const void*> inputs,
+// Runs fn(input_rows, output_row) over all rows in parallel. Float and double rows are used in
+// place; half-precision rows are widened to float in per-thread buffers and narrowed back.
+template <typename T, size_t N, typename Fn>
+void for_each_row_in_compute_type(const Rows& rows, std::array<const void*, N> inputs,
                                   void* output, Fn&& fn) {
   using C = compute_t<T>;
+  const size_t length = size_t(rows.length);
   parallel_for(rows.count, rows.length * 8, [&](int64_t r) {
-    std::vector<std::vector<C>> converted;
-    std::vector<const C*> in_rows;
-    for (const void* input : inputs) {
-      const T* row = static_cast<const T*>(input) + r * rows.length;
-      if constexpr (std::is_same_v<T, C>) {
-        in_rows.push_back(row);
-      } else {
-        converted.emplace_back(size_t(rows.length));
-        for (int64_t i = 0; i < rows.length; ++i) converted.back()[size_t(i)] = C(row[i]);
-        in_rows.push_back(converted.back().data());
-      }
-    }
+    std::array<const C*, N> in_rows;
     T* out_row = static_cast<T*>(output) + r * rows.length;
     if constexpr (std::is_same_v<T, C>) {
+      for (size_t k = 0; k < N; ++k) in_rows[k] = static_cast<const T*>(inputs[k]) + r * rows.length;
       fn(in_rows, out_row);
     } else {
-      std::vector<C> result(size_t(rows.length));
-      fn(in_rows, result.data());
-      for (int64_t i = 0; i < rows.length; ++i) out_row[i] = T(result[size_t(i)]);
+      thread_local std::vector<C> widened;
+      widened.resize(length * (N + 1));
+      for (size_t k = 0; k < N; ++k) {
+        const T* row = static_cast<const T*>(inputs[k]) + r * rows.length;
+        for (size_t i = 0; i < length; ++i) widened[k * length + i] = C(row[i]);
+        in_rows[k] = widened.data() + k * length;
+      }
+      C* result = widened.data() + N * length;
+      fn(in_rows, result);
+      for (size_t i = 0; i < length; ++i) out_row[i] = T(result[i]);
     }
   });
 }
@@ -84,7 +84,7 @@ void CpuBackend::softmax(const ArrayView& in, const ArrayView& out, bool log) {
   const Rows rows = rows_of(in);
   visit_dtype(in.dtype, [&]<typename T>() {
     if constexpr (std::is_floating_point_v<compute_t<T>>) {
-      for_each_row_in_compute_type<T>(rows, {in.data}, out.data, [&](auto& x, auto* y) {
+      for_each_row_in_compute_type<T, 1>(rows, {in.data}, out.data, [&](auto& x, auto* y) {
         softmax_row(x[0], y, rows.length, log);
       });
     }
@@ -97,7 +97,7 @@ void CpuBackend::softmax_backward(const ArrayView& y, const ArrayView& grad_out,
   visit_dtype(y.dtype, [&]<typename T>() {
     using C = compute_t<T>;
     if constexpr (std::is_floating_point_v<C>) {
-      for_each_row_in_compute_type<T>(rows, {y.data, grad_out.data}, grad_in.data,
+      for_each_row_in_compute_type<T, 2>(rows, {y.data, grad_out.data}, grad_in.data,
                                       [&](auto& in, C* gx) {
         const C* yr = in[0];
         const C* g = in[1];

@@ -17,7 +17,7 @@ int device_count() {
 std::string device_description(int index) {
   cudaDeviceProp properties{};
   const cudaError_t status = cudaGetDeviceProperties(&properties, index);
-  check(status == cudaSuccess, "cuda: cannot query device ", index, ": ", cudaGetErrorString(status));
+  BYTEGRAD_CHECK(status == cudaSuccess, "cuda: cannot query device ", index, ": ", cudaGetErrorString(status));
   return concat(properties.name, " (sm_", properties.major, properties.minor, ", ",
                 double(properties.totalGlobalMem) / double(1ull << 30), " GiB)");
 }
