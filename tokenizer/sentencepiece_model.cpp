@@ -121,15 +121,21 @@ void SentencePieceModel::encode(std::string_view text, std::vector<TokenId>& ids
 
 void SentencePieceModel::encode_bpe(std::string_view normalized, std::vector<TokenId>& ids) const {
   if (!bpe_by_words_) return encode_bpe_word(normalized, ids);
+  const auto encode_word = [&](std::string_view word) {
+    if (bpe_words_.lookup(word, ids)) return;
+    const std::size_t first = ids.size();
+    encode_bpe_word(word, ids);
+    bpe_words_.insert(word, std::span(ids).subspan(first));
+  };
   // A word starts at each "▁" that follows another character.
   std::size_t word_start = 0;
   for (std::size_t at = normalized.find(kSentencePieceSpace, 1); at != std::string_view::npos;
        at = normalized.find(kSentencePieceSpace, at + kSentencePieceSpace.size())) {
     if (follows_space(normalized, at)) continue;
-    encode_bpe_word(normalized.substr(word_start, at - word_start), ids);
+    encode_word(normalized.substr(word_start, at - word_start));
     word_start = at;
   }
-  encode_bpe_word(normalized.substr(word_start), ids);
+  encode_word(normalized.substr(word_start));
 }
 
 void SentencePieceModel::encode_bpe_word(std::string_view normalized, std::vector<TokenId>& ids) const {

@@ -11,6 +11,7 @@
 #include "tokenizer/sentencepiece_normalizer.h"
 #include "tokenizer/sentencepiece_proto.h"
 #include "tokenizer/token_model.h"
+#include "tokenizer/word_cache.h"
 
 namespace bytegrad::tokenizer {
 
@@ -54,6 +55,7 @@ class SentencePieceModel final : public TokenModel {
   // True when no piece has "▁" after another character, so BPE can run word by word ("▁the",
   // "▁▁▁x") instead of on the whole sentence: merges never cross those boundaries.
   bool bpe_by_words_ = false;
+  mutable WordCache bpe_words_;  // ids of words already encoded (only when bpe_by_words_)
   std::vector<std::string> user_defined_;  // longest first
   std::array<TokenId, 256> byte_ids_{};   // <0xXX> pieces, when byte fallback is on
   float min_score_ = 0;
