@@ -99,11 +99,11 @@ SpecialTokenTemplate read_template(const json& post, const Context& ctx) {
       continue;
     }
     const std::string name = item.at("SpecialToken").at("id").get<std::string>();
-    const json& entry = post.at("special_tokens").find(name) != post.at("special_tokens").end()
-                            ? post.at("special_tokens").at(name)
-                            : json();
-    if (entry.is_null()) ctx.fail("post_processor.special_tokens", "lacks '" + name + "' used by 'single'");
-    for (const json& id : entry.at("ids")) (after_sequence ? wrap.suffix : wrap.prefix).push_back(id.get<TokenId>());
+    const json& special_tokens = post.at("special_tokens");
+    const auto entry = special_tokens.find(name);
+    if (entry == special_tokens.end())
+      ctx.fail("post_processor.special_tokens", "lacks '" + name + "' used by 'single'");
+    for (const json& id : entry->at("ids")) (after_sequence ? wrap.suffix : wrap.prefix).push_back(id.get<TokenId>());
   }
   return wrap;
 }

@@ -18,7 +18,7 @@ Tokenizer::Tokenizer(std::shared_ptr<const TokenModel> model, std::vector<Specia
 std::vector<TokenId> Tokenizer::encode(std::string_view text, EncodeOptions options) const {
   std::vector<TokenId> ids;
   ids.reserve(text.size() / 3 + 4);
-  if (options.add_special_tokens) ids = wrap_.prefix;
+  if (options.add_special_tokens) ids.insert(ids.end(), wrap_.prefix.begin(), wrap_.prefix.end());
   for (const TextSegment& segment : matcher_.split(text, options.parse_special)) {
     if (segment.token) ids.push_back(segment.token->id);
     else model_->encode(segment.text, ids);
