@@ -1,0 +1,104 @@
+#include "nn/attention.h"
+
+#include <cmath>
+#include <limits>
+
+#include "autograd/operators.h"
+#include "nn/precision.h"
+#include "tensor/creation.h"
+
+namespace bytegrad::nn {
+
+std::pair<Tensor, Tensor> append_to_cache(KVCache::Layer* layer, const Tensor& k, const Tensor& v) {
+  if (layer == nullptr) return {k, v};
+  if (layer->keys.defined()) {
+    layer->keys = cat({layer->keys, k}, 2);
+    layer->values = cat({layer->values, v}, 2);
+  } else {
+    layer->keys = k;
+    layer->values = v;
+  }
+  return {layer->keys, layer->values};
+}
+
+Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t query_start,
+                        const Dropout& dropout) {
+  BYTEGRAD_CHECK(q.dim() == 4 && k.dim() == 4 && k.shape() == v.shape() &&
+                     q.size(0) == k.size(0) && q.size(3) == k.size(3) &&
+                     k.size(1) > 0 && q.size(1) % k.size(1) == 0,
+                 "causal_attention: q ", shape_str(q.shape()), ", k ", shape_str(k.shape()),
+                 ", v ", shape_str(v.shape()),
+                 " must be [B, H, T, D], [B, H_kv, S, D] and [B, H_kv, S, D] with H_kv dividing H");
+  const int64_t batch = q.size(0), heads = q.size(1), tokens = q.size(2), dim = q.size(3);
+  const int64_t kv_heads = k.size(1), keys = k.size(2), group = heads / kv_heads;
+  BYTEGRAD_CHECK(query_start + tokens <= keys, "causal_attention: queries at positions ",
+                 query_start, "..", query_start + tokens - 1, " need their keys, but only ",
+                 keys, " are given");
+  // Grouping the query heads by the key/value head they share, [B, H_kv, group, T, D] against
+  // [B, H_kv, 1, S, D], lets matmul broadcast each key/value head over its group instead of
+  // copying it `group` times.
+  const Tensor grouped_q = reshape(q, {batch, kv_heads, group, tokens, dim});
+  const Tensor shared_k = unsqueeze(k, 2), shared_v = unsqueeze(v, 2);
+  const Tensor scores =
+      matmul(grouped_q, transpose(shared_k, -2, -1)) / std::sqrt(double(dim));  // [B,H_kv,g,T,S]
+  // Query i sits at position query_start + i and must not see keys after it.
+  const Tensor query_positions = unsqueeze(arange(query_start, query_start + tokens), 1);
+  const Tensor key_positions = unsqueeze(arange(keys), 0);
+  const Tensor future = gt(key_positions, query_positions);  // [T, S] bool
+  const Tensor masked = masked_fill(upcast(scores), future, -std::numeric_limits<double>::infinity());
+  const Tensor weights = dropout.forward(to(softmax(masked, -1), q.dtype()));
+  const Tensor out = matmul(weights, shared_v);  // [B, H_kv, g, T, D]
+  return reshape(out, {batch, heads, tokens, dim});
+}
+
+Tensor split_heads(const Tensor& x, int64_t heads) {
+  BYTEGRAD_CHECK(x.dim() == 3 && x.size(2) % heads == 0, "split_heads: input ",
+                 shape_str(x.shape()), " must be [B, T, heads * head_dim] with ", heads, " heads");
+  return transpose(reshape(x, {x.size(0), x.size(1), heads, x.size(2) / heads}), 1, 2);
+}
+
+Tensor merge_heads(const Tensor& x) {
+  BYTEGRAD_CHECK(x.dim() == 4, "merge_heads: input ", shape_str(x.shape()),
+                 " must be [B, heads, T, head_dim]");
+  return reshape(transpose(x, 1, 2), {x.size(0), x.size(2), x.size(1) * x.size(3)});
+}
+
+namespace {
+
+const AttentionOptions& checked(const AttentionOptions& options) {
+  BYTEGRAD_CHECK(options.num_heads > 0 && options.num_kv_heads > 0 &&
+                     options.num_heads % options.num_kv_heads == 0 && options.head_dim > 0,
+                 "GroupedQueryAttention: ", options.num_kv_heads,
+                 " key/value heads must divide ", options.num_heads,
+                 " query heads, and head_dim (", options.head_dim, ") must be positive");
+  return options;
+}
+
+}  // namespace
+
+GroupedQueryAttention::GroupedQueryAttention(const AttentionOptions& options, Generator& generator)
+    : q_proj(options.hidden_size, checked(options).num_heads * options.head_dim, options.bias,
+             generator),
+      k_proj(options.hidden_size, options.num_kv_heads * options.head_dim, options.bias, generator),
+      v_proj(options.hidden_size, options.num_kv_heads * options.head_dim, options.bias, generator),
+      o_proj(options.num_heads * options.head_dim, options.hidden_size, options.bias, generator),
+      options_(options),
+      attention_dropout_(options.dropout, generator) {
+  register_module("q_proj", &q_proj);
+  register_module("k_proj", &k_proj);
+  register_module("v_proj", &v_proj);
+  register_module("o_proj", &o_proj);
+  register_module("attention_dropout", &attention_dropout_);
+}
+
+Tensor GroupedQueryAttention::forward(const Tensor& x, const RotaryEmbedding& rotary,
+                                      int64_t start_pos, KVCache::Layer* cache) const {
+  const Tensor q = rotary.apply(split_heads(q_proj.forward(x), options_.num_heads), start_pos);
+  const Tensor k = rotary.apply(split_heads(k_proj.forward(x), options_.num_kv_heads), start_pos);
+  const Tensor v = split_heads(v_proj.forward(x), options_.num_kv_heads);
+  const auto [keys, values] = append_to_cache(cache, k, v);  // [B, H_kv, start_pos + T, D]
+  const Tensor attended = causal_attention(q, keys, values, start_pos, attention_dropout_);
+  return o_proj.forward(merge_heads(attended));  // [B, T, hidden]
+}
+
+}  // namespace bytegrad::nn

@@ -1,0 +1,73 @@
+// Causal self-attention with grouped-query heads (Ainslie et al. 2023) and a KV cache.
+//
+// Grouped-query attention: n_heads query heads share n_kv_heads key/value heads, query head h
+// using key/value head h / (n_heads / n_kv_heads), as Hugging Face's repeat_kv does. n_kv_heads
+// == n_heads is ordinary multi-head attention.
+#pragma once
+
+#include <vector>
+
+#include "nn/dropout.h"
+#include "nn/linear.h"
+#include "nn/module.h"
+#include "nn/rotary.h"
+
+namespace bytegrad::nn {
+
+// Keys and values of the tokens seen so far, for decoding one token (or chunk) at a time.
+struct KVCache {
+  struct Layer {
+    Tensor keys;    // [B, n_kv_heads, length, head_dim], undefined while empty
+    Tensor values;  // [B, n_kv_heads, length, head_dim]
+  };
+
+  explicit KVCache(int64_t num_layers) : layers(size_t(num_layers)) {}
+
+  std::vector<Layer> layers;
+  int64_t length = 0;  // tokens cached; the model advances it after every layer appended
+};
+
+// Appends k, v [B, n_kv_heads, T, D] to `layer` (when given) and returns the keys and values to
+// attend over: the cached prefix followed by k, v.
+std::pair<Tensor, Tensor> append_to_cache(KVCache::Layer* layer, const Tensor& k, const Tensor& v);
+
+// softmax(q k^T / sqrt(D) + causal mask) v, for q [B, H, T, D] at positions query_start ..
+// query_start + T - 1 and k, v [B, H_kv, S, D] at positions 0 .. S - 1, where H is a multiple
+// of H_kv. Query position p sees keys 0..p. The attention weights pass through `dropout`.
+// Returns [B, H, T, D]. Throws Error naming the shapes when they do not fit.
+Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t query_start,
+                        const Dropout& dropout);
+
+// [B, T, heads * D] -> [B, heads, T, D], and back.
+Tensor split_heads(const Tensor& x, int64_t heads);
+Tensor merge_heads(const Tensor& x);
+
+struct AttentionOptions {
+  int64_t hidden_size = 0;
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;  // divides num_heads
+  int64_t head_dim = 0;      // usually hidden_size / num_heads
+  bool bias = false;         // on the q/k/v/o projections
+  double dropout = 0.0;      // on the attention weights
+};
+
+// Llama's attention: separate q_proj, k_proj, v_proj, o_proj (torch layout), RoPE on q and k.
+class GroupedQueryAttention : public Module {
+ public:
+  // `generator` initialises the projections and drives dropout (it must outlive the module).
+  // Throws Error if num_kv_heads does not divide num_heads.
+  GroupedQueryAttention(const AttentionOptions& options, Generator& generator);
+
+  // x [B, T, hidden] at positions start_pos.. -> [B, T, hidden]. With `cache`, attends over its
+  // prefix too and appends this chunk's keys and values to it.
+  Tensor forward(const Tensor& x, const RotaryEmbedding& rotary, int64_t start_pos,
+                 KVCache::Layer* cache) const;
+
+  Linear q_proj, k_proj, v_proj, o_proj;
+
+ private:
+  AttentionOptions options_;
+  Dropout attention_dropout_;
+};
+
+}  // namespace bytegrad::nn

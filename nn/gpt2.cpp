@@ -1,0 +1,103 @@
+#include "nn/gpt2.h"
+
+#include "autograd/operators.h"
+#include "nn/init.h"
+#include "tensor/creation.h"
+
+namespace bytegrad::nn {
+namespace {
+
+bool uses_tanh_gelu(const ModelConfig& config) {
+  return config.hidden_act == "gelu_new" || config.hidden_act == "gelu_pytorch_tanh";
+}
+
+const ModelConfig& checked(const ModelConfig& config) {
+  config.validate("GPT2 config");
+  BYTEGRAD_CHECK(uses_tanh_gelu(config) || config.hidden_act == "gelu", "GPT2 config: activation '",
+                 config.hidden_act, "' is not supported (\"gelu_new\", \"gelu_pytorch_tanh\" or \"gelu\")");
+  BYTEGRAD_CHECK(config.kv_heads() == config.num_attention_heads && config.head_dim == 0,
+                 "GPT2 config: GPT-2 has neither grouped key/value heads nor a separate head_dim");
+  return config;
+}
+
+}  // namespace
+
+GPT2Attention::GPT2Attention(const ModelConfig& config, Generator& generator)
+    : c_attn(config.hidden_size, 3 * config.hidden_size, /*bias=*/true, generator,
+             WeightLayout::InOut),
+      c_proj(config.hidden_size, config.hidden_size, /*bias=*/true, generator, WeightLayout::InOut),
+      heads_(config.num_attention_heads),
+      attn_dropout_(config.attention_dropout, generator),
+      resid_dropout_(config.residual_dropout, generator) {
+  register_module("c_attn", &c_attn);
+  register_module("c_proj", &c_proj);
+  register_module("attn_dropout", &attn_dropout_);
+  register_module("resid_dropout", &resid_dropout_);
+}
+
+Tensor GPT2Attention::forward(const Tensor& x, int64_t start_pos, KVCache::Layer* cache) const {
+  const std::vector<Tensor> qkv = split(c_attn.forward(x), x.size(-1), -1);  // 3 x [B, T, hidden]
+  const Tensor q = split_heads(qkv[0], heads_);                               // [B, H, T, D]
+  const auto [keys, values] =
+      append_to_cache(cache, split_heads(qkv[1], heads_), split_heads(qkv[2], heads_));
+  const Tensor attended = causal_attention(q, keys, values, start_pos, attn_dropout_);
+  return resid_dropout_.forward(c_proj.forward(merge_heads(attended)));  // [B, T, hidden]
+}
+
+GPT2Block::GPT2Block(const ModelConfig& config, Generator& generator)
+    : ln_1(config.hidden_size, config.norm_eps),
+      attn(config, generator),
+      ln_2(config.hidden_size, config.norm_eps),
+      mlp(config.hidden_size, config.mlp_size(), uses_tanh_gelu(config), WeightLayout::InOut,
+          generator),
+      mlp_dropout_(config.residual_dropout, generator) {
+  register_module("ln_1", &ln_1);
+  register_module("attn", &attn);
+  register_module("ln_2", &ln_2);
+  register_module("mlp", &mlp);
+  register_module("mlp_dropout", &mlp_dropout_);
+}
+
+Tensor GPT2Block::forward(const Tensor& x, int64_t start_pos, KVCache::Layer* cache) const {
+  // Pre-norm residual blocks: x + attention(ln_1(x)), then h + MLP(ln_2(h)).
+  const Tensor h = x + attn.forward(ln_1.forward(x), start_pos, cache);
+  return h + mlp_dropout_.forward(mlp.forward(ln_2.forward(h)));
+}
+
+GPT2Model::GPT2Model(const ModelConfig& config, Generator& generator)
+    : wte(config.vocab_size, config.hidden_size, generator),
+      wpe(config.max_position_embeddings, config.hidden_size, generator),
+      ln_f(config.hidden_size, config.norm_eps),
+      drop_(config.embedding_dropout, generator) {
+  for (int64_t i = 0; i < config.num_hidden_layers; ++i)
+    h.push_back(std::make_unique<GPT2Block>(config, generator));
+  register_module("wte", &wte);
+  register_module("wpe", &wpe);
+  register_module("drop", &drop_);
+  register_module("h", &h);
+  register_module("ln_f", &ln_f);
+}
+
+Tensor GPT2Model::forward(const Tensor& ids, int64_t start_pos, KVCache* cache) const {
+  const Tensor positions = arange(start_pos, start_pos + ids.size(1));  // [T]
+  Tensor x = drop_.forward(wte.forward(ids) + wpe.forward(positions));  // [B, T, hidden]
+  for (int64_t i = 0; i < h.size(); ++i)
+    x = h[i].forward(x, start_pos, cache ? &cache->layers[size_t(i)] : nullptr);
+  return ln_f.forward(x);  // [B, T, hidden]
+}
+
+GPT2::GPT2(const ModelConfig& config, Generator& generator)
+    : config_(checked(config)), transformer(config_, generator) {
+  register_module("transformer", &transformer);
+  initialize_transformer_weights(*this, config_.initializer_range, generator);
+}
+
+Tensor GPT2::forward(const Tensor& ids, int64_t start_pos, KVCache* cache) const {
+  check_causal_lm_inputs("GPT2", ids, start_pos, cache, config_);
+  const Tensor h = transformer.forward(ids, start_pos, cache);  // [B, T, hidden]
+  if (cache) cache->length += ids.size(1);
+  // Logits [B, T, vocab] through the tied head: the transposed token embedding.
+  return matmul(h, transpose(transformer.wte.weight, 0, 1));
+}
+
+}  // namespace bytegrad::nn

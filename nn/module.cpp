@@ -1,0 +1,111 @@
+#include "nn/module.h"
+
+#include <set>
+#include <sstream>
+
+#include "autograd/functions.h"
+#include "autograd/grad_mode.h"
+
+namespace bytegrad::nn {
+
+void Module::register_parameter(const std::string& name, Tensor* slot) {
+  BYTEGRAD_CHECK(slot->defined(), "register_parameter: parameter '", name, "' is undefined");
+  BYTEGRAD_CHECK(is_floating(slot->dtype()), "register_parameter: parameter '", name,
+                 "' must be floating point, not ", slot->dtype());
+  slot->set_requires_grad();
+  parameters_.emplace_back(name, slot);
+}
+
+void Module::register_module(const std::string& name, Module* child) {
+  children_.emplace_back(name, child);
+}
+
+void Module::collect(const std::string& prefix,
+                     std::vector<std::pair<std::string, Tensor*>>& out) const {
+  for (const auto& [name, slot] : parameters_) out.emplace_back(prefix + name, slot);
+  for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out);
+}
+
+std::vector<std::pair<std::string, Tensor*>> Module::parameter_slots() const {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect("", slots);
+  return slots;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, Tensor>> named;
+  for (const auto& [name, slot] : parameter_slots()) named.emplace_back(name, *slot);
+  return named;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> tensors;
+  for (const auto& [name, slot] : parameter_slots()) tensors.push_back(*slot);
+  return tensors;
+}
+
+void Module::train(bool training) {
+  training_ = training;
+  for (const auto& [name, child] : children_) child->train(training);
+}
+
+void Module::zero_grad() {
+  for (const auto& [name, slot] : parameter_slots()) slot->zero_grad();
+}
+
+StateDict Module::state_dict() const {
+  StateDict state;
+  for (const auto& [name, slot] : parameter_slots()) state.emplace(name, *slot);
+  return state;
+}
+
+void Module::load_state_dict(const StateDict& state, bool strict) {
+  const auto slots = parameter_slots();
+  std::vector<std::string> missing, mis_shaped;
+  std::set<std::string> known;
+  for (const auto& [name, slot] : slots) {
+    known.insert(name);
+    const auto found = state.find(name);
+    if (found == state.end()) {
+      missing.push_back(name);
+    } else if (found->second.shape() != slot->shape()) {
+      mis_shaped.push_back(concat(name, " (checkpoint ", shape_str(found->second.shape()),
+                                  ", model ", shape_str(slot->shape()), ")"));
+    }
+  }
+  std::vector<std::string> unexpected;
+  for (const auto& [name, tensor] : state)
+    if (!known.count(name)) unexpected.push_back(concat(name, " ", shape_str(tensor.shape())));
+
+  std::ostringstream problems;
+  const auto report = [&problems](const char* what, const std::vector<std::string>& names) {
+    if (names.empty()) return;
+    problems << "\n  " << what << " (" << names.size() << "):";
+    for (const std::string& name : names) problems << "\n    " << name;
+  };
+  if (strict) report("missing keys", missing);
+  if (strict) report("unexpected keys", unexpected);
+  report("mis-shaped keys", mis_shaped);
+  BYTEGRAD_CHECK(problems.str().empty(), "load_state_dict: the state does not fit the model:",
+                 problems.str());
+
+  NoGradGuard no_grad;
+  for (const auto& [name, slot] : slots) {
+    const auto found = state.find(name);
+    if (found != state.end()) ops::copy_(*slot, found->second);
+  }
+}
+
+void Module::to(DType dtype) {
+  BYTEGRAD_CHECK(is_floating(dtype), "Module::to: parameters must be floating point, not ", dtype);
+  NoGradGuard no_grad;
+  for (const auto& [name, slot] : parameter_slots()) {
+    if (slot->dtype() == dtype) continue;
+    const bool requires_grad = slot->requires_grad();
+    *slot = ops::to(slot->detach(), dtype);
+    slot->set_requires_grad(requires_grad);
+  }
+  zero_grad();
+}
+
+}  // namespace bytegrad::nn

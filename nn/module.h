@@ -1,0 +1,71 @@
+// Module: the base of every layer and model. A module owns named parameters and named children,
+// so that a whole model's parameters have dotted names ("model.layers.0.self_attn.q_proj.weight")
+// that match the checkpoints of the model's reference implementation.
+//
+// Parameters live in tensor members of the concrete module, registered by address: modules are
+// neither copyable nor movable, so the addresses stay valid. Loading and dtype changes write
+// through those addresses, so a module's forward always sees the current tensors.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace bytegrad::nn {
+
+using StateDict = std::map<std::string, Tensor>;
+
+class Module {
+ public:
+  Module() = default;
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // Every parameter of this module and its children, depth first in registration order, named
+  // by the path of child names joined with '.'.
+  std::vector<std::pair<std::string, Tensor>> named_parameters() const;
+  std::vector<Tensor> parameters() const;
+
+  // Training mode (the default) enables dropout; eval mode makes it the identity. Applies to
+  // this module and all its children.
+  void train(bool training = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  // Clears the accumulated gradient of every parameter.
+  void zero_grad();
+
+  // name -> parameter tensor (the live tensors, not copies).
+  StateDict state_dict() const;
+
+  // Copies each tensor of `state` into the parameter of the same name (converting its dtype).
+  // Throws Error when a tensor's shape differs from the parameter's, and, when `strict`, when a
+  // parameter has no tensor in `state` or `state` names no parameter; the message lists every
+  // missing, unexpected and mis-shaped key (with both shapes). Nothing is written if it throws.
+  void load_state_dict(const StateDict& state, bool strict = true);
+
+  // Converts every parameter to `dtype` (a floating dtype), keeping requires_grad. Gradients
+  // are cleared.
+  void to(DType dtype);
+
+ protected:
+  // Registers `*slot` as parameter `name` and marks it as requiring grad. `slot` must be a
+  // member of this module.
+  void register_parameter(const std::string& name, Tensor* slot);
+  // Registers `child` (a member of this module, or owned by it) under `name`.
+  void register_module(const std::string& name, Module* child);
+
+ private:
+  void collect(const std::string& prefix, std::vector<std::pair<std::string, Tensor*>>& out) const;
+  std::vector<std::pair<std::string, Tensor*>> parameter_slots() const;
+
+  std::vector<std::pair<std::string, Tensor*>> parameters_;
+  std::vector<std::pair<std::string, Module*>> children_;
+  bool training_ = true;
+};
+
+}  // namespace bytegrad::nn

@@ -1,0 +1,31 @@
+// Rotary position embedding (RoPE, Su et al. 2021), in Hugging Face Llama's convention.
+//
+// Each head vector of size D is split into halves x1 = x[:D/2], x2 = x[D/2:], and the pair
+// (x1[i], x2[i]) is rotated by the angle position * theta^(-2i/D):
+//   rope(x) = x * cos + rotate_half(x) * sin,   rotate_half(x) = cat(-x2, x1),
+// with cos/sin of size D holding each angle twice (once per half). Meta's original Llama code
+// rotates interleaved pairs (x[2i], x[2i+1]) instead; Hugging Face checkpoints permute the rows
+// of q_proj/k_proj so that the half-split form gives the same result, and this module uses the
+// half-split form so that those checkpoints load unchanged.
+#pragma once
+
+#include "tensor/tensor.h"
+
+namespace bytegrad::nn {
+
+class RotaryEmbedding {
+ public:
+  // Tables for positions [0, max_positions). head_dim must be even.
+  RotaryEmbedding(int64_t head_dim, int64_t max_positions, double theta = 10000.0);
+
+  // x [B, H, T, D] at positions start_pos .. start_pos + T - 1 -> rotated x, same shape and
+  // dtype. Throws Error if D is not head_dim or the positions run past max_positions.
+  Tensor apply(const Tensor& x, int64_t start_pos) const;
+
+ private:
+  int64_t head_dim_;
+  Tensor cos_;  // [max_positions, head_dim] float32
+  Tensor sin_;
+};
+
+}  // namespace bytegrad::nn
