@@ -48,6 +48,11 @@ Tokenizer load_file(const fs::path& path, std::optional<PretokenizerPattern> tik
 Tokenizer load_tokenizer(const fs::path& path, std::optional<PretokenizerPattern> tiktoken_pattern) {
   if (!fs::exists(path)) throw std::runtime_error(path.string() + ": no such file or directory");
   if (!fs::is_directory(path)) return load_file(path, tiktoken_pattern);
+  // A SentencePiece tokenizer.model is the original that a tokenizer.json beside it (Llama-2,
+  // Mistral, Gemma) was converted from, so it goes first; a tiktoken tokenizer.model (Llama-3's
+  // original) comes after a tokenizer.json.
+  const fs::path model = path / "tokenizer.model";
+  if (fs::exists(model) && !looks_like_tiktoken(model)) return load_sentencepiece(model);
   for (const char* name : {"tokenizer.json", "tokenizer.model", "encoder.json"})
     if (fs::exists(path / name)) return load_file(path / name, tiktoken_pattern);
   std::vector<fs::path> candidates;

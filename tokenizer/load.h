@@ -13,8 +13,8 @@ namespace bytegrad::tokenizer {
 
 // Picks the loader by what `path` is: a tokenizer.json, a SentencePiece .model, a tiktoken rank
 // file (needs `tiktoken_pattern`), GPT-2's encoder.json (with vocab.bpe beside it), or a directory
-// holding one of these (tokenizer.json first, then tokenizer.model, then encoder.json + vocab.bpe,
-// then a single *.tiktoken or *.model file).
+// holding one of these (a SentencePiece tokenizer.model first, then tokenizer.json, a tiktoken
+// tokenizer.model, encoder.json + vocab.bpe, and last a single *.tiktoken or *.model file).
 Tokenizer load_tokenizer(const std::filesystem::path& path,
                          std::optional<PretokenizerPattern> tiktoken_pattern = std::nullopt);
 

@@ -27,6 +27,11 @@ std::vector<std::string> corpus_lines() {
       lines.push_back(text.substr(start, end - start));
     lines.push_back(text.substr(start));
   }
+  // Invalid UTF-8 (stray continuation bytes, truncated sequences, overlong forms, surrogates):
+  // SentencePiece reads each bad byte as U+FFFD.
+  for (const char* bad : {"\xFF\xFE broken", "tail \xC3", "mid \xE2\x82 dle", "\xF0\x9F\x98 emoji cut",
+                          "\xED\xA0\x80 surrogate", "\xC0\xAF overlong", "\x80\x80\x80"})
+    lines.push_back(bad);
   return lines;
 }
 
@@ -118,6 +123,17 @@ TEST_CASE("spm_train unigram models encode as spm_encode does") {
 TEST_CASE("spm_train unigram models with byte fallback encode as spm_encode does") {
   const auto model = train_spm_model("unigram_bytes", "--model_type=unigram --byte_fallback=true");
   check_matches_spm_encode(model, corpus_lines());
+}
+
+TEST_CASE("a directory with tokenizer.model and a converted tokenizer.json loads the SentencePiece model") {
+  const std::filesystem::path dir = scratch_dir() / "llama2-dir";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(llama2_model(), dir / "tokenizer.model", std::filesystem::copy_options::overwrite_existing);
+  // Hugging Face's conversion of Llama-2 has no byte-level pre-tokenizer; its presence must not matter.
+  std::ofstream(dir / "tokenizer.json") << R"({"model": {"type": "BPE", "vocab": {}, "merges": []}, "pre_tokenizer": null})";
+  const Tokenizer tokenizer = load_tokenizer(dir);
+  CHECK(tokenizer.encode("I believe the meaning of life is", {.add_special_tokens = true}) ==
+        std::vector<TokenId>{1, 306, 4658, 278, 6593, 310, 2834, 338});
 }
 
 TEST_CASE("a truncated .model file is an error naming the file") {
