@@ -15,6 +15,8 @@
 #include "bytegrad.h"
 #include "tools/commands.h"
 
+extern "C" char* openblas_get_corename();
+
 namespace bytegrad::tools {
 namespace {
 
@@ -44,7 +46,7 @@ void bench_matmul(int64_t m, int64_t n, int64_t k, bool transpose_a, bool transp
 
   const double ours = median_seconds([&] { ops::matmul(lhs, rhs); }, repeats);
   std::vector<float> c(size_t(m * n));
-  const double blas = median_seconds([&] {
+  const double openblas = median_seconds([&] {
     cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
                 transpose_b ? CblasTrans : CblasNoTrans, int(m), int(n), int(k), 1.0f,
                 a.data<float>(), int(transpose_a ? m : k), b.data<float>(), int(transpose_b ? k : n),
@@ -64,7 +66,7 @@ void bench_matmul(int64_t m, int64_t n, int64_t k, bool transpose_a, bool transp
                 (long long)(transpose_a ? k : m), (long long)(transpose_a ? m : k),
                 transpose_b ? "T" : "", (long long)(transpose_b ? n : k), (long long)(transpose_b ? k : n));
   std::printf("  %-32s %8.1f %10.1f %9.1f %8.0f%%\n", label, flops / ours * 1e-9,
-              flops / blas * 1e-9, flops / eigen * 1e-9, 100.0 * blas / ours);
+              flops / openblas * 1e-9, flops / eigen * 1e-9, 100.0 * openblas / ours);
 }
 
 void bench_elementwise(int64_t n) {
@@ -127,6 +129,8 @@ void bench_dispatch() {
 int run_bench(const Args& args) {
   const std::string what = args.empty() ? "core" : args[0];
   BYTEGRAD_CHECK(what == "core", "bench: unknown benchmark '", what, "' (available: core)");
+  // OpenBLAS honours OPENBLAS_CORETYPE; the kernel family it runs decides the GEMM ceiling.
+  std::printf("OpenBLAS kernels: %s\n", openblas_get_corename());
   std::printf("matmul, float32                    ours GFLOP/s  OpenBLAS  Eigen   BLAS/ours\n");
   for (int64_t s : {256, 512, 1024, 2048}) bench_matmul(s, s, s, false, false);
   // A GPT-2-small MLP layer on 2048 tokens: forward, and the two products backward needs.

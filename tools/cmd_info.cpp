@@ -7,12 +7,14 @@
 #include "tools/commands.h"
 
 extern "C" char* openblas_get_config();
+extern "C" char* openblas_get_corename();
 
 namespace bytegrad::tools {
 
 int run_info(const Args&) {
   std::printf("bytegrad (C++20)\n");
-  std::printf("cpu: %d OpenMP threads; BLAS: %s\n", omp_get_max_threads(), openblas_get_config());
+  std::printf("cpu: %d OpenMP threads; BLAS: %s (kernels: %s)\n", omp_get_max_threads(),
+              openblas_get_config(), openblas_get_corename());
 #if defined(BYTEGRAD_WITH_CUDA)
   std::printf("cuda backend: compiled; %d device(s) visible\n",
               kernels::device_count(DeviceKind::CUDA));

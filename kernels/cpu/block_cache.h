@@ -13,8 +13,8 @@ namespace bytegrad::kernels::cpu {
 
 class BlockCache {
  public:
-  // Blocks below this size come straight from malloc, which already recycles them.
-  static constexpr size_t kMinimumCachedBytes = size_t(1) << 20;
+  // Blocks below this size come straight from malloc's own free lists.
+  static constexpr size_t kMinimumCachedBytes = size_t(64) << 10;
   // Past this many idle cached bytes, freed blocks go back to the system.
   static constexpr size_t kMaximumIdleBytes = size_t(4) << 30;
 
