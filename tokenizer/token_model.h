@@ -13,8 +13,8 @@
 namespace bytegrad::tokenizer {
 
 // A vocabulary plus its encoding algorithm (byte-level BPE, SentencePiece BPE or unigram).
-// It sees only text between special tokens; implementations are immutable after construction and
-// safe to call from several threads at once.
+// It sees only text between special tokens; implementations are immutable after construction
+// (apart from internally synchronised caches) and safe to call from several threads at once.
 class TokenModel {
  public:
   virtual ~TokenModel() = default;
