@@ -1,0 +1,129 @@
+#include "train/checkpoint.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "base/error.h"
+#include "train/atomic_file.h"
+
+namespace bytegrad::train {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kModelFile = "model.safetensors";
+constexpr const char* kOptimizerFile = "optimizer.safetensors";
+constexpr const char* kStateFile = "training_state.json";
+
+// "a/b/" and "a/b" name the same directory; the sibling names below need the latter.
+std::string without_trailing_slash(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+std::string parent_of(const std::string& path) {
+  const fs::path parent = fs::path(path).parent_path();
+  return parent.empty() ? "." : parent.string();
+}
+
+void write_json(const std::string& path, const nlohmann::json& value) {
+  const std::string text = value.dump(2) + "\n";
+  write_file_atomically(path, text.data(), text.size());
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  BYTEGRAD_CHECK(in.good(), path, ": cannot open");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(concat(path, ": not valid JSON: ", e.what()));
+  }
+}
+
+std::string make_staging_directory(const std::string& directory) {
+  std::string pattern = directory + ".tmp-XXXXXX";
+  BYTEGRAD_CHECK(mkdtemp(pattern.data()) != nullptr, directory,
+                 ": cannot create a temporary directory beside it: ", std::strerror(errno));
+  return pattern;
+}
+
+// Puts the complete `staging` directory at `directory`. With an existing checkpoint the two are
+// exchanged in one atomic renameat2(RENAME_EXCHANGE) and the old one (now at `staging`) removed.
+// File systems without exchange get two renames through "<directory>.previous", which
+// load_checkpoint falls back to if a crash lands between them.
+void move_into_place(const std::string& staging, const std::string& directory) {
+  if (!fs::exists(directory)) {
+    BYTEGRAD_CHECK(std::rename(staging.c_str(), directory.c_str()) == 0, directory,
+                   ": cannot rename the new checkpoint into place: ", std::strerror(errno));
+    return;
+  }
+  if (renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, directory.c_str(), RENAME_EXCHANGE) == 0) {
+    fs::remove_all(staging);
+    return;
+  }
+  BYTEGRAD_CHECK(errno == EINVAL || errno == ENOSYS, directory,
+                 ": cannot swap the new checkpoint into place: ", std::strerror(errno));
+  const std::string previous = directory + ".previous";
+  fs::remove_all(previous);
+  BYTEGRAD_CHECK(std::rename(directory.c_str(), previous.c_str()) == 0, directory,
+                 ": cannot move the previous checkpoint aside: ", std::strerror(errno));
+  BYTEGRAD_CHECK(std::rename(staging.c_str(), directory.c_str()) == 0, directory,
+                 ": cannot rename the new checkpoint into place: ", std::strerror(errno));
+  fs::remove_all(previous);
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& directory_path, const TensorMap& model,
+                     const TensorMap& optimizer, const nlohmann::json& state) {
+  const std::string directory = without_trailing_slash(directory_path);
+  BYTEGRAD_CHECK(state.is_object(), directory, ": training state must be a JSON object, got ",
+                 state.type_name());
+  const std::string staging = make_staging_directory(directory);
+  try {
+    save_safetensors(staging + "/" + kModelFile, model);
+    save_safetensors(staging + "/" + kOptimizerFile, optimizer);
+    write_json(staging + "/" + kStateFile, state);
+    sync_directory(staging);
+    move_into_place(staging, directory);
+  } catch (const std::exception& e) {
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
+    throw Error(concat(directory, ": checkpoint not saved, the previous one is kept: ", e.what()));
+  }
+  sync_directory(parent_of(directory));
+}
+
+Checkpoint load_checkpoint(const std::string& directory_path) {
+  std::string directory = without_trailing_slash(directory_path);
+  if (!fs::exists(directory) && fs::exists(directory + ".previous")) directory += ".previous";
+  BYTEGRAD_CHECK(fs::is_directory(directory), directory, ": no checkpoint directory there");
+  Checkpoint checkpoint;
+  checkpoint.model = load_safetensors(directory + "/" + kModelFile).tensors;
+  checkpoint.optimizer = load_safetensors(directory + "/" + kOptimizerFile).tensors;
+  const std::string state_path = directory + "/" + kStateFile;
+  checkpoint.state = read_json(state_path);
+  BYTEGRAD_CHECK(checkpoint.state.is_object(), state_path, ": expected a JSON object, got ",
+                 checkpoint.state.type_name());
+  return checkpoint;
+}
+
+void save_pretrained(const std::string& directory, const TensorMap& state_dict,
+                     const nlohmann::json& config) {
+  BYTEGRAD_CHECK(config.is_object(), directory, ": config must be a JSON object, got ",
+                 config.type_name());
+  std::error_code error;
+  fs::create_directories(directory, error);
+  BYTEGRAD_CHECK(!error, directory, ": cannot create the directory: ", error.message());
+  save_safetensors(directory + "/model.safetensors", state_dict, {{"format", "pt"}});
+  write_json(directory + "/config.json", config);
+}
+
+}  // namespace bytegrad::train
