@@ -45,7 +45,8 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64
   const Tensor query_positions = unsqueeze(arange(query_start, query_start + tokens), 1);
   const Tensor key_positions = unsqueeze(arange(keys), 0);
   const Tensor future = gt(key_positions, query_positions);  // [T, S] bool
-  const Tensor masked = masked_fill(upcast(scores), future, -std::numeric_limits<double>::infinity());
+  const double minus_infinity = -std::numeric_limits<double>::infinity();
+  const Tensor masked = masked_fill(upcast(scores), future, minus_infinity);
   const Tensor weights = dropout.forward(to(softmax(masked, -1), q.dtype()));
   const Tensor out = matmul(weights, shared_v);  // [B, H_kv, g, T, D]
   return reshape(out, {batch, heads, tokens, dim});

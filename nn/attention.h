@@ -5,6 +5,7 @@
 // == n_heads is ordinary multi-head attention.
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include "nn/dropout.h"
@@ -24,7 +25,7 @@ struct KVCache {
   explicit KVCache(int64_t num_layers) : layers(size_t(num_layers)) {}
 
   std::vector<Layer> layers;
-  int64_t length = 0;  // tokens cached; the model advances it after every layer appended
+  int64_t length = 0;  // tokens cached; the model advances it once all its layers appended
 };
 
 // Appends k, v [B, n_kv_heads, T, D] to `layer` (when given) and returns the keys and values to

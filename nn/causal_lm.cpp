@@ -10,8 +10,9 @@ void check_causal_lm_inputs(const char* model, const Tensor& ids, int64_t start_
                  model, ": positions ", start_pos, "..", start_pos + ids.size(1) - 1,
                  " run past max_position_embeddings ", config.max_position_embeddings);
   if (cache == nullptr) return;
-  BYTEGRAD_CHECK(int64_t(cache->layers.size()) == config.num_hidden_layers, model, ": the cache has ",
-                 cache->layers.size(), " layers, the model ", config.num_hidden_layers);
+  BYTEGRAD_CHECK(int64_t(cache->layers.size()) == config.num_hidden_layers, model,
+                 ": the cache has ", cache->layers.size(), " layers, the model ",
+                 config.num_hidden_layers);
   BYTEGRAD_CHECK(cache->length == start_pos, model, ": start_pos ", start_pos,
                  " must equal the cached length ", cache->length);
 }

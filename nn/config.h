@@ -25,14 +25,17 @@ struct ModelConfig {
   bool tie_word_embeddings = false;
   bool attention_bias = false;       // Llama's q/k/v/o biases
   bool mlp_bias = false;             // Llama's gate/up/down biases
-  std::string hidden_act = "silu";   // "silu" (Llama), "gelu_new" / "gelu" (GPT-2)
+  // The activation; empty means the architecture's own: "silu" (Llama), "gelu_new" (GPT-2).
+  std::string hidden_act;
   double embedding_dropout = 0.0;    // embd_pdrop
   double attention_dropout = 0.0;    // attn_pdrop / attention_dropout
   double residual_dropout = 0.0;     // resid_pdrop
   double initializer_range = 0.02;   // std of the initial weights
 
   // The defaults above resolved (kv heads, head_dim, intermediate size).
-  int64_t kv_heads() const { return num_key_value_heads ? num_key_value_heads : num_attention_heads; }
+  int64_t kv_heads() const {
+    return num_key_value_heads ? num_key_value_heads : num_attention_heads;
+  }
   int64_t head_size() const { return head_dim ? head_dim : hidden_size / num_attention_heads; }
   int64_t mlp_size() const { return intermediate_size ? intermediate_size : 4 * hidden_size; }
 

@@ -8,13 +8,15 @@ namespace bytegrad::nn {
 namespace {
 
 bool uses_tanh_gelu(const ModelConfig& config) {
-  return config.hidden_act == "gelu_new" || config.hidden_act == "gelu_pytorch_tanh";
+  return config.hidden_act.empty() || config.hidden_act == "gelu_new" ||
+         config.hidden_act == "gelu_pytorch_tanh";
 }
 
 const ModelConfig& checked(const ModelConfig& config) {
   config.validate("GPT2 config");
-  BYTEGRAD_CHECK(uses_tanh_gelu(config) || config.hidden_act == "gelu", "GPT2 config: activation '",
-                 config.hidden_act, "' is not supported (\"gelu_new\", \"gelu_pytorch_tanh\" or \"gelu\")");
+  BYTEGRAD_CHECK(uses_tanh_gelu(config) || config.hidden_act == "gelu",
+                 "GPT2 config: activation '", config.hidden_act,
+                 "' is not supported (\"gelu_new\", \"gelu_pytorch_tanh\" or \"gelu\")");
   BYTEGRAD_CHECK(config.kv_heads() == config.num_attention_heads && config.head_dim == 0,
                  "GPT2 config: GPT-2 has neither grouped key/value heads nor a separate head_dim");
   return config;

@@ -68,8 +68,8 @@ class GPT2 : public Module {
   ModelConfig config_;  // first: the members below are built from it
 
  public:
-  // Validates `config` (hidden_act "gelu_new" or "gelu_pytorch_tanh" for GPT-2's tanh GELU,
-  // "gelu" for the exact one), builds the model in float32 and initialises it as Hugging Face
+  // Validates `config` (hidden_act "gelu_new", "gelu_pytorch_tanh" or empty for GPT-2's tanh
+  // GELU, "gelu" for the exact one), builds the model in float32 and initialises it as Hugging Face
   // does. `generator` draws the initial weights and the dropout masks; it must outlive the model.
   // The head is always tied to transformer.wte, whatever tie_word_embeddings says.
   GPT2(const ModelConfig& config, Generator& generator);

@@ -13,8 +13,8 @@ void initialize_transformer_weights(Module& module, double std, Generator& gener
     if (is_bias)
       ops::copy_(parameter, zeros_like(parameter));
     else if (parameter.dim() >= 2)
-      ops::copy_(parameter, normal(parameter.shape(), 0.0, std, {parameter.dtype(), parameter.device()},
-                                   &generator));
+      ops::copy_(parameter, normal(parameter.shape(), 0.0, std,
+                                   {parameter.dtype(), parameter.device()}, &generator));
   }
 }
 

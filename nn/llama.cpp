@@ -13,7 +13,8 @@ AttentionOptions attention_options(const ModelConfig& config) {
 
 const ModelConfig& checked(const ModelConfig& config) {
   config.validate("Llama config");
-  BYTEGRAD_CHECK(config.hidden_act == "silu", "Llama config: hidden_act '", config.hidden_act,
+  BYTEGRAD_CHECK(config.hidden_act.empty() || config.hidden_act == "silu",
+                 "Llama config: hidden_act '", config.hidden_act,
                  "' is not supported (Llama uses \"silu\")");
   return config;
 }

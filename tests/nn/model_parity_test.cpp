@@ -65,7 +65,8 @@ struct Reference {
     REQUIRE(bin.good());
     values.resize(size_t(bin.tellg()) / sizeof(float));
     bin.seekg(0);
-    bin.read(reinterpret_cast<char*>(values.data()), std::streamsize(values.size() * sizeof(float)));
+    bin.read(reinterpret_cast<char*>(values.data()),
+             std::streamsize(values.size() * sizeof(float)));
   }
 
   Tensor tensor(const std::string& key) const {
@@ -93,8 +94,9 @@ struct Reference {
 // Checks actual against expected within tolerance; returns the worst |error| / allowed seen.
 double check_matches(const std::string& what, const Tensor& actual, const Tensor& expected) {
   REQUIRE_MESSAGE(actual.defined(), what << ": no gradient");
-  REQUIRE_MESSAGE(actual.shape() == expected.shape(), what << ": shape " << shape_str(actual.shape())
-                                                          << ", torch has " << shape_str(expected.shape()));
+  REQUIRE_MESSAGE(actual.shape() == expected.shape(),
+                  what << ": shape " << shape_str(actual.shape()) << ", torch has "
+                       << shape_str(expected.shape()));
   const std::vector<double> got = actual.to_vector<double>(), want = expected.to_vector<double>();
   double scale = 0;
   for (double value : want) scale = std::max(scale, std::fabs(value));

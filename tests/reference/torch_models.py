@@ -127,9 +127,11 @@ def llama_forward(config, w, ids):
     for i in range(config["num_hidden_layers"]):
         p = f"model.layers.{i}."
         h = rms_norm(x, w[p + "input_layernorm.weight"], eps)
-        q = (h @ w[p + "self_attn.q_proj.weight"].T).view(batch, tokens, heads, head_dim).transpose(1, 2)
-        k = (h @ w[p + "self_attn.k_proj.weight"].T).view(batch, tokens, kv_heads, head_dim).transpose(1, 2)
-        v = (h @ w[p + "self_attn.v_proj.weight"].T).view(batch, tokens, kv_heads, head_dim).transpose(1, 2)
+        def project(name, count):
+            y = h @ w[p + f"self_attn.{name}.weight"].T
+            return y.view(batch, tokens, count, head_dim).transpose(1, 2)
+
+        q, k, v = project("q_proj", heads), project("k_proj", kv_heads), project("v_proj", kv_heads)
         q, k = rope(q, theta), rope(k, theta)
         k = k.repeat_interleave(heads // kv_heads, dim=1)
         v = v.repeat_interleave(heads // kv_heads, dim=1)
@@ -199,7 +201,8 @@ def write_case(directory, name, config, build_weights, forward, generator):
     targets = torch.randint(0, config["vocab_size"], (BATCH, TOKENS), generator=generator)
     targets[0, 2] = -100
     logits = forward(config, weights, ids)
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                           ignore_index=-100)
     loss.backward()
 
     tensors = {"logits": logits}
