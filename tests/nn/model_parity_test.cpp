@@ -1,4 +1,4 @@
-// Parity of the Llama and GPT-2 models with PyTorch, forward and backward, in float32.
+// Parity of the Llama (untied and tied) and GPT-2 models with PyTorch, forward and backward, in float32.
 // tests/reference/torch_models.py builds both models by hand in torch (written as Hugging Face's
 // modeling code computes), with random weights from a fixed seed, and writes the weights, token
 // ids, targets, logits, cross-entropy loss and every parameter's gradient. Here the same weights
@@ -144,6 +144,10 @@ void check_model_against_torch(const std::string& name) {
 
 TEST_CASE("Llama with grouped-query attention and an untied head matches PyTorch") {
   check_model_against_torch<Llama>("llama");
+}
+
+TEST_CASE("Llama with multi-query attention and a tied head matches PyTorch") {
+  check_model_against_torch<Llama>("llama_tied");
 }
 
 TEST_CASE("GPT-2 matches PyTorch") {

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch reference for bytegrad's model parity test (tests/nn/model_parity_test.cpp).
 
-Builds a small Llama (grouped-query attention, untied head) and a small GPT-2 by hand, written
+Builds two small Llamas (grouped-query attention with an untied head; multi-query attention
+with the head tied to the embedding) and a small GPT-2 by hand, written
 the way Hugging Face's LlamaForCausalLM and GPT2LMHeadModel compute (same parameter names and
 layouts, rotate_half RoPE, GPT-2's Conv1D [in, out] weights and tanh GELU), with random weights
 from a fixed seed. For each model it runs forward on fixed token ids, takes the cross-entropy
@@ -33,6 +34,9 @@ LLAMA_CONFIG = {
     "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "tie_word_embeddings": False,
     "hidden_act": "silu",
 }
+
+LLAMA_TIED_CONFIG = dict(LLAMA_CONFIG, num_key_value_heads=1, rope_theta=500000.0,
+                         tie_word_embeddings=True)
 
 GPT2_CONFIG = {
     "architectures": ["GPT2LMHeadModel"], "model_type": "gpt2",
@@ -95,7 +99,8 @@ def llama_weights(config, generator):
         w.gain(p + "input_layernorm.weight", hidden)
         w.gain(p + "post_attention_layernorm.weight", hidden)
     w.gain("model.norm.weight", hidden)
-    w.matrix("lm_head.weight", config["vocab_size"], hidden)
+    if not config["tie_word_embeddings"]:
+        w.matrix("lm_head.weight", config["vocab_size"], hidden)
     return w
 
 
@@ -141,7 +146,8 @@ def llama_forward(config, w, ids):
         m = F.silu(h @ w[p + "mlp.gate_proj.weight"].T) * (h @ w[p + "mlp.up_proj.weight"].T)
         x = x + m @ w[p + "mlp.down_proj.weight"].T
     x = rms_norm(x, w["model.norm.weight"], eps)
-    return x @ w["lm_head.weight"].T
+    head = "model.embed_tokens.weight" if config["tie_word_embeddings"] else "lm_head.weight"
+    return x @ w[head].T
 
 
 # ---- GPT-2, as Hugging Face's modeling_gpt2 (Conv1D weights are [in, out]) ----
@@ -227,6 +233,7 @@ def main():
     torch.manual_seed(SEED)
     generator = torch.Generator().manual_seed(SEED)
     write_case(directory, "llama", LLAMA_CONFIG, llama_weights, llama_forward, generator)
+    write_case(directory, "llama_tied", LLAMA_TIED_CONFIG, llama_weights, llama_forward, generator)
     write_case(directory, "gpt2", GPT2_CONFIG, gpt2_weights, gpt2_forward, generator)
 
 
