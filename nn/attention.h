@@ -16,6 +16,8 @@
 namespace bytegrad::nn {
 
 // Keys and values of the tokens seen so far, for decoding one token (or chunk) at a time.
+// Each step concatenates onto the cached tensors. Meant for inference under a NoGradGuard: with
+// grad mode on, the cached tensors keep the graph of every earlier step alive.
 struct KVCache {
   struct Layer {
     Tensor keys;    // [B, n_kv_heads, length, head_dim], undefined while empty
