@@ -40,9 +40,10 @@ class AlignedMemoryMap {
   const MemoryMap& documents() const { return documents_; }
 
  private:
-  struct Group {
+  struct Group {  // one entry of P.aligned.idx, read as it lies on disk
     uint64_t first, count;
   };
+  static_assert(sizeof(Group) == 2 * sizeof(uint64_t));
   const Group& at(int64_t index) const;
 
   MemoryMap documents_;

@@ -1,6 +1,7 @@
 #include "train/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -29,6 +30,9 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   BYTEGRAD_CHECK(fd_ >= 0, path_, ": cannot create a temporary file beside it: ",
                  std::strerror(errno));
   temporary_path_ = pattern.data();
+  // mkstemp creates the file private (0600); checkpoints and data sets are meant to be shared
+  // like any file the user writes.
+  fchmod(fd_, 0644);
 }
 
 AtomicFile::~AtomicFile() {

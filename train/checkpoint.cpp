@@ -1,6 +1,7 @@
 #include "train/checkpoint.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -51,6 +52,8 @@ std::string make_staging_directory(const std::string& directory) {
   std::string pattern = directory + ".tmp-XXXXXX";
   BYTEGRAD_CHECK(mkdtemp(pattern.data()) != nullptr, directory,
                  ": cannot create a temporary directory beside it: ", std::strerror(errno));
+  // mkdtemp makes the directory private (0700); it becomes the checkpoint, readable like others.
+  chmod(pattern.c_str(), 0755);
   return pattern;
 }
 
@@ -59,24 +62,26 @@ std::string make_staging_directory(const std::string& directory) {
 // File systems without exchange get two renames through "<directory>.previous", which
 // load_checkpoint falls back to if a crash lands between them.
 void move_into_place(const std::string& staging, const std::string& directory) {
+  const std::string previous = directory + ".previous";
+  std::error_code ignored;  // leftovers of a replaced checkpoint do not make the save fail
   if (!fs::exists(directory)) {
     BYTEGRAD_CHECK(std::rename(staging.c_str(), directory.c_str()) == 0, directory,
                    ": cannot rename the new checkpoint into place: ", std::strerror(errno));
+    fs::remove_all(previous, ignored);
     return;
   }
   if (renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, directory.c_str(), RENAME_EXCHANGE) == 0) {
-    fs::remove_all(staging);
+    fs::remove_all(staging, ignored);
     return;
   }
   BYTEGRAD_CHECK(errno == EINVAL || errno == ENOSYS, directory,
                  ": cannot swap the new checkpoint into place: ", std::strerror(errno));
-  const std::string previous = directory + ".previous";
   fs::remove_all(previous);
   BYTEGRAD_CHECK(std::rename(directory.c_str(), previous.c_str()) == 0, directory,
                  ": cannot move the previous checkpoint aside: ", std::strerror(errno));
   BYTEGRAD_CHECK(std::rename(staging.c_str(), directory.c_str()) == 0, directory,
                  ": cannot rename the new checkpoint into place: ", std::strerror(errno));
-  fs::remove_all(previous);
+  fs::remove_all(previous, ignored);
 }
 
 }  // namespace

@@ -69,11 +69,17 @@ std::vector<uint8_t> zstd_decompress(const uint8_t* data, size_t size, const std
     }
     result.insert(result.end(), buffer.data(), buffer.data() + out.pos);
   }
-  // Flush what the last frame still holds once the input is consumed.
+  // Flush what the last frame still holds once the input is consumed; a frame that still wants
+  // input when nothing more comes out was cut short.
   while (frame_remaining != 0) {
     ZSTD_outBuffer out{buffer.data(), buffer.size(), 0};
     frame_remaining = ZSTD_decompressStream(context, &out, &input);
-    if (ZSTD_isError(frame_remaining) || out.pos == 0) break;
+    if (ZSTD_isError(frame_remaining)) {
+      const std::string reason = ZSTD_getErrorName(frame_remaining);
+      ZSTD_freeDCtx(context);
+      throw Error(concat(source, ": corrupt zstd data: ", reason));
+    }
+    if (out.pos == 0) break;
     result.insert(result.end(), buffer.data(), buffer.data() + out.pos);
   }
   ZSTD_freeDCtx(context);

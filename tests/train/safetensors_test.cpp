@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "tests/train/scratch_directory.h"
@@ -89,6 +90,21 @@ TEST_CASE("safetensors: zstd files round-trip and are recognised by their magic 
   const SafetensorsContents loaded = load_safetensors(directory + "/renamed.bin");
   check_same(loaded.tensors, every_dtype());
   CHECK(loaded.metadata.at("format") == "pt");
+}
+
+TEST_CASE("safetensors: a zstd stream spanning many compression buffers round-trips") {
+  const std::string path = scratch_directory("safetensors_zstd_large") + "/big.safetensors.zst";
+  const Tensor big = ops::to(arange(int64_t(1) << 20), kFloat32);  // 4 MiB of data
+  save_safetensors(path, {{"big", big}});
+  CHECK(std::filesystem::file_size(path) < (size_t(1) << 22));
+  CHECK(load_safetensors(path).tensors.at("big").to_vector<float>() == big.to_vector<float>());
+}
+
+TEST_CASE("safetensors: saved files are readable by others, like any file the user writes") {
+  const std::string path = scratch_directory("safetensors_mode") + "/w.safetensors";
+  save_safetensors(path, {{"w", ones({1})}});
+  const auto permissions = std::filesystem::status(path).permissions();
+  CHECK((permissions & std::filesystem::perms::others_read) != std::filesystem::perms::none);
 }
 
 TEST_CASE("safetensors: views and transposes are stored dense, row-major") {
