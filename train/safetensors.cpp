@@ -31,17 +31,16 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 }
 
 // The header JSON, padded with spaces so that the data region starts 8-byte aligned (as
-// Hugging Face's writer does, so that readers may map tensors in place).
-std::string header_json(const TensorMap& tensors, const Metadata& metadata,
-                        const std::vector<Tensor>& dense) {
+// Hugging Face's writer does, so that readers may map tensors in place). Offsets follow the
+// map's order, which is the order the data is written in.
+std::string header_json(const TensorMap& tensors, const Metadata& metadata) {
   nlohmann::json header = nlohmann::json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
-  size_t index = 0;
   for (const auto& [name, tensor] : tensors) {
     const uint64_t bytes = uint64_t(tensor.numel()) * dtype_size(tensor.dtype());
     header[name] = {{"dtype", safetensors_dtype(tensor.dtype())},
-                    {"shape", dense[index++].shape()},
+                    {"shape", tensor.shape()},
                     {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
@@ -52,19 +51,19 @@ std::string header_json(const TensorMap& tensors, const Metadata& metadata,
 
 void write_safetensors(const std::string& path, const TensorMap& tensors,
                        const Metadata& metadata, const ByteSink& out) {
-  std::vector<Tensor> dense;
-  for (const auto& [name, tensor] : tensors) {
+  for (const auto& [name, tensor] : tensors)
     BYTEGRAD_CHECK(tensor.defined(), path, ": tensor '", name, "' is undefined");
-    dense.push_back(ops::contiguous(ops::to(tensor, kCPU)));
-  }
-  const std::string header = header_json(tensors, metadata, dense);
+  const std::string header = header_json(tensors, metadata);
   uint8_t length[8];
   const uint64_t header_size = header.size();
   std::memcpy(length, &header_size, 8);
   out(length, 8);
   out(header.data(), header.size());
-  for (const Tensor& tensor : dense)
-    out(tensor.data_ptr(), size_t(tensor.numel()) * dtype_size(tensor.dtype()));
+  // One tensor at a time made dense on the host, so a model on the GPU needs no second copy.
+  for (const auto& [name, tensor] : tensors) {
+    const Tensor dense = ops::contiguous(ops::to(tensor, kCPU));
+    out(dense.data_ptr(), size_t(dense.numel()) * dtype_size(dense.dtype()));
+  }
 }
 
 // One tensor's entry of the header, checked against the data region.
