@@ -16,5 +16,8 @@ int run_info(const Args& args);
 int run_tokenize(const Args& args);
 int run_tokenizer_train(const Args& args);
 int run_tokenizer_bench(const Args& args);
+int run_train(const Args& args);
+int run_plot(const Args& args);
+int run_prep(const Args& args);
 
 }  // namespace bytegrad::tools

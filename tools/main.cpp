@@ -25,6 +25,11 @@ constexpr Command kCommands[] = {
      bytegrad::tools::run_tokenizer_train},
     {"tokenizer-bench", "tokenizer encoding speed, single-threaded and batch-parallel, beside spm_encode",
      bytegrad::tools::run_tokenizer_bench},
+    {"train", "train a language model from a JSON config (--config FILE [--set KEY=VALUE] [--resume DIR])",
+     bytegrad::tools::run_train},
+    {"prep", "tokenize a training config's corpus into llm.c token shards (train.bin, val.bin)",
+     bytegrad::tools::run_prep},
+    {"plot", "draw a metrics.jsonl loss curve as SVG (plot METRICS.jsonl -o loss.svg)", bytegrad::tools::run_plot},
 };
 
 void print_usage() {

@@ -12,6 +12,7 @@ packages=(
   python3-torch python3-numpy  # reference values for parity tests
   sentencepiece          # reference tokenizer for tokenizer tests
   nodejs npm             # reference BPE tokenizers (npm packages) for tokenizer tests
+  fortunes-min fortunes  # the default training corpus: English text in /usr/share/games/fortunes
 )
 
 missing=()

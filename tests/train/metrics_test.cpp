@@ -1,0 +1,47 @@
+// The metrics log (JSONL) and its SVG loss curve.
+#include <filesystem>
+#include <fstream>
+
+#include "tests/test_util.h"
+#include "train/loss_plot.h"
+#include "train/metrics.h"
+
+namespace bytegrad::train {
+
+TEST_CASE("metrics lines round-trip, eval_loss only where present") {
+  const std::filesystem::path path = BYTEGRAD_BINARY_DIR "/metrics_test.jsonl";
+  {
+    MetricsLog log(path, false);
+    log.write({.step = 1, .loss = 4.5, .lr = 1e-3, .grad_norm = 2.0, .tokens_per_second = 1000});
+    log.write({.step = 2, .loss = 4.0, .lr = 2e-3, .grad_norm = 1.5, .tokens_per_second = 1100, .eval_loss = 4.2});
+  }
+  std::ifstream in(path);
+  std::string first;
+  std::getline(in, first);
+  CHECK(first == R"({"step":1,"loss":4.5,"lr":0.001,"grad_norm":2.0,"tokens_per_second":1000.0})");
+  const std::vector<MetricsRecord> records = read_metrics(path);
+  REQUIRE(records.size() == 2);
+  CHECK_FALSE(records[0].eval_loss.has_value());
+  CHECK(records[1].eval_loss.value() == 4.2);
+  CHECK(records[1].lr == 2e-3);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a malformed metrics line is an error naming the file and line") {
+  const std::filesystem::path path = BYTEGRAD_BINARY_DIR "/metrics_bad.jsonl";
+  std::ofstream(path) << "{\"step\": 1, \"loss\": 2}\nnot json\n";
+  CHECK(testing::error_of([&] { read_metrics(path); }).find("metrics_bad.jsonl:2") != std::string::npos);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("the loss curve is an SVG with the training line and eval dots") {
+  const std::string svg = loss_curve_svg({{.step = 1, .loss = 5.0}, {.step = 2, .loss = 3.0, .eval_loss = 3.5}}, "a < b");
+  CHECK(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0);
+  CHECK(svg.find("<polyline") != std::string::npos);
+  CHECK(svg.find("<circle") != std::string::npos);
+  CHECK(svg.find("a &lt; b") != std::string::npos);
+  CHECK(svg.find("</svg>") != std::string::npos);
+  CHECK(testing::error_of([] { loss_curve_svg({}, "empty"); }).find("no metrics") != std::string::npos);
+}
+
+}  // namespace bytegrad::train

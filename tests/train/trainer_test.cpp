@@ -1,0 +1,120 @@
+// The training loop on a tiny Llama: the loss falls, a seed fixes the run, and a run resumed
+// from a checkpoint takes exactly the steps of one never interrupted.
+#include <filesystem>
+#include <numbers>
+
+#include "tests/test_util.h"
+#include "train/trainer.h"
+#include "train/training_checkpoint.h"
+
+namespace bytegrad::train {
+namespace {
+
+nn::ModelConfig tiny_llama() {
+  nn::ModelConfig c;
+  c.vocab_size = 16;
+  c.hidden_size = 32;
+  c.num_hidden_layers = 1;
+  c.num_attention_heads = 2;
+  c.intermediate_size = 64;
+  c.max_position_embeddings = 32;
+  return c;
+}
+
+// Documents of a learnable rule (each token is the previous plus its document's stride, mod
+// 15) packed with EOS = 15.
+std::vector<int32_t> rule_tokens() {
+  std::vector<std::vector<int32_t>> documents;
+  for (int32_t d = 0; d < 40; ++d) {
+    std::vector<int32_t> doc;
+    for (int32_t i = 0, t = d % 15; i < 12; ++i, t = (t + 1 + d % 3) % 15) doc.push_back(t);
+    documents.push_back(doc);
+  }
+  return pack_documents(documents, 15, 0.0, 1).train;
+}
+
+// A model, optimizer and trainer built from one seed, as `bytegrad train` builds them.
+struct Run {
+  Generator generator;
+  LanguageModel model;
+  AdamW optimizer;
+  Trainer trainer;
+
+  explicit Run(uint64_t seed, int64_t steps = 30)
+      : generator(seed),
+        model("llama", tiny_llama(), generator),
+        optimizer(model.module().named_parameters(), {.learning_rate = 1e-2, .weight_decay = 0.1}),
+        trainer(model, optimizer, {.peak = 1e-2, .floor = 1e-3, .warmup_steps = 3, .total_steps = steps},
+                TokenBatches(rule_tokens(), 4, 12, "train"), TokenBatches(rule_tokens(), 2, 12, "eval"), generator,
+                {.steps = steps, .grad_accum_steps = 2, .grad_clip = 1.0, .eval_batches = 2, .sample_tokens = 5,
+                 .seed = seed}) {}
+
+  std::vector<double> losses(int64_t steps) {
+    std::vector<double> out;
+    for (int64_t i = 0; i < steps; ++i) out.push_back(trainer.train_step().loss);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a tiny Llama's loss falls well below its starting value") {
+  Run run(3);
+  const double before = run.trainer.evaluate();
+  const std::vector<double> losses = run.losses(30);
+  const double after = run.trainer.evaluate();
+  CHECK(losses.back() < 0.6 * losses.front());
+  CHECK(after < 0.6 * before);
+  CHECK(run.trainer.step() == 30);
+  CHECK(run.optimizer.learning_rate() == doctest::Approx(1e-3 + (1e-2 - 1e-3) * 0.5 * (1 + std::cos(std::numbers::pi * 26 / 27))));
+}
+
+TEST_CASE("two runs with the same seed give identical losses and samples") {
+  Run a(5), b(5);
+  CHECK(a.losses(6) == b.losses(6));
+  CHECK(a.trainer.sample({15, 1}) == b.trainer.sample({15, 1}));
+  CHECK(a.trainer.sample({15, 1}).size() == 5);
+}
+
+TEST_CASE("a run resumed from a checkpoint gives the losses of an uninterrupted one") {
+  const std::string directory = BYTEGRAD_BINARY_DIR "/trainer_test_checkpoint";
+  std::filesystem::remove_all(directory);
+  Run uninterrupted(9);
+  const std::vector<double> expected = uninterrupted.losses(8);
+
+  Run first_half(9);
+  std::vector<double> losses = first_half.losses(4);
+  save_training_checkpoint(directory, first_half.trainer, {{"note", "test"}});
+  Run resumed(11);  // another seed: everything that matters must come from the checkpoint
+  CHECK(load_training_checkpoint(directory, resumed.trainer) == nlohmann::json{{"note", "test"}});
+  CHECK(resumed.trainer.step() == 4);
+  for (double loss : resumed.losses(4)) losses.push_back(loss);
+  CHECK(losses == expected);
+  std::filesystem::remove_all(directory);
+}
+
+TEST_CASE("run() logs every step, evaluates and samples at the intervals") {
+  Run run(4, 6);
+  const std::filesystem::path path = BYTEGRAD_BINARY_DIR "/trainer_test_metrics.jsonl";
+  int samples = 0, checkpoints = 0;
+  {
+    MetricsLog log(path, false);
+    TrainerCallbacks callbacks;
+    callbacks.on_sample = [&](int64_t, const std::vector<int64_t>& ids) { samples += ids.size() == 5; };
+    callbacks.on_checkpoint = [&](int64_t) { ++checkpoints; };
+    Trainer trainer(run.model, run.optimizer, {.peak = 1e-2, .total_steps = 6}, TokenBatches(rule_tokens(), 2, 8, "train"),
+                    TokenBatches(rule_tokens(), 2, 8, "eval"), run.generator,
+                    {.steps = 6, .eval_interval = 4, .sample_interval = 3, .sample_tokens = 5, .checkpoint_interval = 5});
+    trainer.run({15}, &log, callbacks);
+  }
+  const std::vector<MetricsRecord> records = read_metrics(path);
+  REQUIRE(records.size() == 6);
+  CHECK(records[3].eval_loss.has_value());
+  CHECK(records[5].eval_loss.has_value());  // the last step always evaluates
+  CHECK_FALSE(records[4].eval_loss.has_value());
+  CHECK(samples == 2);
+  CHECK(checkpoints == 2);
+  std::filesystem::remove(path);
+}
+
+}  // namespace bytegrad::train

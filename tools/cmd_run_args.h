@@ -1,0 +1,27 @@
+// The options `bytegrad train` and `bytegrad prep` share: --config FILE, --set KEY=VALUE
+// (repeatable), and for train --resume DIR; and the data summary both print.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tools/commands.h"
+#include "train/corpus_tokens.h"
+
+namespace bytegrad::tools {
+
+struct RunArgs {
+  std::string config;
+  std::vector<std::string> overrides;
+  std::string resume;  // empty unless --resume was given
+};
+
+// Throws std::runtime_error naming the option for an unknown option, a missing value or a
+// missing --config; --resume only when `allow_resume`.
+RunArgs parse_run_args(const Args& args, bool allow_resume);
+
+// Prints the corpus size, the tokenizer (and where a trained one was written) and the token counts.
+void print_data_summary(const train::CorpusTokens& data, const std::filesystem::path& output_dir);
+
+}  // namespace bytegrad::tools

@@ -1,0 +1,138 @@
+// `bytegrad train --config FILE [--set KEY=VALUE ...] [--resume DIR]`
+// Trains a causal language model as a config (train/run_config.h) describes: reads the corpus,
+// loads or trains its tokenizer, packs the documents, prints the unigram entropy the model must
+// beat, trains with progress lines, eval losses and samples, and writes metrics.jsonl, loss.svg
+// and checkpoints into the output directory.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "tensor/generator.h"
+#include "tools/cmd_run_args.h"
+#include "tools/commands.h"
+#include "train/corpus_tokens.h"
+#include "train/loss_plot.h"
+#include "train/sample_tokens.h"
+#include "train/run_config.h"
+#include "train/training_checkpoint.h"
+
+namespace bytegrad::tools {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string format_duration(double seconds) {
+  char text[32];
+  const int s = int(std::lround(std::max(0.0, seconds)));
+  std::snprintf(text, sizeof text, "%d:%02d", s / 60, s % 60);
+  return text;
+}
+
+void print_sample(const tokenizer::Tokenizer& tok, int64_t step, const std::vector<int64_t>& ids) {
+  const std::vector<int32_t> narrow(ids.begin(), ids.end());
+  std::string text = tok.decode(narrow);
+  for (size_t at; (at = text.find(train::kEndOfText)) != std::string::npos;) text.replace(at, strlen(train::kEndOfText), "\n  ~\n");
+  for (size_t at = 0; (at = text.find('\n', at)) != std::string::npos; at += 3) text.replace(at, 1, "\n  ");
+  std::printf("--- sample at step %lld ---\n  %s\n---\n", static_cast<long long>(step), text.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_train(const Args& args) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  const RunArgs cli = parse_run_args(args, true);
+  json resolved;
+  const train::RunConfig config = train::load_run_config(cli.config, cli.overrides, resolved);
+  fs::create_directories(config.output_dir);
+  std::ofstream(config.output_dir / "run_config.json") << resolved.dump(2) << '\n';
+
+  const train::CorpusTokens data = train::tokenize_corpus(config.data, config.output_dir, config.trainer.seed);
+  print_data_summary(data, config.output_dir);
+  const tokenizer::Tokenizer& tok = data.tokenizer;
+  const int32_t eos = data.eos;
+  const train::PackedTokens& packed = data.packed;
+  const double entropy = train::unigram_entropy_nats(packed.train, int64_t(tok.vocab_size()));
+  std::printf("unigram entropy of the training tokens: %.3f nats = %.3f bits per token (the loss to beat)\n", entropy,
+              entropy / std::log(2.0));
+
+  json model_json = config.model;
+  if (!model_json.contains("vocab_size")) model_json["vocab_size"] = tok.vocab_size();
+  const nn::ModelConfig model_config = nn::model_config_from_json(model_json, cli.config + ": model");
+  if (size_t(model_config.vocab_size) < tok.vocab_size())
+    throw std::runtime_error(cli.config + ": model.vocab_size " + std::to_string(model_config.vocab_size) +
+                             " is smaller than the tokenizer's " + std::to_string(tok.vocab_size()));
+  manual_seed(config.trainer.seed);
+  Generator model_generator(config.trainer.seed);
+  train::LanguageModel model(config.model_type, model_config, model_generator);
+  int64_t parameter_count = 0;
+  for (const Tensor& p : model.module().parameters()) parameter_count += p.numel();
+  std::printf("model: %s, %lld layers, hidden %lld, %.2fM parameters\n", config.model_type.c_str(),
+              static_cast<long long>(model_config.num_hidden_layers), static_cast<long long>(model_config.hidden_size),
+              double(parameter_count) / 1e6);
+
+  std::unique_ptr<train::Optimizer> optimizer;
+  if (config.optimizer == "adamw") optimizer = std::make_unique<train::AdamW>(model.module().named_parameters(), config.adamw);
+  else optimizer = std::make_unique<train::Sgd>(model.module().named_parameters(), config.sgd);
+  std::optional<train::TokenBatches> eval_batches;
+  if (int64_t(packed.eval.size()) > config.seq_len) eval_batches.emplace(packed.eval, config.batch_size, config.seq_len, "held-out tokens");
+  train::Trainer trainer(model, *optimizer, config.schedule,
+                         train::TokenBatches(packed.train, config.batch_size, config.seq_len, "training tokens"),
+                         std::move(eval_batches), model_generator, config.trainer);
+  if (!cli.resume.empty()) {
+    train::load_training_checkpoint(cli.resume, trainer);
+    std::printf("resumed from %s at step %lld\n", cli.resume.c_str(), static_cast<long long>(trainer.step()));
+  }
+  std::printf("training: %lld steps of %lld x %lld tokens (x%lld accumulated), %s, peak lr %g\n",
+              static_cast<long long>(config.trainer.steps), static_cast<long long>(config.batch_size),
+              static_cast<long long>(config.seq_len), static_cast<long long>(config.trainer.grad_accum_steps),
+              config.optimizer.c_str(), config.schedule.peak);
+  std::fflush(stdout);
+
+  const fs::path metrics_path = config.output_dir / "metrics.jsonl";
+  train::MetricsLog log(metrics_path, !cli.resume.empty());
+  const std::vector<int64_t> prompt = [&] {
+    std::vector<int64_t> ids{eos};
+    for (int32_t id : tok.encode(config.sample_prompt)) ids.push_back(id);
+    return ids;
+  }();
+  double first_loss = NAN, tokens_per_second_sum = 0;
+  int64_t steps_run = 0;
+  train::TrainerCallbacks callbacks;
+  callbacks.on_step = [&](const train::MetricsRecord& r, double eta) {
+    if (std::isnan(first_loss)) first_loss = r.loss;
+    tokens_per_second_sum += r.tokens_per_second;
+    ++steps_run;
+    if (r.step % config.log_interval != 0 && r.step != config.trainer.steps && !r.eval_loss) return;
+    std::printf("step %5lld/%lld  loss %.4f", static_cast<long long>(r.step), static_cast<long long>(config.trainer.steps), r.loss);
+    if (r.eval_loss) std::printf("  eval %.4f", *r.eval_loss);
+    std::printf("  lr %.2e  grad norm %.3f  %.0f tok/s  ETA %s\n", r.lr, r.grad_norm, r.tokens_per_second,
+                format_duration(eta).c_str());
+    std::fflush(stdout);
+  };
+  callbacks.on_sample = [&](int64_t step, const std::vector<int64_t>& ids) { print_sample(tok, step, ids); };
+  const fs::path checkpoint_dir = config.output_dir / "checkpoint";
+  callbacks.on_checkpoint = [&](int64_t step) { train::save_training_checkpoint(checkpoint_dir, trainer, resolved); };
+  const train::MetricsRecord last = trainer.run(prompt, &log, callbacks);
+  if (config.trainer.checkpoint_interval == 0) train::save_training_checkpoint(checkpoint_dir, trainer, resolved);
+
+  const fs::path svg_path = config.output_dir / "loss.svg";
+  std::ofstream(svg_path) << train::loss_curve_svg(train::read_metrics(metrics_path), "bytegrad train: " + cli.config);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  std::printf("\nloss %.3f -> %.3f nats/token (unigram entropy %.3f)", first_loss, last.loss, entropy);
+  if (last.eval_loss) std::printf(", held-out %.3f", *last.eval_loss);
+  std::printf("; %.0f tokens/s; wall time %s\n", steps_run ? tokens_per_second_sum / double(steps_run) : 0.0,
+              format_duration(wall).c_str());
+  for (uint64_t i = 1; i <= 3; ++i)
+    print_sample(tok, trainer.step(),
+                 train::sample_tokens(model, prompt, config.trainer.sample_tokens, config.trainer.sample_temperature,
+                                      config.trainer.seed + i));
+  std::printf("wrote %s, %s, %s\n", metrics_path.c_str(), svg_path.c_str(), checkpoint_dir.c_str());
+  return 0;
+}
+
+}  // namespace bytegrad::tools

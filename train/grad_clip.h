@@ -1,0 +1,15 @@
+// Global gradient-norm clipping, as torch.nn.utils.clip_grad_norm_.
+#pragma once
+
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace bytegrad::train {
+
+// The L2 norm of all the parameters' gradients taken together (parameters without a gradient
+// count as zero). When `max_norm` > 0 and the norm exceeds it, every gradient is scaled in place
+// by max_norm / (norm + 1e-6). Returns the norm before clipping.
+double clip_grad_norm(const std::vector<Tensor>& parameters, double max_norm);
+
+}  // namespace bytegrad::train

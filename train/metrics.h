@@ -1,0 +1,42 @@
+// The metrics log of a training run: one JSON object per line (JSONL), appended as the run goes,
+// so a crash loses at most the line being written and other tools can tail it.
+//   {"step": 10, "loss": 4.21, "lr": 0.003, "grad_norm": 0.93, "tokens_per_second": 5120.4,
+//    "eval_loss": 4.30}
+// eval_loss is present only on the steps that evaluated.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <vector>
+
+namespace bytegrad::train {
+
+struct MetricsRecord {
+  int64_t step = 0;  // 1-based: the number of optimizer steps taken
+  double loss = 0;   // mean training loss of the step's micro-batches
+  double lr = 0;
+  double grad_norm = 0;  // before clipping
+  double tokens_per_second = 0;
+  std::optional<double> eval_loss;
+};
+
+class MetricsLog {
+ public:
+  // Opens `path` for appending (a resumed run continues its log), or truncates it when `append`
+  // is false. Throws Error naming the path when it cannot be opened.
+  MetricsLog(const std::filesystem::path& path, bool append);
+  // Writes one line and flushes it.
+  void write(const MetricsRecord& record);
+
+ private:
+  std::filesystem::path path_;
+  std::ofstream out_;
+};
+
+// Every record of a metrics file. Throws Error naming the file and line when a line is not a
+// JSON object with numeric step and loss.
+std::vector<MetricsRecord> read_metrics(const std::filesystem::path& path);
+
+}  // namespace bytegrad::train

@@ -1,0 +1,106 @@
+// Optimizers: AdamW (Loshchilov & Hutter 2019, decoupled weight decay) and SGD with momentum.
+// They update float32 CPU parameters in place, under a NoGradGuard, with OpenMP loops over the
+// raw data. Their state (moments, velocity, step count) is exposed by name so a checkpoint can
+// save and restore it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace bytegrad::train {
+
+// A parameter as the optimizer sees it: its dotted name (from Module::named_parameters) and the
+// live tensor.
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+// Whether AdamW decays `parameter` by default: matrices of linear layers do; vectors (norm
+// gains, biases) and embedding tables (a name containing "embed", or GPT-2's "wte"/"wpe") do
+// not, as in GPT-2/Llama training recipes: shrinking them only fights the normalisation or
+// starves rare tokens.
+bool decays_by_default(const std::string& name, const Tensor& parameter);
+
+class Optimizer {
+ public:
+  // Throws Error naming the parameter unless every one is a float32 contiguous CPU tensor.
+  Optimizer(NamedTensors parameters, double learning_rate);
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  // One update from the accumulated gradients; parameters without a gradient are left alone.
+  void step();
+  // Clears every parameter's gradient.
+  void zero_grad();
+
+  double learning_rate() const { return learning_rate_; }
+  void set_learning_rate(double learning_rate) { learning_rate_ = learning_rate; }
+  // Updates taken so far (AdamW's bias correction depends on it).
+  int64_t step_count() const { return step_count_; }
+  void set_step_count(int64_t steps) { step_count_ = steps; }
+
+  // The state tensors, named "<parameter>.<slot>" (e.g. "lm_head.weight.exp_avg"). They are the
+  // live tensors: copying values into them (ops::copy_) restores a saved state.
+  virtual NamedTensors state() const = 0;
+
+  const NamedTensors& parameters() const { return parameters_; }
+
+ protected:
+  // Updates parameter `index` from `grad` (same size, contiguous float32); step_count() already
+  // counts this step.
+  virtual void update(size_t index, const float* grad) = 0;
+
+  NamedTensors parameters_;
+  double learning_rate_;
+  int64_t step_count_ = 0;
+};
+
+struct AdamWOptions {
+  double learning_rate = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.01;  // applied to the parameters decays_by_default selects
+};
+
+// torch.optim.AdamW's update, term for term:
+//   p <- p * (1 - lr * wd)
+//   m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
+//   p <- p - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+class AdamW : public Optimizer {
+ public:
+  AdamW(NamedTensors parameters, const AdamWOptions& options);
+  NamedTensors state() const override;  // "<name>.exp_avg", "<name>.exp_avg_sq"
+
+ private:
+  void update(size_t index, const float* grad) override;
+
+  AdamWOptions options_;
+  std::vector<Tensor> exp_avg_, exp_avg_sq_;
+  std::vector<bool> decays_;
+};
+
+struct SgdOptions {
+  double learning_rate = 0.1;
+  double momentum = 0.9;
+  double weight_decay = 0.0;  // L2 added to the gradient, on the parameters decays_by_default selects
+};
+
+// torch.optim.SGD with momentum (no dampening, no Nesterov): v <- mu v + (g + wd p); p <- p - lr v.
+class Sgd : public Optimizer {
+ public:
+  Sgd(NamedTensors parameters, const SgdOptions& options);
+  NamedTensors state() const override;  // "<name>.momentum_buffer"
+
+ private:
+  void update(size_t index, const float* grad) override;
+
+  SgdOptions options_;
+  std::vector<Tensor> velocity_;
+  std::vector<bool> decays_;
+};
+
+}  // namespace bytegrad::train

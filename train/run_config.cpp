@@ -1,0 +1,202 @@
+#include "train/run_config.h"
+
+#include <fstream>
+#include <set>
+
+#include "base/error.h"
+
+namespace bytegrad::train {
+namespace {
+
+using nlohmann::json;
+
+// One section of the config: typed reads by key, and a check that no other key is present.
+class Section {
+ public:
+  Section(const json& config, const std::string& name, const std::string& source, std::set<std::string> keys)
+      : name_(name), source_(source) {
+    if (!config.contains(name)) return;
+    value_ = config[name];
+    BYTEGRAD_CHECK(value_.is_object(), source, ": \"", name, "\" must be an object");
+    for (const auto& [key, v] : value_.items())
+      BYTEGRAD_CHECK(keys.count(key), source, ": unknown key \"", name, ".", key, "\" (expected one of: ",
+                     join(keys), ")");
+  }
+
+  template <typename T>
+  void read(const char* key, T& out) const {
+    if (!value_.contains(key)) return;
+    const json& v = value_[key];
+    bool ok = false;
+    if constexpr (std::is_same_v<T, std::string>) ok = v.is_string();
+    else if constexpr (std::is_floating_point_v<T>) ok = v.is_number();
+    else if constexpr (std::is_integral_v<T>) ok = v.is_number_integer() && (std::is_signed_v<T> || v.get<int64_t>() >= 0);
+    else ok = true;
+    BYTEGRAD_CHECK(ok, source_, ": \"", name_, ".", key, "\" must be ", expected<T>(), ", got ", v.dump());
+    out = v.get<T>();
+  }
+
+  bool has(const char* key) const { return value_.contains(key); }
+
+ private:
+  template <typename T>
+  static const char* expected() {
+    if constexpr (std::is_same_v<T, std::string>) return "a string";
+    else if constexpr (std::is_floating_point_v<T>) return "a number";
+    else if constexpr (std::is_unsigned_v<T>) return "a non-negative integer";
+    else return "an integer";
+  }
+
+  static std::string join(const std::set<std::string>& keys) {
+    std::string out;
+    for (const std::string& k : keys) out += (out.empty() ? "" : ", ") + k;
+    return out;
+  }
+
+  std::string name_, source_;
+  json value_ = json::object();
+};
+
+void check_positive(const std::string& source, const char* key, double value) {
+  BYTEGRAD_CHECK(value > 0, source, ": \"", key, "\" must be positive, got ", value);
+}
+
+void read_data(const json& config, const std::string& source, DataConfig& data) {
+  const Section s(config, "data", source, {"paths", "document_delimiter", "tokenizer", "bpe_vocab_size", "eval_fraction"});
+  BYTEGRAD_CHECK(config.contains("data") && config["data"].contains("paths"), source,
+                 ": \"data.paths\" (a list of text files or directories) is required");
+  const json& paths = config["data"]["paths"];
+  BYTEGRAD_CHECK(paths.is_array() && !paths.empty(), source, ": \"data.paths\" must be a non-empty list of paths");
+  for (const json& p : paths) {
+    BYTEGRAD_CHECK(p.is_string(), source, ": \"data.paths\" entries must be strings, got ", p.dump());
+    data.corpus.paths.emplace_back(p.get<std::string>());
+  }
+  s.read("document_delimiter", data.corpus.document_delimiter);
+  s.read("tokenizer", data.tokenizer);
+  s.read("bpe_vocab_size", data.bpe_vocab_size);
+  s.read("eval_fraction", data.eval_fraction);
+  BYTEGRAD_CHECK(data.tokenizer.empty() != (data.bpe_vocab_size == 0), source,
+                 ": give exactly one of \"data.tokenizer\" (a tokenizer path) and \"data.bpe_vocab_size\" "
+                 "(train a byte-level BPE of that size)");
+  BYTEGRAD_CHECK(data.eval_fraction >= 0 && data.eval_fraction < 1, source,
+                 ": \"data.eval_fraction\" must be in [0, 1), got ", data.eval_fraction);
+}
+
+void read_optimizer(const json& config, const std::string& source, RunConfig& run) {
+  const Section s(config, "optimizer", source,
+                  {"name", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "grad_clip"});
+  s.read("name", run.optimizer);
+  BYTEGRAD_CHECK(run.optimizer == "adamw" || run.optimizer == "sgd", source, ": \"optimizer.name\" must be \"adamw\" or \"sgd\", got \"",
+                 run.optimizer, "\"");
+  double lr = run.optimizer == "adamw" ? run.adamw.learning_rate : run.sgd.learning_rate;
+  s.read("lr", lr);
+  check_positive(source, "optimizer.lr", lr);
+  run.adamw.learning_rate = run.sgd.learning_rate = lr;
+  s.read("beta1", run.adamw.beta1);
+  s.read("beta2", run.adamw.beta2);
+  s.read("eps", run.adamw.eps);
+  double weight_decay = run.optimizer == "adamw" ? run.adamw.weight_decay : run.sgd.weight_decay;
+  s.read("weight_decay", weight_decay);
+  run.adamw.weight_decay = run.sgd.weight_decay = weight_decay;
+  s.read("momentum", run.sgd.momentum);
+  s.read("grad_clip", run.trainer.grad_clip);
+  run.schedule.peak = lr;
+}
+
+void read_schedule(const json& config, const std::string& source, RunConfig& run) {
+  const Section s(config, "schedule", source, {"decay", "warmup_steps", "min_lr"});
+  std::string decay = "cosine";
+  s.read("decay", decay);
+  if (decay == "cosine") run.schedule.shape = DecayShape::Cosine;
+  else if (decay == "linear") run.schedule.shape = DecayShape::Linear;
+  else if (decay == "constant") run.schedule.shape = DecayShape::Constant;
+  else throw Error(source + ": \"schedule.decay\" must be \"cosine\", \"linear\" or \"constant\", got \"" + decay + "\"");
+  s.read("warmup_steps", run.schedule.warmup_steps);
+  s.read("min_lr", run.schedule.floor);
+}
+
+void read_loop(const json& config, const std::string& source, RunConfig& run) {
+  const Section training(config, "training", source, {"steps", "batch_size", "seq_len", "grad_accum_steps", "seed", "log_interval"});
+  training.read("steps", run.trainer.steps);
+  training.read("batch_size", run.batch_size);
+  training.read("seq_len", run.seq_len);
+  training.read("grad_accum_steps", run.trainer.grad_accum_steps);
+  training.read("seed", run.trainer.seed);
+  training.read("log_interval", run.log_interval);
+  check_positive(source, "training.steps", double(run.trainer.steps));
+  check_positive(source, "training.batch_size", double(run.batch_size));
+  check_positive(source, "training.seq_len", double(run.seq_len));
+  check_positive(source, "training.grad_accum_steps", double(run.trainer.grad_accum_steps));
+  check_positive(source, "training.log_interval", double(run.log_interval));
+  run.schedule.total_steps = run.trainer.steps;
+
+  const Section eval(config, "eval", source, {"interval", "batches"});
+  eval.read("interval", run.trainer.eval_interval);
+  eval.read("batches", run.trainer.eval_batches);
+  const Section sample(config, "sample", source, {"interval", "tokens", "temperature", "prompt"});
+  sample.read("interval", run.trainer.sample_interval);
+  sample.read("tokens", run.trainer.sample_tokens);
+  sample.read("temperature", run.trainer.sample_temperature);
+  sample.read("prompt", run.sample_prompt);
+  const Section checkpoint(config, "checkpoint", source, {"interval"});
+  checkpoint.read("interval", run.trainer.checkpoint_interval);
+}
+
+}  // namespace
+
+void apply_overrides(json& config, const std::vector<std::string>& overrides) {
+  for (const std::string& item : overrides) {
+    const size_t equals = item.find('=');
+    BYTEGRAD_CHECK(equals != std::string::npos && equals > 0, "--set '", item, "': expected KEY=VALUE, e.g. training.steps=100");
+    json* node = &config;
+    std::string key = item.substr(0, equals);
+    for (size_t dot; (dot = key.find('.')) != std::string::npos; key = key.substr(dot + 1)) {
+      node = &(*node)[key.substr(0, dot)];
+      BYTEGRAD_CHECK(node->is_object() || node->is_null(), "--set '", item, "': '", key.substr(0, dot), "' is not a section");
+    }
+    const std::string text = item.substr(equals + 1);
+    const json value = json::parse(text, nullptr, false);
+    (*node)[key] = value.is_discarded() ? json(text) : value;
+  }
+}
+
+RunConfig run_config_from_json(const json& config, const std::string& source) {
+  BYTEGRAD_CHECK(config.is_object(), source, ": a training config must be a JSON object");
+  static const std::set<std::string> sections = {"model", "data", "optimizer", "schedule", "training",
+                                                 "eval", "sample", "checkpoint", "output_dir"};
+  for (const auto& [key, v] : config.items())
+    BYTEGRAD_CHECK(sections.count(key), source, ": unknown key \"", key,
+                   "\" (expected model, data, optimizer, schedule, training, eval, sample, checkpoint, output_dir)");
+  BYTEGRAD_CHECK(config.contains("model") && config["model"].is_object(), source,
+                 ": \"model\" (an object of Hugging Face config fields) is required");
+  RunConfig run;
+  run.model = config["model"];
+  if (run.model.contains("model_type")) {
+    BYTEGRAD_CHECK(run.model["model_type"].is_string(), source, ": \"model.model_type\" must be a string");
+    run.model_type = run.model["model_type"].get<std::string>();
+    run.model.erase("model_type");
+  }
+  BYTEGRAD_CHECK(run.model_type == "llama" || run.model_type == "gpt2", source,
+                 ": \"model.model_type\" must be \"llama\" or \"gpt2\", got \"", run.model_type, "\"");
+  read_data(config, source, run.data);
+  read_optimizer(config, source, run);
+  read_schedule(config, source, run);
+  read_loop(config, source, run);
+  if (config.contains("output_dir")) {
+    BYTEGRAD_CHECK(config["output_dir"].is_string(), source, ": \"output_dir\" must be a string");
+    run.output_dir = config["output_dir"].get<std::string>();
+  }
+  return run;
+}
+
+RunConfig load_run_config(const std::filesystem::path& path, const std::vector<std::string>& overrides,
+                          json& resolved) {
+  std::ifstream in(path);
+  BYTEGRAD_CHECK(in.good(), "config: cannot read '", path.string(), "'");
+  resolved = json::parse(in, nullptr, false);
+  BYTEGRAD_CHECK(!resolved.is_discarded(), "config: '", path.string(), "' is not valid JSON");
+  apply_overrides(resolved, overrides);
+  return run_config_from_json(resolved, path.string());
+}
+
+}  // namespace bytegrad::train

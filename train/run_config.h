@@ -1,0 +1,70 @@
+// The config of a training run (`bytegrad train --config FILE`), a JSON object of sections:
+//   "model":      Hugging Face config fields (nn/config.h) plus "model_type": "llama" | "gpt2";
+//                 vocab_size may be left out: it is then the tokenizer's vocabulary size.
+//   "data":       "paths" (files or directories of text), "document_delimiter" (splits files
+//                 into documents, e.g. "\n%\n"), "eval_fraction" (documents held out), and the
+//                 tokenizer: "tokenizer" (a path load_tokenizer reads) or "bpe_vocab_size" (train
+//                 a byte-level BPE of that size on the corpus, with EOS "<|endoftext|>").
+//   "optimizer":  "name" ("adamw" | "sgd"), "lr", "beta1", "beta2", "eps", "weight_decay",
+//                 "momentum" (sgd), "grad_clip".
+//   "schedule":   "decay" ("cosine" | "linear" | "constant"), "warmup_steps", "min_lr".
+//   "training":   "steps", "batch_size", "seq_len", "grad_accum_steps", "seed", "log_interval"
+//                 (steps between progress lines).
+//   "eval":       "interval", "batches".   "sample": "interval", "tokens", "temperature", "prompt".
+//   "checkpoint": "interval" (0: only at the end).
+//   "output_dir": metrics.jsonl, loss.svg, the tokenizer and checkpoints go here.
+// Every key but model's is optional with the defaults of the structs below; unknown keys and
+// values of the wrong type are errors naming the file and the key.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nn/config.h"
+#include "train/optimizer.h"
+#include "train/schedule.h"
+#include "train/text_corpus.h"
+#include "train/trainer.h"
+
+namespace bytegrad::train {
+
+struct DataConfig {
+  CorpusOptions corpus;
+  std::string tokenizer;       // a tokenizer path, or empty to train a BPE
+  int64_t bpe_vocab_size = 0;  // > 0 when training a BPE
+  double eval_fraction = 0.05;
+};
+
+struct RunConfig {
+  std::string model_type = "llama";
+  nlohmann::json model;  // the "model" section without model_type, for nn::model_config_from_json
+  DataConfig data;
+  std::string optimizer = "adamw";
+  AdamWOptions adamw;
+  SgdOptions sgd;
+  LearningRateSchedule schedule;  // peak from optimizer.lr, total_steps from training.steps
+  TrainerOptions trainer;
+  int64_t batch_size = 8;
+  int64_t seq_len = 64;
+  int64_t log_interval = 10;
+  std::string sample_prompt;  // empty: sampling starts from EOS, i.e. a fresh document
+  std::filesystem::path output_dir = "runs/default";
+};
+
+// Applies "--set" overrides to a config's JSON: each "a.b.c=VALUE" sets json[a][b][c] to VALUE
+// parsed as JSON, or to the string VALUE when it is not JSON. Throws Error naming the override
+// when it has no '=' or an empty key.
+void apply_overrides(nlohmann::json& config, const std::vector<std::string>& overrides);
+
+// Reads a parsed config; `source` names it in errors.
+RunConfig run_config_from_json(const nlohmann::json& config, const std::string& source);
+
+// Reads `path`, applies `overrides`, and parses the result. Returns the final JSON in `resolved`
+// (to record beside the run's outputs).
+RunConfig load_run_config(const std::filesystem::path& path, const std::vector<std::string>& overrides,
+                          nlohmann::json& resolved);
+
+}  // namespace bytegrad::train

@@ -1,0 +1,56 @@
+// Token streams for language-model training: documents encoded and packed end to end with an
+// EOS token after each, split into a training and a held-out part, and read back as batches of
+// (input, next-token target) windows.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace bytegrad::train {
+
+struct PackedTokens {
+  std::vector<int32_t> train;
+  std::vector<int32_t> eval;
+};
+
+// Shuffles the documents' order with `seed` (so a held-out part spans the whole corpus, not its
+// last file), holds out the last `eval_fraction` of them (at least one when the fraction is
+// positive), and packs each part as doc, EOS, doc, EOS, ...
+PackedTokens pack_documents(const std::vector<std::vector<int32_t>>& documents, int32_t eos,
+                            double eval_fraction, uint64_t seed);
+
+// Entropy of the empirical unigram distribution of `tokens` in nats per token: the loss of the
+// best model that ignores context, the baseline a language model must beat.
+double unigram_entropy_nats(std::span<const int32_t> tokens, int64_t vocab_size);
+
+struct TokenBatch {
+  Tensor inputs;   // [B, T] int64
+  Tensor targets;  // [B, T] int64: inputs shifted left by one token
+};
+
+// Reads consecutive windows of seq_len + 1 tokens from a stream, wrapping around at its end,
+// as llm.c's data loader does. The position is all the state there is, so saving it and setting
+// it back resumes the same sequence of batches.
+class TokenBatches {
+ public:
+  // Throws Error naming `name` when the stream is shorter than one window.
+  TokenBatches(std::vector<int32_t> tokens, int64_t batch_size, int64_t seq_len, const std::string& name);
+
+  TokenBatch next();
+
+  int64_t position() const { return position_; }
+  void set_position(int64_t position);
+  int64_t size() const { return int64_t(tokens_.size()); }
+  int64_t tokens_per_batch() const { return batch_size_ * seq_len_; }
+
+ private:
+  std::vector<int32_t> tokens_;
+  int64_t batch_size_, seq_len_;
+  int64_t position_ = 0;
+};
+
+}  // namespace bytegrad::train

@@ -1,0 +1,91 @@
+// The training loop for causal language models: batches of packed token windows, gradient
+// accumulation, global-norm clipping, a learning-rate schedule, periodic eval loss on held-out
+// tokens and samples of generated text. Everything random is drawn from seeded generators and
+// the data position is explicit, so a run is reproducible and a checkpoint can resume it
+// exactly (train/training_checkpoint.h).
+//
+//   Trainer trainer(model, optimizer, schedule, std::move(train_batches), std::move(eval_batches),
+//                   model_generator, options);
+//   while (trainer.step() < options.steps) MetricsRecord record = trainer.train_step();
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "train/language_model.h"
+#include "train/metrics.h"
+#include "train/optimizer.h"
+#include "train/schedule.h"
+#include "train/token_stream.h"
+
+namespace bytegrad::train {
+
+struct TrainerOptions {
+  int64_t steps = 100;             // optimizer steps in the whole run
+  int64_t grad_accum_steps = 1;    // micro-batches per optimizer step
+  double grad_clip = 1.0;          // global gradient-norm limit; 0 disables clipping
+  int64_t eval_interval = 0;       // evaluate every N steps (and after the last); 0: never
+  int64_t eval_batches = 4;        // held-out batches per evaluation (always the same ones)
+  int64_t sample_interval = 0;     // sample every N steps (and after the last); 0: never
+  int64_t sample_tokens = 32;
+  double sample_temperature = 0.8;  // 0: greedy
+  int64_t checkpoint_interval = 0;  // run() calls on_checkpoint every N steps and after the last
+  uint64_t seed = 0;                // sampling seeds derive from it and the step
+};
+
+// What run() reports as it goes; every callback is optional.
+struct TrainerCallbacks {
+  // After each step, with the estimated seconds left.
+  std::function<void(const MetricsRecord&, double eta_seconds)> on_step;
+  // After each sample: the step and the generated ids (prompt excluded).
+  std::function<void(int64_t step, const std::vector<int64_t>& ids)> on_sample;
+  std::function<void(int64_t step)> on_checkpoint;
+};
+
+class Trainer {
+ public:
+  // `model_generator` is the generator the model was built with (it draws dropout masks); the
+  // trainer records its state for checkpoints. The model, optimizer and generator must outlive
+  // the trainer. Throws Error when steps or grad_accum_steps are not positive.
+  Trainer(LanguageModel& model, Optimizer& optimizer, LearningRateSchedule schedule, TokenBatches train_batches,
+          std::optional<TokenBatches> eval_batches, Generator& model_generator, TrainerOptions options);
+
+  // One optimizer step over grad_accum_steps micro-batches: forward, cross-entropy, backward
+  // (each micro-batch's loss divided by their count, so the gradient is their mean), clipping,
+  // the schedule's rate, the update. The record's eval_loss is unset.
+  MetricsRecord train_step();
+
+  // Mean cross-entropy over the first eval_batches held-out batches (the same every time), in
+  // eval mode without recording gradients. Throws Error when there is no held-out stream.
+  double evaluate();
+
+  // A continuation of `prompt` (options' sample length and temperature), seeded by the step.
+  std::vector<int64_t> sample(const std::vector<int64_t>& prompt);
+
+  // Steps until options.steps, evaluating, sampling (from `prompt`) and calling back at the
+  // intervals; writes each record to `log` when given. Returns the last record.
+  MetricsRecord run(const std::vector<int64_t>& prompt, MetricsLog* log, const TrainerCallbacks& callbacks);
+
+  // State for checkpoints.
+  int64_t step() const { return step_; }
+  void set_step(int64_t step) { step_ = step; }
+  TokenBatches& train_batches() { return train_batches_; }
+  Generator& model_generator() { return model_generator_; }
+  Optimizer& optimizer() { return optimizer_; }
+  LanguageModel& model() { return model_; }
+  const TrainerOptions& options() const { return options_; }
+
+ private:
+  LanguageModel& model_;
+  Optimizer& optimizer_;
+  LearningRateSchedule schedule_;
+  TokenBatches train_batches_;
+  std::optional<TokenBatches> eval_batches_;
+  Generator& model_generator_;
+  TrainerOptions options_;
+  std::vector<Tensor> parameters_;
+  int64_t step_ = 0;
+};
+
+}  // namespace bytegrad::train
