@@ -1,4 +1,5 @@
-// `bytegrad bench [core]`: speed of the tensor core beside the libraries underneath it.
+// `bytegrad bench [core|train]`: speed of the tensor core beside the libraries underneath it
+// (core, below), or training throughput beside PyTorch (train, in tools/bench_train.cpp).
 //   matmul: our matmul vs. cblas_sgemm called directly vs. Eigen's own GEMM (GFLOP/s)
 //   elementwise/softmax: our ops vs. the same loop written directly with Eigen (GB/s)
 //   dispatch: time per call of a tiny op (allocation, checks, dispatch)
@@ -18,6 +19,9 @@
 extern "C" char* openblas_get_corename();
 
 namespace bytegrad::tools {
+
+int run_bench_train(const Args& args);  // tools/bench_train.cpp
+
 namespace {
 
 double median_seconds(const std::function<void()>& work, int repeats) {
@@ -128,7 +132,8 @@ void bench_dispatch() {
 
 int run_bench(const Args& args) {
   const std::string what = args.empty() ? "core" : args[0];
-  BYTEGRAD_CHECK(what == "core", "bench: unknown benchmark '", what, "' (available: core)");
+  if (what == "train") return run_bench_train(Args(args.begin() + 1, args.end()));
+  BYTEGRAD_CHECK(what == "core", "bench: unknown benchmark '", what, "' (available: core, train)");
   // OpenBLAS honours OPENBLAS_CORETYPE; the kernel family it runs decides the GEMM ceiling.
   std::printf("OpenBLAS kernels: %s\n", openblas_get_corename());
   std::printf("matmul, float32                    ours GFLOP/s  OpenBLAS  Eigen   BLAS/ours\n");

@@ -1,0 +1,263 @@
+// `bytegrad bench train [--steps N] [--model stories15M|gpt2]`: training throughput in float32 on
+// the CPU, beside PyTorch running the same step on the same shapes.
+//   stories15M: Llama, hidden 288, 6 layers, 6 heads (6 KV heads), SwiGLU 768, vocab 32000, tied
+//               head (as llama2.c), batch 8 x 256 tokens
+//   gpt2:       GPT-2 124M, 12 layers, 12 heads, hidden 768, vocab 50257, 1024 positions,
+//               batch 4 x 256 tokens
+// One step is forward, cross-entropy, backward and an AdamW update, on random weights and random
+// token ids from a fixed seed. After one warm-up step the median of N timed steps gives tokens/s.
+// Each model runs in a fresh child process (this program re-run with a hidden --child flag) so
+// that its peak resident memory (VmHWM) is its own; tools/bench/torch_train_step.py is run the
+// same way with /usr/bin/python3, where Debian's torch lives.
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bytegrad.h"
+#include "nn/gpt2.h"
+#include "nn/llama.h"
+#include "nn/loss.h"
+#include "tools/commands.h"
+#include "train/optimizer.h"
+
+namespace bytegrad::tools {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct TrainShape {
+  std::string name;
+  bool is_llama;
+  nn::ModelConfig config;
+  int64_t batch, seq_len;
+  int default_steps;  // GPT-2's steps take seconds each; three keep the run short
+};
+
+std::vector<TrainShape> train_shapes() {
+  nn::ModelConfig stories;
+  stories.vocab_size = 32000;
+  stories.hidden_size = 288;
+  stories.num_hidden_layers = 6;
+  stories.num_attention_heads = 6;
+  stories.num_key_value_heads = 6;
+  stories.intermediate_size = 768;
+  stories.max_position_embeddings = 256;
+  stories.tie_word_embeddings = true;
+
+  nn::ModelConfig gpt2;
+  gpt2.vocab_size = 50257;
+  gpt2.hidden_size = 768;
+  gpt2.num_hidden_layers = 12;
+  gpt2.num_attention_heads = 12;
+  gpt2.max_position_embeddings = 1024;
+  return {{"stories15M", true, stories, 8, 256, 5}, {"gpt2", false, gpt2, 4, 256, 3}};
+}
+
+// Peak resident set size of this process in MiB, from VmHWM ("high water mark").
+double peak_rss_mib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
+  return 0.0;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Runs one model's steps in this process and prints its figures as one JSON line.
+int run_child(const TrainShape& shape, int steps) {
+  Generator generator(1234);
+  std::optional<nn::Llama> llama;
+  std::optional<nn::GPT2> gpt2;
+  if (shape.is_llama) llama.emplace(shape.config, generator);
+  else gpt2.emplace(shape.config, generator);
+  nn::Module& module = shape.is_llama ? static_cast<nn::Module&>(*llama) : *gpt2;
+  train::AdamW optimizer(module.named_parameters(), train::AdamWOptions{.learning_rate = 3e-4});
+  int64_t parameter_count = 0;
+  for (const Tensor& p : module.parameters()) parameter_count += p.numel();
+
+  const Shape tokens{shape.batch, shape.seq_len};
+  const Tensor ids = randint(0, shape.config.vocab_size, tokens, {DType::Int64, kCPU}, &generator);
+  const Tensor targets = randint(0, shape.config.vocab_size, tokens, {DType::Int64, kCPU}, &generator);
+  // Forward, backward and update timed apart, to show where a step's time goes.
+  std::vector<double> forward_s, backward_s, update_s, step_s;
+  double loss = 0.0;
+  for (int i = 0; i <= steps; ++i) {  // step 0 is the warm-up
+    const auto start = Clock::now();
+    optimizer.zero_grad();
+    const Tensor logits = shape.is_llama ? llama->forward(ids) : gpt2->forward(ids);
+    const Tensor step_loss = nn::cross_entropy(logits, targets);
+    const auto forward_done = Clock::now();
+    backward(step_loss);
+    const auto backward_done = Clock::now();
+    optimizer.step();
+    loss = step_loss.item<float>();
+    if (i == 0) continue;
+    forward_s.push_back(std::chrono::duration<double>(forward_done - start).count());
+    backward_s.push_back(std::chrono::duration<double>(backward_done - forward_done).count());
+    update_s.push_back(seconds_since(backward_done));
+    step_s.push_back(seconds_since(start));
+  }
+  const double step = median(step_s);
+  const json result = {{"model", shape.name},
+                       {"parameters", parameter_count},
+                       {"tokens_per_s", double(shape.batch * shape.seq_len) / step},
+                       {"step_s", step},
+                       {"forward_s", median(forward_s)},
+                       {"backward_s", median(backward_s)},
+                       {"update_s", median(update_s)},
+                       {"loss", loss},
+                       {"peak_rss_mib", peak_rss_mib()}};
+  std::printf("%s\n", result.dump().c_str());
+  return 0;
+}
+
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// Runs `command`, and returns the JSON object on the last line of its output, or the reason
+// there is none (a failed exit status with the output's tail).
+std::pair<std::optional<json>, std::string> run_json_command(const std::string& command) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return {std::nullopt, "could not start: " + command};
+  std::string output;
+  std::array<char, 4096> buffer;
+  for (size_t n; (n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  std::string last_line = output;
+  while (!last_line.empty() && last_line.back() == '\n') last_line.pop_back();
+  if (const size_t at = last_line.rfind('\n'); at != std::string::npos) last_line = last_line.substr(at + 1);
+  if (status == 0) {
+    try {
+      return {json::parse(last_line), ""};
+    } catch (const json::exception&) {
+    }
+  }
+  if (output.size() > 600) output = "..." + output.substr(output.size() - 600);
+  return {std::nullopt, output.empty() ? "exit status " + std::to_string(status) : output};
+}
+
+std::string self_path() {
+  std::array<char, 4096> path{};
+  const ssize_t n = readlink("/proc/self/exe", path.data(), path.size() - 1);
+  if (n <= 0) throw std::runtime_error("bench train: cannot read /proc/self/exe");
+  return std::string(path.data(), size_t(n));
+}
+
+// The PyTorch script beside this source file: the binary is built from the source tree, so the
+// path the compiler saw stays valid for the build.
+std::string torch_script_path() {
+  std::string source = __FILE__;
+  return source.substr(0, source.rfind('/') + 1) + "bench/torch_train_step.py";
+}
+
+const char* kTorchPython = "/usr/bin/python3";
+
+// Empty when PyTorch can run; otherwise why not.
+std::string torch_unavailable_reason(const std::string& script) {
+  if (access(kTorchPython, X_OK) != 0) return std::string(kTorchPython) + " not found";
+  if (access(script.c_str(), R_OK) != 0) return script + " not found";
+  if (std::system((std::string(kTorchPython) + " -c 'import torch' >/dev/null 2>&1").c_str()) != 0)
+    return std::string(kTorchPython) + " cannot import torch";
+  return "";
+}
+
+}  // namespace
+
+int run_bench_train(const Args& args) {
+  std::optional<int> steps_override;
+  std::string only_model, child_model;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& flag = args[i];
+    BYTEGRAD_CHECK(i + 1 < args.size() && (flag == "--steps" || flag == "--model" || flag == "--child"),
+                   "bench train: usage: bytegrad bench train [--steps N] [--model stories15M|gpt2]");
+    const std::string& value = args[++i];
+    if (flag == "--steps") {
+      steps_override = std::stoi(value);
+      BYTEGRAD_CHECK(*steps_override >= 1, "bench train: --steps must be at least 1");
+    } else if (flag == "--model") {
+      only_model = value;
+    } else {
+      child_model = value;
+    }
+  }
+  std::vector<TrainShape> shapes = train_shapes();
+  const std::string wanted = child_model.empty() ? only_model : child_model;
+  if (!wanted.empty()) {
+    std::erase_if(shapes, [&](const TrainShape& s) { return s.name != wanted; });
+    BYTEGRAD_CHECK(!shapes.empty(), "bench train: unknown model '", wanted, "' (available: stories15M, gpt2)");
+  }
+  auto steps_for = [&](const TrainShape& s) { return steps_override.value_or(s.default_steps); };
+  if (!child_model.empty()) return run_child(shapes.front(), steps_for(shapes.front()));
+
+  const std::string self = self_path(), script = torch_script_path();
+  const std::string torch_reason = torch_unavailable_reason(script);
+  const char* threads = std::getenv("OMP_NUM_THREADS");
+  std::printf("training step (forward, cross-entropy, backward, AdamW), float32, CPU, OMP_NUM_THREADS=%s\n",
+              threads ? threads : "(unset)");
+  if (!torch_reason.empty()) std::printf("PyTorch column left out: %s\n", torch_reason.c_str());
+  std::printf("%-11s %-9s %7s %12s %12s %7s %10s %10s\n", "model", "batch", "steps", "ours tok/s",
+              "torch tok/s", "ratio", "ours MiB", "torch MiB");
+  std::vector<json> ours_results;
+  for (const TrainShape& shape : shapes) {
+    const std::string steps = std::to_string(steps_for(shape));
+    const auto [ours, ours_error] = run_json_command(shell_quote(self) + " bench train --child " + shape.name +
+                                                     " --steps " + steps);
+    if (!ours) {
+      std::printf("%-11s failed: %s\n", shape.name.c_str(), ours_error.c_str());
+      continue;
+    }
+    ours_results.push_back(*ours);
+    std::optional<json> torch;
+    std::string torch_error = torch_reason;
+    if (torch_reason.empty()) {
+      // Two threads, as the script sets: the figure compares like with like on this machine.
+      std::tie(torch, torch_error) = run_json_command(std::string(kTorchPython) + " " + shell_quote(script) +
+                                                      " --model " + shape.name + " --steps " + steps);
+    }
+    char batch[32];
+    std::snprintf(batch, sizeof batch, "%lldx%lld", (long long)shape.batch, (long long)shape.seq_len);
+    const double ours_rate = (*ours)["tokens_per_s"].get<double>();
+    std::printf("%-11s %-9s %7s %12.0f", shape.name.c_str(), batch, steps.c_str(), ours_rate);
+    if (torch) {
+      const double torch_rate = (*torch)["tokens_per_s"].get<double>();
+      std::printf(" %12.0f %6.2fx %10.0f %10.0f\n", torch_rate, ours_rate / torch_rate,
+                  (*ours)["peak_rss_mib"].get<double>(), (*torch)["peak_rss_mib"].get<double>());
+    } else {
+      std::printf(" %12s %7s %10.0f %10s\n", "-", "-", (*ours)["peak_rss_mib"].get<double>(), "-");
+      if (torch_reason.empty()) std::printf("  PyTorch failed: %s\n", torch_error.c_str());
+    }
+    std::fflush(stdout);
+  }
+  std::printf("ratio = ours / PyTorch tokens per second: above 1 we are faster\n");
+  std::printf("\nours, median seconds per step: forward (incl. loss) / backward / AdamW update\n");
+  for (const json& r : ours_results)
+    std::printf("  %-11s %.3f / %.3f / %.3f  (%.1fM parameters)\n", r["model"].get<std::string>().c_str(),
+                r["forward_s"].get<double>(), r["backward_s"].get<double>(), r["update_s"].get<double>(),
+                r["parameters"].get<double>() / 1e6);
+  return ours_results.size() == shapes.size() ? 0 : 1;
+}
+
+}  // namespace bytegrad::tools
