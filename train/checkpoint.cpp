@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "train/atomic_file.h"
+#include "train/json_file.h"
 
 namespace bytegrad::train {
 namespace fs = std::filesystem;
@@ -31,21 +32,6 @@ std::string without_trailing_slash(std::string path) {
 std::string parent_of(const std::string& path) {
   const fs::path parent = fs::path(path).parent_path();
   return parent.empty() ? "." : parent.string();
-}
-
-void write_json(const std::string& path, const nlohmann::json& value) {
-  const std::string text = value.dump(2) + "\n";
-  write_file_atomically(path, text.data(), text.size());
-}
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  BYTEGRAD_CHECK(in.good(), path, ": cannot open");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(concat(path, ": not valid JSON: ", e.what()));
-  }
 }
 
 std::string make_staging_directory(const std::string& directory) {

@@ -7,21 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "train/json_file.h"
 
 namespace bytegrad::train {
-namespace {
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  BYTEGRAD_CHECK(in.good(), path, ": cannot open");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(concat(path, ": not valid JSON: ", e.what()));
-  }
-}
-
-}  // namespace
 
 TensorMap load_sharded_safetensors(const std::string& index_path) {
   const nlohmann::json index = read_json(index_path);
