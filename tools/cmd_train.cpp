@@ -68,7 +68,7 @@ int run_train(const Args& args) {
                              " is smaller than the tokenizer's " + std::to_string(tok.vocab_size()));
   manual_seed(config.trainer.seed);
   Generator model_generator(config.trainer.seed);
-  train::LanguageModel model(config.model_type, model_config, model_generator);
+  nn::LanguageModel model(config.model_type, model_config, model_generator);
   int64_t parameter_count = 0;
   for (const Tensor& p : model.module().parameters()) parameter_count += p.numel();
   std::printf("model: %s, %lld layers, hidden %lld, %.2fM parameters\n", config.model_type.c_str(),

@@ -23,7 +23,7 @@ int64_t draw(const std::vector<float>& logits, double temperature, double unifor
 
 }  // namespace
 
-std::vector<int64_t> sample_tokens(LanguageModel& model, const std::vector<int64_t>& prompt, int64_t count,
+std::vector<int64_t> sample_tokens(nn::LanguageModel& model, const std::vector<int64_t>& prompt, int64_t count,
                                    double temperature, uint64_t seed) {
   BYTEGRAD_CHECK(!prompt.empty(), "sample_tokens: the prompt is empty");
   NoGradGuard no_grad;

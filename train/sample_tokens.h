@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "train/language_model.h"
+#include "nn/language_model.h"
 
 namespace bytegrad::train {
 
@@ -14,7 +14,7 @@ namespace bytegrad::train {
 // stream). Decodes with a KV cache; stops early when the context reaches
 // max_position_embeddings. Runs without recording gradients, in eval mode, and restores the
 // model's mode.
-std::vector<int64_t> sample_tokens(LanguageModel& model, const std::vector<int64_t>& prompt, int64_t count,
+std::vector<int64_t> sample_tokens(nn::LanguageModel& model, const std::vector<int64_t>& prompt, int64_t count,
                                    double temperature, uint64_t seed);
 
 }  // namespace bytegrad::train

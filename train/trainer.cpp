@@ -11,7 +11,7 @@
 
 namespace bytegrad::train {
 
-Trainer::Trainer(LanguageModel& model, Optimizer& optimizer, LearningRateSchedule schedule, TokenBatches train_batches,
+Trainer::Trainer(nn::LanguageModel& model, Optimizer& optimizer, LearningRateSchedule schedule, TokenBatches train_batches,
                  std::optional<TokenBatches> eval_batches, Generator& model_generator, TrainerOptions options)
     : model_(model), optimizer_(optimizer), schedule_(schedule), train_batches_(std::move(train_batches)),
       eval_batches_(std::move(eval_batches)), model_generator_(model_generator), options_(options),

@@ -13,7 +13,7 @@
 #include <functional>
 #include <optional>
 
-#include "train/language_model.h"
+#include "nn/language_model.h"
 #include "train/metrics.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
@@ -48,7 +48,7 @@ class Trainer {
   // `model_generator` is the generator the model was built with (it draws dropout masks); the
   // trainer records its state for checkpoints. The model, optimizer and generator must outlive
   // the trainer. Throws Error when steps or grad_accum_steps are not positive.
-  Trainer(LanguageModel& model, Optimizer& optimizer, LearningRateSchedule schedule, TokenBatches train_batches,
+  Trainer(nn::LanguageModel& model, Optimizer& optimizer, LearningRateSchedule schedule, TokenBatches train_batches,
           std::optional<TokenBatches> eval_batches, Generator& model_generator, TrainerOptions options);
 
   // One optimizer step over grad_accum_steps micro-batches: forward, cross-entropy, backward
@@ -73,11 +73,11 @@ class Trainer {
   TokenBatches& train_batches() { return train_batches_; }
   Generator& model_generator() { return model_generator_; }
   Optimizer& optimizer() { return optimizer_; }
-  LanguageModel& model() { return model_; }
+  nn::LanguageModel& model() { return model_; }
   const TrainerOptions& options() const { return options_; }
 
  private:
-  LanguageModel& model_;
+  nn::LanguageModel& model_;
   Optimizer& optimizer_;
   LearningRateSchedule schedule_;
   TokenBatches train_batches_;

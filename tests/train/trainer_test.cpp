@@ -36,7 +36,7 @@ std::vector<int32_t> rule_tokens() {
 // A model, optimizer and trainer built from one seed, as `bytegrad train` builds them.
 struct Run {
   Generator generator;
-  LanguageModel model;
+  nn::LanguageModel model;
   AdamW optimizer;
   Trainer trainer;
 

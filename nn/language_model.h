@@ -9,24 +9,24 @@
 #include "nn/gpt2.h"
 #include "nn/llama.h"
 
-namespace bytegrad::train {
+namespace bytegrad::nn {
 
 class LanguageModel {
  public:
   // Builds `model_type` ("llama" or "gpt2", Hugging Face's model_type values) from `config`,
   // drawing its initial weights (and later its dropout masks) from `generator`, which must
   // outlive the model. Throws Error naming the model type when it is neither.
-  LanguageModel(const std::string& model_type, const nn::ModelConfig& config, Generator& generator);
+  LanguageModel(const std::string& model_type, const ModelConfig& config, Generator& generator);
 
   // ids [B, T] int64 -> logits [B, T, vocab], as the model's forward.
-  Tensor forward(const Tensor& ids, int64_t start_pos = 0, nn::KVCache* cache = nullptr) const;
-  nn::KVCache make_cache() const;
-  const nn::ModelConfig& config() const;
-  nn::Module& module();
-  const nn::Module& module() const;
+  Tensor forward(const Tensor& ids, int64_t start_pos = 0, KVCache* cache = nullptr) const;
+  KVCache make_cache() const;
+  const ModelConfig& config() const;
+  Module& module();
+  const Module& module() const;
 
  private:
-  std::variant<std::unique_ptr<nn::Llama>, std::unique_ptr<nn::GPT2>> model_;
+  std::variant<std::unique_ptr<Llama>, std::unique_ptr<GPT2>> model_;
 };
 
-}  // namespace bytegrad::train
+}  // namespace bytegrad::nn
