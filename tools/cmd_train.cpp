@@ -17,6 +17,7 @@
 #include "train/loss_plot.h"
 #include "train/sample_tokens.h"
 #include "train/run_config.h"
+#include "train/run_export.h"
 #include "train/training_checkpoint.h"
 
 namespace bytegrad::tools {
@@ -119,6 +120,10 @@ int run_train(const Args& args) {
   callbacks.on_checkpoint = [&](int64_t step) { train::save_training_checkpoint(checkpoint_dir, trainer, resolved); };
   const train::MetricsRecord last = trainer.run(prompt, &log, callbacks);
   if (config.trainer.checkpoint_interval == 0) train::save_training_checkpoint(checkpoint_dir, trainer, resolved);
+  // The trained model in Hugging Face's layout, for generation, fine-tuning or transformers.
+  const fs::path model_dir = config.output_dir / "model";
+  const fs::path tokenizer_source = data.tokenizer_trained ? config.output_dir / "tokenizer.json" : fs::path(config.data.tokenizer);
+  train::save_run_model(model_dir, model, config.model_type, &tok, tokenizer_source);
 
   const fs::path svg_path = config.output_dir / "loss.svg";
   std::ofstream(svg_path) << train::loss_curve_svg(train::read_metrics(metrics_path), "bytegrad train: " + cli.config);
@@ -131,7 +136,7 @@ int run_train(const Args& args) {
     print_sample(tok, trainer.step(),
                  train::sample_tokens(model, prompt, config.trainer.sample_tokens, config.trainer.sample_temperature,
                                       config.trainer.seed + i));
-  std::printf("wrote %s, %s, %s\n", metrics_path.c_str(), svg_path.c_str(), checkpoint_dir.c_str());
+  std::printf("wrote %s, %s, %s, %s\n", metrics_path.c_str(), svg_path.c_str(), checkpoint_dir.c_str(), model_dir.c_str());
   return 0;
 }
 

@@ -19,5 +19,8 @@ int run_tokenizer_bench(const Args& args);
 int run_train(const Args& args);
 int run_plot(const Args& args);
 int run_prep(const Args& args);
+int run_sft(const Args& args);
+int run_sft_data(const Args& args);
+int run_export(const Args& args);
 
 }  // namespace bytegrad::tools

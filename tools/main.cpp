@@ -29,6 +29,13 @@ constexpr Command kCommands[] = {
      bytegrad::tools::run_train},
     {"prep", "tokenize a training config's corpus into llm.c token shards (train.bin, val.bin)",
      bytegrad::tools::run_prep},
+    {"export", "turn a training run into a Hugging Face model directory or a llama2.c .bin "
+               "(--checkpoint RUN_DIR --format hf|llama2c --out PATH)",
+     bytegrad::tools::run_export},
+    {"sft", "fine-tune a model directory on prompt/response or chat JSONL (--config FILE [--set KEY=VALUE])",
+     bytegrad::tools::run_sft},
+    {"sft-data", "write a generated fine-tuning task as train/eval JSONL (--task addition|reverse --out DIR)",
+     bytegrad::tools::run_sft_data},
     {"plot", "draw a metrics.jsonl loss curve as SVG (plot METRICS.jsonl -o loss.svg)", bytegrad::tools::run_plot},
 };
 

@@ -1,0 +1,111 @@
+#include "train/run_export.h"
+
+#include "base/error.h"
+#include "nn/language_model.h"
+#include "tensor/generator.h"
+#include "tokenizer/byte_level_bpe.h"
+#include "tokenizer/load.h"
+#include "train/checkpoint.h"
+#include "train/json_file.h"
+#include "train/llama2c_export.h"
+#include "train/pretrained_model.h"
+#include "train/tokenizer_export.h"
+#include "train/training_checkpoint.h"
+
+namespace bytegrad::train {
+namespace fs = std::filesystem;
+namespace {
+
+// The vocabulary size a checkpoint's token embedding says.
+int64_t embedding_rows(const TensorMap& weights, const fs::path& checkpoint) {
+  for (const char* name : {"model.embed_tokens.weight", "transformer.wte.weight"}) {
+    const auto found = weights.find(name);
+    if (found != weights.end() && found->second.dim() == 2) return found->second.shape()[0];
+  }
+  throw Error(concat(checkpoint.string(), ": no token embedding (model.embed_tokens.weight or transformer.wte.weight) "
+                     "to take vocab_size from"));
+}
+
+}  // namespace
+
+nn::ModelConfig run_model_config(const nlohmann::json& model, int64_t vocab_size, const std::string& source) {
+  nlohmann::json json = model;
+  if (!json.contains("vocab_size")) json["vocab_size"] = vocab_size;
+  return nn::model_config_from_json(json, source);
+}
+
+RunModel load_run_model(const fs::path& run_directory) {
+  const fs::path config_path = run_directory / "run_config.json";
+  BYTEGRAD_CHECK(fs::exists(config_path), run_directory.string(),
+                 ": no run_config.json (expected the output directory of `bytegrad train`)");
+  const RunConfig config = run_config_from_json(read_json(config_path.string()), config_path.string());
+  RunModel run;
+  run.model_type = config.model_type;
+  run.checkpoint = resolve_checkpoint(run_directory);
+  const Checkpoint checkpoint = load_checkpoint(run.checkpoint.string());
+  run.step = checkpoint.state.value("step", int64_t(0));
+  run.weights = checkpoint.model;
+  run.config = run_model_config(config.model, embedding_rows(run.weights, run.checkpoint), config_path.string() + ": model");
+  const fs::path trained = run_directory / "tokenizer.json";
+  run.tokenizer_source = fs::exists(trained) ? trained : fs::path(config.data.tokenizer);
+  if (!run.tokenizer_source.empty() && fs::exists(run.tokenizer_source)) {
+    try {
+      run.tokenizer = tokenizer::load_tokenizer(run.tokenizer_source);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw Error(concat(run.tokenizer_source.string(), ": cannot load the run's tokenizer: ", e.what()));
+    }
+  } else {
+    run.tokenizer_source.clear();
+  }
+  return run;
+}
+
+void save_model_tokenizer(const tokenizer::Tokenizer& tok, const fs::path& tokenizer_source, const fs::path& directory) {
+  if (dynamic_cast<const tokenizer::ByteLevelBpe*>(&tok.model())) {
+    save_tokenizer_json(tok, directory);
+    return;
+  }
+  const fs::path source_directory = fs::is_directory(tokenizer_source) ? tokenizer_source : tokenizer_source.parent_path();
+  if (!fs::is_directory(tokenizer_source) && tokenizer_source.extension() == ".model") {
+    std::error_code error;
+    fs::copy_file(tokenizer_source, directory / "tokenizer.model", fs::copy_options::overwrite_existing, error);
+    BYTEGRAD_CHECK(!error, (directory / "tokenizer.model").string(), ": cannot copy ", tokenizer_source.string(), ": ",
+                   error.message());
+    return;
+  }
+  BYTEGRAD_CHECK(copy_tokenizer_files(source_directory, directory) > 0, directory.string(),
+                 ": found no tokenizer files beside ", tokenizer_source.string(), " to copy");
+}
+
+void save_run_model(const fs::path& directory, const nn::LanguageModel& model, const std::string& model_type,
+                    const tokenizer::Tokenizer* tokenizer, const fs::path& tokenizer_source) {
+  save_pretrained_model(directory, model, model_type, nullptr);
+  if (!tokenizer) return;
+  write_json((directory / "config.json").string(), hf_config_json(model.config(), model_type, tokenizer));
+  save_model_tokenizer(*tokenizer, tokenizer_source, directory);
+}
+
+int64_t export_run_hf(const fs::path& run_directory, const fs::path& out) {
+  const RunModel run = load_run_model(run_directory);
+  Generator generator(0);
+  nn::LanguageModel model(run.model_type, run.config, generator);
+  try {
+    model.module().load_state_dict(run.weights);
+  } catch (const std::exception& e) {
+    throw Error(concat(run.checkpoint.string(), ": the weights do not fit the run's model config: ", e.what()));
+  }
+  save_run_model(out, model, run.model_type, run.tokenizer ? &*run.tokenizer : nullptr, run.tokenizer_source);
+  return run.step;
+}
+
+int64_t export_run_llama2c(const fs::path& run_directory, const fs::path& out) {
+  const RunModel run = load_run_model(run_directory);
+  BYTEGRAD_CHECK(run.model_type == "llama", run_directory.string(), ": llama2.c exports only Llama models, this run trained ",
+                 run.model_type);
+  export_llama2c(out.string(), run.weights, run.config);
+  return run.step;
+}
+
+}  // namespace bytegrad::train

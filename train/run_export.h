@@ -1,0 +1,58 @@
+// A training run's output directory turned into a model others can use:
+//   runs/NAME/run_config.json   the resolved config of the run (model section, data, ...)
+//   runs/NAME/tokenizer.json    the BPE the run trained (or data.tokenizer names the one it loaded)
+//   runs/NAME/checkpoint-STEP/  the checkpoints (or the older single checkpoint/)
+// becomes a Hugging Face model directory (train/pretrained_model.h) or a llama2.c .bin
+// (train/llama2c_export.h).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "nn/config.h"
+#include "nn/language_model.h"
+#include "tokenizer/tokenizer.h"
+#include "train/run_config.h"
+#include "train/safetensors.h"
+
+namespace bytegrad::train {
+
+// A run's model as its newest checkpoint holds it.
+struct RunModel {
+  std::string model_type;
+  nn::ModelConfig config;
+  TensorMap weights;               // by Hugging Face names
+  std::filesystem::path checkpoint;  // the checkpoint directory read
+  int64_t step = 0;
+  std::optional<tokenizer::Tokenizer> tokenizer;
+  std::filesystem::path tokenizer_source;  // the file it was read from (empty without one)
+};
+
+// Reads `run_directory`/run_config.json, the newest checkpoint (train/training_checkpoint.h
+// resolve_checkpoint) and the tokenizer. The model's vocab_size, when the config leaves it out,
+// is the checkpoint's embedding rows. Throws Error naming the file at fault.
+RunModel load_run_model(const std::filesystem::path& run_directory);
+
+// The model config of a run: `model` (the config's model section, model_type removed) with
+// vocab_size filled from `vocab_size` when absent.
+nn::ModelConfig run_model_config(const nlohmann::json& model, int64_t vocab_size, const std::string& source);
+
+// Writes `model`'s tokenizer beside a saved model in `directory`: as tokenizer.json when it is a
+// byte-level BPE, else by copying the tokenizer files found beside `tokenizer_source`.
+void save_model_tokenizer(const tokenizer::Tokenizer& tokenizer, const std::filesystem::path& tokenizer_source,
+                          const std::filesystem::path& directory);
+
+// `model` as a Hugging Face model directory with the run's tokenizer (save_model_tokenizer) and
+// its BOS/EOS ids in config.json.
+void save_run_model(const std::filesystem::path& directory, const nn::LanguageModel& model,
+                    const std::string& model_type, const tokenizer::Tokenizer* tokenizer,
+                    const std::filesystem::path& tokenizer_source);
+
+// Hugging Face model directory at `out` from a run; returns the checkpoint step exported.
+int64_t export_run_hf(const std::filesystem::path& run_directory, const std::filesystem::path& out);
+
+// llama2.c's .bin at `out` from a Llama run; returns the checkpoint step exported.
+int64_t export_run_llama2c(const std::filesystem::path& run_directory, const std::filesystem::path& out);
+
+}  // namespace bytegrad::train
