@@ -1,0 +1,142 @@
+#include "infer/generate.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "autograd/functions.h"
+#include "nn/token_log_probs.h"
+
+namespace bytegrad::infer {
+namespace {
+
+using TokenRows = std::vector<std::vector<int64_t>>;
+
+constexpr int64_t kPad = -1;  // a buffer position no token has filled yet
+
+// Switches a module to eval mode (dropout off) and restores its mode when it goes out of scope.
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(nn::Module& module) : module_(module), was_training_(module.is_training()) {
+    module_.eval();
+  }
+  ~EvalModeGuard() { module_.train(was_training_); }
+  EvalModeGuard(const EvalModeGuard&) = delete;
+  EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+ private:
+  nn::Module& module_;
+  bool was_training_;
+};
+
+// tokens[:, begin:end] as an int64 tensor [B, end - begin].
+Tensor token_columns(const TokenRows& tokens, int64_t begin, int64_t end) {
+  std::vector<int64_t> ids;
+  ids.reserve(tokens.size() * size_t(end - begin));
+  for (const auto& row : tokens) ids.insert(ids.end(), row.begin() + begin, row.begin() + end);
+  return from_vector(ids, {int64_t(tokens.size()), end - begin});
+}
+
+// logits [B, S, V] predict the tokens at positions first .. first + S - 1: writes each one's
+// log-probability into log_probs (seed 004: -cross_entropy(logits, tokens[:, first:first + S])).
+void record_log_probs(const Tensor& logits, int64_t first, const TokenRows& tokens,
+                      std::vector<std::vector<double>>& log_probs) {
+  const int64_t steps = logits.size(1);
+  const Tensor targets = token_columns(tokens, first, first + steps);
+  const std::vector<double> values = nn::token_log_probs(logits, targets).to_vector<double>();
+  for (size_t b = 0; b < tokens.size(); ++b)
+    std::copy_n(values.begin() + int64_t(b) * steps, steps, log_probs[b].begin() + first);
+}
+
+// Everything before the first stop token of `row`.
+template <typename T>
+std::vector<T> cut_at_stop(std::vector<T> values, const std::vector<int64_t>& row,
+                           const std::vector<int64_t>& stop_tokens) {
+  const auto stop = std::find_first_of(row.begin(), row.end(), stop_tokens.begin(), stop_tokens.end());
+  values.resize(size_t(stop - row.begin()));
+  return values;
+}
+
+void check_prompts(const std::vector<std::vector<int64_t>>& prompts, const GenerationOptions& options,
+                   int64_t max_seq_len) {
+  options.validate();
+  BYTEGRAD_CHECK(!prompts.empty(), "generate: no prompts given");
+  BYTEGRAD_CHECK(options.max_gen_len >= 0, "generate: max_gen_len must be >= 0, got ", options.max_gen_len);
+  for (size_t b = 0; b < prompts.size(); ++b) {
+    BYTEGRAD_CHECK(!prompts[b].empty(), "generate: prompt ", b, " is empty");
+    BYTEGRAD_CHECK(int64_t(prompts[b].size()) <= max_seq_len, "generate: prompt ", b, " has ",
+                   prompts[b].size(), " tokens, more than max_position_embeddings (", max_seq_len, ")");
+  }
+}
+
+}  // namespace
+
+GenerationResult generate(nn::LanguageModel& model, const std::vector<std::vector<int64_t>>& prompt_tokens,
+                          const GenerationOptions& options) {
+  const int64_t max_seq_len = model.config().max_position_embeddings;
+  check_prompts(prompt_tokens, options, max_seq_len);
+  const size_t batch = prompt_tokens.size();
+  auto prompt_len = [&](size_t b) { return int64_t(prompt_tokens[b].size()); };
+  int64_t min_prompt_len = std::numeric_limits<int64_t>::max(), max_prompt_len = 0;
+  for (size_t b = 0; b < batch; ++b) {
+    min_prompt_len = std::min(min_prompt_len, prompt_len(b));
+    max_prompt_len = std::max(max_prompt_len, prompt_len(b));
+  }
+  const int64_t total_len = std::min(max_seq_len, options.max_gen_len + max_prompt_len);
+
+  NoGradGuard no_grad;
+  EvalModeGuard eval_mode(model.module());
+  Generator generator(options.seed);
+  nn::KVCache cache = model.make_cache();
+
+  // The token buffer [B, total_len]: each prompt, then what is generated; kPad where nothing is yet.
+  TokenRows tokens(batch, std::vector<int64_t>(size_t(total_len), kPad));
+  for (size_t b = 0; b < batch; ++b) std::copy(prompt_tokens[b].begin(), prompt_tokens[b].end(), tokens[b].begin());
+  std::vector<std::vector<double>> log_probs(options.logprobs ? batch : 0, std::vector<double>(size_t(total_len), 0.0));
+  std::vector<bool> eos_reached(batch, false);
+  auto is_stop = [&](int64_t token) {
+    return std::find(options.stop_tokens.begin(), options.stop_tokens.end(), token) != options.stop_tokens.end();
+  };
+
+  // Nothing to generate: the prompts' log-probabilities still come from one forward pass.
+  if (options.logprobs && min_prompt_len == total_len && total_len > 1) {
+    const Tensor logits = model.forward(token_columns(tokens, 0, total_len));
+    record_log_probs(narrow(logits, 1, 0, total_len - 1), 1, tokens, log_probs);
+  }
+
+  int64_t prev_pos = 0;
+  for (int64_t cur_pos = min_prompt_len; cur_pos < total_len; ++cur_pos) {
+    // The prefix at the first step, then the one token decided last step.
+    const Tensor logits = model.forward(token_columns(tokens, prev_pos, cur_pos), prev_pos, &cache);  // [B, S, V]
+    const Tensor last_logits = select(logits, 1, logits.size(1) - 1);                               // [B, V]
+    const std::vector<int64_t> next = next_tokens(last_logits, options, generator).to_vector<int64_t>();
+    for (size_t b = 0; b < batch; ++b)
+      if (cur_pos >= prompt_len(b)) tokens[b][size_t(cur_pos)] = next[b];  // else the prompt's token stays
+    if (options.logprobs) record_log_probs(logits, prev_pos + 1, tokens, log_probs);
+    for (size_t b = 0; b < batch; ++b) {
+      if (cur_pos < prompt_len(b) || eos_reached[b]) continue;
+      const int64_t token = tokens[b][size_t(cur_pos)];
+      if (is_stop(token))
+        eos_reached[b] = true;
+      else if (options.on_token && cur_pos - prompt_len(b) < options.max_gen_len)
+        options.on_token(int64_t(b), token);
+    }
+    prev_pos = cur_pos;
+    if (std::all_of(eos_reached.begin(), eos_reached.end(), [](bool done) { return done; })) break;
+  }
+
+  // Each row from the prompt's end (or its start with echo) to max_gen_len new tokens, cut
+  // before the first stop token.
+  GenerationResult result;
+  for (size_t b = 0; b < batch; ++b) {
+    const int64_t start = options.echo ? 0 : prompt_len(b);
+    const int64_t end = std::min(prompt_len(b) + options.max_gen_len, total_len);
+    const std::vector<int64_t> row(tokens[b].begin() + start, tokens[b].begin() + end);
+    result.tokens.push_back(cut_at_stop(row, row, options.stop_tokens));
+    if (options.logprobs)
+      result.log_probs.push_back(cut_at_stop(
+          std::vector<double>(log_probs[b].begin() + start, log_probs[b].begin() + end), row, options.stop_tokens));
+  }
+  return result;
+}
+
+}  // namespace bytegrad::infer

@@ -1,0 +1,58 @@
+// Text generation with a KV cache, following Meta's Llama generate() (seed 004):
+//
+//   total_len = min(max_position_embeddings, max_gen_len + longest prompt)
+//   a [B, total_len] token buffer holds each prompt, the rest is padding;
+//   decoding starts at the shortest prompt's length: the first forward is the prefix
+//   tokens[:, 0:min_prompt_len] (a causal prefill), then one position at a time through the cache;
+//   where a row's prompt still has a token at the position, the prompt token is kept;
+//   a row is done once it produces a stop token; decoding ends when every row is done.
+//
+//   GenerationOptions options;
+//   options.temperature = 0;                       // greedy
+//   options.stop_tokens = {*tokenizer.eos_id()};
+//   GenerationResult out = generate(model, {tokenizer.encode(text, {.add_special_tokens = true})}, options);
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "infer/sampling.h"
+#include "nn/language_model.h"
+
+namespace bytegrad::infer {
+
+struct GenerationOptions : SamplingOptions {
+  int64_t max_gen_len = 64;  // new tokens per row at most
+  // Also return each token's log-probability under the model (for the prompt too with echo).
+  bool logprobs = false;
+  // Return the prompt tokens ahead of the generated ones.
+  bool echo = false;
+  // Seeds the Generator the sampler draws from, so a seed reproduces a run.
+  uint64_t seed = 0;
+  // A row stops at the first of these it generates (e.g. the tokenizer's EOS); the stop token is
+  // not part of the result.
+  std::vector<int64_t> stop_tokens;
+  // Called with (row, token) for each generated token of a row as soon as it is chosen, in
+  // order, up to the row's first stop token (excluded) and max_gen_len tokens: for streaming.
+  std::function<void(int64_t row, int64_t token)> on_token;
+};
+
+struct GenerationResult {
+  // Per row: the generated tokens (after the prompt, or the prompt and them with echo), cut
+  // before the first stop token.
+  std::vector<std::vector<int64_t>> tokens;
+  // Per row, with logprobs: log p(tokens[i] | the tokens before it) for each token of `tokens`;
+  // the very first token of a prompt has no context and gets 0, as in Meta's code. Empty
+  // without logprobs.
+  std::vector<std::vector<double>> log_probs;
+};
+
+// Continues each of `prompt_tokens` (non-empty rows of ids in the vocabulary). Runs without
+// recording gradients and in eval mode (dropout off), restoring the model's mode afterwards.
+// Throws Error for an empty batch or prompt, a prompt longer than max_position_embeddings, a
+// negative max_gen_len or invalid sampling options.
+GenerationResult generate(nn::LanguageModel& model, const std::vector<std::vector<int64_t>>& prompt_tokens,
+                          const GenerationOptions& options);
+
+}  // namespace bytegrad::infer

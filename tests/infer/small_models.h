@@ -1,0 +1,38 @@
+// Small random Llama and GPT-2 models for the generation and scoring tests.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "bytegrad.h"
+#include "nn/language_model.h"
+
+namespace bytegrad::testing {
+
+inline nn::ModelConfig small_model_config(const std::string& model_type) {
+  nn::ModelConfig config;
+  config.vocab_size = 31;
+  config.hidden_size = 24;
+  config.num_hidden_layers = 2;
+  config.num_attention_heads = 6;
+  config.max_position_embeddings = 32;
+  config.initializer_range = 0.3;  // peaked next-token distributions, far from uniform
+  if (model_type == "llama") {
+    config.num_key_value_heads = 2;
+    config.intermediate_size = 40;
+  }
+  return config;
+}
+
+// A model with its generator, which must outlive it.
+struct SmallModel {
+  explicit SmallModel(const std::string& model_type, uint64_t seed = 7)
+      : generator(seed), model(model_type, small_model_config(model_type), generator) {}
+  SmallModel(const std::string& model_type, const nn::ModelConfig& config, uint64_t seed = 7)
+      : generator(seed), model(model_type, config, generator) {}
+
+  Generator generator;
+  nn::LanguageModel model;
+};
+
+}  // namespace bytegrad::testing
