@@ -22,5 +22,8 @@ int run_prep(const Args& args);
 int run_sft(const Args& args);
 int run_sft_data(const Args& args);
 int run_export(const Args& args);
+int run_generate(const Args& args);
+int run_chat(const Args& args);
+int run_score(const Args& args);
 
 }  // namespace bytegrad::tools

@@ -36,6 +36,14 @@ constexpr Command kCommands[] = {
      bytegrad::tools::run_sft},
     {"sft-data", "write a generated fine-tuning task as train/eval JSONL (--task addition|reverse --out DIR)",
      bytegrad::tools::run_sft_data},
+    {"generate", "continue a prompt with a model directory, streaming the text (--model DIR --prompt TEXT "
+                 "[--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed S] [--echo] [--logprobs])",
+     bytegrad::tools::run_generate},
+    {"chat", "talk with a model directory on stdin, composing the chat template at token level (--model DIR "
+             "[--template llama2|chatml|llama3] [--system TEXT])",
+     bytegrad::tools::run_chat},
+    {"score", "per-token log-probs and entropy of JSONL {\"prompt\", \"response\"} lines on stdin (--model DIR)",
+     bytegrad::tools::run_score},
     {"plot", "draw a metrics.jsonl loss curve as SVG (plot METRICS.jsonl -o loss.svg)", bytegrad::tools::run_plot},
 };
 

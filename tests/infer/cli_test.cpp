@@ -1,0 +1,227 @@
+// The generate, chat and score commands end to end: a tiny model directory (random weights,
+// a BPE tokenizer trained here) is written in Hugging Face's layout, the built `bytegrad`
+// binary runs on it, and its output must equal what the library API computes.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bytegrad.h"
+#include "infer/generate.h"
+#include "infer/scoring.h"
+#include "tokenizer/bpe_trainer.h"
+#include "tokenizer/chat.h"
+#include "tokenizer/load.h"
+#include "train/pretrained_model.h"
+
+namespace bytegrad::infer {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct CommandResult {
+  int status = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+fs::path scratch(const std::string& name) {
+  const fs::path path = fs::path(BYTEGRAD_BINARY_DIR) / "infer_tests" / name;
+  fs::remove_all(path);
+  fs::create_directories(path);
+  return path;
+}
+
+// Runs `bytegrad ARGS` with `input` on stdin.
+CommandResult run_bytegrad(const std::string& arguments, const std::string& input = "") {
+  const fs::path dir = scratch("command");
+  std::ofstream(dir / "stdin", std::ios::binary) << input;
+  const std::string command = std::string("'" BYTEGRAD_BINARY_DIR "/bytegrad' ") + arguments + " < '" +
+                              (dir / "stdin").string() + "' > '" + (dir / "stdout").string() + "' 2> '" +
+                              (dir / "stderr").string() + "'";
+  const int raw = std::system(command.c_str());
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"), read_file(dir / "stderr")};
+}
+
+// A model directory: a byte-level BPE learned from a few sentences (with an end-of-text and
+// ChatML's markers) and a random `model_type` model over its vocabulary.
+fs::path tiny_model_directory(const std::string& model_type) {
+  const fs::path dir = scratch("model_" + model_type);
+  const std::vector<std::string> texts = {"the cat sat on the mat", "the dog sat on the log", "a cat and a dog",
+                                          "caf\xC3\xA9 na\xC3\xAFve \xE6\x97\xA5\xE6\x9C\xAC"};
+  const tokenizer::TrainedBpe trained = tokenizer::train_byte_level_bpe(
+      texts, {.vocab_size = 300, .special_tokens = {"<|endoftext|>", "<|im_start|>", "<|im_end|>"}});
+  tokenizer::write_tokenizer_json(trained, dir / "source_tokenizer.json");
+  const tokenizer::Tokenizer tok = tokenizer::load_hf_tokenizer_json(dir / "source_tokenizer.json");
+  nn::ModelConfig config;
+  config.vocab_size = int64_t(tok.vocab_size());
+  config.hidden_size = 32;
+  config.num_hidden_layers = 2;
+  config.num_attention_heads = 4;
+  config.num_key_value_heads = model_type == "llama" ? 2 : 0;
+  config.intermediate_size = 48;
+  config.max_position_embeddings = 64;
+  config.initializer_range = 0.2;
+  Generator generator(21);
+  nn::LanguageModel model(model_type, config, generator);
+  train::save_pretrained_model(dir, model, model_type, &tok);
+  fs::remove(dir / "source_tokenizer.json");
+  return dir;
+}
+
+std::vector<int64_t> as_int64(const std::vector<tokenizer::TokenId>& ids) { return {ids.begin(), ids.end()}; }
+
+TEST_CASE("bytegrad generate prints the tokens generate() chooses, with their log-probs") {
+  for (const char* type : {"llama", "gpt2"}) {
+    INFO(type);
+    const fs::path dir = tiny_model_directory(type);
+    const CommandResult run = run_bytegrad("generate --model '" + dir.string() +
+                                           "' --prompt 'the cat' --temperature 0 --max-new-tokens 20 --logprobs");
+    REQUIRE_MESSAGE(run.status == 0, run.err);
+    CHECK(run.err.find("tokens/s") != std::string::npos);
+
+    train::PretrainedModel pretrained = train::load_pretrained_model(dir);
+    const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
+    GenerationOptions options;
+    options.temperature = 0;
+    options.max_gen_len = 20;
+    options.logprobs = true;
+    options.stop_tokens = {*tok.eos_id()};
+    const GenerationResult expected =
+        generate(*pretrained.model, {as_int64(tok.encode("the cat", {.add_special_tokens = true}))}, options);
+
+    // stdout: the text, a newline, then the JSON line.
+    REQUIRE(run.out.size() >= 2);
+    const size_t json_start = run.out.rfind('\n', run.out.size() - 2) + 1;
+    const json printed = json::parse(run.out.substr(json_start));
+    CHECK(printed["tokens"].get<std::vector<int64_t>>() == expected.tokens[0]);
+    const auto log_probs = printed["log_probs"].get<std::vector<double>>();
+    REQUIRE(log_probs.size() == expected.log_probs[0].size());
+    for (size_t i = 0; i < log_probs.size(); ++i) CHECK(log_probs[i] == doctest::Approx(expected.log_probs[0][i]));
+    const std::vector<tokenizer::TokenId> ids(expected.tokens[0].begin(), expected.tokens[0].end());
+    CHECK(run.out.substr(0, json_start) == tok.decode(ids, {.skip_special_tokens = true}) + "\n");
+  }
+}
+
+TEST_CASE("bytegrad generate --echo prints the prompt first; a seed reproduces a sampled run") {
+  const fs::path dir = tiny_model_directory("llama");
+  const std::string model = "generate --model '" + dir.string() + "' --prompt 'a dog' --max-new-tokens 10 ";
+  const CommandResult echoed = run_bytegrad(model + "--echo --temperature 0");
+  REQUIRE_MESSAGE(echoed.status == 0, echoed.err);
+  CHECK(echoed.out.rfind("a dog", 0) == 0);
+  const CommandResult first = run_bytegrad(model + "--temperature 1 --top-p 1 --seed 5");
+  const CommandResult again = run_bytegrad(model + "--temperature 1 --top-p 1 --seed 5");
+  REQUIRE_MESSAGE(first.status == 0, first.err);
+  CHECK(first.out == again.out);
+}
+
+TEST_CASE("bytegrad score prints the response log-probs and entropy the API computes") {
+  const fs::path dir = tiny_model_directory("llama");
+  const std::vector<std::pair<std::string, std::string>> examples = {
+      {"the cat", " sat on the mat"}, {"a", " dog and a cat"}, {"caf\xC3\xA9", ""}};
+  std::string input;
+  for (const auto& [prompt, response] : examples) input += json{{"prompt", prompt}, {"response", response}}.dump() + "\n";
+  const CommandResult run = run_bytegrad("score --model '" + dir.string() + "'", input);
+  REQUIRE_MESSAGE(run.status == 0, run.err);
+
+  train::PretrainedModel pretrained = train::load_pretrained_model(dir);
+  pretrained.model->module().eval();
+  const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
+  std::istringstream lines(run.out);
+  for (const auto& [prompt, response] : examples) {
+    INFO(prompt << " | " << response);
+    std::string line;
+    REQUIRE(std::getline(lines, line));
+    const json printed = json::parse(line);
+    const std::vector<int64_t> prompt_ids = as_int64(tok.encode(prompt, {.add_special_tokens = true}));
+    const std::vector<int64_t> response_ids = as_int64(tok.encode(response));
+    CHECK(printed["response_ids"].get<std::vector<int64_t>>() == response_ids);
+    const auto log_probs = printed["log_probs"].get<std::vector<double>>();
+    const auto entropy = printed["entropy"].get<std::vector<double>>();
+    REQUIRE(log_probs.size() == response_ids.size());
+    REQUIRE(entropy.size() == response_ids.size());
+    // The API on the whole sequence: position prompt_len - 1 + i predicts response token i.
+    std::vector<int64_t> all = prompt_ids;
+    all.insert(all.end(), response_ids.begin(), response_ids.end());
+    const int64_t n = int64_t(all.size()) - 1;
+    if (n == 0 || response_ids.empty()) continue;
+    NoGradGuard no_grad;
+    const ResponseLogProbs expected = get_response_log_probs(
+        *pretrained.model, from_vector(std::vector<int64_t>(all.begin(), all.end() - 1), {1, n}),
+        from_vector(std::vector<int64_t>(all.begin() + 1, all.end()), {1, n}), true);
+    const std::vector<double> lp = expected.log_probs.to_vector<double>();
+    const std::vector<double> ent = expected.token_entropy.to_vector<double>();
+    for (size_t i = 0; i < response_ids.size(); ++i) {
+      CHECK(log_probs[i] == doctest::Approx(lp[prompt_ids.size() - 1 + i]).epsilon(1e-6));
+      CHECK(entropy[i] == doctest::Approx(ent[prompt_ids.size() - 1 + i]).epsilon(1e-6));
+      CHECK(log_probs[i] < 0);
+    }
+  }
+}
+
+TEST_CASE("bytegrad score names the line of a bad record") {
+  const fs::path dir = tiny_model_directory("gpt2");
+  const CommandResult run = run_bytegrad("score --model '" + dir.string() + "'",
+                                         "{\"prompt\": \"a\", \"response\": \"b\"}\n{\"prompt\": \"a\"}\n");
+  CHECK(run.status != 0);
+  CHECK(run.err.find("line 2") != std::string::npos);
+  CHECK(run.err.find("response") != std::string::npos);
+  CHECK(std::count(run.out.begin(), run.out.end(), '\n') == 1);  // line 1 was scored before
+}
+
+TEST_CASE("bytegrad chat answers each line with the reply generate() gives the composed chat") {
+  const fs::path dir = tiny_model_directory("llama");
+  const CommandResult run = run_bytegrad("chat --model '" + dir.string() + "' --temperature 0 --max-new-tokens 8",
+                                         "hello there\nthe cat\n");
+  REQUIRE_MESSAGE(run.status == 0, run.err);
+
+  // The same two turns through the API, with ChatML (the tokenizer has its markers).
+  train::PretrainedModel pretrained = train::load_pretrained_model(dir);
+  const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
+  GenerationOptions options;
+  options.temperature = 0;
+  options.max_gen_len = 8;
+  options.stop_tokens = {*tok.eos_id(), tok.special_token_id("<|im_end|>")};
+  std::vector<tokenizer::ChatMessage> history;
+  std::string expected;
+  for (const char* message : {"hello there", "the cat"}) {
+    history.push_back({"user", message});
+    const auto ids = tokenizer::encode_chat(tok, tokenizer::ChatLayout::kChatMl, history, true).ids;
+    const GenerationResult reply = generate(*pretrained.model, {as_int64(ids)}, options);
+    const std::string text =
+        tok.decode(std::vector<tokenizer::TokenId>(reply.tokens[0].begin(), reply.tokens[0].end()),
+                   {.skip_special_tokens = true});
+    expected += text + "\n";
+    history.push_back({"assistant", text});
+  }
+  CHECK(run.out == expected);
+}
+
+TEST_CASE("bytegrad generate rejects a bad number and a directory without a model") {
+  const CommandResult bad = run_bytegrad("generate --model /nonexistent --prompt x --temperature warm");
+  CHECK(bad.status != 0);
+  CHECK(bad.err.find("--temperature") != std::string::npos);
+  const CommandResult missing = run_bytegrad("generate --model /nonexistent --prompt x");
+  CHECK(missing.status != 0);
+  CHECK(missing.err.find("/nonexistent") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace bytegrad::infer

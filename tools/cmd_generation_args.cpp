@@ -1,0 +1,78 @@
+#include "tools/cmd_generation_args.h"
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include "infer/text_stream.h"
+
+namespace bytegrad::tools {
+namespace {
+
+// The value of option `name` parsed as a T (the whole text, nothing left over), or `fallback`.
+template <typename T>
+T number_option(const TokenizerArgs& args, const std::string& name, T fallback) {
+  const std::optional<std::string> text = args.value(name);
+  if (!text) return fallback;
+  T value{};
+  const char* end = text->data() + text->size();
+  const auto [stop, error] = std::from_chars(text->data(), end, value);
+  if (error != std::errc() || stop != end)
+    throw std::runtime_error("option " + name + " expects " + (std::is_integral_v<T> ? "an integer" : "a number") +
+                             ", got '" + *text + "'");
+  return value;
+}
+
+// Writes `text` to stdout now (all its bytes, NUL included).
+void print_now(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+std::set<std::string> sampling_option_names() {
+  return {"--model", "--max-new-tokens", "--temperature", "--top-p", "--top-k", "--seed"};
+}
+
+infer::GenerationOptions generation_options_from(const TokenizerArgs& args) {
+  infer::GenerationOptions options;
+  options.max_gen_len = number_option<int64_t>(args, "--max-new-tokens", 256);
+  options.temperature = number_option<double>(args, "--temperature", 0.6);
+  options.top_p = number_option<double>(args, "--top-p", 0.9);
+  options.top_k = number_option<int64_t>(args, "--top-k", 0);
+  options.seed = number_option<uint64_t>(args, "--seed", 0);
+  options.validate();
+  return options;
+}
+
+train::PretrainedModel load_model_with_tokenizer(const TokenizerArgs& args) {
+  const std::string directory = args.required("--model");
+  train::PretrainedModel pretrained = train::load_pretrained_model(directory);
+  if (!pretrained.tokenizer)
+    throw std::runtime_error(directory + ": no tokenizer.json or tokenizer.model to turn text into tokens");
+  return pretrained;
+}
+
+StreamedReply stream_reply(nn::LanguageModel& model, const tokenizer::Tokenizer& tokenizer,
+                           const std::vector<int64_t>& prompt, infer::GenerationOptions options) {
+  infer::TextStream stream(tokenizer);
+  options.on_token = [&](int64_t, int64_t token) {
+    print_now(stream.push(token));
+  };
+  const auto start = std::chrono::steady_clock::now();
+  infer::GenerationResult result = infer::generate(model, {prompt}, options);
+  StreamedReply reply;
+  reply.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  print_now(stream.finish() + "\n");
+  reply.tokens = std::move(result.tokens[0]);
+  if (options.logprobs) reply.log_probs = std::move(result.log_probs[0]);
+  const size_t generated = options.echo ? reply.tokens.size() - std::min(reply.tokens.size(), prompt.size())
+                                        : reply.tokens.size();
+  std::fprintf(stderr, "%zu tokens in %.2f s (%.1f tokens/s)\n", generated, reply.seconds,
+               reply.seconds > 0 ? double(generated) / reply.seconds : 0.0);
+  return reply;
+}
+
+}  // namespace bytegrad::tools
