@@ -15,6 +15,7 @@
 #include "tools/commands.h"
 #include "train/corpus_tokens.h"
 #include "train/loss_plot.h"
+#include "train/pretrained_model.h"
 #include "train/sample_tokens.h"
 #include "train/run_config.h"
 #include "train/run_export.h"
@@ -52,8 +53,14 @@ int run_train(const Args& args) {
   fs::create_directories(config.output_dir);
   std::ofstream(config.output_dir / "run_config.json") << resolved.dump(2) << '\n';
 
-  const train::CorpusTokens data = train::tokenize_corpus(config.data, config.output_dir, config.trainer.seed);
-  print_data_summary(data, config.output_dir);
+  const train::CorpusTokens data = config.data.shards.empty()
+                                       ? train::tokenize_corpus(config.data, config.output_dir, config.trainer.seed)
+                                       : train::load_shard_tokens(config.data, cli.config);
+  if (config.data.shards.empty()) print_data_summary(data, config.output_dir);
+  else
+    std::printf("data: %zu token shards, %zu train and %zu held-out tokens; tokenizer of %zu tokens (%s)\n", data.files,
+                data.packed.train.size(), data.packed.eval.size(), data.tokenizer.vocab_size(),
+                train::shard_tokenizer_path(config.data).c_str());
   const tokenizer::Tokenizer& tok = data.tokenizer;
   const int32_t eos = data.eos;
   const train::PackedTokens& packed = data.packed;
@@ -61,15 +68,28 @@ int run_train(const Args& args) {
   std::printf("unigram entropy of the training tokens: %.3f nats = %.3f bits per token (the loss to beat)\n", entropy,
               entropy / std::log(2.0));
 
-  json model_json = config.model;
-  if (!model_json.contains("vocab_size")) model_json["vocab_size"] = tok.vocab_size();
-  const nn::ModelConfig model_config = nn::model_config_from_json(model_json, cli.config + ": model");
+  manual_seed(config.trainer.seed);
+  // The model: a pretrained one (init_from), or a fresh one drawn from the seed. Its generator
+  // then drives dropout, from the seed either way.
+  std::unique_ptr<Generator> model_generator;
+  std::unique_ptr<nn::LanguageModel> model_owner;
+  if (!config.init_from.empty()) {
+    train::PretrainedModel pretrained = train::load_pretrained_model(config.init_from);
+    model_generator = std::move(pretrained.generator);
+    model_generator->set_state(config.trainer.seed, 0);
+    model_owner = std::move(pretrained.model);
+    std::printf("initialized from %s\n", config.init_from.c_str());
+  } else {
+    model_generator = std::make_unique<Generator>(config.trainer.seed);
+    const nn::ModelConfig model_config =
+        train::run_model_config(config.model, int64_t(tok.vocab_size()), cli.config + ": model");
+    model_owner = std::make_unique<nn::LanguageModel>(config.model_type, model_config, *model_generator);
+  }
+  nn::LanguageModel& model = *model_owner;
+  const nn::ModelConfig& model_config = model.config();
   if (size_t(model_config.vocab_size) < tok.vocab_size())
     throw std::runtime_error(cli.config + ": model.vocab_size " + std::to_string(model_config.vocab_size) +
                              " is smaller than the tokenizer's " + std::to_string(tok.vocab_size()));
-  manual_seed(config.trainer.seed);
-  Generator model_generator(config.trainer.seed);
-  nn::LanguageModel model(config.model_type, model_config, model_generator);
   int64_t parameter_count = 0;
   for (const Tensor& p : model.module().parameters()) parameter_count += p.numel();
   std::printf("model: %s, %lld layers, hidden %lld, %.2fM parameters\n", config.model_type.c_str(),
@@ -83,10 +103,11 @@ int run_train(const Args& args) {
   if (int64_t(packed.eval.size()) > config.seq_len) eval_batches.emplace(packed.eval, config.batch_size, config.seq_len, "held-out tokens");
   train::Trainer trainer(model, *optimizer, config.schedule,
                          train::TokenBatches(packed.train, config.batch_size, config.seq_len, "training tokens"),
-                         std::move(eval_batches), model_generator, config.trainer);
+                         std::move(eval_batches), *model_generator, config.trainer);
   if (!cli.resume.empty()) {
-    train::load_training_checkpoint(cli.resume, trainer);
-    std::printf("resumed from %s at step %lld\n", cli.resume.c_str(), static_cast<long long>(trainer.step()));
+    const fs::path checkpoint = train::resolve_checkpoint(cli.resume);
+    train::load_training_checkpoint(checkpoint, trainer);
+    std::printf("resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(trainer.step()));
   }
   std::printf("training: %lld steps of %lld x %lld tokens (x%lld accumulated), %s, peak lr %g\n",
               static_cast<long long>(config.trainer.steps), static_cast<long long>(config.batch_size),
@@ -116,13 +137,19 @@ int run_train(const Args& args) {
     std::fflush(stdout);
   };
   callbacks.on_sample = [&](int64_t step, const std::vector<int64_t>& ids) { print_sample(tok, step, ids); };
-  const fs::path checkpoint_dir = config.output_dir / "checkpoint";
-  callbacks.on_checkpoint = [&](int64_t step) { train::save_training_checkpoint(checkpoint_dir, trainer, resolved); };
+  fs::path checkpoint_dir;
+  const auto save_checkpoint = [&](int64_t step) {
+    checkpoint_dir = config.output_dir / train::checkpoint_name(step);
+    train::save_training_checkpoint(checkpoint_dir, trainer, resolved);
+    train::prune_checkpoints(config.output_dir, config.keep_last_checkpoints);
+  };
+  callbacks.on_checkpoint = save_checkpoint;
   const train::MetricsRecord last = trainer.run(prompt, &log, callbacks);
-  if (config.trainer.checkpoint_interval == 0) train::save_training_checkpoint(checkpoint_dir, trainer, resolved);
+  if (config.trainer.checkpoint_interval == 0) save_checkpoint(trainer.step());
   // The trained model in Hugging Face's layout, for generation, fine-tuning or transformers.
   const fs::path model_dir = config.output_dir / "model";
-  const fs::path tokenizer_source = data.tokenizer_trained ? config.output_dir / "tokenizer.json" : fs::path(config.data.tokenizer);
+  const fs::path tokenizer_source =
+      data.tokenizer_trained ? config.output_dir / "tokenizer.json" : train::shard_tokenizer_path(config.data);
   train::save_run_model(model_dir, model, config.model_type, &tok, tokenizer_source);
 
   const fs::path svg_path = config.output_dir / "loss.svg";

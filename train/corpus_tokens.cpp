@@ -1,10 +1,12 @@
 #include "train/corpus_tokens.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "base/error.h"
 #include "tokenizer/bpe_trainer.h"
 #include "tokenizer/load.h"
+#include "train/token_shards.h"
 
 namespace bytegrad::train {
 namespace {
@@ -12,13 +14,7 @@ namespace {
 // The config's tokenizer and its end-of-text id.
 std::pair<tokenizer::Tokenizer, int32_t> corpus_tokenizer(const DataConfig& data, const TextCorpus& corpus,
                                                          const std::filesystem::path& output_dir) {
-  if (!data.tokenizer.empty()) {
-    tokenizer::Tokenizer tok = tokenizer::load_tokenizer(data.tokenizer);
-    BYTEGRAD_CHECK(tok.eos_id().has_value(), "data.tokenizer '", data.tokenizer,
-                   "' has no EOS token to separate documents");
-    const int32_t eos = *tok.eos_id();
-    return {std::move(tok), eos};
-  }
+  if (!data.tokenizer.empty()) return load_training_tokenizer(data.tokenizer);
   tokenizer::BpeTrainerOptions options;
   options.vocab_size = size_t(data.bpe_vocab_size);
   options.special_tokens = {kEndOfText};
@@ -30,6 +26,50 @@ std::pair<tokenizer::Tokenizer, int32_t> corpus_tokenizer(const DataConfig& data
 }
 
 }  // namespace
+
+std::pair<tokenizer::Tokenizer, int32_t> load_training_tokenizer(const std::filesystem::path& path) {
+  tokenizer::Tokenizer tok = tokenizer::load_tokenizer(path);
+  std::optional<int32_t> eos = tok.eos_id();
+  if (!eos) eos = tok.piece_to_id(kEndOfText);  // a trained BPE's, when no tokenizer_config.json names it
+  BYTEGRAD_CHECK(eos.has_value(), "tokenizer '", path.string(), "' has no EOS token to separate documents");
+  return {std::move(tok), *eos};
+}
+
+std::filesystem::path shard_tokenizer_path(const DataConfig& data) {
+  if (!data.tokenizer.empty()) return data.tokenizer;
+  if (data.shards.empty()) return {};
+  const std::vector<std::string> shards = expand_shard_paths({data.shards.front()}, "data.shards");
+  return std::filesystem::path(shards.front()).parent_path() / "tokenizer.json";
+}
+
+CorpusTokens load_shard_tokens(const DataConfig& data, const std::string& source) {
+  const std::filesystem::path tokenizer_path = shard_tokenizer_path(data);
+  BYTEGRAD_CHECK(std::filesystem::exists(tokenizer_path), source, ": no tokenizer for the shards: ",
+                 tokenizer_path.string(), " does not exist (give \"data.tokenizer\")");
+  const auto start = std::chrono::steady_clock::now();
+  auto [tok, eos] = load_training_tokenizer(tokenizer_path);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::vector<std::string> train_paths = expand_shard_paths(data.shards, source);
+  PackedTokens packed;
+  packed.train = read_shard_tokens(train_paths);
+  size_t files = train_paths.size();
+  if (!data.eval_shards.empty()) {
+    const std::vector<std::string> eval_paths = expand_shard_paths(data.eval_shards, source);
+    packed.eval = read_shard_tokens(eval_paths);
+    files += eval_paths.size();
+  } else if (data.eval_fraction > 0) {
+    auto split = packed.train.begin() + std::ptrdiff_t(double(packed.train.size()) * (1 - data.eval_fraction));
+    const auto after_eos = std::find(split, packed.train.end(), eos);
+    if (after_eos != packed.train.end()) split = after_eos + 1;
+    packed.eval.assign(split, packed.train.end());
+    packed.train.erase(split, packed.train.end());
+  }
+  for (const std::vector<int32_t>* part : {&packed.train, &packed.eval})
+    for (int32_t id : *part)
+      BYTEGRAD_CHECK(size_t(id) < tok.vocab_size(), source, ": a shard holds token ", id, ", outside the tokenizer's ",
+                     tok.vocab_size(), " ids (", tokenizer_path.string(), ")");
+  return {std::move(tok), eos, false, seconds, 0, files, 0, std::move(packed)};
+}
 
 CorpusTokens tokenize_corpus(const DataConfig& data, const std::filesystem::path& output_dir, uint64_t seed) {
   const TextCorpus corpus = read_text_corpus(data.corpus);

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <utility>
 
 #include "tokenizer/tokenizer.h"
 #include "train/run_config.h"
@@ -31,5 +33,19 @@ struct CorpusTokens {
 // documents in parallel and packs them (held-out split shuffled by `seed`). Throws Error
 // naming the tokenizer path when a loaded tokenizer has no EOS token.
 CorpusTokens tokenize_corpus(const DataConfig& data, const std::filesystem::path& output_dir, uint64_t seed);
+
+// The tokenizer a shard run uses: data.tokenizer, else the tokenizer.json `bytegrad prep` wrote
+// beside the first shard. Empty for text runs that train their BPE.
+std::filesystem::path shard_tokenizer_path(const DataConfig& data);
+
+// Reads data.shards (and data.eval_shards) as `bytegrad prep` wrote them, with the tokenizer of
+// shard_tokenizer_path. Without eval shards the last data.eval_fraction of the tokens is held
+// out, starting after an EOS so that it begins with a whole document. `source` (the config
+// file) names errors; files counts the shards, documents and text_bytes are 0.
+CorpusTokens load_shard_tokens(const DataConfig& data, const std::string& source);
+
+// Loads a tokenizer for training: it must have an EOS (or "<|endoftext|>") to separate
+// documents. Throws Error naming the path otherwise.
+std::pair<tokenizer::Tokenizer, int32_t> load_training_tokenizer(const std::filesystem::path& path);
 
 }  // namespace bytegrad::train

@@ -4,6 +4,8 @@
 #include <set>
 
 #include "base/error.h"
+#include "train/json_file.h"
+#include "train/pretrained_model.h"
 
 namespace bytegrad::train {
 namespace {
@@ -61,25 +63,81 @@ void check_positive(const std::string& source, const char* key, double value) {
   BYTEGRAD_CHECK(value > 0, source, ": \"", key, "\" must be positive, got ", value);
 }
 
-void read_data(const json& config, const std::string& source, DataConfig& data) {
-  const Section s(config, "data", source, {"paths", "document_delimiter", "tokenizer", "bpe_vocab_size", "eval_fraction"});
-  BYTEGRAD_CHECK(config.contains("data") && config["data"].contains("paths"), source,
-                 ": \"data.paths\" (a list of text files or directories) is required");
-  const json& paths = config["data"]["paths"];
-  BYTEGRAD_CHECK(paths.is_array() && !paths.empty(), source, ": \"data.paths\" must be a non-empty list of paths");
-  for (const json& p : paths) {
-    BYTEGRAD_CHECK(p.is_string(), source, ": \"data.paths\" entries must be strings, got ", p.dump());
-    data.corpus.paths.emplace_back(p.get<std::string>());
+std::vector<std::string> read_strings(const json& config, const char* key, const std::string& source) {
+  std::vector<std::string> out;
+  if (!config["data"].contains(key)) return out;
+  const json& list = config["data"][key];
+  BYTEGRAD_CHECK(list.is_array() && !list.empty(), source, ": \"data.", key, "\" must be a non-empty list of paths");
+  for (const json& p : list) {
+    BYTEGRAD_CHECK(p.is_string(), source, ": \"data.", key, "\" entries must be strings, got ", p.dump());
+    out.push_back(p.get<std::string>());
   }
+  return out;
+}
+
+void read_data(const json& config, const std::string& source, bool has_init_model, DataConfig& data) {
+  const Section s(config, "data", source,
+                  {"paths", "shards", "eval_shards", "document_delimiter", "tokenizer", "bpe_vocab_size", "eval_fraction"});
+  BYTEGRAD_CHECK(config.contains("data") && (config["data"].contains("paths") || config["data"].contains("shards")),
+                 source, ": \"data.paths\" (a list of text files or directories) or \"data.shards\" (token shards) is "
+                 "required");
+  for (const std::string& p : read_strings(config, "paths", source)) data.corpus.paths.emplace_back(p);
+  data.shards = read_strings(config, "shards", source);
+  data.eval_shards = read_strings(config, "eval_shards", source);
+  BYTEGRAD_CHECK(data.corpus.paths.empty() || data.shards.empty(), source,
+                 ": give \"data.paths\" (text) or \"data.shards\" (tokens), not both");
+  BYTEGRAD_CHECK(data.eval_shards.empty() || !data.shards.empty(), source,
+                 ": \"data.eval_shards\" needs \"data.shards\"");
   s.read("document_delimiter", data.corpus.document_delimiter);
   s.read("tokenizer", data.tokenizer);
   s.read("bpe_vocab_size", data.bpe_vocab_size);
   s.read("eval_fraction", data.eval_fraction);
-  BYTEGRAD_CHECK(data.tokenizer.empty() != (data.bpe_vocab_size == 0), source,
-                 ": give exactly one of \"data.tokenizer\" (a tokenizer path) and \"data.bpe_vocab_size\" "
-                 "(train a byte-level BPE of that size)");
+  if (!data.shards.empty()) {
+    BYTEGRAD_CHECK(data.bpe_vocab_size == 0, source,
+                   ": \"data.bpe_vocab_size\" trains a tokenizer on text; shards are tokenized already (give "
+                   "\"data.tokenizer\", or none to use the tokenizer.json beside the first shard)");
+  } else if (has_init_model && data.tokenizer.empty() && data.bpe_vocab_size == 0) {
+    // the pretrained model's tokenizer, filled in by run_config_from_json
+  } else {
+    BYTEGRAD_CHECK(data.tokenizer.empty() != (data.bpe_vocab_size == 0), source,
+                   ": give exactly one of \"data.tokenizer\" (a tokenizer path) and \"data.bpe_vocab_size\" "
+                   "(train a byte-level BPE of that size)");
+  }
   BYTEGRAD_CHECK(data.eval_fraction >= 0 && data.eval_fraction < 1, source,
                  ": \"data.eval_fraction\" must be in [0, 1), got ", data.eval_fraction);
+}
+
+// The model section: the config's, or init_from's config.json with the config's fields over it.
+void read_model(const json& config, const std::string& source, RunConfig& run) {
+  if (config.contains("init_from")) {
+    BYTEGRAD_CHECK(config["init_from"].is_string(), source, ": \"init_from\" must be a model directory path");
+    run.init_from = config["init_from"].get<std::string>();
+    const std::filesystem::path config_path = run.init_from / "config.json";
+    BYTEGRAD_CHECK(std::filesystem::exists(config_path), source, ": \"init_from\": ", config_path.string(),
+                   " does not exist (expected a model directory with config.json and model.safetensors)");
+    run.model = read_json(config_path.string());
+    run.model_type = model_type_of(run.model, config_path.string());
+    run.model.erase("model_type");
+    if (config.contains("model")) {
+      BYTEGRAD_CHECK(config["model"].is_object(), source, ": \"model\" must be an object");
+      for (const auto& [key, value] : config["model"].items()) {
+        BYTEGRAD_CHECK(key != "model_type" || value == run.model_type, source, ": \"model.model_type\" ", value.dump(),
+                       " differs from init_from's \"", run.model_type, "\"");
+        if (key != "model_type") run.model[key] = value;
+      }
+    }
+    return;
+  }
+  BYTEGRAD_CHECK(config.contains("model") && config["model"].is_object(), source,
+                 ": \"model\" (an object of Hugging Face config fields) or \"init_from\" (a model directory) is required");
+  run.model = config["model"];
+  if (run.model.contains("model_type")) {
+    BYTEGRAD_CHECK(run.model["model_type"].is_string(), source, ": \"model.model_type\" must be a string");
+    run.model_type = run.model["model_type"].get<std::string>();
+    run.model.erase("model_type");
+  }
+  BYTEGRAD_CHECK(run.model_type == "llama" || run.model_type == "gpt2", source,
+                 ": \"model.model_type\" must be \"llama\" or \"gpt2\", got \"", run.model_type, "\"");
 }
 
 void read_optimizer(const json& config, const std::string& source, RunConfig& run) {
@@ -138,8 +196,10 @@ void read_loop(const json& config, const std::string& source, RunConfig& run) {
   sample.read("tokens", run.trainer.sample_tokens);
   sample.read("temperature", run.trainer.sample_temperature);
   sample.read("prompt", run.sample_prompt);
-  const Section checkpoint(config, "checkpoint", source, {"interval"});
+  const Section checkpoint(config, "checkpoint", source, {"interval", "keep_last"});
   checkpoint.read("interval", run.trainer.checkpoint_interval);
+  checkpoint.read("keep_last", run.keep_last_checkpoints);
+  check_positive(source, "checkpoint.keep_last", double(run.keep_last_checkpoints));
 }
 
 }  // namespace
@@ -162,23 +222,17 @@ void apply_overrides(json& config, const std::vector<std::string>& overrides) {
 
 RunConfig run_config_from_json(const json& config, const std::string& source) {
   BYTEGRAD_CHECK(config.is_object(), source, ": a training config must be a JSON object");
-  static const std::set<std::string> sections = {"model", "data", "optimizer", "schedule", "training",
+  static const std::set<std::string> sections = {"model", "init_from", "data", "optimizer", "schedule", "training",
                                                  "eval", "sample", "checkpoint", "output_dir"};
   for (const auto& [key, v] : config.items())
     BYTEGRAD_CHECK(sections.count(key), source, ": unknown key \"", key,
-                   "\" (expected model, data, optimizer, schedule, training, eval, sample, checkpoint, output_dir)");
-  BYTEGRAD_CHECK(config.contains("model") && config["model"].is_object(), source,
-                 ": \"model\" (an object of Hugging Face config fields) is required");
+                   "\" (expected model, init_from, data, optimizer, schedule, training, eval, sample, checkpoint, "
+                   "output_dir)");
   RunConfig run;
-  run.model = config["model"];
-  if (run.model.contains("model_type")) {
-    BYTEGRAD_CHECK(run.model["model_type"].is_string(), source, ": \"model.model_type\" must be a string");
-    run.model_type = run.model["model_type"].get<std::string>();
-    run.model.erase("model_type");
-  }
-  BYTEGRAD_CHECK(run.model_type == "llama" || run.model_type == "gpt2", source,
-                 ": \"model.model_type\" must be \"llama\" or \"gpt2\", got \"", run.model_type, "\"");
-  read_data(config, source, run.data);
+  read_model(config, source, run);
+  read_data(config, source, !run.init_from.empty(), run.data);
+  if (!run.init_from.empty() && run.data.tokenizer.empty() && run.data.bpe_vocab_size == 0)
+    run.data.tokenizer = run.init_from.string();
   read_optimizer(config, source, run);
   read_schedule(config, source, run);
   read_loop(config, source, run);

@@ -1,18 +1,28 @@
 // The config of a training run (`bytegrad train --config FILE`), a JSON object of sections:
 //   "model":      Hugging Face config fields (nn/config.h) plus "model_type": "llama" | "gpt2";
 //                 vocab_size may be left out: it is then the tokenizer's vocabulary size.
+//   "init_from":  a pretrained model directory (train/pretrained_model.h) to start from: the
+//                 model section is then its config.json (a "model" section, if given, overrides
+//                 single fields such as dropout) and, unless data names one, its tokenizer.
 //   "data":       "paths" (files or directories of text), "document_delimiter" (splits files
 //                 into documents, e.g. "\n%\n"), "eval_fraction" (documents held out), and the
 //                 tokenizer: "tokenizer" (a path load_tokenizer reads) or "bpe_vocab_size" (train
 //                 a byte-level BPE of that size on the corpus, with EOS "<|endoftext|>").
+//                 Or, instead of "paths", token shards as `bytegrad prep` writes them (train/
+//                 token_shards.h): "shards" (paths or globs such as "data/train_*.bin") and
+//                 "eval_shards" (held-out shards; without them the last eval_fraction of the
+//                 shard tokens is held out); the tokenizer is "tokenizer", init_from's, or the
+//                 tokenizer.json that prep wrote beside the first shard.
 //   "optimizer":  "name" ("adamw" | "sgd"), "lr", "beta1", "beta2", "eps", "weight_decay",
 //                 "momentum" (sgd), "grad_clip".
 //   "schedule":   "decay" ("cosine" | "linear" | "constant"), "warmup_steps", "min_lr".
 //   "training":   "steps", "batch_size", "seq_len", "grad_accum_steps", "seed", "log_interval"
 //                 (steps between progress lines).
 //   "eval":       "interval", "batches".   "sample": "interval", "tokens", "temperature", "prompt".
-//   "checkpoint": "interval" (0: only at the end).
-//   "output_dir": metrics.jsonl, loss.svg, the tokenizer and checkpoints go here.
+//   "checkpoint": "interval" (0: only at the end), "keep_last" (the newest checkpoints kept as
+//                 output_dir/checkpoint-STEP; older ones are removed).
+//   "output_dir": metrics.jsonl, loss.svg, the tokenizer, checkpoints and, at the end, the model
+//                 in Hugging Face's layout (output_dir/model) go here.
 // Every key but model's is optional with the defaults of the structs below; unknown keys and
 // values of the wrong type are errors naming the file and the key.
 #pragma once
@@ -32,7 +42,9 @@
 namespace bytegrad::train {
 
 struct DataConfig {
-  CorpusOptions corpus;
+  CorpusOptions corpus;                  // text to tokenize, or
+  std::vector<std::string> shards;       // token shard paths or globs (tokenized already)
+  std::vector<std::string> eval_shards;  // held-out shard paths or globs
   std::string tokenizer;       // a tokenizer path, or empty to train a BPE
   int64_t bpe_vocab_size = 0;  // > 0 when training a BPE
   double eval_fraction = 0.05;
@@ -40,6 +52,7 @@ struct DataConfig {
 
 struct RunConfig {
   std::string model_type = "llama";
+  std::filesystem::path init_from;  // a model directory to start from, or empty
   nlohmann::json model;  // the "model" section without model_type, for nn::model_config_from_json
   DataConfig data;
   std::string optimizer = "adamw";
@@ -50,6 +63,7 @@ struct RunConfig {
   int64_t batch_size = 8;
   int64_t seq_len = 64;
   int64_t log_interval = 10;
+  int64_t keep_last_checkpoints = 3;
   std::string sample_prompt;  // empty: sampling starts from EOS, i.e. a fresh document
   std::filesystem::path output_dir = "runs/default";
 };

@@ -6,6 +6,7 @@
 #include "tokenizer/byte_level_bpe.h"
 #include "tokenizer/load.h"
 #include "train/checkpoint.h"
+#include "train/corpus_tokens.h"
 #include "train/json_file.h"
 #include "train/llama2c_export.h"
 #include "train/pretrained_model.h"
@@ -47,7 +48,7 @@ RunModel load_run_model(const fs::path& run_directory) {
   run.weights = checkpoint.model;
   run.config = run_model_config(config.model, embedding_rows(run.weights, run.checkpoint), config_path.string() + ": model");
   const fs::path trained = run_directory / "tokenizer.json";
-  run.tokenizer_source = fs::exists(trained) ? trained : fs::path(config.data.tokenizer);
+  run.tokenizer_source = fs::exists(trained) ? trained : shard_tokenizer_path(config.data);
   if (!run.tokenizer_source.empty() && fs::exists(run.tokenizer_source)) {
     try {
       run.tokenizer = tokenizer::load_tokenizer(run.tokenizer_source);

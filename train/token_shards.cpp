@@ -1,6 +1,10 @@
 #include "train/token_shards.h"
 
+#include <glob.h>
+
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <vector>
 
@@ -74,6 +78,39 @@ std::vector<int64_t> TokenShard::read(int64_t begin, int64_t count) const {
   std::vector<int64_t> ids(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) ids[size_t(i)] = (*this)[begin + i];
   return ids;
+}
+
+std::vector<std::string> expand_shard_paths(const std::vector<std::string>& patterns, const std::string& source) {
+  std::vector<std::string> paths;
+  for (const std::string& pattern : patterns) {
+    if (pattern.find_first_of("*?[") == std::string::npos) {
+      BYTEGRAD_CHECK(std::filesystem::is_regular_file(pattern), source, ": token shard '", pattern, "' does not exist");
+      paths.push_back(pattern);
+      continue;
+    }
+    glob_t matches{};
+    const int status = glob(pattern.c_str(), 0, nullptr, &matches);  // glob sorts its matches
+    std::vector<std::string> found(matches.gl_pathv, matches.gl_pathv + (status == 0 ? matches.gl_pathc : 0));
+    globfree(&matches);
+    BYTEGRAD_CHECK(!found.empty(), source, ": no token shard matches '", pattern, "'");
+    paths.insert(paths.end(), found.begin(), found.end());
+  }
+  return paths;
+}
+
+std::vector<int32_t> read_shard_tokens(const std::vector<std::string>& paths) {
+  std::vector<int32_t> tokens;
+  for (const std::string& path : paths) {
+    const TokenShard shard(path);
+    tokens.reserve(tokens.size() + size_t(shard.size()));
+    for (int64_t i = 0; i < shard.size(); ++i) {
+      const uint32_t token = shard[i];
+      BYTEGRAD_CHECK(token <= uint32_t(std::numeric_limits<int32_t>::max()), path, ": token ", token, " at ", i,
+                     " does not fit an int32 id");
+      tokens.push_back(int32_t(token));
+    }
+  }
+  return tokens;
 }
 
 }  // namespace bytegrad::train

@@ -43,4 +43,12 @@ class TokenShard {
   int64_t count_ = 0;
 };
 
+// The shard files `patterns` name: each a path, or a glob ("data/train_*.bin") expanded in
+// sorted order. Throws Error naming `source` and the pattern when one matches no file.
+std::vector<std::string> expand_shard_paths(const std::vector<std::string>& patterns, const std::string& source);
+
+// The tokens of `paths`' shards, one after another, as int32 ids (a training stream held in
+// memory). Throws Error naming the shard for a bad file or a token outside int32.
+std::vector<int32_t> read_shard_tokens(const std::vector<std::string>& paths);
+
 }  // namespace bytegrad::train
