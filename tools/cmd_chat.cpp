@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <stdexcept>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -56,7 +57,14 @@ int run_chat(const Args& args) {
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   const ChatLayout layout =
       cli.value("--template") ? tokenizer::chat_layout_from_name(*cli.value("--template")) : default_layout(tok);
-  generation.stop_tokens = end_of_turn_tokens(tok, layout);
+  try {
+    const std::vector<ChatMessage> probe = {{"user", "hello"}};
+    tokenizer::encode_chat(tok, layout, probe, true);
+    generation.stop_tokens = end_of_turn_tokens(tok, layout);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("this tokenizer cannot compose the chat template: ") + e.what() +
+                             " (pick another with --template llama2|chatml|llama3)");
+  }
   const int64_t context = pretrained.config.max_position_embeddings;
 
   std::vector<ChatMessage> history;
