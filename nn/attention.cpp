@@ -9,18 +9,6 @@
 
 namespace bytegrad::nn {
 
-std::pair<Tensor, Tensor> append_to_cache(KVCache::Layer* layer, const Tensor& k, const Tensor& v) {
-  if (layer == nullptr) return {k, v};
-  if (layer->keys.defined()) {
-    layer->keys = cat({layer->keys, k}, 2);
-    layer->values = cat({layer->values, v}, 2);
-  } else {
-    layer->keys = k;
-    layer->values = v;
-  }
-  return {layer->keys, layer->values};
-}
-
 Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t query_start,
                         const Dropout& dropout) {
   BYTEGRAD_CHECK(q.dim() == 4 && k.dim() == 4 && k.shape() == v.shape() &&
@@ -97,7 +85,8 @@ Tensor GroupedQueryAttention::forward(const Tensor& x, const RotaryEmbedding& ro
   const Tensor q = rotary.apply(split_heads(q_proj.forward(x), options_.num_heads), start_pos);
   const Tensor k = rotary.apply(split_heads(k_proj.forward(x), options_.num_kv_heads), start_pos);
   const Tensor v = split_heads(v_proj.forward(x), options_.num_kv_heads);
-  const auto [keys, values] = append_to_cache(cache, k, v);  // [B, H_kv, start_pos + T, D]
+  // [B, H_kv, start_pos + T, D] with a cache, else this chunk's own [B, H_kv, T, D].
+  const auto [keys, values] = cache ? cache->write(k, v, start_pos) : std::pair{k, v};
   const Tensor attended = causal_attention(q, keys, values, start_pos, attention_dropout_);
   return o_proj.forward(merge_heads(attended));  // [B, T, hidden]
 }

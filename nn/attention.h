@@ -9,30 +9,12 @@
 #include <vector>
 
 #include "nn/dropout.h"
+#include "nn/kv_cache.h"
 #include "nn/linear.h"
 #include "nn/module.h"
 #include "nn/rotary.h"
 
 namespace bytegrad::nn {
-
-// Keys and values of the tokens seen so far, for decoding one token (or chunk) at a time.
-// Each step concatenates onto the cached tensors. Meant for inference under a NoGradGuard: with
-// grad mode on, the cached tensors keep the graph of every earlier step alive.
-struct KVCache {
-  struct Layer {
-    Tensor keys;    // [B, n_kv_heads, length, head_dim], undefined while empty
-    Tensor values;  // [B, n_kv_heads, length, head_dim]
-  };
-
-  explicit KVCache(int64_t num_layers) : layers(size_t(num_layers)) {}
-
-  std::vector<Layer> layers;
-  int64_t length = 0;  // tokens cached; the model advances it once all its layers appended
-};
-
-// Appends k, v [B, n_kv_heads, T, D] to `layer` (when given) and returns the keys and values to
-// attend over: the cached prefix followed by k, v.
-std::pair<Tensor, Tensor> append_to_cache(KVCache::Layer* layer, const Tensor& k, const Tensor& v);
 
 // softmax(q k^T / sqrt(D) + causal mask) v, for q [B, H, T, D] at positions query_start ..
 // query_start + T - 1 and k, v [B, H_kv, S, D] at positions 0 .. S - 1, where H is a multiple
@@ -61,8 +43,8 @@ class GroupedQueryAttention : public Module {
   // Throws Error if num_kv_heads does not divide num_heads.
   GroupedQueryAttention(const AttentionOptions& options, Generator& generator);
 
-  // x [B, T, hidden] at positions start_pos.. -> [B, T, hidden]. With `cache`, attends over its
-  // prefix too and appends this chunk's keys and values to it.
+  // x [B, T, hidden] at positions start_pos.. -> [B, T, hidden]. With `cache`, writes this
+  // chunk's keys and values into it and attends over its prefix too.
   Tensor forward(const Tensor& x, const RotaryEmbedding& rotary, int64_t start_pos,
                  KVCache::Layer* cache) const;
 

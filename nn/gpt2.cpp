@@ -40,8 +40,8 @@ GPT2Attention::GPT2Attention(const ModelConfig& config, Generator& generator)
 Tensor GPT2Attention::forward(const Tensor& x, int64_t start_pos, KVCache::Layer* cache) const {
   const std::vector<Tensor> qkv = split(c_attn.forward(x), x.size(-1), -1);  // 3 x [B, T, hidden]
   const Tensor q = split_heads(qkv[0], heads_);                               // [B, H, T, D]
-  const auto [keys, values] =
-      append_to_cache(cache, split_heads(qkv[1], heads_), split_heads(qkv[2], heads_));
+  const Tensor k = split_heads(qkv[1], heads_), v = split_heads(qkv[2], heads_);
+  const auto [keys, values] = cache ? cache->write(k, v, start_pos) : std::pair{k, v};
   const Tensor attended = causal_attention(q, keys, values, start_pos, attn_dropout_);
   return resid_dropout_.forward(c_proj.forward(merge_heads(attended)));  // [B, T, hidden]
 }
@@ -96,6 +96,7 @@ GPT2::GPT2(const ModelConfig& config, Generator& generator)
 
 Tensor GPT2::forward(const Tensor& ids, int64_t start_pos, KVCache* cache) const {
   check_causal_lm_inputs("GPT2", ids, start_pos, cache, config_);
+  if (cache) cache->check_room("GPT2", ids.size(1));
   const Tensor h = transformer.forward(ids, start_pos, cache);  // [B, T, hidden]
   if (cache) cache->length += ids.size(1);
   // Logits [B, T, vocab] through the tied head: the transposed token embedding.

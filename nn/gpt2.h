@@ -76,13 +76,18 @@ class GPT2 : public Module {
 
   // ids [B, T] int64 at positions start_pos .. start_pos + T - 1 -> logits [B, T, vocab].
   // With `cache` (one built for this model's layer count), start_pos must equal cache->length:
-  // the tokens' keys and values are appended and they attend over the cached prefix. Throws
-  // Error for ids outside the vocabulary or positions past max_position_embeddings.
+  // the tokens' keys and values are written into it and they attend over the cached prefix.
+  // Throws Error for ids outside the vocabulary, positions past max_position_embeddings or
+  // past the cache's capacity, and for a cache used with grad mode on (see nn/kv_cache.h).
   Tensor forward(const Tensor& ids, int64_t start_pos = 0, KVCache* cache = nullptr) const;
 
   const ModelConfig& config() const { return config_; }
-  // A cache sized for this model.
-  KVCache make_cache() const { return KVCache(config_.num_hidden_layers); }
+  // A cache for this model's layers holding max_length positions (by default
+  // max_position_embeddings); its buffers are allocated on the first forward that uses it.
+  KVCache make_cache() const { return make_cache(config_.max_position_embeddings); }
+  KVCache make_cache(int64_t max_length) const {
+    return KVCache(config_.num_hidden_layers, max_length);
+  }
 
   GPT2Model transformer;
 };

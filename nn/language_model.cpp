@@ -24,6 +24,10 @@ KVCache LanguageModel::make_cache() const {
   return std::visit([](const auto& m) { return m->make_cache(); }, model_);
 }
 
+KVCache LanguageModel::make_cache(int64_t max_length) const {
+  return std::visit([&](const auto& m) { return m->make_cache(max_length); }, model_);
+}
+
 const ModelConfig& LanguageModel::config() const {
   return std::visit([](const auto& m) -> const ModelConfig& { return m->config(); }, model_);
 }

@@ -20,7 +20,9 @@ class LanguageModel {
 
   // ids [B, T] int64 -> logits [B, T, vocab], as the model's forward.
   Tensor forward(const Tensor& ids, int64_t start_pos = 0, KVCache* cache = nullptr) const;
+  // A cache holding max_position_embeddings positions, or max_length.
   KVCache make_cache() const;
+  KVCache make_cache(int64_t max_length) const;
   const ModelConfig& config() const;
   Module& module();
   const Module& module() const;

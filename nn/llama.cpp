@@ -69,6 +69,7 @@ Llama::Llama(const ModelConfig& config, Generator& generator)
 
 Tensor Llama::forward(const Tensor& ids, int64_t start_pos, KVCache* cache) const {
   check_causal_lm_inputs("Llama", ids, start_pos, cache, config_);
+  if (cache) cache->check_room("Llama", ids.size(1));
   const Tensor h = model.forward(ids, start_pos, cache);  // [B, T, hidden]
   if (cache) cache->length += ids.size(1);
   // Logits [B, T, vocab]: the head, or the transposed embedding table when tied.

@@ -1,12 +1,15 @@
 // Matrix products. float32/float64 go to OpenBLAS (measured ~1.5x Eigen's own GEMM on
-// AVX-512 cores, and near the cores' peak); half types are widened to float32 around the call;
-// integer products use a plain loop (they are rare and small).
+// AVX-512 cores, and near the cores' peak), except matrix-vector products (one row or one column
+// of output: a linear layer decoding one token), which go to the bandwidth-bound kernels of
+// gemv.h; half types are widened to float32 around the call; integer products use a plain loop
+// (they are rare and small).
 #include <cblas.h>
 
 #include <vector>
 
 #include "base/error.h"
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/gemv.h"
 #include "kernels/cpu/strided_loop.h"
 
 namespace bytegrad::kernels::cpu {
@@ -30,6 +33,33 @@ void blas_gemm(const T* a, const T* b, T* c, const GemmBatch& g, int64_t entry) 
     cblas_dgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), 1.0, a_entry, int(g.lda),
                 b_entry, int(g.ldb), 0.0, c_entry, int(g.ldc));
   }
+}
+
+// One entry's product as a matrix-vector product, when it is one: C [1, n] = A [1, k] op(B),
+// or C [m, 1] = op(A) B [k, 1].
+template <typename T>
+bool try_gemv(const T* a, const T* b, T* c, const GemmBatch& g, int64_t entry) {
+  const T* a_entry = a + g.a_offsets[size_t(entry)];
+  const T* b_entry = b + g.b_offsets[size_t(entry)];
+  T* c_entry = c + g.c_offsets[size_t(entry)];
+  if (g.m == 1) {
+    const int64_t a_step = g.transpose_a ? g.lda : 1;  // A's row [1, k] as a vector
+    if (g.transpose_b) gemv_rows(b_entry, g.ldb, g.n, g.k, a_entry, a_step, c_entry, int64_t(1));
+    else gemv_columns(b_entry, g.ldb, g.k, g.n, a_entry, a_step, c_entry, int64_t(1));
+    return true;
+  }
+  if (g.n == 1) {
+    const int64_t b_step = g.transpose_b ? 1 : g.ldb;  // B's column [k, 1] as a vector
+    if (g.transpose_a) gemv_columns(a_entry, g.lda, g.k, g.m, b_entry, b_step, c_entry, g.ldc);
+    else gemv_rows(a_entry, g.lda, g.m, g.k, b_entry, b_step, c_entry, g.ldc);
+    return true;
+  }
+  return false;
+}
+
+template <typename T>
+void blas_product(const T* a, const T* b, T* c, const GemmBatch& g, int64_t entry) {
+  if (!try_gemv(a, b, c, g, entry)) blas_gemm(a, b, c, g, entry);
 }
 
 template <typename T>
@@ -74,7 +104,7 @@ void CpuBackend::gemm(DType dtype, const void* a, const void* b, void* c, const 
   visit_dtype(dtype, [&]<typename T>() {
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
       for_each_entry(g, [&](int64_t e) {
-        blas_gemm(static_cast<const T*>(a), static_cast<const T*>(b), static_cast<T*>(c), g, e);
+        blas_product(static_cast<const T*>(a), static_cast<const T*>(b), static_cast<T*>(c), g, e);
       });
     } else if constexpr (std::is_same_v<T, BFloat16> || std::is_same_v<T, Float16>) {
       // Widen to float32, multiply, narrow the result.
@@ -86,7 +116,7 @@ void CpuBackend::gemm(DType dtype, const void* a, const void* b, void* c, const 
       for (size_t i = 0; i < wide_a.size(); ++i) wide_a[i] = float(static_cast<const T*>(a)[i]);
       for (size_t i = 0; i < wide_b.size(); ++i) wide_b[i] = float(static_cast<const T*>(b)[i]);
       for_each_entry(g, [&](int64_t e) {
-        blas_gemm(wide_a.data(), wide_b.data(), wide_c.data(), g, e);
+        blas_product(wide_a.data(), wide_b.data(), wide_c.data(), g, e);
       });
       for (int64_t e = 0; e < int64_t(g.c_offsets.size()); ++e)
         for (int64_t i = 0; i < g.m; ++i)

@@ -78,6 +78,7 @@ TEST_CASE("GPT2: decoding with the KV cache gives the full forward's logits") {
 TEST_CASE("forward rejects a start position that differs from the cached length") {
   Generator generator(11);
   const Llama model(llama_config(), generator);
+  NoGradGuard no_grad;  // the cache is for inference
   KVCache cache = model.make_cache();
   model.forward(narrow(sample_ids(), 1, 0, 2), 0, &cache);
   const std::string message =
