@@ -1,5 +1,6 @@
-// `bytegrad bench [core|train]`: speed of the tensor core beside the libraries underneath it
-// (core, below), or training throughput beside PyTorch (train, in tools/bench_train.cpp).
+// `bytegrad bench [core|train|generate]`: speed of the tensor core beside the libraries
+// underneath it (core, below), or training throughput (train, tools/bench_train.cpp) and decoding
+// speed (generate, tools/bench_generate.cpp) beside PyTorch.
 //   matmul: our matmul vs. cblas_sgemm called directly vs. Eigen's own GEMM (GFLOP/s)
 //   elementwise/softmax: our ops vs. the same loop written directly with Eigen (GB/s)
 //   dispatch: time per call of a tiny op (allocation, checks, dispatch)
@@ -20,7 +21,8 @@ extern "C" char* openblas_get_corename();
 
 namespace bytegrad::tools {
 
-int run_bench_train(const Args& args);  // tools/bench_train.cpp
+int run_bench_train(const Args& args);     // tools/bench_train.cpp
+int run_bench_generate(const Args& args);  // tools/bench_generate.cpp
 
 namespace {
 
@@ -133,7 +135,9 @@ void bench_dispatch() {
 int run_bench(const Args& args) {
   const std::string what = args.empty() ? "core" : args[0];
   if (what == "train") return run_bench_train(Args(args.begin() + 1, args.end()));
-  BYTEGRAD_CHECK(what == "core", "bench: unknown benchmark '", what, "' (available: core, train)");
+  if (what == "generate") return run_bench_generate(Args(args.begin() + 1, args.end()));
+  BYTEGRAD_CHECK(what == "core", "bench: unknown benchmark '", what,
+                 "' (available: core, train, generate)");
   // OpenBLAS honours OPENBLAS_CORETYPE; the kernel family it runs decides the GEMM ceiling.
   std::printf("OpenBLAS kernels: %s\n", openblas_get_corename());
   std::printf("matmul, float32                    ours GFLOP/s  OpenBLAS  Eigen   BLAS/ours\n");
