@@ -47,13 +47,27 @@ void record_log_probs(const Tensor& logits, int64_t first, const TokenRows& toke
     std::copy_n(values.begin() + int64_t(b) * steps, steps, log_probs[b].begin() + first);
 }
 
-// Everything before the first stop token of `row`.
-template <typename T>
-std::vector<T> cut_at_stop(std::vector<T> values, const std::vector<int64_t>& row,
-                           const std::vector<int64_t>& stop_tokens) {
-  const auto stop = std::find_first_of(row.begin(), row.end(), stop_tokens.begin(), stop_tokens.end());
-  values.resize(size_t(stop - row.begin()));
-  return values;
+// How many tokens of `row` come before its first stop token (all of them when it has none).
+int64_t tokens_before_stop(const std::vector<int64_t>& row, const std::vector<int64_t>& stop_tokens) {
+  return std::find_first_of(row.begin(), row.end(), stop_tokens.begin(), stop_tokens.end()) - row.begin();
+}
+
+// Seed 004's final cut: each row from the prompt's end (or its start with echo) to at most
+// max_gen_len new tokens, then before the first stop token (even one inside an echoed prompt).
+GenerationResult cut_rows(const TokenRows& tokens, const std::vector<std::vector<double>>& log_probs,
+                          const TokenRows& prompts, const GenerationOptions& options, int64_t total_len) {
+  GenerationResult result;
+  for (size_t b = 0; b < tokens.size(); ++b) {
+    const int64_t prompt_len = int64_t(prompts[b].size());
+    const int64_t start = options.echo ? 0 : prompt_len;
+    const int64_t end = std::min(prompt_len + options.max_gen_len, total_len);
+    const std::vector<int64_t> row(tokens[b].begin() + start, tokens[b].begin() + end);
+    const int64_t kept = tokens_before_stop(row, options.stop_tokens);
+    result.tokens.emplace_back(row.begin(), row.begin() + kept);
+    if (options.logprobs)
+      result.log_probs.emplace_back(log_probs[b].begin() + start, log_probs[b].begin() + start + kept);
+  }
+  return result;
 }
 
 void check_prompts(const std::vector<std::vector<int64_t>>& prompts, const GenerationOptions& options,
@@ -124,19 +138,7 @@ GenerationResult generate(nn::LanguageModel& model, const std::vector<std::vecto
     if (std::all_of(eos_reached.begin(), eos_reached.end(), [](bool done) { return done; })) break;
   }
 
-  // Each row from the prompt's end (or its start with echo) to max_gen_len new tokens, cut
-  // before the first stop token.
-  GenerationResult result;
-  for (size_t b = 0; b < batch; ++b) {
-    const int64_t start = options.echo ? 0 : prompt_len(b);
-    const int64_t end = std::min(prompt_len(b) + options.max_gen_len, total_len);
-    const std::vector<int64_t> row(tokens[b].begin() + start, tokens[b].begin() + end);
-    result.tokens.push_back(cut_at_stop(row, row, options.stop_tokens));
-    if (options.logprobs)
-      result.log_probs.push_back(cut_at_stop(
-          std::vector<double>(log_probs[b].begin() + start, log_probs[b].begin() + end), row, options.stop_tokens));
-  }
-  return result;
+  return cut_rows(tokens, log_probs, prompt_tokens, options, total_len);
 }
 
 }  // namespace bytegrad::infer
