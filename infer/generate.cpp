@@ -100,7 +100,7 @@ GenerationResult generate(nn::LanguageModel& model, const std::vector<std::vecto
   NoGradGuard no_grad;
   EvalModeGuard eval_mode(model.module());
   Generator generator(options.seed);
-  nn::KVCache cache = model.make_cache();
+  nn::KVCache cache = model.make_cache(total_len);  // room for exactly the positions decoded
 
   // The token buffer [B, total_len]: each prompt, then what is generated; kPad where nothing is yet.
   TokenRows tokens(batch, std::vector<int64_t>(size_t(total_len), kPad));
