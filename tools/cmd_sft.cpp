@@ -1,0 +1,165 @@
+// `bytegrad sft --config FILE [--set KEY=VALUE ...]`
+// Fine-tunes a model directory on JSONL examples as a config (train/sft_config.h) describes:
+// measures exact-match accuracy on held-out questions, trains on the response tokens with
+// progress lines (loss, response entropy, KL to the reference when used), measures the accuracy
+// again, and writes metrics.jsonl, loss.svg and the fine-tuned model directory.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+
+#include "tools/cmd_run_args.h"
+#include "tools/commands.h"
+#include "train/loss_plot.h"
+#include "train/pretrained_model.h"
+#include "train/sft_config.h"
+#include "train/sft_eval.h"
+#include "train/sft_trainer.h"
+
+namespace bytegrad::tools {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string minutes_and_seconds(double seconds) {
+  char text[32];
+  const int s = int(std::lround(std::max(0.0, seconds)));
+  std::snprintf(text, sizeof text, "%d:%02d", s / 60, s % 60);
+  return text;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Accuracy on the held-out questions, printed with the first few answers.
+double report_accuracy(const char* when, nn::LanguageModel& model, const tokenizer::Tokenizer& tok,
+                       const std::vector<train::SftQuestion>& questions, int64_t max_new_tokens) {
+  const auto start = std::chrono::steady_clock::now();
+  const train::SftAccuracy result = train::exact_match_accuracy(model, tok, questions, max_new_tokens);
+  std::printf("exact-match accuracy %s: %lld/%zu = %.1f%% (%.1f s)\n", when, static_cast<long long>(result.correct),
+              result.answers.size(), 100.0 * result.accuracy(), seconds_since(start));
+  for (size_t i = 0; i < std::min<size_t>(4, questions.size()); ++i) {
+    const train::SftAnswer& a = result.answers[i];
+    std::printf("  %s  expected \"%s\", got \"%s\"%s\n", questions[i].source.c_str(), a.expected.c_str(),
+                a.predicted.c_str(), a.correct ? "  (correct)" : "");
+  }
+  std::fflush(stdout);
+  return result.accuracy();
+}
+
+std::unique_ptr<train::Optimizer> make_optimizer(const train::SftConfig& config, nn::LanguageModel& model) {
+  if (config.optimizer == "adamw") return std::make_unique<train::AdamW>(model.module().named_parameters(), config.adamw);
+  return std::make_unique<train::Sgd>(model.module().named_parameters(), config.sgd);
+}
+
+// The held-out questions (the first eval_examples of the eval file); empty without one.
+std::vector<train::SftQuestion> load_questions(const train::SftConfig& config, const tokenizer::Tokenizer& tok) {
+  std::vector<train::SftQuestion> questions;
+  if (config.eval_data.empty()) return questions;
+  for (const train::SftRecord& record : train::read_sft_jsonl(config.eval_data)) {
+    if (config.eval_examples > 0 && int64_t(questions.size()) == config.eval_examples) break;
+    questions.push_back(train::sft_question(record, tok, config.format));
+  }
+  return questions;
+}
+
+}  // namespace
+
+int run_sft(const Args& args) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  const RunArgs cli = parse_run_args(args, false);
+  json resolved;
+  const train::SftConfig config = train::load_sft_config(cli.config, cli.overrides, resolved);
+  fs::create_directories(config.output_dir);
+  std::ofstream(config.output_dir / "sft_config.json") << resolved.dump(2) << '\n';
+
+  train::PretrainedModel pretrained = train::load_pretrained_model(config.model);
+  if (!pretrained.tokenizer) throw std::runtime_error(config.model.string() + ": the model directory has no tokenizer");
+  const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
+  if (!tok.eos_id()) throw std::runtime_error(config.model.string() + ": the tokenizer has no EOS token");
+  nn::LanguageModel& model = *pretrained.model;
+  int64_t parameter_count = 0;
+  for (const Tensor& p : model.module().parameters()) parameter_count += p.numel();
+  std::printf("model: %s from %s, %lld layers, hidden %lld, %.2fM parameters, %zu-token vocabulary\n",
+              pretrained.model_type.c_str(), config.model.c_str(), static_cast<long long>(pretrained.config.num_hidden_layers),
+              static_cast<long long>(pretrained.config.hidden_size), double(parameter_count) / 1e6, tok.vocab_size());
+
+  std::vector<train::SftExample> examples = train::encode_sft_records(
+      train::read_sft_jsonl(config.train_data), tok, config.format, pretrained.config.max_position_embeddings);
+  int64_t tokens = 0, trained = 0;
+  for (const train::SftExample& e : examples) {
+    tokens += int64_t(e.ids.size());
+    for (size_t i = 1; i < e.trained.size(); ++i) trained += e.trained[i];
+  }
+  std::printf("data: %zu examples from %s, %.1f tokens each, %.1f trained on\n", examples.size(),
+              config.train_data.c_str(), double(tokens) / double(examples.size()), double(trained) / double(examples.size()));
+  const std::vector<train::SftQuestion> questions = load_questions(config, tok);
+  if (!questions.empty()) std::printf("held out: %zu questions from %s\n", questions.size(), config.eval_data.c_str());
+
+  std::optional<train::PretrainedModel> reference;
+  if (config.training.kl_coef > 0) {
+    reference.emplace(train::load_pretrained_model(config.model));
+    std::printf("reference: a frozen copy of the starting model, KL coefficient %g\n", config.training.kl_coef);
+  }
+  std::fflush(stdout);
+
+  double accuracy_before = NAN;
+  if (!questions.empty()) accuracy_before = report_accuracy("before fine-tuning", model, tok, questions, config.max_new_tokens);
+
+  const std::unique_ptr<train::Optimizer> optimizer = make_optimizer(config, model);
+  train::SftTrainer trainer(model, *optimizer, config.schedule,
+                            train::SftBatches(std::move(examples), config.training.batch_size, *tok.eos_id(),
+                                              config.training.seed),
+                            reference ? reference->model.get() : nullptr, config.training);
+  std::printf("fine-tuning: %lld steps of %lld examples (x%lld accumulated), %s, peak lr %g\n",
+              static_cast<long long>(config.training.steps), static_cast<long long>(config.training.batch_size),
+              static_cast<long long>(config.training.grad_accum_steps), config.optimizer.c_str(), config.schedule.peak);
+  std::fflush(stdout);
+
+  const fs::path metrics_path = config.output_dir / "metrics.jsonl";
+  train::SftMetricsLog log(metrics_path);
+  const auto train_start = std::chrono::steady_clock::now();
+  double first_loss = NAN, last_loss = NAN;
+  while (trainer.step() < config.training.steps) {
+    train::SftMetricsRecord record = trainer.train_step();
+    const int64_t step = record.training.step;
+    const bool last = step == config.training.steps;
+    if (std::isnan(first_loss)) first_loss = record.training.loss;
+    last_loss = record.training.loss;
+    if (!questions.empty() && config.eval_interval > 0 && step % config.eval_interval == 0 && !last)
+      record.eval_accuracy = train::exact_match_accuracy(model, tok, questions, config.max_new_tokens).accuracy();
+    log.write(record);
+    if (step % config.log_interval != 0 && !last && !record.eval_accuracy) continue;
+    const double eta = seconds_since(train_start) / double(step) * double(config.training.steps - step);
+    std::printf("step %5lld/%lld  loss %.4f  entropy %.3f", static_cast<long long>(step),
+                static_cast<long long>(config.training.steps), record.training.loss, record.response_entropy);
+    if (record.kl) std::printf("  kl %.4f", *record.kl);
+    if (record.eval_accuracy) std::printf("  accuracy %.1f%%", 100.0 * *record.eval_accuracy);
+    std::printf("  lr %.2e  grad norm %.3f  %.0f tok/s  epoch %lld  ETA %s\n", record.training.lr,
+                record.training.grad_norm, record.training.tokens_per_second,
+                static_cast<long long>(trainer.batches().epoch()), minutes_and_seconds(eta).c_str());
+    std::fflush(stdout);
+  }
+  const double train_seconds = seconds_since(train_start);
+
+  double accuracy_after = NAN;
+  if (!questions.empty()) accuracy_after = report_accuracy("after fine-tuning", model, tok, questions, config.max_new_tokens);
+  const fs::path model_dir = config.output_dir / "model";
+  train::save_pretrained_model(model_dir, model, pretrained.model_type, &tok);
+  const fs::path svg_path = config.output_dir / "loss.svg";
+  std::ofstream(svg_path) << train::loss_curve_svg(train::read_metrics(metrics_path), "bytegrad sft: " + cli.config);
+
+  std::printf("\nloss %.3f -> %.3f nats per response token", first_loss, last_loss);
+  if (!questions.empty())
+    std::printf("; held-out exact match %.1f%% -> %.1f%%", 100.0 * accuracy_before, 100.0 * accuracy_after);
+  std::printf("\nfine-tuning took %s, the whole command %s\n", minutes_and_seconds(train_seconds).c_str(),
+              minutes_and_seconds(seconds_since(wall_start)).c_str());
+  std::printf("wrote %s, %s, %s\n", metrics_path.c_str(), svg_path.c_str(), model_dir.c_str());
+  return 0;
+}
+
+}  // namespace bytegrad::tools
