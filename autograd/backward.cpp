@@ -8,6 +8,7 @@
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "base/profile.h"
 
 namespace bytegrad {
 namespace {
@@ -72,8 +73,12 @@ void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) 
           "' was already freed by an earlier backward; pass retain_graph=true to the first one");
     Needs needs(node.inputs.size());
     for (size_t i = 0; i < needs.size(); ++i) needs[i] = node.inputs[i] != nullptr;
+    const bool profiling = profile::enabled();
+    const double started = profiling ? profile::now() : 0.0;
     std::vector<Tensor> input_grads = node.backward(grad, needs);
     if (!retain_graph) node.backward = nullptr;  // frees the tensors it saved
+    const double computed = profiling ? profile::now() : 0.0;
+    if (profiling) profile::add(std::string("backward ") + node.name, computed - started);
 
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       AutogradMeta* input = node.inputs[i].get();
@@ -92,6 +97,7 @@ void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) 
       slot = slot.defined() ? add(slot, g) : g;
       if (--waiting[input] == 0) ready.push_back(input);
     }
+    if (profiling) profile::add("backward (summing gradients)", profile::now() - computed);
   }
 }
 

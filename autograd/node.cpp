@@ -1,6 +1,7 @@
 #include "autograd/node.h"
 
 #include "autograd/grad_mode.h"
+#include "base/profile.h"
 
 namespace bytegrad {
 
@@ -20,6 +21,7 @@ bool should_record(std::initializer_list<Tensor> inputs) {
 
 Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs,
               BackwardFn backward) {
+  if (profile::enabled()) profile::add(std::string("forward ") + name, profile::lap());
   auto node = std::make_shared<Node>();
   node->name = name;
   for (const Tensor& input : inputs) {

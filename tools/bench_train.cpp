@@ -1,5 +1,6 @@
-// `bytegrad bench train [--steps N] [--model stories15M|gpt2]`: training throughput in float32 on
-// the CPU, beside PyTorch running the same step on the same shapes.
+// `bytegrad bench train [--steps N] [--model stories15M|gpt2] [--profile] [--no-torch]`: training
+// throughput in float32 on the CPU, beside PyTorch running the same step on the same shapes.
+// --profile adds a table of seconds per op (base/profile.h); --no-torch leaves PyTorch out.
 //   stories15M: Llama, hidden 288, 6 layers, 6 heads (6 KV heads), SwiGLU 768, vocab 32000, tied
 //               head (as llama2.c), batch 8 x 256 tokens
 //   gpt2:       GPT-2 124M, 12 layers, 12 heads, hidden 768, vocab 50257, 1024 positions,
@@ -25,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/profile.h"
 #include "bytegrad.h"
 #include "nn/gpt2.h"
 #include "nn/llama.h"
@@ -83,8 +85,9 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Runs one model's steps in this process and prints its figures as one JSON line.
-int run_child(const TrainShape& shape, int steps) {
+// Runs one model's steps in this process and prints its figures as one JSON line; with
+// `profile`, the line carries the per-op seconds of an average timed step.
+int run_child(const TrainShape& shape, int steps, bool with_profile) {
   Generator generator(1234);
   std::optional<nn::Llama> llama;
   std::optional<nn::GPT2> gpt2;
@@ -102,6 +105,8 @@ int run_child(const TrainShape& shape, int steps) {
   std::vector<double> forward_s, backward_s, update_s, step_s;
   double loss = 0.0;
   for (int i = 0; i <= steps; ++i) {  // step 0 is the warm-up
+    profile::set_enabled(with_profile && i > 0);
+    profile::mark();
     const auto start = Clock::now();
     optimizer.zero_grad();
     const Tensor logits = shape.is_llama ? llama->forward(ids) : gpt2->forward(ids);
@@ -117,8 +122,9 @@ int run_child(const TrainShape& shape, int steps) {
     update_s.push_back(seconds_since(backward_done));
     step_s.push_back(seconds_since(start));
   }
+  profile::set_enabled(false);
   const double step = median(step_s);
-  const json result = {{"model", shape.name},
+  json result = {{"model", shape.name},
                        {"parameters", parameter_count},
                        {"tokens_per_s", double(shape.batch * shape.seq_len) / step},
                        {"step_s", step},
@@ -127,8 +133,32 @@ int run_child(const TrainShape& shape, int steps) {
                        {"update_s", median(update_s)},
                        {"loss", loss},
                        {"peak_rss_mib", peak_rss_mib()}};
+  if (with_profile) {
+    json table = json::array();
+    for (const profile::Entry& e : profile::entries())
+      table.push_back({e.name, e.seconds / steps, e.calls / steps});
+    result["profile"] = table;
+  }
   std::printf("%s\n", result.dump().c_str());
   return 0;
+}
+
+// The per-op table of one model: seconds per step and calls per step, largest first.
+void print_profile(const json& result) {
+  std::printf("\n%s, per-op seconds per step (forward: from the previous recorded op to the end of "
+              "this one; backward: the node's gradient function)\n",
+              result["model"].get<std::string>().c_str());
+  double forward = 0.0, backward = 0.0;
+  for (const json& row : result["profile"]) {
+    const std::string name = row[0].get<std::string>();
+    (name.rfind("forward", 0) == 0 ? forward : backward) += row[1].get<double>();
+  }
+  std::printf("  total forward %.3f s, backward %.3f s\n", forward, backward);
+  for (const json& row : result["profile"]) {
+    if (row[1].get<double>() < 0.002) break;
+    std::printf("  %-36s %8.3f s %7lld calls\n", row[0].get<std::string>().c_str(), row[1].get<double>(),
+                (long long)row[2].get<int64_t>());
+  }
 }
 
 std::string shell_quote(const std::string& text) {
@@ -189,10 +219,19 @@ std::string torch_unavailable_reason(const std::string& script) {
 int run_bench_train(const Args& args) {
   std::optional<int> steps_override;
   std::string only_model, child_model;
+  bool with_profile = false, with_torch = true;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& flag = args[i];
+    if (flag == "--profile") {
+      with_profile = true;
+      continue;
+    }
+    if (flag == "--no-torch") {
+      with_torch = false;
+      continue;
+    }
     BYTEGRAD_CHECK(i + 1 < args.size() && (flag == "--steps" || flag == "--model" || flag == "--child"),
-                   "bench train: usage: bytegrad bench train [--steps N] [--model stories15M|gpt2]");
+                   "bench train: usage: bytegrad bench train [--steps N] [--model stories15M|gpt2] [--profile] [--no-torch]");
     const std::string& value = args[++i];
     if (flag == "--steps") {
       steps_override = std::stoi(value);
@@ -210,10 +249,10 @@ int run_bench_train(const Args& args) {
     BYTEGRAD_CHECK(!shapes.empty(), "bench train: unknown model '", wanted, "' (available: stories15M, gpt2)");
   }
   auto steps_for = [&](const TrainShape& s) { return steps_override.value_or(s.default_steps); };
-  if (!child_model.empty()) return run_child(shapes.front(), steps_for(shapes.front()));
+  if (!child_model.empty()) return run_child(shapes.front(), steps_for(shapes.front()), with_profile);
 
   const std::string self = self_path(), script = torch_script_path();
-  const std::string torch_reason = torch_unavailable_reason(script);
+  const std::string torch_reason = with_torch ? torch_unavailable_reason(script) : "--no-torch";
   const char* threads = std::getenv("OMP_NUM_THREADS");
   std::printf("training step (forward, cross-entropy, backward, AdamW), float32, CPU, OMP_NUM_THREADS=%s\n",
               threads ? threads : "(unset)");
@@ -224,7 +263,7 @@ int run_bench_train(const Args& args) {
   for (const TrainShape& shape : shapes) {
     const std::string steps = std::to_string(steps_for(shape));
     const auto [ours, ours_error] = run_json_command(shell_quote(self) + " bench train --child " + shape.name +
-                                                     " --steps " + steps);
+                                                     " --steps " + steps + (with_profile ? " --profile" : ""));
     if (!ours) {
       std::printf("%-11s failed: %s\n", shape.name.c_str(), ours_error.c_str());
       continue;
@@ -257,6 +296,8 @@ int run_bench_train(const Args& args) {
     std::printf("  %-11s %.3f / %.3f / %.3f  (%.1fM parameters)\n", r["model"].get<std::string>().c_str(),
                 r["forward_s"].get<double>(), r["backward_s"].get<double>(), r["update_s"].get<double>(),
                 r["parameters"].get<double>() / 1e6);
+  for (const json& r : ours_results)
+    if (r.contains("profile")) print_profile(r);
   return ours_results.size() == shapes.size() ? 0 : 1;
 }
 
