@@ -86,6 +86,12 @@ Tensor argmax(const Tensor& x);  // index into the flattened tensor
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 
+// ---- losses (autograd/cross_entropy.cpp) ----
+// -log softmax(logits[n])[targets[n]] for each row: logits [N, V] float32/float64, targets
+// int64 [N] in [0, V) (no gradient). One fused op: the backward pass writes
+// softmax - one_hot once instead of composing log_softmax, gather and their gradients.
+Tensor cross_entropy_rows(const Tensor& logits, const Tensor& targets);
+
 // ---- products (autograd/linalg.cpp) ----
 // torch.matmul: 1-D operands are vectors; batch dims broadcast.
 Tensor matmul(const Tensor& a, const Tensor& b);

@@ -15,6 +15,15 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     Tensor out = b.dim() == 1 ? squeeze(product, -1) : product;
     return a.dim() == 1 ? squeeze(out, b.dim() == 1 ? -1 : -2) : out;
   }
+  // A stack of rows times one matrix (a linear layer over [B, T, in]) is one GEMM over all
+  // B * T rows: one large product runs faster than B smaller ones, and the weight's gradient
+  // then comes out of one product with the rows as its inner dimension instead of B products
+  // summed afterwards.
+  if (a.dim() > 2 && b.dim() == 2 && a.is_contiguous() && a.size(-1) == b.size(0)) {
+    Shape out_shape(a.shape().begin(), a.shape().end() - 1);
+    out_shape.push_back(b.size(1));
+    return reshape(matmul(reshape(a, {-1, a.size(-1)}), b), out_shape);
+  }
   Tensor out = ops::matmul(a, b);
   if (!should_record({a, b})) return out;
   return record("matmul", out, {a, b},

@@ -88,6 +88,16 @@ class Backend {
   virtual void softmax_backward(const ArrayView& y, const ArrayView& grad_out,
                                 const ArrayView& grad_in, bool log) = 0;
   virtual void cumsum(const ArrayView& in, const ArrayView& out) = 0;
+  // Cross-entropy of each row of contiguous logits [N, V] (float or double) against int64
+  // targets [N] in [0, V): log_normalizer[n] = logsumexp(logits[n]) and
+  // loss[n] = log_normalizer[n] - logits[n, targets[n]].
+  virtual void cross_entropy(const ArrayView& logits, const ArrayView& targets,
+                             const ArrayView& loss, const ArrayView& log_normalizer) = 0;
+  // grad_logits[n, v] = grad_loss[n] * (exp(logits[n, v] - log_normalizer[n]) - [v == targets[n]]):
+  // softmax minus one-hot, computed in one pass without materialising the probabilities.
+  virtual void cross_entropy_backward(const ArrayView& logits, const ArrayView& targets,
+                                      const ArrayView& log_normalizer, const ArrayView& grad_loss,
+                                      const ArrayView& grad_logits) = 0;
   // Sorts each row; indices are int64 positions in the input row. Stable.
   virtual void sort(const ArrayView& in, const ArrayView& values, const ArrayView& indices,
                     bool descending) = 0;

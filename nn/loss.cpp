@@ -9,9 +9,8 @@ namespace {
 // -log softmax(logits)[target] per token, flattened to [N]. `targets` must be in range.
 Tensor token_nll(const Tensor& logits, const Tensor& targets) {
   const int64_t vocab = logits.size(-1);
-  const Tensor rows = reshape(upcast(logits), {-1, vocab});         // [N, V]
-  const Tensor picked = reshape(targets, {-1, 1});                  // [N, 1]
-  return neg(reshape(gather(log_softmax(rows, -1), 1, picked), {-1}));  // [N]
+  const Tensor rows = reshape(upcast(logits), {-1, vocab});  // [N, V]
+  return cross_entropy_rows(rows, reshape(targets, {-1}));    // [N]
 }
 
 void check_shapes(const char* op, const Tensor& logits, const Tensor& targets) {

@@ -1,5 +1,5 @@
-// Token-level losses for language models, built from log_softmax and gather so gradients flow
-// to the logits.
+// Token-level losses for language models, on the fused row cross-entropy of autograd (one pass
+// forward, one pass backward over the [N, V] logits).
 #pragma once
 
 #include "tensor/tensor.h"

@@ -42,6 +42,16 @@ Tensor cumsum(const Tensor& x, int64_t dim);
 std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending);
 std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest);
 
+// --- cross-entropy over rows (cross_entropy.cpp) ---
+// logits [N, V] (float32 or float64), targets int64 [N] in [0, V): returns (loss [N],
+// log_normalizer [N]) with log_normalizer = logsumexp over V and loss = log_normalizer - the
+// target's logit.
+std::pair<Tensor, Tensor> cross_entropy(const Tensor& logits, const Tensor& targets);
+// The logits' gradient, grad_loss[n] * (softmax(logits[n]) - one_hot(targets[n])), from the
+// forward pass's log_normalizer.
+Tensor cross_entropy_backward(const Tensor& logits, const Tensor& targets,
+                              const Tensor& log_normalizer, const Tensor& grad_loss);
+
 // --- products (matmul.cpp) ---
 // 1-D and N-D operands as torch.matmul: batch dimensions broadcast.
 Tensor matmul(const Tensor& a, const Tensor& b);

@@ -41,6 +41,13 @@ class CpuBackend final : public Backend {
   void topk(const ArrayView& in, int64_t k, bool largest, const ArrayView& values,
             const ArrayView& indices) override;
 
+  // cross_entropy.cpp
+  void cross_entropy(const ArrayView& logits, const ArrayView& targets, const ArrayView& loss,
+                     const ArrayView& log_normalizer) override;
+  void cross_entropy_backward(const ArrayView& logits, const ArrayView& targets,
+                              const ArrayView& log_normalizer, const ArrayView& grad_loss,
+                              const ArrayView& grad_logits) override;
+
   // gemm.cpp
   void gemm(DType dtype, const void* a, const void* b, void* c, const GemmBatch& batch) override;
 

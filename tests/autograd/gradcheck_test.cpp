@@ -151,3 +151,23 @@ TEST_CASE("gradients through a composed network: linear, layer norm, softmax cro
       },
       {leaf({3, 4}), leaf({4, 5}), leaf({5}), leaf({5, 3})});
 }
+
+TEST_CASE("fused row cross-entropy: gradients, and values equal to -log_softmax gathered") {
+  const Tensor targets = from_vector(std::vector<int64_t>{2, 0, 4, 1});
+  expect_gradients("cross_entropy_rows", [&](auto& x) { return cross_entropy_rows(x[0], targets); },
+                   {leaf({4, 5}, -3.0, 3.0)});
+  expect_gradients("cross_entropy_rows, transposed logits",
+                   [&](auto& x) { return cross_entropy_rows(x[0], targets); }, {transposed_leaf(4, 5)});
+  const Tensor logits = uniform({4, 5}, -3.0, 3.0, {kFloat64}, &rng());
+  const Tensor unfused = neg(squeeze(gather(log_softmax(logits, -1), 1, unsqueeze(targets, 1)), 1));
+  const Tensor fused = cross_entropy_rows(logits, targets);
+  CHECK(ops::reduce(ops::ReduceOp::Max, abs(fused - unfused), {}, false).item<double>() < 1e-12);
+}
+
+TEST_CASE("fused row cross-entropy names a target outside the classes") {
+  const Tensor logits = zeros({2, 3}, {kFloat32});
+  CHECK_THROWS_WITH_AS(cross_entropy_rows(logits, from_vector(std::vector<int64_t>{0, 3})),
+                       doctest::Contains("target 3 is outside the 3 classes"), Error);
+  CHECK_THROWS_WITH_AS(cross_entropy_rows(logits, from_vector(std::vector<int64_t>{0})),
+                       doctest::Contains("must be float32/float64 [N, V] and int64 [N]"), Error);
+}
