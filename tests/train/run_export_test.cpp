@@ -1,0 +1,80 @@
+// A training run's output directory exported: its newest checkpoint becomes a Hugging Face
+// model directory with the run's tokenizer (same logits), or a llama2.c .bin.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "tests/test_util.h"
+#include "tests/train/scratch_directory.h"
+#include "tokenizer/bpe_trainer.h"
+#include "tokenizer/load.h"
+#include "train/checkpoint.h"
+#include "train/json_file.h"
+#include "train/pretrained_model.h"
+#include "train/run_export.h"
+#include "train/training_checkpoint.h"
+
+namespace bytegrad::train {
+namespace {
+
+using bytegrad::testing::check_close;
+using bytegrad::testing::error_of;
+using namespace bytegrad::train::testing;
+
+const nlohmann::json kModelSection = {{"model_type", "llama"},      {"hidden_size", 16},
+                                      {"num_hidden_layers", 1},     {"num_attention_heads", 2},
+                                      {"intermediate_size", 24},    {"max_position_embeddings", 16},
+                                      {"tie_word_embeddings", true}};
+
+// A run directory as `bytegrad train` leaves it: run_config.json, the trained tokenizer.json and
+// two checkpoints, the newer holding `model`'s weights.
+nn::LanguageModel& write_run(const std::string& run, Generator& generator, std::optional<nn::LanguageModel>& model) {
+  tokenizer::write_tokenizer_json(
+      tokenizer::train_byte_level_bpe(std::vector<std::string>{"ab ab abc", "abc abd"},
+                                      {.vocab_size = 259, .special_tokens = {"<|endoftext|>"}}),
+      run + "/tokenizer.json");
+  write_json(run + "/run_config.json", {{"model", kModelSection}, {"data", {{"paths", {"corpus"}}, {"bpe_vocab_size", 259}}}});
+  nlohmann::json section = kModelSection;
+  section["vocab_size"] = 259;
+  const nn::ModelConfig config = nn::model_config_from_json(section, "test");
+  nn::LanguageModel older("llama", config, generator);
+  save_checkpoint(run + "/" + checkpoint_name(5), older.module().state_dict(), {}, {{"step", 5}});
+  model.emplace("llama", config, generator);
+  save_checkpoint(run + "/" + checkpoint_name(10), model->module().state_dict(), {}, {{"step", 10}});
+  return *model;
+}
+
+}  // namespace
+
+TEST_CASE("run export: the newest checkpoint becomes a model directory with the run's tokenizer") {
+  const std::string run = scratch_directory("run_export_hf");
+  Generator generator(2);
+  std::optional<nn::LanguageModel> holder;
+  nn::LanguageModel& model = write_run(run, generator, holder);
+  CHECK(export_run_hf(run, run + "/model") == 10);
+  const PretrainedModel loaded = load_pretrained_model(run + "/model");
+  CHECK(loaded.config.vocab_size == 259);  // from the embedding, as the config left it out
+  model.module().eval();
+  const Tensor ids = from_vector<int64_t>({1, 2, 3, 258}, {1, 4});
+  check_close(loaded.model->forward(ids), model.forward(ids), 0, 0);
+  REQUIRE(loaded.tokenizer.has_value());
+  const tokenizer::Tokenizer original = tokenizer::load_hf_tokenizer_json(run + "/tokenizer.json");
+  CHECK(loaded.tokenizer->encode("abc abd ab") == original.encode("abc abd ab"));
+
+  CHECK(export_run_llama2c(run, run + "/model.bin") == 10);
+  // 7 header ints, then float32: embedding, per-layer weights, final norm, RoPE tables; tied head.
+  const int64_t floats = 259 * 16 + (16 + 4 * 16 * 16 + 16 + 3 * 24 * 16) + 16 + 16 * (16 / 2 / 2) * 2;
+  CHECK(int64_t(std::filesystem::file_size(run + "/model.bin")) == 7 * 4 + floats * 4);
+}
+
+TEST_CASE("run export: a directory that is not a run is named") {
+  const std::string directory = scratch_directory("run_export_errors");
+  CHECK(error_of([&] { export_run_hf(directory, directory + "/model"); }).find(directory + ": no run_config.json") !=
+        std::string::npos);
+  write_json(directory + "/run_config.json", {{"model", kModelSection}, {"data", {{"paths", {"c"}}, {"bpe_vocab_size", 259}}}});
+  CHECK(error_of([&] { export_run_hf(directory, directory + "/model"); }).find(directory + ": no checkpoint there") !=
+        std::string::npos);
+}
+
+}  // namespace bytegrad::train
