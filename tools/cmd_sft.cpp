@@ -35,20 +35,30 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Accuracy on the held-out questions, printed with the first few answers.
-double report_accuracy(const char* when, nn::LanguageModel& model, const tokenizer::Tokenizer& tok,
-                       const std::vector<train::SftQuestion>& questions, int64_t max_new_tokens) {
+// Accuracy on the held-out questions, timed.
+struct TimedAccuracy {
+  train::SftAccuracy result;
+  double seconds = 0;
+};
+
+TimedAccuracy measure_accuracy(nn::LanguageModel& model, const tokenizer::Tokenizer& tok,
+                               const std::vector<train::SftQuestion>& questions, int64_t max_new_tokens) {
   const auto start = std::chrono::steady_clock::now();
-  const train::SftAccuracy result = train::exact_match_accuracy(model, tok, questions, max_new_tokens);
+  train::SftAccuracy result = train::exact_match_accuracy(model, tok, questions, max_new_tokens);
+  return {std::move(result), seconds_since(start)};
+}
+
+// Prints an accuracy with the first few answers.
+void print_accuracy(const char* when, const TimedAccuracy& measured, const std::vector<train::SftQuestion>& questions) {
+  const train::SftAccuracy& result = measured.result;
   std::printf("exact-match accuracy %s: %lld/%zu = %.1f%% (%.1f s)\n", when, static_cast<long long>(result.correct),
-              result.answers.size(), 100.0 * result.accuracy(), seconds_since(start));
+              result.answers.size(), 100.0 * result.accuracy(), measured.seconds);
   for (size_t i = 0; i < std::min<size_t>(4, questions.size()); ++i) {
     const train::SftAnswer& a = result.answers[i];
     std::printf("  %s  expected \"%s\", got \"%s\"%s\n", questions[i].source.c_str(), a.expected.c_str(),
                 a.predicted.c_str(), a.correct ? "  (correct)" : "");
   }
   std::fflush(stdout);
-  return result.accuracy();
 }
 
 std::unique_ptr<train::Optimizer> make_optimizer(const train::SftConfig& config, nn::LanguageModel& model) {
@@ -107,8 +117,11 @@ int run_sft(const Args& args) {
   }
   std::fflush(stdout);
 
-  double accuracy_before = NAN;
-  if (!questions.empty()) accuracy_before = report_accuracy("before fine-tuning", model, tok, questions, config.max_new_tokens);
+  std::optional<TimedAccuracy> before, after;
+  if (!questions.empty()) {
+    before = measure_accuracy(model, tok, questions, config.max_new_tokens);
+    print_accuracy("before fine-tuning", *before, questions);
+  }
 
   const std::unique_ptr<train::Optimizer> optimizer = make_optimizer(config, model);
   train::SftTrainer trainer(model, *optimizer, config.schedule,
@@ -123,18 +136,22 @@ int run_sft(const Args& args) {
   const fs::path metrics_path = config.output_dir / "metrics.jsonl";
   train::SftMetricsLog log(metrics_path);
   const auto train_start = std::chrono::steady_clock::now();
-  double first_loss = NAN, last_loss = NAN;
+  double first_loss = NAN, last_loss = NAN, eval_seconds = 0;
   while (trainer.step() < config.training.steps) {
     train::SftMetricsRecord record = trainer.train_step();
     const int64_t step = record.training.step;
     const bool last = step == config.training.steps;
     if (std::isnan(first_loss)) first_loss = record.training.loss;
     last_loss = record.training.loss;
-    if (!questions.empty() && config.eval_interval > 0 && step % config.eval_interval == 0 && !last)
-      record.eval_accuracy = train::exact_match_accuracy(model, tok, questions, config.max_new_tokens).accuracy();
+    if (!questions.empty() && (last || (config.eval_interval > 0 && step % config.eval_interval == 0))) {
+      TimedAccuracy measured = measure_accuracy(model, tok, questions, config.max_new_tokens);
+      eval_seconds += measured.seconds;
+      record.eval_accuracy = measured.result.accuracy();
+      if (last) after = std::move(measured);
+    }
     log.write(record);
     if (step % config.log_interval != 0 && !last && !record.eval_accuracy) continue;
-    const double eta = seconds_since(train_start) / double(step) * double(config.training.steps - step);
+    const double eta = (seconds_since(train_start) - eval_seconds) / double(step) * double(config.training.steps - step);
     std::printf("step %5lld/%lld  loss %.4f  entropy %.3f", static_cast<long long>(step),
                 static_cast<long long>(config.training.steps), record.training.loss, record.response_entropy);
     if (record.kl) std::printf("  kl %.4f", *record.kl);
@@ -144,19 +161,18 @@ int run_sft(const Args& args) {
                 static_cast<long long>(trainer.batches().epoch()), minutes_and_seconds(eta).c_str());
     std::fflush(stdout);
   }
-  const double train_seconds = seconds_since(train_start);
-
-  double accuracy_after = NAN;
-  if (!questions.empty()) accuracy_after = report_accuracy("after fine-tuning", model, tok, questions, config.max_new_tokens);
+  const double train_seconds = seconds_since(train_start) - eval_seconds;  // the evaluations not counted
+  if (after) print_accuracy("after fine-tuning", *after, questions);
   const fs::path model_dir = config.output_dir / "model";
   train::save_pretrained_model(model_dir, model, pretrained.model_type, &tok);
   const fs::path svg_path = config.output_dir / "loss.svg";
   std::ofstream(svg_path) << train::loss_curve_svg(train::read_metrics(metrics_path), "bytegrad sft: " + cli.config);
 
   std::printf("\nloss %.3f -> %.3f nats per response token", first_loss, last_loss);
-  if (!questions.empty())
-    std::printf("; held-out exact match %.1f%% -> %.1f%%", 100.0 * accuracy_before, 100.0 * accuracy_after);
-  std::printf("\nfine-tuning took %s, the whole command %s\n", minutes_and_seconds(train_seconds).c_str(),
+  if (before && after)
+    std::printf("; held-out exact match %.1f%% -> %.1f%%", 100.0 * before->result.accuracy(),
+                100.0 * after->result.accuracy());
+  std::printf("\ntraining steps took %s (evaluations excluded), the whole command %s\n", minutes_and_seconds(train_seconds).c_str(),
               minutes_and_seconds(seconds_since(wall_start)).c_str());
   std::printf("wrote %s, %s, %s\n", metrics_path.c_str(), svg_path.c_str(), model_dir.c_str());
   return 0;

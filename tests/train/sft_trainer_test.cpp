@@ -5,6 +5,7 @@
 #include <set>
 
 #include "tests/test_util.h"
+#include "tests/train/scratch_directory.h"
 #include "tests/train/sft_word_tokenizer.h"
 #include "train/sample_tokens.h"
 #include "train/sft_eval.h"
@@ -120,6 +121,33 @@ TEST_CASE("a greedy answer is the temperature-0 continuation cut at the first sp
       exact_match_accuracy(model, tok, std::vector<SftQuestion>{question, {question.prompt_ids, answer, "q:2"}}, 6);
   CHECK(accuracy.correct == (answer == "4" ? 2 : 1));
   CHECK(accuracy.answers[1].correct);
+}
+
+TEST_CASE("the SFT metrics log adds its fields to lines the training log reader and plot still read") {
+  const std::string path = testing::scratch_directory("sft_metrics") + "/metrics.jsonl";
+  SftMetricsRecord record;
+  record.training = {.step = 3, .loss = 0.75, .lr = 1e-3, .grad_norm = 0.5, .tokens_per_second = 100};
+  record.nll = 0.7;
+  record.response_entropy = 0.9;
+  record.kl = 0.1;
+  record.eval_accuracy = 0.25;
+  {
+    SftMetricsLog log(path);
+    log.write(record);
+    record.training.step = 4;
+    record.kl.reset();
+    record.eval_accuracy.reset();
+    log.write(record);
+  }
+  const std::vector<MetricsRecord> read = read_metrics(path);
+  REQUIRE(read.size() == 2);
+  CHECK(read[0].step == 3);
+  CHECK(read[0].loss == 0.75);
+  CHECK(read[1].step == 4);
+  const std::vector<char> bytes = testing::read_bytes(path);
+  const std::string text(bytes.begin(), bytes.end());
+  CHECK(text.find("\"response_entropy\":0.9,\"kl\":0.1,\"eval_accuracy\":0.25}\n") != std::string::npos);
+  CHECK(text.find("\"step\":4,") != std::string::npos);
 }
 
 }  // namespace bytegrad::train
