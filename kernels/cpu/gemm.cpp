@@ -83,7 +83,13 @@ template <typename Fn>
 void for_each_entry(const GemmBatch& g, Fn&& fn) {
   const int64_t entries = int64_t(g.c_offsets.size());
   const int64_t flops = 2 * g.m * g.n * g.k;
-  if (entries > 1 && flops < kSmallGemmFlops) {
+  if (entries > 1 && (g.m == 1 || g.n == 1)) {
+    // Matrix-vector products (the attention of one decoded token, head by head) share entries
+    // between threads as the gemv kernels share rows; each entry then runs on one thread.
+    share_ranges(entries, entries * flops / 2, [&](int64_t begin, int64_t end) {
+      for (int64_t e = begin; e < end; ++e) fn(e);
+    });
+  } else if (entries > 1 && flops < kSmallGemmFlops) {
     parallel_for(entries, flops, fn);
   } else {
     for (int64_t e = 0; e < entries; ++e) fn(e);

@@ -4,6 +4,7 @@
 // matrix-matrix path instead, measured 2-3x slower at these shapes.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 namespace bytegrad::kernels::cpu {
@@ -19,5 +20,41 @@ void gemv_rows(const T* w, int64_t ldw, int64_t rows, int64_t cols, const T* x, 
 template <typename T>
 void gemv_columns(const T* w, int64_t ldw, int64_t rows, int64_t cols, const T* x, int64_t incx,
                   T* y, int64_t incy);
+
+// Threads for products that take microseconds each, many per decoded token. An OpenMP region
+// ends in a barrier that waits for every thread of the team: when the machine is busy and the OS
+// has not scheduled one of them yet, a product of microseconds waits a scheduling quantum
+// (milliseconds). Here the calling thread claims chunks itself, helper threads that are awake
+// claim others, and the caller waits only for chunks a helper has claimed and is running.
+
+// The calling thread plus the helpers: OpenMP's thread count (OMP_NUM_THREADS) at first use.
+int64_t sharing_threads();
+
+// Runs body(context, c) for every chunk c in [0, chunks), on this thread and any helper awake;
+// serially when there are no helpers, or when another thread is using them.
+void run_shared_chunks(int64_t chunks, void (*body)(const void* context, int64_t chunk),
+                       const void* context);
+
+// Splits [0, n) into contiguous ranges and runs body(begin, end) on each, shared between threads
+// (run_shared_chunks) when `work` (multiply-adds) is large enough to pay for it.
+template <typename Body>
+void share_ranges(int64_t n, int64_t work, const Body& body) {
+  constexpr int64_t kMinimumWork = int64_t(1) << 15;  // a few microseconds on one core
+  constexpr int64_t kChunksPerThread = 8;  // a thread arriving late finds its share taken
+  const int64_t threads = sharing_threads();
+  if (work < kMinimumWork || n < 2 || threads < 2) {
+    body(int64_t(0), n);
+    return;
+  }
+  struct Ranges {
+    const Body* body;
+    int64_t n, chunks;
+  };
+  const Ranges ranges{&body, n, std::min(n, kChunksPerThread * threads)};
+  run_shared_chunks(ranges.chunks, [](const void* context, int64_t c) {
+    const Ranges& r = *static_cast<const Ranges*>(context);
+    (*r.body)(r.n * c / r.chunks, r.n * (c + 1) / r.chunks);
+  }, &ranges);
+}
 
 }  // namespace bytegrad::kernels::cpu
