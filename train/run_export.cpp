@@ -82,8 +82,10 @@ void save_model_tokenizer(const tokenizer::Tokenizer& tok, const fs::path& token
 
 void save_run_model(const fs::path& directory, const nn::LanguageModel& model, const std::string& model_type,
                     const tokenizer::Tokenizer* tokenizer, const fs::path& tokenizer_source) {
-  save_pretrained_model(directory, model, model_type, nullptr);
-  if (!tokenizer) return;
+  const bool byte_level = tokenizer && dynamic_cast<const tokenizer::ByteLevelBpe*>(&tokenizer->model());
+  save_pretrained_model(directory, model, model_type, byte_level ? tokenizer : nullptr);
+  if (!tokenizer || byte_level) return;
+  // Other tokenizers (SentencePiece) travel as their own files; config.json still gets their ids.
   write_json((directory / "config.json").string(), hf_config_json(model.config(), model_type, tokenizer));
   save_model_tokenizer(*tokenizer, tokenizer_source, directory);
 }
