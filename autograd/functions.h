@@ -92,6 +92,11 @@ Tensor log_softmax(const Tensor& x, int64_t dim);
 // softmax - one_hot once instead of composing log_softmax, gather and their gradients.
 Tensor cross_entropy_rows(const Tensor& logits, const Tensor& targets);
 
+// ---- normalisation (autograd/rms_norm.cpp) ----
+// x / sqrt(mean(x^2, -1) + eps) * weight: x [..., D], weight [D], one dtype, float32/float64.
+// One fused op forward and backward (the composed form is in nn/norm.cpp for other dtypes).
+Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps);
+
 // ---- products (autograd/linalg.cpp) ----
 // torch.matmul: 1-D operands are vectors; batch dims broadcast.
 Tensor matmul(const Tensor& a, const Tensor& b);

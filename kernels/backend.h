@@ -98,6 +98,15 @@ class Backend {
   virtual void cross_entropy_backward(const ArrayView& logits, const ArrayView& targets,
                                       const ArrayView& log_normalizer, const ArrayView& grad_loss,
                                       const ArrayView& grad_logits) = 0;
+  // RMS normalisation of each row of contiguous x [N, D] (float or double), times weight [D]:
+  // inverse_rms[n] = 1 / sqrt(mean(x[n]^2) + eps), out[n] = x[n] * inverse_rms[n] * weight.
+  virtual void rms_norm(const ArrayView& x, const ArrayView& weight, double eps, const ArrayView& out,
+                        const ArrayView& inverse_rms) = 0;
+  // Gradients of rms_norm from the forward pass's inverse_rms; grad_weight [D] is skipped when
+  // its data is null.
+  virtual void rms_norm_backward(const ArrayView& x, const ArrayView& weight,
+                                 const ArrayView& inverse_rms, const ArrayView& grad_out,
+                                 const ArrayView& grad_x, const ArrayView& grad_weight) = 0;
   // Sorts each row; indices are int64 positions in the input row. Stable.
   virtual void sort(const ArrayView& in, const ArrayView& values, const ArrayView& indices,
                     bool descending) = 0;

@@ -36,6 +36,10 @@ RMSNorm::RMSNorm(int64_t dim, double eps) : eps_(eps) {
 
 Tensor RMSNorm::forward(const Tensor& x) const {
   check_last_dim("RMSNorm", x, weight);
+  // float32/float64 take the fused op; 16-bit inputs normalise in float32 through the composed
+  // form below, then narrow back.
+  if (x.dtype() == weight.dtype() && (x.dtype() == kFloat32 || x.dtype() == kFloat64))
+    return rms_norm(x, weight, eps_);
   const Tensor wide = upcast(x);
   const Tensor normalised = wide * rsqrt(mean(square(wide), {-1}, true) + eps_);
   return weight * bytegrad::to(normalised, x.dtype());

@@ -52,6 +52,15 @@ std::pair<Tensor, Tensor> cross_entropy(const Tensor& logits, const Tensor& targ
 Tensor cross_entropy_backward(const Tensor& logits, const Tensor& targets,
                               const Tensor& log_normalizer, const Tensor& grad_loss);
 
+// --- RMS normalisation over the last dim (rms_norm.cpp) ---
+// x [..., D] and weight [D], both float32 or both float64: returns (x * r * weight, r) with
+// r [...] = 1 / sqrt(mean(x^2, -1) + eps).
+std::pair<Tensor, Tensor> rms_norm(const Tensor& x, const Tensor& weight, double eps);
+// (grad_x, grad_weight) from the forward pass's r; grad_weight is left undefined unless asked.
+std::pair<Tensor, Tensor> rms_norm_backward(const Tensor& x, const Tensor& weight,
+                                            const Tensor& inverse_rms, const Tensor& grad_out,
+                                            bool want_weight_grad);
+
 // --- products (matmul.cpp) ---
 // 1-D and N-D operands as torch.matmul: batch dimensions broadcast.
 Tensor matmul(const Tensor& a, const Tensor& b);

@@ -48,6 +48,13 @@ class CpuBackend final : public Backend {
                               const ArrayView& log_normalizer, const ArrayView& grad_loss,
                               const ArrayView& grad_logits) override;
 
+  // rms_norm.cpp
+  void rms_norm(const ArrayView& x, const ArrayView& weight, double eps, const ArrayView& out,
+                const ArrayView& inverse_rms) override;
+  void rms_norm_backward(const ArrayView& x, const ArrayView& weight, const ArrayView& inverse_rms,
+                         const ArrayView& grad_out, const ArrayView& grad_x,
+                         const ArrayView& grad_weight) override;
+
   // gemm.cpp
   void gemm(DType dtype, const void* a, const void* b, void* c, const GemmBatch& batch) override;
 

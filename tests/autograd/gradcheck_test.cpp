@@ -171,3 +171,16 @@ TEST_CASE("fused row cross-entropy names a target outside the classes") {
   CHECK_THROWS_WITH_AS(cross_entropy_rows(logits, from_vector(std::vector<int64_t>{0})),
                        doctest::Contains("must be float32/float64 [N, V] and int64 [N]"), Error);
 }
+
+TEST_CASE("fused rms_norm: gradients, and values equal to the composed x * rsqrt(mean(x^2) + eps) * w") {
+  expect_gradients("rms_norm", [](auto& x) { return rms_norm(x[0], x[1], 1e-5); },
+                   {leaf({2, 3, 4}), leaf({4})});
+  expect_gradients("rms_norm, transposed input", [](auto& x) { return rms_norm(x[0], x[1], 1e-5); },
+                   {transposed_leaf(3, 4), leaf({4})});
+  const Tensor x = uniform({5, 6}, -2.0, 2.0, {kFloat64}, &rng());
+  const Tensor w = uniform({6}, -1.0, 1.0, {kFloat64}, &rng());
+  const Tensor composed = x * rsqrt(mean(square(x), {-1}, true) + 1e-5) * w;
+  CHECK(ops::reduce(ops::ReduceOp::Max, abs(rms_norm(x, w, 1e-5) - composed), {}, false).item<double>() < 1e-12);
+  CHECK_THROWS_WITH_AS(rms_norm(x, ops::to(w, kFloat32), 1e-5),
+                       doctest::Contains("must be [..., D] and [D] of one dtype"), Error);
+}
