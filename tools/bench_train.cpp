@@ -1,5 +1,6 @@
-// `bytegrad bench train [--steps N] [--model stories15M|gpt2] [--profile] [--no-torch]`: training
-// throughput in float32 on the CPU, beside PyTorch running the same step on the same shapes.
+// `bytegrad bench train [--steps N] [--model stories15M|gpt2] [--profile] [--no-torch]
+// [--openblas-core NAME]`: training throughput in float32 on the CPU, beside PyTorch running the
+// same step on the same shapes, in the same environment (see run_bench_train).
 // --profile adds a table of seconds per op (base/profile.h); --no-torch leaves PyTorch out.
 //   stories15M: Llama, hidden 288, 6 layers, 6 heads (6 KV heads), SwiGLU 768, vocab 32000, tied
 //               head (as llama2.c), batch 8 x 256 tokens
@@ -218,7 +219,7 @@ std::string torch_unavailable_reason(const std::string& script) {
 
 int run_bench_train(const Args& args) {
   std::optional<int> steps_override;
-  std::string only_model, child_model;
+  std::string only_model, child_model, openblas_core;
   bool with_profile = false, with_torch = true;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& flag = args[i];
@@ -230,14 +231,17 @@ int run_bench_train(const Args& args) {
       with_torch = false;
       continue;
     }
-    BYTEGRAD_CHECK(i + 1 < args.size() && (flag == "--steps" || flag == "--model" || flag == "--child"),
-                   "bench train: usage: bytegrad bench train [--steps N] [--model stories15M|gpt2] [--profile] [--no-torch]");
+    BYTEGRAD_CHECK(i + 1 < args.size() && (flag == "--steps" || flag == "--model" || flag == "--child" ||
+                                           flag == "--openblas-core"),
+                   "bench train: usage: bytegrad bench train [--steps N] [--model stories15M|gpt2] [--profile] [--no-torch] [--openblas-core NAME]");
     const std::string& value = args[++i];
     if (flag == "--steps") {
       steps_override = std::stoi(value);
       BYTEGRAD_CHECK(*steps_override >= 1, "bench train: --steps must be at least 1");
     } else if (flag == "--model") {
       only_model = value;
+    } else if (flag == "--openblas-core") {
+      openblas_core = value;
     } else {
       child_model = value;
     }
@@ -253,9 +257,20 @@ int run_bench_train(const Args& args) {
 
   const std::string self = self_path(), script = torch_script_path();
   const std::string torch_reason = with_torch ? torch_unavailable_reason(script) : "--no-torch";
+  // Both sides run on the same OpenMP runtime (libgomp) and the same OpenBLAS, so the children
+  // get one environment. Two settings are fixed unless given: OMP_WAIT_POLICY=passive, because
+  // threads that spin-wait at every barrier lose their time slices to each other on a busy
+  // machine (measured: a step 5-20x slower with the default policy while other jobs ran), and
+  // OpenBLAS's own choice of kernels for this CPU (OPENBLAS_CORETYPE removed; --openblas-core
+  // NAME pins one, e.g. Haswell).
+  if (!std::getenv("OMP_WAIT_POLICY")) setenv("OMP_WAIT_POLICY", "passive", 1);
+  if (openblas_core.empty()) unsetenv("OPENBLAS_CORETYPE");
+  else setenv("OPENBLAS_CORETYPE", openblas_core.c_str(), 1);
   const char* threads = std::getenv("OMP_NUM_THREADS");
-  std::printf("training step (forward, cross-entropy, backward, AdamW), float32, CPU, OMP_NUM_THREADS=%s\n",
-              threads ? threads : "(unset)");
+  std::printf("training step (forward, cross-entropy, backward, AdamW), float32, CPU, OMP_NUM_THREADS=%s, "
+              "OMP_WAIT_POLICY=%s, OpenBLAS kernels: %s (both sides)\n",
+              threads ? threads : "(unset)", std::getenv("OMP_WAIT_POLICY"),
+              openblas_core.empty() ? "native" : openblas_core.c_str());
   if (!torch_reason.empty()) std::printf("PyTorch column left out: %s\n", torch_reason.c_str());
   std::printf("%-11s %-9s %7s %12s %12s %7s %10s %10s\n", "model", "batch", "steps", "ours tok/s",
               "torch tok/s", "ratio", "ours MiB", "torch MiB");
