@@ -1,7 +1,9 @@
 // Reductions over the trailing dimensions of a strided array, one output element per thread
 // task. Sums accumulate in double (or int64) so float32 results do not drift with length.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "base/error.h"
 #include "kernels/cpu/cpu_backend.h"
@@ -49,6 +51,39 @@ struct ReducedWalk {
   }
 };
 
+// Sums over leading dims into one dense row of outputs (a bias's gradient: [rows, n] summed over
+// rows). Walking one strided column per output would touch a new cache line per element; this
+// adds whole input rows into a block of accumulators instead, one block of columns per task.
+template <typename T>
+void sum_rows_into_columns(const ArrayView& in, const ReducedWalk& walk, int64_t reduced_count,
+                           bool mean, const ArrayView& out) {
+  std::vector<int64_t> row_offsets(static_cast<size_t>(reduced_count));
+  int64_t index[kMaxLoopDims] = {};
+  int64_t offset = 0;
+  const int64_t dims = int64_t(walk.shape.size());
+  for (int64_t i = 0; i < reduced_count; ++i) {
+    row_offsets[size_t(i)] = offset;
+    for (int64_t d = dims - 1; d >= 0; --d) {
+      offset += walk.strides[d];
+      if (++index[d] < walk.shape[d]) break;
+      offset -= walk.strides[d] * walk.shape[d];
+      index[d] = 0;
+    }
+  }
+  constexpr int64_t kBlock = 128;
+  const int64_t columns = in.shape[0], blocks = (columns + kBlock - 1) / kBlock;
+  parallel_for(blocks, reduced_count * kBlock, [&](int64_t b) {
+    const int64_t first = b * kBlock, width = std::min(kBlock, columns - first);
+    double sums[kBlock] = {};
+    for (int64_t row_offset : row_offsets) {
+      const T* row = in.as<T>() + row_offset + first;
+      for (int64_t j = 0; j < width; ++j) sums[j] += double(compute_t<T>(row[j]));
+    }
+    for (int64_t j = 0; j < width; ++j)
+      out.as<T>()[first + j] = convert<T>(mean ? sums[j] / double(reduced_count) : sums[j]);
+  });
+}
+
 template <typename T>
 void reduce_typed(ReduceOp op, const ArrayView& in, int64_t reduced_dims, const ArrayView& out,
                   const ArrayView& indices) {
@@ -59,6 +94,13 @@ void reduce_typed(ReduceOp op, const ArrayView& in, int64_t reduced_dims, const 
   int64_t reduced_count = 1;
   for (int64_t s : walk.shape) reduced_count *= s;
   const int64_t outputs = out.numel();
+  if constexpr (std::is_floating_point_v<C>) {
+    if ((op == ReduceOp::Sum || op == ReduceOp::Mean) && kept_dims == 1 && in.strides[0] == 1 &&
+        reduced_count > 1 && outputs >= 16) {
+      sum_rows_into_columns<T>(in, walk, reduced_count, op == ReduceOp::Mean, out);
+      return;
+    }
+  }
 
   parallel_for(outputs, reduced_count, [&](int64_t o) {
     // Locate this output's first input element from its multi-index over the kept dims.

@@ -184,3 +184,8 @@ TEST_CASE("fused rms_norm: gradients, and values equal to the composed x * rsqrt
   CHECK_THROWS_WITH_AS(rms_norm(x, ops::to(w, kFloat32), 1e-5),
                        doctest::Contains("must be [..., D] and [D] of one dtype"), Error);
 }
+
+TEST_CASE("gradient of a wide bias: the sum over leading dims into 20 and 300 columns") {
+  expect_gradients("bias [20]", [](auto& x) { return add(x[0], x[1]); }, {leaf({3, 4, 20}), leaf({20})});
+  expect_gradients("mean over dim 0", [](auto& x) { return mean(x[0], {0}); }, {leaf({5, 300})});
+}
