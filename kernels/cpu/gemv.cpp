@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -51,8 +52,7 @@ class ChunkSharing {
     chunks_.store(chunks, std::memory_order_release);
     done_.store(0, std::memory_order_relaxed);
     ticket_.store(generation << 32, std::memory_order_release);  // publishes the fields above
-    signal_.fetch_add(1, std::memory_order_release);
-    signal_.notify_all();
+    wake_helpers();
     work(generation);
     while (done_.load(std::memory_order_acquire) < chunks) _mm_pause();  // chunks helpers hold
     // Closed before the fields change for the next job, so no thread can claim a chunk of this
@@ -62,8 +62,7 @@ class ChunkSharing {
 
   ~ChunkSharing() {
     stop_.store(true);
-    signal_.fetch_add(1, std::memory_order_release);
-    signal_.notify_all();
+    wake_helpers();
     for (std::thread& helper : helpers_) helper.join();
   }
 
@@ -90,14 +89,28 @@ class ChunkSharing {
     }
   }
 
+  // Bumps the signal; helpers polling see it, sleeping ones are woken. The signal changes under
+  // the sleep mutex, so a helper checking it before sleeping cannot miss the change.
+  void wake_helpers() {
+    {
+      std::lock_guard lock(sleep_mutex_);
+      signal_.fetch_add(1, std::memory_order_release);
+    }
+    sleep_.notify_all();
+  }
+
   void help() {
     uint32_t seen = signal_.load(std::memory_order_acquire);
     while (true) {
       const auto spin_until = std::chrono::steady_clock::now() + kHelperSpin;
-      for (int polls = 0; signal_.load(std::memory_order_acquire) == seen; ++polls) {
+      // A helper may start after the signal it should have seen (even the one to stop), so the
+      // stop flag is checked wherever it waits.
+      const auto idle = [&] { return signal_.load(std::memory_order_acquire) == seen && !stop_.load(); };
+      for (int polls = 0; idle(); ++polls) {
         _mm_pause();
         if (polls % 64 == 0 && std::chrono::steady_clock::now() > spin_until) {
-          signal_.wait(seen, std::memory_order_acquire);
+          std::unique_lock lock(sleep_mutex_);
+          sleep_.wait(lock, [&] { return !idle(); });
           break;
         }
       }
@@ -115,7 +128,9 @@ class ChunkSharing {
   std::atomic<const void*> context_{nullptr};
   std::atomic<int64_t> chunks_{0};
   std::atomic<int64_t> done_{0};
-  std::atomic<uint32_t> signal_{0};  // bumped for every job; helpers sleep on it
+  std::atomic<uint32_t> signal_{0};  // bumped for every job and to stop
+  std::mutex sleep_mutex_;
+  std::condition_variable sleep_;    // where helpers wait once they stop polling
   std::atomic<bool> stop_{false};
   std::vector<std::thread> helpers_;
 };
