@@ -4,6 +4,7 @@
 #include <set>
 
 #include "base/error.h"
+#include "train/config_section.h"
 #include "train/json_file.h"
 #include "train/pretrained_model.h"
 
@@ -11,57 +12,6 @@ namespace bytegrad::train {
 namespace {
 
 using nlohmann::json;
-
-// One section of the config: typed reads by key, and a check that no other key is present.
-class Section {
- public:
-  Section(const json& config, const std::string& name, const std::string& source, std::set<std::string> keys)
-      : name_(name), source_(source) {
-    if (!config.contains(name)) return;
-    value_ = config[name];
-    BYTEGRAD_CHECK(value_.is_object(), source, ": \"", name, "\" must be an object");
-    for (const auto& [key, v] : value_.items())
-      BYTEGRAD_CHECK(keys.count(key), source, ": unknown key \"", name, ".", key, "\" (expected one of: ",
-                     join(keys), ")");
-  }
-
-  template <typename T>
-  void read(const char* key, T& out) const {
-    if (!value_.contains(key)) return;
-    const json& v = value_[key];
-    bool ok = false;
-    if constexpr (std::is_same_v<T, std::string>) ok = v.is_string();
-    else if constexpr (std::is_floating_point_v<T>) ok = v.is_number();
-    else if constexpr (std::is_integral_v<T>) ok = v.is_number_integer() && (std::is_signed_v<T> || v.get<int64_t>() >= 0);
-    else ok = true;
-    BYTEGRAD_CHECK(ok, source_, ": \"", name_, ".", key, "\" must be ", expected<T>(), ", got ", v.dump());
-    out = v.get<T>();
-  }
-
-  bool has(const char* key) const { return value_.contains(key); }
-
- private:
-  template <typename T>
-  static const char* expected() {
-    if constexpr (std::is_same_v<T, std::string>) return "a string";
-    else if constexpr (std::is_floating_point_v<T>) return "a number";
-    else if constexpr (std::is_unsigned_v<T>) return "a non-negative integer";
-    else return "an integer";
-  }
-
-  static std::string join(const std::set<std::string>& keys) {
-    std::string out;
-    for (const std::string& k : keys) out += (out.empty() ? "" : ", ") + k;
-    return out;
-  }
-
-  std::string name_, source_;
-  json value_ = json::object();
-};
-
-void check_positive(const std::string& source, const char* key, double value) {
-  BYTEGRAD_CHECK(value > 0, source, ": \"", key, "\" must be positive, got ", value);
-}
 
 std::vector<std::string> read_strings(const json& config, const char* key, const std::string& source) {
   std::vector<std::string> out;
@@ -76,7 +26,7 @@ std::vector<std::string> read_strings(const json& config, const char* key, const
 }
 
 void read_data(const json& config, const std::string& source, bool has_init_model, DataConfig& data) {
-  const Section s(config, "data", source,
+  const ConfigSection s(config, "data", source,
                   {"paths", "shards", "eval_shards", "document_delimiter", "tokenizer", "bpe_vocab_size", "eval_fraction"});
   BYTEGRAD_CHECK(config.contains("data") && (config["data"].contains("paths") || config["data"].contains("shards")),
                  source, ": \"data.paths\" (a list of text files or directories) or \"data.shards\" (token shards) is "
@@ -141,7 +91,7 @@ void read_model(const json& config, const std::string& source, RunConfig& run) {
 }
 
 void read_optimizer(const json& config, const std::string& source, RunConfig& run) {
-  const Section s(config, "optimizer", source,
+  const ConfigSection s(config, "optimizer", source,
                   {"name", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "grad_clip"});
   s.read("name", run.optimizer);
   BYTEGRAD_CHECK(run.optimizer == "adamw" || run.optimizer == "sgd", source, ": \"optimizer.name\" must be \"adamw\" or \"sgd\", got \"",
@@ -161,20 +111,8 @@ void read_optimizer(const json& config, const std::string& source, RunConfig& ru
   run.schedule.peak = lr;
 }
 
-void read_schedule(const json& config, const std::string& source, RunConfig& run) {
-  const Section s(config, "schedule", source, {"decay", "warmup_steps", "min_lr"});
-  std::string decay = "cosine";
-  s.read("decay", decay);
-  if (decay == "cosine") run.schedule.shape = DecayShape::Cosine;
-  else if (decay == "linear") run.schedule.shape = DecayShape::Linear;
-  else if (decay == "constant") run.schedule.shape = DecayShape::Constant;
-  else throw Error(source + ": \"schedule.decay\" must be \"cosine\", \"linear\" or \"constant\", got \"" + decay + "\"");
-  s.read("warmup_steps", run.schedule.warmup_steps);
-  s.read("min_lr", run.schedule.floor);
-}
-
 void read_loop(const json& config, const std::string& source, RunConfig& run) {
-  const Section training(config, "training", source, {"steps", "batch_size", "seq_len", "grad_accum_steps", "seed", "log_interval"});
+  const ConfigSection training(config, "training", source, {"steps", "batch_size", "seq_len", "grad_accum_steps", "seed", "log_interval"});
   training.read("steps", run.trainer.steps);
   training.read("batch_size", run.batch_size);
   training.read("seq_len", run.seq_len);
@@ -188,15 +126,15 @@ void read_loop(const json& config, const std::string& source, RunConfig& run) {
   check_positive(source, "training.log_interval", double(run.log_interval));
   run.schedule.total_steps = run.trainer.steps;
 
-  const Section eval(config, "eval", source, {"interval", "batches"});
+  const ConfigSection eval(config, "eval", source, {"interval", "batches"});
   eval.read("interval", run.trainer.eval_interval);
   eval.read("batches", run.trainer.eval_batches);
-  const Section sample(config, "sample", source, {"interval", "tokens", "temperature", "prompt"});
+  const ConfigSection sample(config, "sample", source, {"interval", "tokens", "temperature", "prompt"});
   sample.read("interval", run.trainer.sample_interval);
   sample.read("tokens", run.trainer.sample_tokens);
   sample.read("temperature", run.trainer.sample_temperature);
   sample.read("prompt", run.sample_prompt);
-  const Section checkpoint(config, "checkpoint", source, {"interval", "keep_last"});
+  const ConfigSection checkpoint(config, "checkpoint", source, {"interval", "keep_last"});
   checkpoint.read("interval", run.trainer.checkpoint_interval);
   checkpoint.read("keep_last", run.keep_last_checkpoints);
   check_positive(source, "checkpoint.keep_last", double(run.keep_last_checkpoints));
@@ -234,7 +172,7 @@ RunConfig run_config_from_json(const json& config, const std::string& source) {
   if (!run.init_from.empty() && run.data.tokenizer.empty() && run.data.bpe_vocab_size == 0)
     run.data.tokenizer = run.init_from.string();
   read_optimizer(config, source, run);
-  read_schedule(config, source, run);
+  read_schedule_section(config, source, run.schedule);
   read_loop(config, source, run);
   if (config.contains("output_dir")) {
     BYTEGRAD_CHECK(config["output_dir"].is_string(), source, ": \"output_dir\" must be a string");

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "base/error.h"
+#include "train/config_section.h"
 #include "train/run_config.h"
 
 namespace bytegrad::train {
@@ -11,65 +12,8 @@ namespace {
 
 using nlohmann::json;
 
-std::string join(const std::set<std::string>& keys) {
-  std::string out;
-  for (const std::string& k : keys) out += (out.empty() ? "" : ", ") + k;
-  return out;
-}
-
-// One section of the config: typed reads by key, and a check that no other key is present.
-class Section {
- public:
-  Section(const json& config, const std::string& name, const std::string& source, const std::set<std::string>& keys)
-      : name_(name), source_(source) {
-    if (!config.contains(name)) return;
-    value_ = config[name];
-    BYTEGRAD_CHECK(value_.is_object(), source, ": \"", name, "\" must be an object");
-    for (const auto& [key, v] : value_.items())
-      BYTEGRAD_CHECK(keys.count(key), source, ": unknown key \"", name, ".", key, "\" (expected one of: ", join(keys),
-                     ")");
-  }
-
-  template <typename T>
-  void read(const char* key, T& out) const {
-    if (!value_.contains(key)) return;
-    const json& v = value_[key];
-    bool ok = false;
-    if constexpr (std::is_same_v<T, std::string>) ok = v.is_string();
-    else if constexpr (std::is_same_v<T, bool>) ok = v.is_boolean();
-    else if constexpr (std::is_floating_point_v<T>) ok = v.is_number();
-    else if constexpr (std::is_unsigned_v<T>) ok = v.is_number_integer() && v.get<int64_t>() >= 0;
-    else ok = v.is_number_integer();
-    BYTEGRAD_CHECK(ok, source_, ": \"", name_, ".", key, "\" must be ", expected<T>(), ", got ", v.dump());
-    out = v.get<T>();
-  }
-
-  void read(const char* key, std::filesystem::path& out) const {
-    std::string text = out.string();
-    read(key, text);
-    out = text;
-  }
-
- private:
-  template <typename T>
-  static const char* expected() {
-    if constexpr (std::is_same_v<T, std::string>) return "a string";
-    else if constexpr (std::is_same_v<T, bool>) return "true or false";
-    else if constexpr (std::is_floating_point_v<T>) return "a number";
-    else if constexpr (std::is_unsigned_v<T>) return "a non-negative integer";
-    else return "an integer";
-  }
-
-  std::string name_, source_;
-  json value_ = json::object();
-};
-
-void check_positive(const std::string& source, const char* key, double value) {
-  BYTEGRAD_CHECK(value > 0, source, ": \"", key, "\" must be positive, got ", value);
-}
-
 void read_data(const json& config, const std::string& source, SftConfig& sft) {
-  const Section s(config, "data", source, {"train", "eval", "append_eos", "chat_layout"});
+  const ConfigSection s(config, "data", source, {"train", "eval", "append_eos", "chat_layout"});
   BYTEGRAD_CHECK(config.contains("data") && config["data"].contains("train"), source,
                  ": \"data.train\" (a JSONL file of prompt/response or messages examples) is required");
   s.read("train", sft.train_data);
@@ -86,7 +30,7 @@ void read_data(const json& config, const std::string& source, SftConfig& sft) {
 }
 
 void read_optimizer(const json& config, const std::string& source, SftConfig& sft) {
-  const Section s(config, "optimizer", source,
+  const ConfigSection s(config, "optimizer", source,
                   {"name", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "grad_clip"});
   s.read("name", sft.optimizer);
   BYTEGRAD_CHECK(sft.optimizer == "adamw" || sft.optimizer == "sgd", source,
@@ -105,20 +49,8 @@ void read_optimizer(const json& config, const std::string& source, SftConfig& sf
   s.read("grad_clip", sft.training.grad_clip);
 }
 
-void read_schedule(const json& config, const std::string& source, SftConfig& sft) {
-  const Section s(config, "schedule", source, {"decay", "warmup_steps", "min_lr"});
-  std::string decay = "cosine";
-  s.read("decay", decay);
-  if (decay == "cosine") sft.schedule.shape = DecayShape::Cosine;
-  else if (decay == "linear") sft.schedule.shape = DecayShape::Linear;
-  else if (decay == "constant") sft.schedule.shape = DecayShape::Constant;
-  else throw Error(source + ": \"schedule.decay\" must be \"cosine\", \"linear\" or \"constant\", got \"" + decay + "\"");
-  s.read("warmup_steps", sft.schedule.warmup_steps);
-  s.read("min_lr", sft.schedule.floor);
-}
-
 void read_loop(const json& config, const std::string& source, SftConfig& sft) {
-  const Section training(config, "training", source, {"steps", "batch_size", "grad_accum_steps", "seed", "log_interval"});
+  const ConfigSection training(config, "training", source, {"steps", "batch_size", "grad_accum_steps", "seed", "log_interval"});
   training.read("steps", sft.training.steps);
   training.read("batch_size", sft.training.batch_size);
   training.read("grad_accum_steps", sft.training.grad_accum_steps);
@@ -130,11 +62,11 @@ void read_loop(const json& config, const std::string& source, SftConfig& sft) {
   check_positive(source, "training.log_interval", double(sft.log_interval));
   sft.schedule.total_steps = sft.training.steps;
 
-  const Section kl(config, "kl", source, {"coef"});
+  const ConfigSection kl(config, "kl", source, {"coef"});
   kl.read("coef", sft.training.kl_coef);
   BYTEGRAD_CHECK(sft.training.kl_coef >= 0, source, ": \"kl.coef\" must not be negative, got ", sft.training.kl_coef);
 
-  const Section eval(config, "eval", source, {"interval", "examples", "max_new_tokens"});
+  const ConfigSection eval(config, "eval", source, {"interval", "examples", "max_new_tokens"});
   eval.read("interval", sft.eval_interval);
   eval.read("examples", sft.eval_examples);
   eval.read("max_new_tokens", sft.max_new_tokens);
@@ -150,14 +82,14 @@ SftConfig sft_config_from_json(const json& config, const std::string& source) {
   static const std::set<std::string> sections = {"model", "data", "optimizer", "schedule", "training",
                                                  "kl",    "eval", "output_dir"};
   for (const auto& [key, v] : config.items())
-    BYTEGRAD_CHECK(sections.count(key), source, ": unknown key \"", key, "\" (expected one of: ", join(sections), ")");
+    BYTEGRAD_CHECK(sections.count(key), source, ": unknown key \"", key, "\" (expected one of: ", join_keys(sections), ")");
   BYTEGRAD_CHECK(config.contains("model") && config["model"].is_string(), source,
                  ": \"model\" (the directory of the model to fine-tune) is required and must be a string");
   SftConfig sft;
   sft.model = config["model"].get<std::string>();
   read_data(config, source, sft);
   read_optimizer(config, source, sft);
-  read_schedule(config, source, sft);
+  read_schedule_section(config, source, sft.schedule);
   read_loop(config, source, sft);
   if (config.contains("output_dir")) {
     BYTEGRAD_CHECK(config["output_dir"].is_string(), source, ": \"output_dir\" must be a string");

@@ -1,0 +1,39 @@
+#include "train/config_section.h"
+
+namespace bytegrad::train {
+
+std::string join_keys(const std::set<std::string>& keys) {
+  std::string out;
+  for (const std::string& k : keys) out += (out.empty() ? "" : ", ") + k;
+  return out;
+}
+
+ConfigSection::ConfigSection(const nlohmann::json& config, const std::string& name, const std::string& source,
+                             const std::set<std::string>& keys)
+    : name_(name), source_(source) {
+  if (!config.contains(name)) return;
+  value_ = config[name];
+  BYTEGRAD_CHECK(value_.is_object(), source, ": \"", name, "\" must be an object");
+  for (const auto& [key, v] : value_.items())
+    BYTEGRAD_CHECK(keys.count(key), source, ": unknown key \"", name, ".", key, "\" (expected one of: ",
+                   join_keys(keys), ")");
+}
+
+void check_positive(const std::string& source, const char* key, double value) {
+  BYTEGRAD_CHECK(value > 0, source, ": \"", key, "\" must be positive, got ", value);
+}
+
+void read_schedule_section(const nlohmann::json& config, const std::string& source,
+                           LearningRateSchedule& schedule) {
+  const ConfigSection s(config, "schedule", source, {"decay", "warmup_steps", "min_lr"});
+  std::string decay = "cosine";
+  s.read("decay", decay);
+  if (decay == "cosine") schedule.shape = DecayShape::Cosine;
+  else if (decay == "linear") schedule.shape = DecayShape::Linear;
+  else if (decay == "constant") schedule.shape = DecayShape::Constant;
+  else throw Error(source + ": \"schedule.decay\" must be \"cosine\", \"linear\" or \"constant\", got \"" + decay + "\"");
+  s.read("warmup_steps", schedule.warmup_steps);
+  s.read("min_lr", schedule.floor);
+}
+
+}  // namespace bytegrad::train
