@@ -30,6 +30,7 @@
 
 #include "bytegrad.h"
 #include "nn/llama.h"
+#include "tools/bench_python.h"
 #include "tools/commands.h"
 #include "train/llama2c_export.h"
 
@@ -41,7 +42,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kPromptTokens = 4;
 constexpr int64_t kNewTokens = 256;
-const char* kTorchPython = "/usr/bin/python3";
 
 struct DecodeShape {
   std::string name;
@@ -99,27 +99,6 @@ Decoded decode(const nn::Llama& model, const std::vector<int64_t>& prompt, int64
   return result;
 }
 
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-// The script beside this source file: the binary is built from the source tree.
-std::string torch_script_path() {
-  const std::string source = __FILE__;
-  return source.substr(0, source.rfind('/') + 1) + "bench/llama2c_reference.py";
-}
-
-// Empty when PyTorch can run; otherwise why not.
-std::string torch_unavailable_reason(const std::string& script) {
-  if (access(kTorchPython, X_OK) != 0) return std::string(kTorchPython) + " not found";
-  if (access(script.c_str(), R_OK) != 0) return script + " not found";
-  if (std::system((std::string(kTorchPython) + " -c 'import torch, numpy' >/dev/null 2>&1").c_str()) != 0)
-    return std::string(kTorchPython) + " cannot import torch and numpy";
-  return "";
-}
-
 // PyTorch's figures for the model exported to `checkpoint`, or nullopt after printing why not.
 std::optional<json> torch_decode(const std::string& script, const std::string& checkpoint,
                                  const std::vector<int64_t>& prompt, int64_t steps, int repeats) {
@@ -175,7 +154,7 @@ void bench_shape(const DecodeShape& shape, int repeats, const std::string& torch
                                   ("bytegrad-bench-" + std::to_string(getpid()) + ".bin")).string();
   train::export_llama2c(checkpoint, weights, shape.config);
   const std::optional<json> torch =
-      torch_decode(torch_script_path(), checkpoint, prompt, steps, repeats);
+      torch_decode(bench_script_path("llama2c_reference.py"), checkpoint, prompt, steps, repeats);
   std::filesystem::remove(checkpoint);
   if (!torch) return;
   const double torch_rate = (*torch)["tokens_per_s"].get<double>();
@@ -211,7 +190,7 @@ int run_bench_generate(const Args& args) {
     BYTEGRAD_CHECK(!shapes.empty(), "bench generate: unknown model '", only_model,
                    "' (available: stories15M, stories110M)");
   }
-  const std::string torch_reason = torch_unavailable_reason(torch_script_path());
+  const std::string torch_reason = torch_unavailable_reason(bench_script_path("llama2c_reference.py"), "torch, numpy");
   std::printf("greedy decoding at batch 1, float32, CPU, %d threads, %lld-token prompt, "
               "median of %d runs\n", omp_get_max_threads(), (long long)kPromptTokens, repeats);
   if (!torch_reason.empty()) std::printf("PyTorch column left out: %s\n", torch_reason.c_str());

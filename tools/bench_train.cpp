@@ -32,6 +32,7 @@
 #include "nn/gpt2.h"
 #include "nn/llama.h"
 #include "nn/loss.h"
+#include "tools/bench_python.h"
 #include "tools/commands.h"
 #include "train/optimizer.h"
 
@@ -162,12 +163,6 @@ void print_profile(const json& result) {
   }
 }
 
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
 // Runs `command`, and returns the JSON object on the last line of its output, or the reason
 // there is none (a failed exit status with the output's tail).
 std::pair<std::optional<json>, std::string> run_json_command(const std::string& command) {
@@ -195,24 +190,6 @@ std::string self_path() {
   const ssize_t n = readlink("/proc/self/exe", path.data(), path.size() - 1);
   if (n <= 0) throw std::runtime_error("bench train: cannot read /proc/self/exe");
   return std::string(path.data(), size_t(n));
-}
-
-// The PyTorch script beside this source file: the binary is built from the source tree, so the
-// path the compiler saw stays valid for the build.
-std::string torch_script_path() {
-  std::string source = __FILE__;
-  return source.substr(0, source.rfind('/') + 1) + "bench/torch_train_step.py";
-}
-
-const char* kTorchPython = "/usr/bin/python3";
-
-// Empty when PyTorch can run; otherwise why not.
-std::string torch_unavailable_reason(const std::string& script) {
-  if (access(kTorchPython, X_OK) != 0) return std::string(kTorchPython) + " not found";
-  if (access(script.c_str(), R_OK) != 0) return script + " not found";
-  if (std::system((std::string(kTorchPython) + " -c 'import torch' >/dev/null 2>&1").c_str()) != 0)
-    return std::string(kTorchPython) + " cannot import torch";
-  return "";
 }
 
 }  // namespace
@@ -255,8 +232,8 @@ int run_bench_train(const Args& args) {
   auto steps_for = [&](const TrainShape& s) { return steps_override.value_or(s.default_steps); };
   if (!child_model.empty()) return run_child(shapes.front(), steps_for(shapes.front()), with_profile);
 
-  const std::string self = self_path(), script = torch_script_path();
-  const std::string torch_reason = with_torch ? torch_unavailable_reason(script) : "--no-torch";
+  const std::string self = self_path(), script = bench_script_path("torch_train_step.py");
+  const std::string torch_reason = with_torch ? torch_unavailable_reason(script, "torch") : "--no-torch";
   // Both sides run on the same OpenMP runtime (libgomp) and the same OpenBLAS, so the children
   // get one environment. Two settings are fixed unless given: OMP_WAIT_POLICY=passive, because
   // threads that spin-wait at every barrier lose their time slices to each other on a busy
