@@ -1,5 +1,7 @@
 #include "tools/cmd_run_args.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
@@ -33,6 +35,13 @@ void print_data_summary(const train::CorpusTokens& data, const std::filesystem::
   const size_t tokens = data.packed.train.size() + data.packed.eval.size();
   std::printf("tokens: %zu train, %zu held out (%.2f bytes/token)\n", data.packed.train.size(), data.packed.eval.size(),
               double(data.text_bytes) / double(tokens));
+}
+
+std::string format_duration(double seconds) {
+  char text[32];
+  const int s = int(std::lround(std::max(0.0, seconds)));
+  std::snprintf(text, sizeof text, "%d:%02d", s / 60, s % 60);
+  return text;
 }
 
 }  // namespace bytegrad::tools

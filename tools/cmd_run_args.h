@@ -1,5 +1,6 @@
-// The options `bytegrad train` and `bytegrad prep` share: --config FILE, --set KEY=VALUE
-// (repeatable), and for train --resume DIR; and the data summary both print.
+// The options `bytegrad train`, `sft` and `prep` share: --config FILE, --set KEY=VALUE
+// (repeatable), and for train --resume DIR; the data summary train and prep print; durations
+// on their progress lines.
 #pragma once
 
 #include <filesystem>
@@ -23,5 +24,8 @@ RunArgs parse_run_args(const Args& args, bool allow_resume);
 
 // Prints the corpus size, the tokenizer (and where a trained one was written) and the token counts.
 void print_data_summary(const train::CorpusTokens& data, const std::filesystem::path& output_dir);
+
+// "M:SS" for a number of seconds (negative reads as 0), for ETAs and wall times.
+std::string format_duration(double seconds);
 
 }  // namespace bytegrad::tools

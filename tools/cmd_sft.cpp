@@ -24,13 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string minutes_and_seconds(double seconds) {
-  char text[32];
-  const int s = int(std::lround(std::max(0.0, seconds)));
-  std::snprintf(text, sizeof text, "%d:%02d", s / 60, s % 60);
-  return text;
-}
-
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -158,7 +151,7 @@ int run_sft(const Args& args) {
     if (record.eval_accuracy) std::printf("  accuracy %.1f%%", 100.0 * *record.eval_accuracy);
     std::printf("  lr %.2e  grad norm %.3f  %.0f tok/s  epoch %lld  ETA %s\n", record.training.lr,
                 record.training.grad_norm, record.training.tokens_per_second,
-                static_cast<long long>(trainer.batches().epoch()), minutes_and_seconds(eta).c_str());
+                static_cast<long long>(trainer.batches().epoch()), format_duration(eta).c_str());
     std::fflush(stdout);
   }
   const double train_seconds = seconds_since(train_start) - eval_seconds;  // the evaluations not counted
@@ -172,8 +165,8 @@ int run_sft(const Args& args) {
   if (before && after)
     std::printf("; held-out exact match %.1f%% -> %.1f%%", 100.0 * before->result.accuracy(),
                 100.0 * after->result.accuracy());
-  std::printf("\ntraining steps took %s (evaluations excluded), the whole command %s\n", minutes_and_seconds(train_seconds).c_str(),
-              minutes_and_seconds(seconds_since(wall_start)).c_str());
+  std::printf("\ntraining steps took %s (evaluations excluded), the whole command %s\n", format_duration(train_seconds).c_str(),
+              format_duration(seconds_since(wall_start)).c_str());
   std::printf("wrote %s, %s, %s\n", metrics_path.c_str(), svg_path.c_str(), model_dir.c_str());
   return 0;
 }

@@ -27,13 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string format_duration(double seconds) {
-  char text[32];
-  const int s = int(std::lround(std::max(0.0, seconds)));
-  std::snprintf(text, sizeof text, "%d:%02d", s / 60, s % 60);
-  return text;
-}
-
 void print_sample(const tokenizer::Tokenizer& tok, int64_t step, const std::vector<int64_t>& ids) {
   const std::vector<int32_t> narrow(ids.begin(), ids.end());
   std::string text = tok.decode(narrow);
