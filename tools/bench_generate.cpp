@@ -32,7 +32,7 @@
 #include "nn/llama.h"
 #include "tools/bench_python.h"
 #include "tools/commands.h"
-#include "train/llama2c_export.h"
+#include "io/llama2c_export.h"
 
 namespace bytegrad::tools {
 namespace {
@@ -148,11 +148,11 @@ void bench_shape(const DecodeShape& shape, int repeats, const std::string& torch
   }
   std::fflush(stdout);
 
-  train::TensorMap weights;
+  io::TensorMap weights;
   for (const auto& [name, tensor] : model.named_parameters()) weights[name] = tensor;
   const std::string checkpoint = (std::filesystem::temp_directory_path() /
                                   ("bytegrad-bench-" + std::to_string(getpid()) + ".bin")).string();
-  train::export_llama2c(checkpoint, weights, shape.config);
+  io::export_llama2c(checkpoint, weights, shape.config);
   const std::optional<json> torch =
       torch_decode(bench_script_path("llama2c_reference.py"), checkpoint, prompt, steps, repeats);
   std::filesystem::remove(checkpoint);

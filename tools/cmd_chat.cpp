@@ -53,7 +53,7 @@ int run_chat(const Args& args) {
   options.insert({"--template", "--system"});
   const TokenizerArgs cli(args, options, {});
   infer::GenerationOptions generation = generation_options_from(cli);
-  train::PretrainedModel pretrained = load_model_with_tokenizer(cli);
+  io::PretrainedModel pretrained = load_model_with_tokenizer(cli);
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   const ChatLayout layout =
       cli.value("--template") ? tokenizer::chat_layout_from_name(*cli.value("--template")) : default_layout(tok);

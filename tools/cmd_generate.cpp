@@ -23,7 +23,7 @@ int run_generate(const Args& args) {
   generation.logprobs = cli.flag("--logprobs");
   const std::string prompt = cli.required("--prompt");
 
-  train::PretrainedModel pretrained = load_model_with_tokenizer(cli);
+  io::PretrainedModel pretrained = load_model_with_tokenizer(cli);
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   if (tok.eos_id()) generation.stop_tokens = {*tok.eos_id()};
   const std::vector<tokenizer::TokenId> encoded = tok.encode(prompt, {.add_special_tokens = true});

@@ -47,9 +47,9 @@ infer::GenerationOptions generation_options_from(const TokenizerArgs& args) {
   return options;
 }
 
-train::PretrainedModel load_model_with_tokenizer(const TokenizerArgs& args) {
+io::PretrainedModel load_model_with_tokenizer(const TokenizerArgs& args) {
   const std::string directory = args.required("--model");
-  train::PretrainedModel pretrained = train::load_pretrained_model(directory);
+  io::PretrainedModel pretrained = io::load_pretrained_model(directory);
   if (!pretrained.tokenizer)
     throw std::runtime_error(directory + ": no tokenizer.json or tokenizer.model to turn text into tokens");
   return pretrained;

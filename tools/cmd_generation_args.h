@@ -9,7 +9,7 @@
 
 #include "infer/generate.h"
 #include "tools/cmd_tokenizer_args.h"
-#include "train/pretrained_model.h"
+#include "io/model_directory.h"
 
 namespace bytegrad::tools {
 
@@ -22,7 +22,7 @@ std::set<std::string> sampling_option_names();
 infer::GenerationOptions generation_options_from(const TokenizerArgs& args);
 
 // Loads --model DIR; throws std::runtime_error when the directory has no tokenizer.
-train::PretrainedModel load_model_with_tokenizer(const TokenizerArgs& args);
+io::PretrainedModel load_model_with_tokenizer(const TokenizerArgs& args);
 
 struct StreamedReply {
   std::vector<int64_t> tokens;  // the generated tokens, stop token excluded

@@ -6,7 +6,7 @@
 
 #include "tools/cmd_run_args.h"
 #include "tools/commands.h"
-#include "train/token_shards.h"
+#include "train/data/token_shards.h"
 
 namespace bytegrad::tools {
 

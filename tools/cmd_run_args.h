@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "tools/commands.h"
-#include "train/corpus_tokens.h"
+#include "train/data/corpus_tokens.h"
 
 namespace bytegrad::tools {
 

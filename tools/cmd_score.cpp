@@ -14,7 +14,7 @@
 #include "infer/scoring.h"
 #include "tools/cmd_tokenizer_args.h"
 #include "tools/commands.h"
-#include "train/pretrained_model.h"
+#include "io/model_directory.h"
 
 namespace bytegrad::tools {
 namespace {
@@ -68,7 +68,7 @@ json score(const nn::LanguageModel& model, const tokenizer::Tokenizer& tok, cons
 int run_score(const Args& args) {
   const TokenizerArgs cli(args, {"--model"}, {});
   const std::string directory = cli.required("--model");
-  train::PretrainedModel pretrained = train::load_pretrained_model(directory);
+  io::PretrainedModel pretrained = io::load_pretrained_model(directory);
   if (!pretrained.tokenizer) throw std::runtime_error(directory + ": no tokenizer.json or tokenizer.model");
   pretrained.model->module().eval();
   NoGradGuard no_grad;

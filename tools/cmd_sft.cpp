@@ -13,10 +13,10 @@
 #include "tools/cmd_run_args.h"
 #include "tools/commands.h"
 #include "train/loss_plot.h"
-#include "train/pretrained_model.h"
-#include "train/sft_config.h"
-#include "train/sft_eval.h"
-#include "train/sft_trainer.h"
+#include "io/model_directory.h"
+#include "train/sft/config.h"
+#include "train/sft/eval.h"
+#include "train/sft/trainer.h"
 
 namespace bytegrad::tools {
 namespace {
@@ -80,7 +80,7 @@ int run_sft(const Args& args) {
   fs::create_directories(config.output_dir);
   std::ofstream(config.output_dir / "sft_config.json") << resolved.dump(2) << '\n';
 
-  train::PretrainedModel pretrained = train::load_pretrained_model(config.model);
+  io::PretrainedModel pretrained = io::load_pretrained_model(config.model);
   if (!pretrained.tokenizer) throw std::runtime_error(config.model.string() + ": the model directory has no tokenizer");
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   if (!tok.eos_id()) throw std::runtime_error(config.model.string() + ": the tokenizer has no EOS token");
@@ -103,9 +103,9 @@ int run_sft(const Args& args) {
   const std::vector<train::SftQuestion> questions = load_questions(config, tok);
   if (!questions.empty()) std::printf("held out: %zu questions from %s\n", questions.size(), config.eval_data.c_str());
 
-  std::optional<train::PretrainedModel> reference;
+  std::optional<io::PretrainedModel> reference;
   if (config.training.kl_coef > 0) {
-    reference.emplace(train::load_pretrained_model(config.model));
+    reference.emplace(io::load_pretrained_model(config.model));
     std::printf("reference: a frozen copy of the starting model, KL coefficient %g\n", config.training.kl_coef);
   }
   std::fflush(stdout);
@@ -157,7 +157,7 @@ int run_sft(const Args& args) {
   const double train_seconds = seconds_since(train_start) - eval_seconds;  // the evaluations not counted
   if (after) print_accuracy("after fine-tuning", *after, questions);
   const fs::path model_dir = config.output_dir / "model";
-  train::save_pretrained_model(model_dir, model, pretrained.model_type, &tok);
+  io::save_pretrained_model(model_dir, model, pretrained.model_type, &tok);
   const fs::path svg_path = config.output_dir / "loss.svg";
   std::ofstream(svg_path) << train::loss_curve_svg(train::read_metrics(metrics_path), "bytegrad sft: " + cli.config);
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "tools/commands.h"
-#include "train/sft_tasks.h"
+#include "train/sft/tasks.h"
 
 namespace bytegrad::tools {
 namespace {

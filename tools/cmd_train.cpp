@@ -13,9 +13,9 @@
 #include "tensor/generator.h"
 #include "tools/cmd_run_args.h"
 #include "tools/commands.h"
-#include "train/corpus_tokens.h"
+#include "train/data/corpus_tokens.h"
 #include "train/loss_plot.h"
-#include "train/pretrained_model.h"
+#include "io/model_directory.h"
 #include "train/sample_tokens.h"
 #include "train/run_config.h"
 #include "train/run_export.h"
@@ -67,7 +67,7 @@ int run_train(const Args& args) {
   std::unique_ptr<Generator> model_generator;
   std::unique_ptr<nn::LanguageModel> model_owner;
   if (!config.init_from.empty()) {
-    train::PretrainedModel pretrained = train::load_pretrained_model(config.init_from);
+    io::PretrainedModel pretrained = io::load_pretrained_model(config.init_from);
     model_generator = std::move(pretrained.generator);
     model_generator->set_state(config.trainer.seed, 0);
     model_owner = std::move(pretrained.model);

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "base/error.h"
-#include "train/atomic_file.h"
-#include "train/json_file.h"
+#include "io/atomic_file.h"
+#include "io/json_file.h"
 
 namespace bytegrad::train {
 namespace fs = std::filesystem;
@@ -72,24 +72,24 @@ void move_into_place(const std::string& staging, const std::string& directory) {
 
 }  // namespace
 
-void save_checkpoint(const std::string& directory_path, const TensorMap& model,
-                     const TensorMap& optimizer, const nlohmann::json& state) {
+void save_checkpoint(const std::string& directory_path, const io::TensorMap& model,
+                     const io::TensorMap& optimizer, const nlohmann::json& state) {
   const std::string directory = without_trailing_slash(directory_path);
   BYTEGRAD_CHECK(state.is_object(), directory, ": training state must be a JSON object, got ",
                  state.type_name());
   const std::string staging = make_staging_directory(directory);
   try {
-    save_safetensors(staging + "/" + kModelFile, model);
-    save_safetensors(staging + "/" + kOptimizerFile, optimizer);
-    write_json(staging + "/" + kStateFile, state);
-    sync_directory(staging);
+    io::save_safetensors(staging + "/" + kModelFile, model);
+    io::save_safetensors(staging + "/" + kOptimizerFile, optimizer);
+    io::write_json(staging + "/" + kStateFile, state);
+    io::sync_directory(staging);
     move_into_place(staging, directory);
   } catch (const std::exception& e) {
     std::error_code ignored;
     fs::remove_all(staging, ignored);
     throw Error(concat(directory, ": checkpoint not saved, the previous one is kept: ", e.what()));
   }
-  sync_directory(parent_of(directory));
+  io::sync_directory(parent_of(directory));
 }
 
 Checkpoint load_checkpoint(const std::string& directory_path) {
@@ -97,24 +97,24 @@ Checkpoint load_checkpoint(const std::string& directory_path) {
   if (!fs::exists(directory) && fs::exists(directory + ".previous")) directory += ".previous";
   BYTEGRAD_CHECK(fs::is_directory(directory), directory, ": no checkpoint directory there");
   Checkpoint checkpoint;
-  checkpoint.model = load_safetensors(directory + "/" + kModelFile).tensors;
-  checkpoint.optimizer = load_safetensors(directory + "/" + kOptimizerFile).tensors;
+  checkpoint.model = io::load_safetensors(directory + "/" + kModelFile).tensors;
+  checkpoint.optimizer = io::load_safetensors(directory + "/" + kOptimizerFile).tensors;
   const std::string state_path = directory + "/" + kStateFile;
-  checkpoint.state = read_json(state_path);
+  checkpoint.state = io::read_json(state_path);
   BYTEGRAD_CHECK(checkpoint.state.is_object(), state_path, ": expected a JSON object, got ",
                  checkpoint.state.type_name());
   return checkpoint;
 }
 
-void save_pretrained(const std::string& directory, const TensorMap& state_dict,
+void save_pretrained(const std::string& directory, const io::TensorMap& state_dict,
                      const nlohmann::json& config) {
   BYTEGRAD_CHECK(config.is_object(), directory, ": config must be a JSON object, got ",
                  config.type_name());
   std::error_code error;
   fs::create_directories(directory, error);
   BYTEGRAD_CHECK(!error, directory, ": cannot create the directory: ", error.message());
-  save_safetensors(directory + "/model.safetensors", state_dict, {{"format", "pt"}});
-  write_json(directory + "/config.json", config);
+  io::save_safetensors(directory + "/model.safetensors", state_dict, {{"format", "pt"}});
+  io::write_json(directory + "/config.json", config);
 }
 
 }  // namespace bytegrad::train

@@ -14,13 +14,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "train/safetensors.h"
+#include "io/safetensors.h"
 
 namespace bytegrad::train {
 
 struct Checkpoint {
-  TensorMap model;
-  TensorMap optimizer;
+  io::TensorMap model;
+  io::TensorMap optimizer;
   nlohmann::json state;  // the object passed to save_checkpoint
 };
 
@@ -28,8 +28,8 @@ struct Checkpoint {
 // exist). `state` must be a JSON object. Throws Error naming the path on any failure (undefined
 // tensor, full disk, unwritable parent); the previous checkpoint at `directory` is then intact
 // and no temporary directory is left behind.
-void save_checkpoint(const std::string& directory, const TensorMap& model,
-                     const TensorMap& optimizer, const nlohmann::json& state);
+void save_checkpoint(const std::string& directory, const io::TensorMap& model,
+                     const io::TensorMap& optimizer, const nlohmann::json& state);
 
 // Reads a checkpoint written by save_checkpoint. When `directory` is missing but
 // "<directory>.previous" exists (a crash in the middle of replacing a checkpoint on a file system
@@ -41,7 +41,7 @@ Checkpoint load_checkpoint(const std::string& directory);
 // Hugging Face's field names) and `directory`/model.safetensors (metadata {"format": "pt"}, as
 // transformers writes it). Creates the directory; each file is written atomically. Throws Error
 // naming the path on failure.
-void save_pretrained(const std::string& directory, const TensorMap& state_dict,
+void save_pretrained(const std::string& directory, const io::TensorMap& state_dict,
                      const nlohmann::json& config);
 
 }  // namespace bytegrad::train

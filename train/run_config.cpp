@@ -5,8 +5,8 @@
 
 #include "base/error.h"
 #include "train/config_section.h"
-#include "train/json_file.h"
-#include "train/pretrained_model.h"
+#include "io/json_file.h"
+#include "io/model_directory.h"
 
 namespace bytegrad::train {
 namespace {
@@ -65,8 +65,8 @@ void read_model(const json& config, const std::string& source, RunConfig& run) {
     const std::filesystem::path config_path = run.init_from / "config.json";
     BYTEGRAD_CHECK(std::filesystem::exists(config_path), source, ": \"init_from\": ", config_path.string(),
                    " does not exist (expected a model directory with config.json and model.safetensors)");
-    run.model = read_json(config_path.string());
-    run.model_type = model_type_of(run.model, config_path.string());
+    run.model = io::read_json(config_path.string());
+    run.model_type = io::model_type_of(run.model, config_path.string());
     run.model.erase("model_type");
     if (config.contains("model")) {
       BYTEGRAD_CHECK(config["model"].is_object(), source, ": \"model\" must be an object");

@@ -36,7 +36,7 @@
 #include "nn/config.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
-#include "train/text_corpus.h"
+#include "train/data/text_corpus.h"
 #include "train/trainer.h"
 
 namespace bytegrad::train {

@@ -6,11 +6,11 @@
 #include "tokenizer/byte_level_bpe.h"
 #include "tokenizer/load.h"
 #include "train/checkpoint.h"
-#include "train/corpus_tokens.h"
-#include "train/json_file.h"
-#include "train/llama2c_export.h"
-#include "train/pretrained_model.h"
-#include "train/tokenizer_export.h"
+#include "train/data/corpus_tokens.h"
+#include "io/json_file.h"
+#include "io/llama2c_export.h"
+#include "io/model_directory.h"
+#include "io/tokenizer_export.h"
 #include "train/training_checkpoint.h"
 
 namespace bytegrad::train {
@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // The vocabulary size a checkpoint's token embedding says.
-int64_t embedding_rows(const TensorMap& weights, const fs::path& checkpoint) {
+int64_t embedding_rows(const io::TensorMap& weights, const fs::path& checkpoint) {
   for (const char* name : {"model.embed_tokens.weight", "transformer.wte.weight"}) {
     const auto found = weights.find(name);
     if (found != weights.end() && found->second.dim() == 2) return found->second.shape()[0];
@@ -39,7 +39,7 @@ RunModel load_run_model(const fs::path& run_directory) {
   const fs::path config_path = run_directory / "run_config.json";
   BYTEGRAD_CHECK(fs::exists(config_path), run_directory.string(),
                  ": no run_config.json (expected the output directory of `bytegrad train`)");
-  const RunConfig config = run_config_from_json(read_json(config_path.string()), config_path.string());
+  const RunConfig config = run_config_from_json(io::read_json(config_path.string()), config_path.string());
   RunModel run;
   run.model_type = config.model_type;
   run.checkpoint = resolve_checkpoint(run_directory);
@@ -65,7 +65,7 @@ RunModel load_run_model(const fs::path& run_directory) {
 
 void save_model_tokenizer(const tokenizer::Tokenizer& tok, const fs::path& tokenizer_source, const fs::path& directory) {
   if (dynamic_cast<const tokenizer::ByteLevelBpe*>(&tok.model())) {
-    save_tokenizer_json(tok, directory);
+    io::save_tokenizer_json(tok, directory);
     return;
   }
   const fs::path source_directory = fs::is_directory(tokenizer_source) ? tokenizer_source : tokenizer_source.parent_path();
@@ -76,17 +76,17 @@ void save_model_tokenizer(const tokenizer::Tokenizer& tok, const fs::path& token
                    error.message());
     return;
   }
-  BYTEGRAD_CHECK(copy_tokenizer_files(source_directory, directory) > 0, directory.string(),
+  BYTEGRAD_CHECK(io::copy_tokenizer_files(source_directory, directory) > 0, directory.string(),
                  ": found no tokenizer files beside ", tokenizer_source.string(), " to copy");
 }
 
 void save_run_model(const fs::path& directory, const nn::LanguageModel& model, const std::string& model_type,
                     const tokenizer::Tokenizer* tokenizer, const fs::path& tokenizer_source) {
   const bool byte_level = tokenizer && dynamic_cast<const tokenizer::ByteLevelBpe*>(&tokenizer->model());
-  save_pretrained_model(directory, model, model_type, byte_level ? tokenizer : nullptr);
+  io::save_pretrained_model(directory, model, model_type, byte_level ? tokenizer : nullptr);
   if (!tokenizer || byte_level) return;
   // Other tokenizers (SentencePiece) travel as their own files; config.json still gets their ids.
-  write_json((directory / "config.json").string(), hf_config_json(model.config(), model_type, tokenizer));
+  io::write_json((directory / "config.json").string(), io::hf_config_json(model.config(), model_type, tokenizer));
   save_model_tokenizer(*tokenizer, tokenizer_source, directory);
 }
 
@@ -107,7 +107,7 @@ int64_t export_run_llama2c(const fs::path& run_directory, const fs::path& out) {
   const RunModel run = load_run_model(run_directory);
   BYTEGRAD_CHECK(run.model_type == "llama", run_directory.string(), ": llama2.c exports only Llama models, this run trained ",
                  run.model_type);
-  export_llama2c(out.string(), run.weights, run.config);
+  io::export_llama2c(out.string(), run.weights, run.config);
   return run.step;
 }
 

@@ -14,7 +14,7 @@
 #include "nn/language_model.h"
 #include "tokenizer/tokenizer.h"
 #include "train/run_config.h"
-#include "train/safetensors.h"
+#include "io/safetensors.h"
 
 namespace bytegrad::train {
 
@@ -22,7 +22,7 @@ namespace bytegrad::train {
 struct RunModel {
   std::string model_type;
   nn::ModelConfig config;
-  TensorMap weights;               // by Hugging Face names
+  io::TensorMap weights;               // by Hugging Face names
   std::filesystem::path checkpoint;  // the checkpoint directory read
   int64_t step = 0;
   std::optional<tokenizer::Tokenizer> tokenizer;

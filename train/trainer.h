@@ -17,7 +17,7 @@
 #include "train/metrics.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
-#include "train/token_stream.h"
+#include "train/data/token_stream.h"
 
 namespace bytegrad::train {
 

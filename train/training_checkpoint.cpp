@@ -10,7 +10,7 @@
 namespace bytegrad::train {
 
 void save_training_checkpoint(const std::string& directory, Trainer& trainer, const nlohmann::json& run_config) {
-  TensorMap optimizer_state;
+  io::TensorMap optimizer_state;
   for (const auto& [name, tensor] : trainer.optimizer().state()) optimizer_state[name] = tensor;
   const Generator& generator = trainer.model_generator();
   const nlohmann::json state = {{"step", trainer.step()},

@@ -21,7 +21,7 @@
 #include "tokenizer/bpe_trainer.h"
 #include "tokenizer/chat.h"
 #include "tokenizer/load.h"
-#include "train/pretrained_model.h"
+#include "io/model_directory.h"
 
 namespace bytegrad::infer {
 namespace {
@@ -81,7 +81,7 @@ fs::path tiny_model_directory(const std::string& model_type) {
   config.initializer_range = 0.2;
   Generator generator(21);
   nn::LanguageModel model(model_type, config, generator);
-  train::save_pretrained_model(dir, model, model_type, &tok);
+  io::save_pretrained_model(dir, model, model_type, &tok);
   fs::remove(dir / "source_tokenizer.json");
   return dir;
 }
@@ -97,7 +97,7 @@ TEST_CASE("bytegrad generate prints the tokens generate() chooses, with their lo
     REQUIRE_MESSAGE(run.status == 0, run.err);
     CHECK(run.err.find("tokens/s") != std::string::npos);
 
-    train::PretrainedModel pretrained = train::load_pretrained_model(dir);
+    io::PretrainedModel pretrained = io::load_pretrained_model(dir);
     const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
     GenerationOptions options;
     options.temperature = 0;
@@ -141,7 +141,7 @@ TEST_CASE("bytegrad score prints the response log-probs and entropy the API comp
   const CommandResult run = run_bytegrad("score --model '" + dir.string() + "'", input);
   REQUIRE_MESSAGE(run.status == 0, run.err);
 
-  train::PretrainedModel pretrained = train::load_pretrained_model(dir);
+  io::PretrainedModel pretrained = io::load_pretrained_model(dir);
   pretrained.model->module().eval();
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   std::istringstream lines(run.out);
@@ -193,7 +193,7 @@ TEST_CASE("bytegrad chat answers each line with the reply generate() gives the c
   REQUIRE_MESSAGE(run.status == 0, run.err);
 
   // The same two turns through the API, with ChatML (the tokenizer has its markers).
-  train::PretrainedModel pretrained = train::load_pretrained_model(dir);
+  io::PretrainedModel pretrained = io::load_pretrained_model(dir);
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   GenerationOptions options;
   options.temperature = 0;

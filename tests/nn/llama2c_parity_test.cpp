@@ -17,7 +17,7 @@
 #include "bytegrad.h"
 #include "nn/llama.h"
 #include "tests/test_util.h"
-#include "train/llama2c_export.h"
+#include "io/llama2c_export.h"
 
 namespace bytegrad::nn {
 namespace {
@@ -88,11 +88,11 @@ void check_parity(bool tied) {
   Generator generator(tied ? 21 : 22);
   const ModelConfig config = parity_config(tied);
   const Llama model(config, generator);
-  train::TensorMap weights;
+  io::TensorMap weights;
   for (const auto& [name, tensor] : model.named_parameters()) weights[name] = tensor;
   const std::string checkpoint =
       std::string(BYTEGRAD_BINARY_DIR "/llama2c_parity_") + (tied ? "tied" : "untied") + ".bin";
-  train::export_llama2c(checkpoint, weights, config);
+  io::export_llama2c(checkpoint, weights, config);
 
   const std::vector<int64_t> prompt{1, 40, 7, 33};
   const Greedy ours = decode_ours(model, prompt);

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "tests/test_util.h"
-#include "tests/train/scratch_directory.h"
+#include "tests/scratch_directory.h"
 #include "train/checkpoint.h"
 #include "train/training_checkpoint.h"
 
@@ -14,7 +14,7 @@ namespace bytegrad::train {
 namespace {
 
 using bytegrad::testing::error_of;
-using namespace bytegrad::train::testing;
+using namespace bytegrad::testing;
 
 void save_step(const std::string& run, int64_t step) {
   save_checkpoint(run + "/" + checkpoint_name(step), {{"w", full({2}, double(step))}}, {}, {{"step", step}});

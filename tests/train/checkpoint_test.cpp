@@ -5,24 +5,24 @@
 #include <filesystem>
 #include <string>
 
-#include "tests/train/scratch_directory.h"
+#include "tests/scratch_directory.h"
 #include "tests/test_util.h"
 #include "train/checkpoint.h"
-#include "train/pretrained_weights.h"
+#include "io/model_weights.h"
 
 namespace bytegrad::train {
 namespace {
 
 using bytegrad::testing::check_close;
 using bytegrad::testing::error_of;
-using namespace bytegrad::train::testing;
+using namespace bytegrad::testing;
 
-TensorMap model_at(double value) {
+io::TensorMap model_at(double value) {
   return {{"model.embed_tokens.weight", full({4, 2}, value)},
           {"model.norm.weight", full({2}, value, {kBFloat16, kCPU})}};
 }
 
-TensorMap optimizer_at(double value) {
+io::TensorMap optimizer_at(double value) {
   return {{"exp_avg/model.norm.weight", full({2}, value)},
           {"exp_avg_sq/model.norm.weight", full({2}, value * value)}};
 }
@@ -112,8 +112,8 @@ TEST_CASE("save_pretrained: config.json and model.safetensors in Hugging Face's 
   CHECK(entries(directory) == std::vector<std::string>{"config.json", "model.safetensors"});
   std::ifstream config_file(directory + "/config.json");
   CHECK(nlohmann::json::parse(config_file) == config);
-  CHECK(load_safetensors(directory + "/model.safetensors").metadata.at("format") == "pt");
-  const TensorMap weights = load_pretrained_weights(directory);
+  CHECK(io::load_safetensors(directory + "/model.safetensors").metadata.at("format") == "pt");
+  const io::TensorMap weights = io::load_pretrained_weights(directory);
   for (const auto& [name, tensor] : model_at(7)) check_close(weights.at(name), tensor, 0, 0);
 }
 

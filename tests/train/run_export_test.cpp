@@ -6,12 +6,12 @@
 #include <string>
 
 #include "tests/test_util.h"
-#include "tests/train/scratch_directory.h"
+#include "tests/scratch_directory.h"
 #include "tokenizer/bpe_trainer.h"
 #include "tokenizer/load.h"
 #include "train/checkpoint.h"
-#include "train/json_file.h"
-#include "train/pretrained_model.h"
+#include "io/json_file.h"
+#include "io/model_directory.h"
 #include "train/run_export.h"
 #include "train/training_checkpoint.h"
 
@@ -20,7 +20,7 @@ namespace {
 
 using bytegrad::testing::check_close;
 using bytegrad::testing::error_of;
-using namespace bytegrad::train::testing;
+using namespace bytegrad::testing;
 
 const nlohmann::json kModelSection = {{"model_type", "llama"},      {"hidden_size", 16},
                                       {"num_hidden_layers", 1},     {"num_attention_heads", 2},
@@ -34,7 +34,7 @@ nn::LanguageModel& write_run(const std::string& run, Generator& generator, std::
       tokenizer::train_byte_level_bpe(std::vector<std::string>{"ab ab abc", "abc abd"},
                                       {.vocab_size = 259, .special_tokens = {"<|endoftext|>"}}),
       run + "/tokenizer.json");
-  write_json(run + "/run_config.json", {{"model", kModelSection}, {"data", {{"paths", {"corpus"}}, {"bpe_vocab_size", 259}}}});
+  io::write_json(run + "/run_config.json", {{"model", kModelSection}, {"data", {{"paths", {"corpus"}}, {"bpe_vocab_size", 259}}}});
   nlohmann::json section = kModelSection;
   section["vocab_size"] = 259;
   const nn::ModelConfig config = nn::model_config_from_json(section, "test");
@@ -53,7 +53,7 @@ TEST_CASE("run export: the newest checkpoint becomes a model directory with the 
   std::optional<nn::LanguageModel> holder;
   nn::LanguageModel& model = write_run(run, generator, holder);
   CHECK(export_run_hf(run, run + "/model") == 10);
-  const PretrainedModel loaded = load_pretrained_model(run + "/model");
+  const io::PretrainedModel loaded = io::load_pretrained_model(run + "/model");
   CHECK(loaded.config.vocab_size == 259);  // from the embedding, as the config left it out
   model.module().eval();
   const Tensor ids = from_vector<int64_t>({1, 2, 3, 258}, {1, 4});
@@ -72,7 +72,7 @@ TEST_CASE("run export: a directory that is not a run is named") {
   const std::string directory = scratch_directory("run_export_errors");
   CHECK(error_of([&] { export_run_hf(directory, directory + "/model"); }).find(directory + ": no run_config.json") !=
         std::string::npos);
-  write_json(directory + "/run_config.json", {{"model", kModelSection}, {"data", {{"paths", {"c"}}, {"bpe_vocab_size", 259}}}});
+  io::write_json(directory + "/run_config.json", {{"model", kModelSection}, {"data", {{"paths", {"c"}}, {"bpe_vocab_size", 259}}}});
   CHECK(error_of([&] { export_run_hf(directory, directory + "/model"); }).find(directory + ": no checkpoint there") !=
         std::string::npos);
 }

@@ -7,13 +7,13 @@
 #include <string>
 
 #include "tests/test_util.h"
-#include "tests/train/scratch_directory.h"
+#include "tests/scratch_directory.h"
 #include "tokenizer/bpe_trainer.h"
 #include "tokenizer/load.h"
-#include "train/corpus_tokens.h"
-#include "train/pretrained_model.h"
+#include "train/data/corpus_tokens.h"
+#include "io/model_directory.h"
 #include "train/run_config.h"
-#include "train/token_shards.h"
+#include "train/data/token_shards.h"
 #include "train/trainer.h"
 
 namespace bytegrad::train {
@@ -21,7 +21,7 @@ namespace {
 
 using bytegrad::testing::check_close;
 using bytegrad::testing::error_of;
-using namespace bytegrad::train::testing;
+using namespace bytegrad::testing;
 
 nn::ModelConfig tiny_llama() {
   nn::ModelConfig c;
@@ -120,7 +120,7 @@ TEST_CASE("config: shards and init_from are read, with the model section from th
   nn::ModelConfig config = tiny_llama();
   config.vocab_size = 260;
   nn::LanguageModel saved("llama", config, generator);
-  save_pretrained_model(directory + "/model", saved, "llama", nullptr);
+  io::save_pretrained_model(directory + "/model", saved, "llama", nullptr);
 
   nlohmann::json json = {{"init_from", directory + "/model"},
                          {"model", {{"attention_dropout", 0.1}}},
@@ -135,7 +135,7 @@ TEST_CASE("config: shards and init_from are read, with the model section from th
   CHECK(run.keep_last_checkpoints == 2);
 
   // Starting from the directory is starting from its weights: same logits before any step.
-  const PretrainedModel start = load_pretrained_model(run.init_from);
+  const io::PretrainedModel start = io::load_pretrained_model(run.init_from);
   saved.module().eval();
   const Tensor ids = from_vector<int64_t>({1, 2, 3, 4, 5, 6}, {1, 6});
   check_close(start.model->forward(ids), saved.forward(ids), 0, 0);

@@ -1,0 +1,34 @@
+// Export of a Llama model to llama2.c's legacy ("version 0") checkpoint, the file run.c reads:
+//   header  7 little-endian int32: dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size,
+//           seq_len; vocab_size is negated when the classifier is not shared with the embedding
+//   then float32, row-major: token embedding [vocab, dim]; per layer, each kind for all layers
+//   in turn: attention norm [dim], wq [dim, dim], wk [kv_dim, dim], wv [kv_dim, dim],
+//   wo [dim, dim], ffn norm [dim], w1 (gate) [hidden, dim], w2 (down) [dim, hidden],
+//   w3 (up) [hidden, dim]; final norm [dim]; RoPE cos and sin tables [seq_len, head_size / 2]
+//   (unused by run.c but expected in the file); the classifier [vocab, dim] when not shared.
+//
+// Hugging Face's q/k projections order each head's rows as (all real parts, all imaginary
+// parts) for its "rotate half" RoPE, while run.c rotates interleaved pairs (x[2i], x[2i+1]).
+// The export undoes Hugging Face's permutation as llama2.c's export.py does:
+//   row h*head_size + 2*i + p  <-  row h*head_size + p*(head_size/2) + i
+#pragma once
+
+#include <string>
+
+#include "nn/config.h"
+#include "io/safetensors.h"
+
+namespace bytegrad::io {
+
+// Writes `weights` (Hugging Face names: model.embed_tokens.weight,
+// model.layers.N.self_attn.{q,k,v,o}_proj.weight, model.layers.N.mlp.{gate,up,down}_proj.weight,
+// model.layers.N.{input,post_attention}_layernorm.weight, model.norm.weight and, unless the
+// classifier is shared, lm_head.weight; any floating dtype) to `path` atomically. The
+// classifier counts as shared when lm_head.weight is absent or equal to the embedding.
+// seq_len is config.max_position_embeddings. Throws Error naming the tensor for a missing or
+// mis-shaped weight, and for configs run.c cannot reproduce: biases, an activation other than
+// silu, head_dim != hidden_size / num_attention_heads, or rope_theta other than run.c's 10000.
+void export_llama2c(const std::string& path, const TensorMap& weights,
+                    const nn::ModelConfig& config);
+
+}  // namespace bytegrad::io

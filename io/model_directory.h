@@ -1,0 +1,65 @@
+// Pretrained models in Hugging Face's directory layout, the form transformers' save_pretrained
+// writes and from_pretrained reads:
+//   config.json        the hyper-parameters by Hugging Face's names, "model_type" ("llama" |
+//                      "gpt2") and "architectures" (["LlamaForCausalLM"] | ["GPT2LMHeadModel"])
+//   model.safetensors  the weights by transformers' names (or model.safetensors.zst, or shards
+//                      listed in model.safetensors.index.json; io/model_weights.h)
+//   tokenizer.json     with tokenizer_config.json, or a SentencePiece tokenizer.model (optional)
+//
+//   PretrainedModel pretrained = load_pretrained_model("runs/fortunes-llama/model");
+//   Tensor logits = pretrained.model->forward(ids);
+//   save_pretrained_model("out", *pretrained.model, pretrained.model_type, &*pretrained.tokenizer);
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "nn/config.h"
+#include "nn/language_model.h"
+#include "tensor/generator.h"
+#include "tokenizer/tokenizer.h"
+#include "io/safetensors.h"
+
+namespace bytegrad::io {
+
+struct PretrainedModel {
+  std::string model_type;                        // "llama" | "gpt2"
+  nn::ModelConfig config;
+  std::unique_ptr<Generator> generator;          // outlives model (drives dropout)
+  std::unique_ptr<nn::LanguageModel> model;      // weights loaded
+  std::optional<tokenizer::Tokenizer> tokenizer; // when the directory has tokenizer.json / tokenizer.model
+};
+
+// Reads a model directory. The model type comes from config.json's "model_type" (or its
+// "architectures"); the weights must match the model's parameters by name and shape (a
+// checkpoint's extra copy of a tied lm_head, GPT-2's attention-mask buffers and GPT-2 names
+// without the "transformer." prefix are accepted, as transformers accepts them). Throws Error
+// naming the directory or file for a missing config or weights, an unknown model type, and
+// every missing, unexpected or mis-shaped tensor.
+PretrainedModel load_pretrained_model(const std::filesystem::path& directory);
+
+// Writes `model` to `directory` (created if needed): config.json, model.safetensors and, when
+// `tokenizer` is given, tokenizer.json + tokenizer_config.json (io/tokenizer_export.h, which
+// throws for tokenizers other than byte-level BPE). Every file is written atomically.
+void save_pretrained_model(const std::filesystem::path& directory, const nn::LanguageModel& model,
+                           const std::string& model_type, const tokenizer::Tokenizer* tokenizer);
+
+// config.json for `config` as transformers writes it for `model_type`, every default spelled
+// out; with the tokenizer's BOS/EOS ids when given.
+nlohmann::json hf_config_json(const nn::ModelConfig& config, const std::string& model_type,
+                              const tokenizer::Tokenizer* tokenizer = nullptr);
+
+// The model type a config.json names: "model_type", else the first of "architectures"
+// (LlamaForCausalLM -> llama, GPT2LMHeadModel -> gpt2). Throws Error naming `source` otherwise.
+std::string model_type_of(const nlohmann::json& config, const std::string& source);
+
+// Weights as a checkpoint stores them -> weights as our `model_type` model names them: GPT-2's
+// bare names get "transformer.", GPT-2's ".attn.bias"/".attn.masked_bias" mask buffers and a
+// tied model's lm_head.weight are dropped.
+TensorMap fit_hf_weights(TensorMap weights, const std::string& model_type, const nn::ModelConfig& config);
+
+}  // namespace bytegrad::io

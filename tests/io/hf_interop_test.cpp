@@ -1,0 +1,87 @@
+// Model directories shared with PyTorch (tests/reference/hf_model_dir.py, torch modules that
+// compute as transformers' LlamaForCausalLM and GPT2LMHeadModel under the same names): a
+// directory we save gives the same logits in torch, and a sharded directory written by Python
+// loads into our model with torch's logits.
+//
+// The reference needs Debian's /usr/bin/python3 with torch; without it these tests say so and
+// skip.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "tests/test_util.h"
+#include "tests/scratch_directory.h"
+#include "io/model_directory.h"
+#include "io/safetensors.h"
+
+namespace bytegrad::io {
+namespace {
+
+using bytegrad::testing::check_close;
+using namespace bytegrad::testing;
+
+constexpr const char* kPython = "/usr/bin/python3";
+
+bool skip_without_torch(const char* what) {
+  const std::string probe = std::string(kPython) + " -c \"import torch\" > /dev/null 2>&1";
+  if (std::system(probe.c_str()) == 0) return false;
+  MESSAGE("skipping " << what << ": " << kPython << " cannot import torch (install Debian's python3-torch)");
+  return true;
+}
+
+void run_reference(const std::string& arguments) {
+  const std::string command =
+      std::string(kPython) + " '" BYTEGRAD_SOURCE_DIR "/tests/reference/hf_model_dir.py' " + arguments;
+  REQUIRE_MESSAGE(std::system(command.c_str()) == 0, "reference script failed: " << command);
+}
+
+nn::ModelConfig small_config(const std::string& type) {
+  nn::ModelConfig c;
+  c.vocab_size = 50;
+  c.hidden_size = 32;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = 4;
+  c.num_key_value_heads = type == "llama" ? 2 : 0;
+  c.intermediate_size = type == "llama" ? 40 : 0;
+  c.max_position_embeddings = 16;
+  c.rope_theta = 500000.0;
+  c.tie_word_embeddings = type == "gpt2";
+  c.initializer_range = 0.2;  // larger weights than training's default, so that the logits differ a lot
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("hf interop: torch computes our saved models' logits") {
+  if (skip_without_torch("model directory interop")) return;
+  for (const std::string type : {"llama", "gpt2"}) {
+    INFO(type);
+    const std::string directory = scratch_directory("hf_interop_ours_" + type);
+    Generator generator(11);
+    nn::LanguageModel model(type, small_config(type), generator);
+    model.module().eval();
+    io::save_pretrained_model(directory + "/model", model, type, nullptr);
+    const Tensor ids = from_vector<int64_t>({1, 7, 49, 3, 3, 0, 12, 8, 5, 44, 2, 9, 31, 30}, {2, 7});
+    io::save_safetensors(directory + "/ids.safetensors", {{"ids", ids}});
+    run_reference("logits '" + directory + "/model' '" + directory + "/ids.safetensors' '" + directory +
+                  "/logits.safetensors'");
+    const Tensor theirs = io::load_safetensors(directory + "/logits.safetensors").tensors.at("logits");
+    check_close(model.forward(ids), theirs, 2e-5, 1e-4);
+  }
+}
+
+TEST_CASE("hf interop: a sharded directory written by Python loads with torch's logits") {
+  if (skip_without_torch("model directory interop")) return;
+  for (const std::string type : {"llama", "gpt2"}) {
+    INFO(type);
+    const std::string directory = scratch_directory("hf_interop_theirs_" + type);
+    run_reference("write-sharded " + type + " '" + directory + "'");
+    const io::PretrainedModel loaded = io::load_pretrained_model(directory);
+    CHECK(loaded.model_type == type);
+    const io::TensorMap expected = io::load_safetensors(directory + "/expected.safetensors").tensors;
+    check_close(loaded.model->forward(expected.at("ids")), expected.at("logits"), 2e-5, 1e-4);
+  }
+}
+
+}  // namespace bytegrad::io

@@ -1,0 +1,85 @@
+#include "train/data/token_stream.h"
+
+#include <cmath>
+#include <numeric>
+
+#include "tensor/creation.h"
+
+namespace bytegrad::train {
+namespace {
+
+// splitmix64 (Steele et al. 2014): a tiny generator whose output is fixed by its definition,
+// unlike std::shuffle's, so the split is the same with every standard library.
+uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+PackedTokens pack_documents(const std::vector<std::vector<int32_t>>& documents, int32_t eos,
+                            double eval_fraction, uint64_t seed) {
+  BYTEGRAD_CHECK(eval_fraction >= 0 && eval_fraction < 1, "pack_documents: eval_fraction ", eval_fraction,
+                 " is not in [0, 1)");
+  std::vector<size_t> order(documents.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  uint64_t state = seed;
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[splitmix64(state) % i]);
+  size_t held_out = size_t(std::llround(eval_fraction * double(documents.size())));
+  if (eval_fraction > 0 && held_out == 0) held_out = 1;
+  PackedTokens packed;
+  for (size_t i = 0; i < order.size(); ++i) {
+    std::vector<int32_t>& part = i + held_out >= order.size() ? packed.eval : packed.train;
+    part.insert(part.end(), documents[order[i]].begin(), documents[order[i]].end());
+    part.push_back(eos);
+  }
+  return packed;
+}
+
+double unigram_entropy_nats(std::span<const int32_t> tokens, int64_t vocab_size) {
+  std::vector<int64_t> counts(size_t(vocab_size), 0);
+  for (int32_t t : tokens) {
+    BYTEGRAD_CHECK(t >= 0 && t < vocab_size, "unigram_entropy: token ", t, " outside the vocabulary of ", vocab_size);
+    ++counts[size_t(t)];
+  }
+  double entropy = 0;
+  for (int64_t c : counts)
+    if (c > 0) {
+      const double p = double(c) / double(tokens.size());
+      entropy -= p * std::log(p);
+    }
+  return entropy;
+}
+
+TokenBatches::TokenBatches(std::vector<int32_t> tokens, int64_t batch_size, int64_t seq_len, const std::string& name)
+    : tokens_(std::move(tokens)), batch_size_(batch_size), seq_len_(seq_len) {
+  BYTEGRAD_CHECK(batch_size > 0 && seq_len > 0, name, ": batch size ", batch_size, " and sequence length ", seq_len,
+                 " must be positive");
+  BYTEGRAD_CHECK(int64_t(tokens_.size()) > seq_len, name, ": ", tokens_.size(),
+                 " tokens are too few for one window of ", seq_len + 1);
+}
+
+void TokenBatches::set_position(int64_t position) {
+  BYTEGRAD_CHECK(position >= 0 && position < size(), "TokenBatches: position ", position, " outside the stream of ",
+                 size(), " tokens");
+  position_ = position;
+}
+
+TokenBatch TokenBatches::next() {
+  std::vector<int64_t> inputs, targets;
+  inputs.reserve(size_t(batch_size_ * seq_len_));
+  targets.reserve(size_t(batch_size_ * seq_len_));
+  for (int64_t b = 0; b < batch_size_; ++b) {
+    if (position_ + seq_len_ + 1 > size()) position_ = 0;
+    for (int64_t t = 0; t < seq_len_; ++t) {
+      inputs.push_back(tokens_[size_t(position_ + t)]);
+      targets.push_back(tokens_[size_t(position_ + t + 1)]);
+    }
+    position_ += seq_len_;
+  }
+  return {from_vector(inputs, {batch_size_, seq_len_}), from_vector(targets, {batch_size_, seq_len_})};
+}
+
+}  // namespace bytegrad::train

@@ -1,0 +1,80 @@
+// The supervised fine-tuning loop: shuffled batches of examples, the masked response loss
+// (train/sft_loss.h) with gradient accumulation, an optional KL penalty towards a frozen
+// reference model, global-norm clipping, a learning-rate schedule and an optimizer from train/.
+//
+//   SftTrainer trainer(model, optimizer, schedule, examples, eos, nullptr, options);
+//   while (trainer.step() < options.steps) SftMetricsRecord record = trainer.train_step();
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "nn/language_model.h"
+#include "train/optimizer.h"
+#include "train/schedule.h"
+#include "train/sft/batch.h"
+#include "train/sft/metrics.h"
+
+namespace bytegrad::train {
+
+struct SftOptions {
+  int64_t steps = 100;           // optimizer steps
+  int64_t batch_size = 16;       // examples per micro-batch
+  int64_t grad_accum_steps = 1;  // micro-batches per optimizer step
+  double grad_clip = 1.0;        // global gradient-norm limit; 0 disables clipping
+  double kl_coef = 0.0;          // weight of the KL to the reference (used when one is given)
+  uint64_t seed = 0;             // the order in which examples are drawn
+};
+
+// Examples drawn in a fresh random order each epoch; every batch is full (an epoch's last,
+// partial batch continues into the next epoch's order).
+class SftBatches {
+ public:
+  // Throws Error when `examples` is empty or batch_size is not positive.
+  SftBatches(std::vector<SftExample> examples, int64_t batch_size, tokenizer::TokenId eos, uint64_t seed);
+  SftBatch next();
+  int64_t epoch() const { return epoch_; }
+
+ private:
+  void reshuffle();
+
+  std::vector<SftExample> examples_;
+  int64_t batch_size_;
+  tokenizer::TokenId eos_;
+  std::mt19937_64 rng_;
+  std::vector<size_t> order_;
+  size_t position_ = 0;
+  int64_t epoch_ = 0;
+};
+
+class SftTrainer {
+ public:
+  // `reference` (optional) is a frozen copy of the starting model: it runs without gradients in
+  // eval mode, and the loss adds kl_coef * KL(model || reference) over the response tokens. The
+  // models and optimizer must outlive the trainer. Throws Error when steps or grad_accum_steps
+  // are not positive, or when kl_coef is negative.
+  SftTrainer(nn::LanguageModel& model, Optimizer& optimizer, LearningRateSchedule schedule, SftBatches batches,
+             nn::LanguageModel* reference, SftOptions options);
+
+  // One optimizer step over grad_accum_steps micro-batches: forward, the masked loss, backward
+  // (each micro-batch's loss divided by their count), clipping, the schedule's rate, the update.
+  // The record's eval_accuracy is unset.
+  SftMetricsRecord train_step();
+
+  int64_t step() const { return step_; }
+  const SftOptions& options() const { return options_; }
+  const SftBatches& batches() const { return batches_; }
+
+ private:
+  nn::LanguageModel& model_;
+  Optimizer& optimizer_;
+  LearningRateSchedule schedule_;
+  SftBatches batches_;
+  nn::LanguageModel* reference_;
+  SftOptions options_;
+  std::vector<Tensor> parameters_;
+  int64_t step_ = 0;
+};
+
+}  // namespace bytegrad::train
