@@ -84,7 +84,7 @@ void check_prompts(const std::vector<std::vector<int64_t>>& prompts, const Gener
 
 }  // namespace
 
-GenerationResult generate(nn::LanguageModel& model, const std::vector<std::vector<int64_t>>& prompt_tokens,
+GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int64_t>>& prompt_tokens,
                           const GenerationOptions& options) {
   const int64_t max_seq_len = model.config().max_position_embeddings;
   check_prompts(prompt_tokens, options, max_seq_len);
@@ -98,7 +98,7 @@ GenerationResult generate(nn::LanguageModel& model, const std::vector<std::vecto
   const int64_t total_len = std::min(max_seq_len, options.max_gen_len + max_prompt_len);
 
   NoGradGuard no_grad;
-  EvalModeGuard eval_mode(model.module());
+  EvalModeGuard eval_mode(model);
   Generator generator(options.seed);
   nn::KVCache cache = model.make_cache(total_len);  // room for exactly the positions decoded
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "infer/sampling.h"
-#include "nn/language_model.h"
+#include "nn/causal_lm.h"
 
 namespace bytegrad::infer {
 
@@ -52,7 +52,7 @@ struct GenerationResult {
 // recording gradients and in eval mode (dropout off), restoring the model's mode afterwards.
 // Throws Error for an empty batch or prompt, a prompt longer than max_position_embeddings, a
 // negative max_gen_len or invalid sampling options.
-GenerationResult generate(nn::LanguageModel& model, const std::vector<std::vector<int64_t>>& prompt_tokens,
+GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int64_t>>& prompt_tokens,
                           const GenerationOptions& options);
 
 }  // namespace bytegrad::infer

@@ -6,7 +6,7 @@ namespace bytegrad::infer {
 
 Tensor compute_entropy(const Tensor& logits) { return nn::token_entropy(logits); }
 
-ResponseLogProbs get_response_log_probs(const nn::LanguageModel& model, const Tensor& input_ids,
+ResponseLogProbs get_response_log_probs(const nn::CausalLM& model, const Tensor& input_ids,
                                         const Tensor& labels, bool return_token_entropy) {
   BYTEGRAD_CHECK(input_ids.shape() == labels.shape(), "get_response_log_probs: input_ids ",
                  shape_str(input_ids.shape()), " and labels ", shape_str(labels.shape()),

@@ -3,7 +3,7 @@
 // blocks of supervised fine-tuning and RL losses, and of `bytegrad score`.
 #pragma once
 
-#include "nn/language_model.h"
+#include "nn/causal_lm.h"
 #include "tensor/tensor.h"
 
 namespace bytegrad::infer {
@@ -22,7 +22,7 @@ struct ResponseLogProbs {
 // is masked. Gradients flow to the model's parameters when grad mode is on (the caller chooses
 // train or eval mode and no-grad scopes). Throws Error naming the shapes when input_ids and
 // labels differ, and for ids or labels outside the vocabulary.
-ResponseLogProbs get_response_log_probs(const nn::LanguageModel& model, const Tensor& input_ids,
+ResponseLogProbs get_response_log_probs(const nn::CausalLM& model, const Tensor& input_ids,
                                         const Tensor& labels, bool return_token_entropy = false);
 
 }  // namespace bytegrad::infer

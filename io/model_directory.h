@@ -8,7 +8,7 @@
 //
 //   PretrainedModel pretrained = load_pretrained_model("runs/fortunes-llama/model");
 //   Tensor logits = pretrained.model->forward(ids);
-//   save_pretrained_model("out", *pretrained.model, pretrained.model_type, &*pretrained.tokenizer);
+//   save_pretrained_model("out", *pretrained.model, &*pretrained.tokenizer);
 #pragma once
 
 #include <filesystem>
@@ -19,7 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/config.h"
-#include "nn/language_model.h"
+#include "nn/causal_lm.h"
+#include "nn/model_family.h"
 #include "tensor/generator.h"
 #include "tokenizer/tokenizer.h"
 #include "io/safetensors.h"
@@ -27,11 +28,9 @@
 namespace bytegrad::io {
 
 struct PretrainedModel {
-  std::string model_type;                        // "llama" | "gpt2"
-  nn::ModelConfig config;
-  std::unique_ptr<Generator> generator;          // outlives model (drives dropout)
-  std::unique_ptr<nn::LanguageModel> model;      // weights loaded
-  std::optional<tokenizer::Tokenizer> tokenizer; // when the directory has tokenizer.json / tokenizer.model
+  std::unique_ptr<Generator> generator;           // outlives model (drives dropout)
+  std::unique_ptr<nn::CausalLM> model;            // weights loaded; model->model_type(), model->config()
+  std::optional<tokenizer::Tokenizer> tokenizer;  // when the directory has tokenizer.json / tokenizer.model
 };
 
 // Reads a model directory. The model type comes from config.json's "model_type" (or its
@@ -45,21 +44,16 @@ PretrainedModel load_pretrained_model(const std::filesystem::path& directory);
 // Writes `model` to `directory` (created if needed): config.json, model.safetensors and, when
 // `tokenizer` is given, tokenizer.json + tokenizer_config.json (io/tokenizer_export.h, which
 // throws for tokenizers other than byte-level BPE). Every file is written atomically.
-void save_pretrained_model(const std::filesystem::path& directory, const nn::LanguageModel& model,
-                           const std::string& model_type, const tokenizer::Tokenizer* tokenizer);
+void save_pretrained_model(const std::filesystem::path& directory, const nn::CausalLM& model,
+                           const tokenizer::Tokenizer* tokenizer);
 
-// config.json for `config` as transformers writes it for `model_type`, every default spelled
-// out; with the tokenizer's BOS/EOS ids when given.
-nlohmann::json hf_config_json(const nn::ModelConfig& config, const std::string& model_type,
-                              const tokenizer::Tokenizer* tokenizer = nullptr);
+// config.json for `model` as transformers writes it for its family (nn/model_family.h), every
+// default spelled out, torch_dtype float32; with the tokenizer's BOS/EOS ids when given.
+nlohmann::json hf_config_json(const nn::CausalLM& model, const tokenizer::Tokenizer* tokenizer = nullptr);
 
-// The model type a config.json names: "model_type", else the first of "architectures"
-// (LlamaForCausalLM -> llama, GPT2LMHeadModel -> gpt2). Throws Error naming `source` otherwise.
-std::string model_type_of(const nlohmann::json& config, const std::string& source);
-
-// Weights as a checkpoint stores them -> weights as our `model_type` model names them: GPT-2's
-// bare names get "transformer.", GPT-2's ".attn.bias"/".attn.masked_bias" mask buffers and a
-// tied model's lm_head.weight are dropped.
-TensorMap fit_hf_weights(TensorMap weights, const std::string& model_type, const nn::ModelConfig& config);
+// Weights as a checkpoint stores them -> weights as `family`'s model names them (its
+// parameter_name: GPT-2's bare names get "transformer.", mask buffers and a tied model's
+// lm_head.weight are dropped).
+TensorMap fit_hf_weights(TensorMap weights, const nn::ModelFamily& family, const nn::ModelConfig& config);
 
 }  // namespace bytegrad::io

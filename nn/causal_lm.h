@@ -1,15 +1,76 @@
-// What every causal language model's forward(ids, start_pos, cache) shares: the argument checks.
+// The one shape every causal language model has, whatever its family (Llama, GPT-2, and the
+// models to come): token ids become input embeddings, a decoder stack turns input embeddings
+// into hidden states, and a head turns hidden states into next-token logits.
+//
+//   ids [B, T] --embed--> inputs_embeds [B, T, hidden] --hidden_states--> [B, T, hidden]
+//       --head--> logits [B, T, vocab]
+//
+// Splitting forward this way lets a caller replace the token table by anything that produces
+// embeddings (Hugging Face's `inputs_embeds`: a soft byte-to-token encoder, T-Free's trigram
+// embedding bag) and lets a loss use the hidden states without materialising the logits. The
+// trainer, generation, scoring and model directories see only this interface; a model file
+// (nn/llama.h, nn/gpt2.h) implements it and registers its family in nn/model_family.h.
 #pragma once
 
-#include "nn/attention.h"
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "nn/config.h"
+#include "nn/kv_cache.h"
+#include "nn/module.h"
 
 namespace bytegrad::nn {
 
-// Throws Error naming `model` unless ids is int64 [B, T] with T >= 1, positions start_pos ..
-// start_pos + T - 1 fit in max_position_embeddings, and a given cache has one entry per layer
-// and holds exactly start_pos tokens.
-void check_causal_lm_inputs(const char* model, const Tensor& ids, int64_t start_pos,
-                            const KVCache* cache, const ModelConfig& config);
+class CausalLM : public Module {
+ public:
+  // The family's Hugging Face model_type ("llama", "gpt2").
+  virtual std::string model_type() const = 0;
+  const ModelConfig& config() const { return config_; }
+
+  // ids [B, T] int64 -> logits [B, T, vocab], i.e. head(hidden_states(embed(ids))).
+  // With `cache` (one from make_cache()), start_pos must equal cache->length: the tokens' keys
+  // and values are written into it and they attend over the cached prefix. Throws Error for ids
+  // that are not int64 [B, T], ids outside the vocabulary, positions past
+  // max_position_embeddings or past the cache's capacity, and for a cache used with grad mode on.
+  Tensor forward(const Tensor& ids, int64_t start_pos = 0, KVCache* cache = nullptr) const;
+  // As forward, from input embeddings [B, T, hidden] instead of ids.
+  Tensor forward_embeds(const Tensor& inputs_embeds, int64_t start_pos = 0,
+                        KVCache* cache = nullptr) const;
+
+  // ids [B, T] int64 -> input embeddings [B, T, hidden]: the token table's rows, nothing else
+  // (learned positions, as GPT-2's, are added inside hidden_states, as transformers does).
+  virtual Tensor embed(const Tensor& ids) const = 0;
+  // inputs_embeds [B, T, hidden] at positions start_pos .. start_pos + T - 1 -> the decoder's
+  // final normalised hidden states [B, T, hidden]. Checks the positions and the cache (as
+  // forward), and advances cache->length by T.
+  Tensor hidden_states(const Tensor& inputs_embeds, int64_t start_pos = 0,
+                       KVCache* cache = nullptr) const;
+  // hidden [..., hidden] -> logits [..., vocab].
+  virtual Tensor head(const Tensor& hidden) const = 0;
+
+  // A cache for this model's layers holding max_length positions (by default
+  // max_position_embeddings); its buffers are allocated on the first forward that uses it.
+  KVCache make_cache() const { return make_cache(config_.max_position_embeddings); }
+  KVCache make_cache(int64_t max_length) const { return KVCache(config_.num_hidden_layers, max_length); }
+
+  // Dotted names of the parameters that are lookup tables (token and position embeddings).
+  // Optimizers leave them out of weight decay: shrinking a rare token's row only starves it.
+  virtual std::vector<std::string> embedding_parameter_names() const = 0;
+
+ protected:
+  // Validates `config` (ModelConfig::validate, naming `family` in errors); the derived model's
+  // members are built after this, from config().
+  CausalLM(const ModelConfig& config, const std::string& family);
+
+  // The family's decoder stack over checked inputs: inputs_embeds [B, T, hidden] -> final
+  // normalised hidden states [B, T, hidden]; writes keys and values into `cache` when given
+  // (hidden_states advances its length afterwards).
+  virtual Tensor decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const = 0;
+
+ private:
+  ModelConfig config_;
+  std::string family_;  // names the model in errors: "Llama", "GPT2"
+};
 
 }  // namespace bytegrad::nn

@@ -13,7 +13,6 @@ bool uses_tanh_gelu(const ModelConfig& config) {
 }
 
 const ModelConfig& checked(const ModelConfig& config) {
-  config.validate("GPT2 config");
   BYTEGRAD_CHECK(uses_tanh_gelu(config) || config.hidden_act == "gelu",
                  "GPT2 config: activation '", config.hidden_act,
                  "' is not supported (\"gelu_new\", \"gelu_pytorch_tanh\" or \"gelu\")");
@@ -80,27 +79,70 @@ GPT2Model::GPT2Model(const ModelConfig& config, Generator& generator)
   register_module("ln_f", &ln_f);
 }
 
-Tensor GPT2Model::forward(const Tensor& ids, int64_t start_pos, KVCache* cache) const {
-  const Tensor positions = arange(start_pos, start_pos + ids.size(1));  // [T]
-  Tensor x = drop_.forward(wte.forward(ids) + wpe.forward(positions));  // [B, T, hidden]
+Tensor GPT2Model::forward(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const {
+  const Tensor positions = arange(double(start_pos), double(start_pos + inputs_embeds.size(1)), 1.0,
+                                  {kInt64, inputs_embeds.device()});                // [T]
+  Tensor x = drop_.forward(inputs_embeds + wpe.forward(positions));  // [B, T, hidden]
   for (int64_t i = 0; i < h.size(); ++i)
     x = h[i].forward(x, start_pos, cache ? &cache->layers[size_t(i)] : nullptr);
   return ln_f.forward(x);  // [B, T, hidden]
 }
 
 GPT2::GPT2(const ModelConfig& config, Generator& generator)
-    : config_(checked(config)), transformer(config_, generator) {
+    : CausalLM(checked(config), "GPT2"), transformer(this->config(), generator) {
   register_module("transformer", &transformer);
-  initialize_transformer_weights(*this, config_.initializer_range, generator);
+  initialize_transformer_weights(*this, this->config().initializer_range, generator);
 }
 
-Tensor GPT2::forward(const Tensor& ids, int64_t start_pos, KVCache* cache) const {
-  check_causal_lm_inputs("GPT2", ids, start_pos, cache, config_);
-  if (cache) cache->check_room("GPT2", ids.size(1));
-  const Tensor h = transformer.forward(ids, start_pos, cache);  // [B, T, hidden]
-  if (cache) cache->length += ids.size(1);
-  // Logits [B, T, vocab] through the tied head: the transposed token embedding.
-  return matmul(h, transpose(transformer.wte.weight, 0, 1));
+Tensor GPT2::decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const {
+  return transformer.forward(inputs_embeds, start_pos, cache);
+}
+
+Tensor GPT2::head(const Tensor& hidden) const {
+  return matmul(hidden, transpose(transformer.wte.weight, 0, 1));
+}
+
+namespace {
+
+nlohmann::json gpt2_hf_config(const ModelConfig& config) {
+  return {{"architectures", {"GPT2LMHeadModel"}},
+          {"model_type", "gpt2"},
+          {"vocab_size", config.vocab_size},
+          {"n_embd", config.hidden_size},
+          {"n_layer", config.num_hidden_layers},
+          {"n_head", config.num_attention_heads},
+          {"n_inner", config.mlp_size()},
+          {"n_positions", config.max_position_embeddings},
+          {"n_ctx", config.max_position_embeddings},
+          {"layer_norm_epsilon", config.norm_eps},
+          {"activation_function", config.hidden_act.empty() ? "gelu_new" : config.hidden_act},
+          {"embd_pdrop", config.embedding_dropout},
+          {"attn_pdrop", config.attention_dropout},
+          {"resid_pdrop", config.residual_dropout},
+          {"initializer_range", config.initializer_range},
+          {"tie_word_embeddings", true}};
+}
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// transformers' GPT-2 checkpoints come with and without the "transformer." prefix (the hub's
+// gpt2 has bare names), carry causal-mask buffers, and may repeat the tied head.
+std::optional<std::string> gpt2_parameter_name(const std::string& name, const ModelConfig&) {
+  if (ends_with(name, ".attn.bias") || ends_with(name, ".attn.masked_bias")) return std::nullopt;
+  if (name == "lm_head.weight") return std::nullopt;  // GPT-2's head is always the token embedding
+  return name.rfind("transformer.", 0) == 0 ? name : "transformer." + name;
+}
+
+}  // namespace
+
+ModelFamily gpt2_family() {
+  return {"gpt2", "GPT2LMHeadModel",
+          [](const ModelConfig& config, Generator& generator) -> std::unique_ptr<CausalLM> {
+            return std::make_unique<GPT2>(config, generator);
+          },
+          gpt2_hf_config, gpt2_parameter_name};
 }
 
 }  // namespace bytegrad::nn

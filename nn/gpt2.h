@@ -12,6 +12,7 @@
 #include "nn/embedding.h"
 #include "nn/linear.h"
 #include "nn/mlp.h"
+#include "nn/model_family.h"
 #include "nn/module_list.h"
 #include "nn/norm.h"
 
@@ -48,12 +49,13 @@ class GPT2Block : public Module {
   Dropout mlp_dropout_;
 };
 
-// The decoder stack without the head: ids -> final normalised hidden states.
+// The decoder stack without the head: token embeddings -> final normalised hidden states
+// (the position embeddings are added here, as transformers' GPT2Model adds them to inputs_embeds).
 class GPT2Model : public Module {
  public:
   GPT2Model(const ModelConfig& config, Generator& generator);
-  // ids [B, T] int64 -> [B, T, hidden].
-  Tensor forward(const Tensor& ids, int64_t start_pos, KVCache* cache) const;
+  // inputs_embeds [B, T, hidden] at positions start_pos.. -> [B, T, hidden].
+  Tensor forward(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const;
 
   Embedding wte;  // [vocab, hidden]
   Embedding wpe;  // [max_position_embeddings, hidden]
@@ -64,9 +66,7 @@ class GPT2Model : public Module {
   Dropout drop_;
 };
 
-class GPT2 : public Module {
-  ModelConfig config_;  // first: the members below are built from it
-
+class GPT2 : public CausalLM {
  public:
   // Validates `config` (hidden_act "gelu_new", "gelu_pytorch_tanh" or empty for GPT-2's tanh
   // GELU, "gelu" for the exact one), builds the model in float32 and initialises it as Hugging Face
@@ -74,22 +74,22 @@ class GPT2 : public Module {
   // The head is always tied to transformer.wte, whatever tie_word_embeddings says.
   GPT2(const ModelConfig& config, Generator& generator);
 
-  // ids [B, T] int64 at positions start_pos .. start_pos + T - 1 -> logits [B, T, vocab].
-  // With `cache` (one built for this model's layer count), start_pos must equal cache->length:
-  // the tokens' keys and values are written into it and they attend over the cached prefix.
-  // Throws Error for ids outside the vocabulary, positions past max_position_embeddings or
-  // past the cache's capacity, and for a cache used with grad mode on (see nn/kv_cache.h).
-  Tensor forward(const Tensor& ids, int64_t start_pos = 0, KVCache* cache = nullptr) const;
-
-  const ModelConfig& config() const { return config_; }
-  // A cache for this model's layers holding max_length positions (by default
-  // max_position_embeddings); its buffers are allocated on the first forward that uses it.
-  KVCache make_cache() const { return make_cache(config_.max_position_embeddings); }
-  KVCache make_cache(int64_t max_length) const {
-    return KVCache(config_.num_hidden_layers, max_length);
+  std::string model_type() const override { return "gpt2"; }
+  Tensor embed(const Tensor& ids) const override { return transformer.wte.forward(ids); }
+  // The tied head: the transposed token embedding.
+  Tensor head(const Tensor& hidden) const override;
+  std::vector<std::string> embedding_parameter_names() const override {
+    return {"transformer.wte.weight", "transformer.wpe.weight"};
   }
 
   GPT2Model transformer;
+
+ private:
+  Tensor decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const override;
 };
+
+// GPT-2's registration (nn/model_family.h): "gpt2", GPT2LMHeadModel, its config.json fields and
+// transformers' weight names (with or without "transformer.", mask buffers and lm_head dropped).
+ModelFamily gpt2_family();
 
 }  // namespace bytegrad::nn

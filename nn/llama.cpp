@@ -12,7 +12,6 @@ AttentionOptions attention_options(const ModelConfig& config) {
 }
 
 const ModelConfig& checked(const ModelConfig& config) {
-  config.validate("Llama config");
   BYTEGRAD_CHECK(config.hidden_act.empty() || config.hidden_act == "silu",
                  "Llama config: hidden_act '", config.hidden_act,
                  "' is not supported (Llama uses \"silu\")");
@@ -50,31 +49,72 @@ LlamaModel::LlamaModel(const ModelConfig& config, Generator& generator)
   register_module("norm", &norm);
 }
 
-Tensor LlamaModel::forward(const Tensor& ids, int64_t start_pos, KVCache* cache) const {
-  Tensor h = embed_tokens.forward(ids);  // [B, T, hidden]
+Tensor LlamaModel::forward(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const {
+  Tensor h = inputs_embeds;  // [B, T, hidden]
   for (int64_t i = 0; i < layers.size(); ++i)
     h = layers[i].forward(h, rotary_, start_pos, cache ? &cache->layers[size_t(i)] : nullptr);
   return norm.forward(h);  // [B, T, hidden]
 }
 
 Llama::Llama(const ModelConfig& config, Generator& generator)
-    : config_(checked(config)), model(config_, generator) {
+    : CausalLM(checked(config), "Llama"), model(this->config(), generator) {
   register_module("model", &model);
-  if (!config_.tie_word_embeddings) {
-    lm_head.emplace(config_.hidden_size, config_.vocab_size, /*bias=*/false, generator);
+  if (!this->config().tie_word_embeddings) {
+    lm_head.emplace(this->config().hidden_size, this->config().vocab_size, /*bias=*/false, generator);
     register_module("lm_head", &*lm_head);
   }
-  initialize_transformer_weights(*this, config_.initializer_range, generator);
+  initialize_transformer_weights(*this, this->config().initializer_range, generator);
 }
 
-Tensor Llama::forward(const Tensor& ids, int64_t start_pos, KVCache* cache) const {
-  check_causal_lm_inputs("Llama", ids, start_pos, cache, config_);
-  if (cache) cache->check_room("Llama", ids.size(1));
-  const Tensor h = model.forward(ids, start_pos, cache);  // [B, T, hidden]
-  if (cache) cache->length += ids.size(1);
-  // Logits [B, T, vocab]: the head, or the transposed embedding table when tied.
-  return lm_head ? lm_head->forward(h)
-                 : matmul(h, transpose(model.embed_tokens.weight, 0, 1));
+Tensor Llama::decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const {
+  return model.forward(inputs_embeds, start_pos, cache);
+}
+
+Tensor Llama::head(const Tensor& hidden) const {
+  return lm_head ? lm_head->forward(hidden) : matmul(hidden, transpose(model.embed_tokens.weight, 0, 1));
+}
+
+namespace {
+
+nlohmann::json llama_hf_config(const ModelConfig& config) {
+  nlohmann::json json = {{"architectures", {"LlamaForCausalLM"}},
+                         {"model_type", "llama"},
+                         {"vocab_size", config.vocab_size},
+                         {"hidden_size", config.hidden_size},
+                         {"intermediate_size", config.mlp_size()},
+                         {"num_hidden_layers", config.num_hidden_layers},
+                         {"num_attention_heads", config.num_attention_heads},
+                         {"num_key_value_heads", config.kv_heads()},
+                         {"head_dim", config.head_size()},
+                         {"max_position_embeddings", config.max_position_embeddings},
+                         {"rms_norm_eps", config.norm_eps},
+                         {"rope_theta", config.rope_theta},
+                         {"rope_scaling", nullptr},
+                         {"tie_word_embeddings", config.tie_word_embeddings},
+                         {"attention_bias", config.attention_bias},
+                         {"mlp_bias", config.mlp_bias},
+                         {"hidden_act", config.hidden_act.empty() ? "silu" : config.hidden_act},
+                         {"attention_dropout", config.attention_dropout},
+                         {"initializer_range", config.initializer_range}};
+  // Llama's Hugging Face config has no embedding or residual dropout; ours keeps them if set.
+  if (config.embedding_dropout != 0) json["embd_pdrop"] = config.embedding_dropout;
+  if (config.residual_dropout != 0) json["resid_pdrop"] = config.residual_dropout;
+  return json;
+}
+
+std::optional<std::string> llama_parameter_name(const std::string& name, const ModelConfig& config) {
+  if (name == "lm_head.weight" && config.tie_word_embeddings) return std::nullopt;  // a tied head's copy
+  return name;
+}
+
+}  // namespace
+
+ModelFamily llama_family() {
+  return {"llama", "LlamaForCausalLM",
+          [](const ModelConfig& config, Generator& generator) -> std::unique_ptr<CausalLM> {
+            return std::make_unique<Llama>(config, generator);
+          },
+          llama_hf_config, llama_parameter_name};
 }
 
 }  // namespace bytegrad::nn

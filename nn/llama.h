@@ -12,6 +12,7 @@
 #include "nn/embedding.h"
 #include "nn/linear.h"
 #include "nn/mlp.h"
+#include "nn/model_family.h"
 #include "nn/module_list.h"
 #include "nn/norm.h"
 #include "nn/rotary.h"
@@ -31,12 +32,12 @@ class LlamaDecoderLayer : public Module {
   SwiGLU mlp;
 };
 
-// The decoder stack without the head: ids -> final normalised hidden states.
+// The decoder stack without the head: input embeddings -> final normalised hidden states.
 class LlamaModel : public Module {
  public:
   LlamaModel(const ModelConfig& config, Generator& generator);
-  // ids [B, T] int64 -> [B, T, hidden].
-  Tensor forward(const Tensor& ids, int64_t start_pos, KVCache* cache) const;
+  // inputs_embeds [B, T, hidden] -> [B, T, hidden].
+  Tensor forward(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const;
 
   Embedding embed_tokens;
   ModuleList<LlamaDecoderLayer> layers;
@@ -46,33 +47,31 @@ class LlamaModel : public Module {
   RotaryEmbedding rotary_;
 };
 
-class Llama : public Module {
-  ModelConfig config_;  // first: the members below are built from it
-
+class Llama : public CausalLM {
  public:
   // Validates `config`, builds the model in float32 and initialises it as Hugging Face does.
   // `generator` draws the initial weights and the dropout masks; it must outlive the model.
   Llama(const ModelConfig& config, Generator& generator);
 
-  // ids [B, T] int64 at positions start_pos .. start_pos + T - 1 -> logits [B, T, vocab].
-  // With `cache` (one built for this model's layer count), start_pos must equal cache->length:
-  // the tokens' keys and values are written into it and they attend over the cached prefix.
-  // Throws Error for ids outside the vocabulary, positions past max_position_embeddings or
-  // past the cache's capacity, and for a cache used with grad mode on (see nn/kv_cache.h).
-  Tensor forward(const Tensor& ids, int64_t start_pos = 0, KVCache* cache = nullptr) const;
-
-  const ModelConfig& config() const { return config_; }
-  // A cache for this model's layers holding max_length positions (by default
-  // max_position_embeddings); its buffers are allocated on the first forward that uses it.
-  KVCache make_cache() const { return make_cache(config_.max_position_embeddings); }
-  KVCache make_cache(int64_t max_length) const {
-    return KVCache(config_.num_hidden_layers, max_length);
+  std::string model_type() const override { return "llama"; }
+  Tensor embed(const Tensor& ids) const override { return model.embed_tokens.forward(ids); }
+  // The head, or the transposed embedding table when tied.
+  Tensor head(const Tensor& hidden) const override;
+  std::vector<std::string> embedding_parameter_names() const override {
+    return {"model.embed_tokens.weight"};
   }
 
   LlamaModel model;
   // Untied head [vocab, hidden]; with tie_word_embeddings the head is model.embed_tokens and
   // there is no lm_head parameter.
   std::optional<Linear> lm_head;
+
+ private:
+  Tensor decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const override;
 };
+
+// Llama's registration (nn/model_family.h): "llama", LlamaForCausalLM, its config.json fields
+// and transformers' weight names (the same as ours; a tied model's lm_head.weight is dropped).
+ModelFamily llama_family();
 
 }  // namespace bytegrad::nn

@@ -44,6 +44,12 @@ std::vector<Tensor> Module::parameters() const {
   return tensors;
 }
 
+int64_t Module::parameter_count() const {
+  int64_t count = 0;
+  for (const Tensor& parameter : parameters()) count += parameter.numel();
+  return count;
+}
+
 void Module::train(bool training) {
   training_ = training;
   for (const auto& [name, child] : children_) child->train(training);

@@ -29,6 +29,8 @@ class Module {
   // by the path of child names joined with '.'.
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
   std::vector<Tensor> parameters() const;
+  // The number of scalars in all parameters (a tied table counts once: it is one parameter).
+  int64_t parameter_count() const;
 
   // Training mode (the default) enables dropout; eval mode makes it the identity. Applies to
   // this module and all its children.

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/backend.h"
+#include "tensor/ops.h"
 
 namespace bytegrad {
 
@@ -113,6 +114,12 @@ Tensor rand(const Shape& shape, TensorOptions options, Generator* generator) {
 
 Tensor randn(const Shape& shape, TensorOptions options, Generator* generator) {
   return normal(shape, 0.0, 1.0, options, generator);
+}
+
+Tensor randperm(int64_t n, TensorOptions options, Generator* generator) {
+  BYTEGRAD_CHECK(n >= 0, "randperm: n must not be negative, got ", n);
+  const Tensor keys = rand({n}, {DType::Float64, options.device}, generator);
+  return ops::sort(keys, 0, /*descending=*/false).second;
 }
 
 Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions options,

@@ -51,5 +51,9 @@ Tensor uniform(const Shape& shape, double low, double high, TensorOptions option
                Generator* generator = nullptr);
 Tensor normal(const Shape& shape, double mean, double std, TensorOptions options = {},
               Generator* generator = nullptr);
+// A random permutation of 0 .. n-1 (int64 [n] on options.device): the sorting order of n uniform
+// float64 keys from the Philox stream, so every device gives the same permutation for the same
+// generator state. Throws Error when n is negative.
+Tensor randperm(int64_t n, TensorOptions options = {DType::Int64, kCPU}, Generator* generator = nullptr);
 
 }  // namespace bytegrad

@@ -29,12 +29,11 @@
 
 #include "base/profile.h"
 #include "bytegrad.h"
-#include "nn/gpt2.h"
-#include "nn/llama.h"
+#include "nn/model_family.h"
 #include "nn/loss.h"
 #include "tools/bench_python.h"
 #include "tools/commands.h"
-#include "train/optimizer.h"
+#include "train/optimizer_settings.h"
 
 namespace bytegrad::tools {
 namespace {
@@ -91,14 +90,11 @@ double seconds_since(Clock::time_point start) {
 // `profile`, the line carries the per-op seconds of an average timed step.
 int run_child(const TrainShape& shape, int steps, bool with_profile) {
   Generator generator(1234);
-  std::optional<nn::Llama> llama;
-  std::optional<nn::GPT2> gpt2;
-  if (shape.is_llama) llama.emplace(shape.config, generator);
-  else gpt2.emplace(shape.config, generator);
-  nn::Module& module = shape.is_llama ? static_cast<nn::Module&>(*llama) : *gpt2;
-  train::AdamW optimizer(module.named_parameters(), train::AdamWOptions{.learning_rate = 3e-4});
-  int64_t parameter_count = 0;
-  for (const Tensor& p : module.parameters()) parameter_count += p.numel();
+  const std::unique_ptr<nn::CausalLM> model =
+      nn::build_causal_lm(shape.is_llama ? "llama" : "gpt2", shape.config, generator);
+  const std::unique_ptr<train::Optimizer> optimizer =
+      train::make_optimizer({.name = "adamw", .adamw = {.learning_rate = 3e-4}}, *model);
+  const int64_t parameter_count = model->parameter_count();
 
   const Shape tokens{shape.batch, shape.seq_len};
   const Tensor ids = randint(0, shape.config.vocab_size, tokens, {DType::Int64, kCPU}, &generator);
@@ -110,13 +106,13 @@ int run_child(const TrainShape& shape, int steps, bool with_profile) {
     profile::set_enabled(with_profile && i > 0);
     profile::mark();
     const auto start = Clock::now();
-    optimizer.zero_grad();
-    const Tensor logits = shape.is_llama ? llama->forward(ids) : gpt2->forward(ids);
+    optimizer->zero_grad();
+    const Tensor logits = model->forward(ids);
     const Tensor step_loss = nn::cross_entropy(logits, targets);
     const auto forward_done = Clock::now();
     backward(step_loss);
     const auto backward_done = Clock::now();
-    optimizer.step();
+    optimizer->step();
     loss = step_loss.item<float>();
     if (i == 0) continue;
     forward_s.push_back(std::chrono::duration<double>(forward_done - start).count());

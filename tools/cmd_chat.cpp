@@ -65,7 +65,7 @@ int run_chat(const Args& args) {
     throw std::runtime_error(std::string("this tokenizer cannot compose the chat template: ") + e.what() +
                              " (pick another with --template llama2|chatml|llama3)");
   }
-  const int64_t context = pretrained.config.max_position_embeddings;
+  const int64_t context = pretrained.model->config().max_position_embeddings;
 
   std::vector<ChatMessage> history;
   if (const auto system = cli.value("--system")) history.push_back({"system", *system});

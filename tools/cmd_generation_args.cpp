@@ -55,7 +55,7 @@ io::PretrainedModel load_model_with_tokenizer(const TokenizerArgs& args) {
   return pretrained;
 }
 
-StreamedReply stream_reply(nn::LanguageModel& model, const tokenizer::Tokenizer& tokenizer,
+StreamedReply stream_reply(nn::CausalLM& model, const tokenizer::Tokenizer& tokenizer,
                            const std::vector<int64_t>& prompt, infer::GenerationOptions options) {
   infer::TextStream stream(tokenizer);
   options.on_token = [&](int64_t, int64_t token) {

@@ -32,7 +32,7 @@ struct StreamedReply {
 
 // Generates a continuation of `prompt`, printing its text to stdout as it is produced (whole
 // UTF-8 characters at a time) and a newline at the end, then "N tokens in S s (X tokens/s)" on stderr.
-StreamedReply stream_reply(nn::LanguageModel& model, const tokenizer::Tokenizer& tokenizer,
+StreamedReply stream_reply(nn::CausalLM& model, const tokenizer::Tokenizer& tokenizer,
                            const std::vector<int64_t>& prompt, infer::GenerationOptions options);
 
 }  // namespace bytegrad::tools

@@ -11,7 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "autograd/functions.h"
+#include "autograd/grad_mode.h"
 #include "infer/scoring.h"
+#include "tensor/creation.h"
 #include "tools/cmd_tokenizer_args.h"
 #include "tools/commands.h"
 #include "io/model_directory.h"
@@ -38,7 +41,7 @@ ScoreRequest parse_request(const std::string& line) {
 // Scores the response tokens of prompt + response in one forward pass: the logits at
 // position t predict token t + 1, so the response tokens are predicted from positions
 // prompt_len - 1 .. total - 2.
-json score(const nn::LanguageModel& model, const tokenizer::Tokenizer& tok, const ScoreRequest& request) {
+json score(const nn::CausalLM& model, const tokenizer::Tokenizer& tok, const ScoreRequest& request) {
   const std::vector<tokenizer::TokenId> prompt = tok.encode(request.prompt, {.add_special_tokens = true});
   const std::vector<tokenizer::TokenId> response = tok.encode(request.response);
   if (prompt.empty()) throw std::runtime_error("the prompt encodes to no tokens, so nothing predicts the first response token");
@@ -70,7 +73,7 @@ int run_score(const Args& args) {
   const std::string directory = cli.required("--model");
   io::PretrainedModel pretrained = io::load_pretrained_model(directory);
   if (!pretrained.tokenizer) throw std::runtime_error(directory + ": no tokenizer.json or tokenizer.model");
-  pretrained.model->module().eval();
+  pretrained.model->eval();
   NoGradGuard no_grad;
   std::string line;
   for (int64_t number = 1; std::getline(std::cin, line); ++number) {

@@ -34,7 +34,7 @@ struct TimedAccuracy {
   double seconds = 0;
 };
 
-TimedAccuracy measure_accuracy(nn::LanguageModel& model, const tokenizer::Tokenizer& tok,
+TimedAccuracy measure_accuracy(nn::CausalLM& model, const tokenizer::Tokenizer& tok,
                                const std::vector<train::SftQuestion>& questions, int64_t max_new_tokens) {
   const auto start = std::chrono::steady_clock::now();
   train::SftAccuracy result = train::exact_match_accuracy(model, tok, questions, max_new_tokens);
@@ -52,11 +52,6 @@ void print_accuracy(const char* when, const TimedAccuracy& measured, const std::
                 a.predicted.c_str(), a.correct ? "  (correct)" : "");
   }
   std::fflush(stdout);
-}
-
-std::unique_ptr<train::Optimizer> make_optimizer(const train::SftConfig& config, nn::LanguageModel& model) {
-  if (config.optimizer == "adamw") return std::make_unique<train::AdamW>(model.module().named_parameters(), config.adamw);
-  return std::make_unique<train::Sgd>(model.module().named_parameters(), config.sgd);
 }
 
 // The held-out questions (the first eval_examples of the eval file); empty without one.
@@ -84,15 +79,14 @@ int run_sft(const Args& args) {
   if (!pretrained.tokenizer) throw std::runtime_error(config.model.string() + ": the model directory has no tokenizer");
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   if (!tok.eos_id()) throw std::runtime_error(config.model.string() + ": the tokenizer has no EOS token");
-  nn::LanguageModel& model = *pretrained.model;
-  int64_t parameter_count = 0;
-  for (const Tensor& p : model.module().parameters()) parameter_count += p.numel();
+  nn::CausalLM& model = *pretrained.model;
+  const nn::ModelConfig& model_config = model.config();
   std::printf("model: %s from %s, %lld layers, hidden %lld, %.2fM parameters, %zu-token vocabulary\n",
-              pretrained.model_type.c_str(), config.model.c_str(), static_cast<long long>(pretrained.config.num_hidden_layers),
-              static_cast<long long>(pretrained.config.hidden_size), double(parameter_count) / 1e6, tok.vocab_size());
+              model.model_type().c_str(), config.model.c_str(), static_cast<long long>(model_config.num_hidden_layers),
+              static_cast<long long>(model_config.hidden_size), double(model.parameter_count()) / 1e6, tok.vocab_size());
 
   std::vector<train::SftExample> examples = train::encode_sft_records(
-      train::read_sft_jsonl(config.train_data), tok, config.format, pretrained.config.max_position_embeddings);
+      train::read_sft_jsonl(config.train_data), tok, config.format, model_config.max_position_embeddings);
   int64_t tokens = 0, trained = 0;
   for (const train::SftExample& e : examples) {
     tokens += int64_t(e.ids.size());
@@ -116,14 +110,14 @@ int run_sft(const Args& args) {
     print_accuracy("before fine-tuning", *before, questions);
   }
 
-  const std::unique_ptr<train::Optimizer> optimizer = make_optimizer(config, model);
+  const std::unique_ptr<train::Optimizer> optimizer = train::make_optimizer(config.optimizer, model);
   train::SftTrainer trainer(model, *optimizer, config.schedule,
                             train::SftBatches(std::move(examples), config.training.batch_size, *tok.eos_id(),
                                               config.training.seed),
                             reference ? reference->model.get() : nullptr, config.training);
   std::printf("fine-tuning: %lld steps of %lld examples (x%lld accumulated), %s, peak lr %g\n",
               static_cast<long long>(config.training.steps), static_cast<long long>(config.training.batch_size),
-              static_cast<long long>(config.training.grad_accum_steps), config.optimizer.c_str(), config.schedule.peak);
+              static_cast<long long>(config.training.grad_accum_steps), config.optimizer.name.c_str(), config.schedule.peak);
   std::fflush(stdout);
 
   const fs::path metrics_path = config.output_dir / "metrics.jsonl";
@@ -157,7 +151,7 @@ int run_sft(const Args& args) {
   const double train_seconds = seconds_since(train_start) - eval_seconds;  // the evaluations not counted
   if (after) print_accuracy("after fine-tuning", *after, questions);
   const fs::path model_dir = config.output_dir / "model";
-  io::save_pretrained_model(model_dir, model, pretrained.model_type, &tok);
+  io::save_pretrained_model(model_dir, model, &tok);
   const fs::path svg_path = config.output_dir / "loss.svg";
   std::ofstream(svg_path) << train::loss_curve_svg(train::read_metrics(metrics_path), "bytegrad sft: " + cli.config);
 

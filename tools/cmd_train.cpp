@@ -15,8 +15,8 @@
 #include "tools/commands.h"
 #include "train/data/corpus_tokens.h"
 #include "train/loss_plot.h"
+#include "infer/generate.h"
 #include "io/model_directory.h"
-#include "train/sample_tokens.h"
 #include "train/run_config.h"
 #include "train/run_export.h"
 #include "train/training_checkpoint.h"
@@ -65,7 +65,7 @@ int run_train(const Args& args) {
   // The model: a pretrained one (init_from), or a fresh one drawn from the seed. Its generator
   // then drives dropout, from the seed either way.
   std::unique_ptr<Generator> model_generator;
-  std::unique_ptr<nn::LanguageModel> model_owner;
+  std::unique_ptr<nn::CausalLM> model_owner;
   if (!config.init_from.empty()) {
     io::PretrainedModel pretrained = io::load_pretrained_model(config.init_from);
     model_generator = std::move(pretrained.generator);
@@ -76,22 +76,18 @@ int run_train(const Args& args) {
     model_generator = std::make_unique<Generator>(config.trainer.seed);
     const nn::ModelConfig model_config =
         train::run_model_config(config.model, int64_t(tok.vocab_size()), cli.config + ": model");
-    model_owner = std::make_unique<nn::LanguageModel>(config.model_type, model_config, *model_generator);
+    model_owner = nn::build_causal_lm(config.model_type, model_config, *model_generator);
   }
-  nn::LanguageModel& model = *model_owner;
+  nn::CausalLM& model = *model_owner;
   const nn::ModelConfig& model_config = model.config();
   if (size_t(model_config.vocab_size) < tok.vocab_size())
     throw std::runtime_error(cli.config + ": model.vocab_size " + std::to_string(model_config.vocab_size) +
                              " is smaller than the tokenizer's " + std::to_string(tok.vocab_size()));
-  int64_t parameter_count = 0;
-  for (const Tensor& p : model.module().parameters()) parameter_count += p.numel();
-  std::printf("model: %s, %lld layers, hidden %lld, %.2fM parameters\n", config.model_type.c_str(),
+  std::printf("model: %s, %lld layers, hidden %lld, %.2fM parameters\n", model.model_type().c_str(),
               static_cast<long long>(model_config.num_hidden_layers), static_cast<long long>(model_config.hidden_size),
-              double(parameter_count) / 1e6);
+              double(model.parameter_count()) / 1e6);
 
-  std::unique_ptr<train::Optimizer> optimizer;
-  if (config.optimizer == "adamw") optimizer = std::make_unique<train::AdamW>(model.module().named_parameters(), config.adamw);
-  else optimizer = std::make_unique<train::Sgd>(model.module().named_parameters(), config.sgd);
+  const std::unique_ptr<train::Optimizer> optimizer = train::make_optimizer(config.optimizer, model);
   std::optional<train::TokenBatches> eval_batches;
   if (int64_t(packed.eval.size()) > config.seq_len) eval_batches.emplace(packed.eval, config.batch_size, config.seq_len, "held-out tokens");
   train::Trainer trainer(model, *optimizer, config.schedule,
@@ -105,7 +101,7 @@ int run_train(const Args& args) {
   std::printf("training: %lld steps of %lld x %lld tokens (x%lld accumulated), %s, peak lr %g\n",
               static_cast<long long>(config.trainer.steps), static_cast<long long>(config.batch_size),
               static_cast<long long>(config.seq_len), static_cast<long long>(config.trainer.grad_accum_steps),
-              config.optimizer.c_str(), config.schedule.peak);
+              config.optimizer.name.c_str(), config.schedule.peak);
   std::fflush(stdout);
 
   const fs::path metrics_path = config.output_dir / "metrics.jsonl";
@@ -143,7 +139,7 @@ int run_train(const Args& args) {
   const fs::path model_dir = config.output_dir / "model";
   const fs::path tokenizer_source =
       data.tokenizer_trained ? config.output_dir / "tokenizer.json" : train::shard_tokenizer_path(config.data);
-  train::save_run_model(model_dir, model, config.model_type, &tok, tokenizer_source);
+  train::save_run_model(model_dir, model, &tok, tokenizer_source);
 
   const fs::path svg_path = config.output_dir / "loss.svg";
   std::ofstream(svg_path) << train::loss_curve_svg(train::read_metrics(metrics_path), "bytegrad train: " + cli.config);
@@ -152,10 +148,14 @@ int run_train(const Args& args) {
   if (last.eval_loss) std::printf(", held-out %.3f", *last.eval_loss);
   std::printf("; %.0f tokens/s; wall time %s\n", steps_run ? tokens_per_second_sum / double(steps_run) : 0.0,
               format_duration(wall).c_str());
-  for (uint64_t i = 1; i <= 3; ++i)
-    print_sample(tok, trainer.step(),
-                 train::sample_tokens(model, prompt, config.trainer.sample_tokens, config.trainer.sample_temperature,
-                                      config.trainer.seed + i));
+  infer::GenerationOptions sampling;
+  sampling.max_gen_len = config.trainer.sample_tokens;
+  sampling.temperature = config.trainer.sample_temperature;
+  sampling.top_p = 1.0;  // plain softmax(logits / temperature), as during training
+  for (uint64_t i = 1; i <= 3; ++i) {
+    sampling.seed = config.trainer.seed + i;
+    print_sample(tok, trainer.step(), infer::generate(model, {prompt}, sampling).tokens.front());
+  }
   std::printf("wrote %s, %s, %s, %s\n", metrics_path.c_str(), svg_path.c_str(), checkpoint_dir.c_str(), model_dir.c_str());
   return 0;
 }

@@ -8,11 +8,9 @@
 
 namespace bytegrad::train {
 
-bool decays_by_default(const std::string& name, const Tensor& parameter) {
-  if (parameter.dim() < 2) return false;
-  const bool embedding = name.find("embed") != std::string::npos || name.find("wte") != std::string::npos ||
-                         name.find("wpe") != std::string::npos;
-  return !embedding;
+bool decays_by_default(const std::string& name, const Tensor& parameter,
+                       const std::set<std::string>& embedding_names) {
+  return parameter.dim() >= 2 && !embedding_names.contains(name);
 }
 
 Optimizer::Optimizer(NamedTensors parameters, double learning_rate)
@@ -43,17 +41,17 @@ void Optimizer::zero_grad() {
 
 namespace {
 
-std::vector<bool> default_decay_mask(const NamedTensors& parameters) {
+std::vector<bool> default_decay_mask(const NamedTensors& parameters, const std::set<std::string>& embedding_names) {
   std::vector<bool> mask;
-  for (const auto& [name, p] : parameters) mask.push_back(decays_by_default(name, p));
+  for (const auto& [name, p] : parameters) mask.push_back(decays_by_default(name, p, embedding_names));
   return mask;
 }
 
 }  // namespace
 
-AdamW::AdamW(NamedTensors parameters, const AdamWOptions& options)
+AdamW::AdamW(NamedTensors parameters, const AdamWOptions& options, const std::set<std::string>& embedding_names)
     : Optimizer(std::move(parameters), options.learning_rate), options_(options),
-      decays_(default_decay_mask(parameters_)) {
+      decays_(default_decay_mask(parameters_, embedding_names)) {
   for (const auto& [name, p] : parameters_) {
     exp_avg_.push_back(zeros(p.shape()));
     exp_avg_sq_.push_back(zeros(p.shape()));
@@ -90,9 +88,9 @@ void AdamW::update(size_t index, const float* grad) {
   }
 }
 
-Sgd::Sgd(NamedTensors parameters, const SgdOptions& options)
+Sgd::Sgd(NamedTensors parameters, const SgdOptions& options, const std::set<std::string>& embedding_names)
     : Optimizer(std::move(parameters), options.learning_rate), options_(options),
-      decays_(default_decay_mask(parameters_)) {
+      decays_(default_decay_mask(parameters_, embedding_names)) {
   for (const auto& [name, p] : parameters_) velocity_.push_back(zeros(p.shape()));
 }
 

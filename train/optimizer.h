@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,10 +19,11 @@ namespace bytegrad::train {
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 // Whether AdamW decays `parameter` by default: matrices of linear layers do; vectors (norm
-// gains, biases) and embedding tables (a name containing "embed", or GPT-2's "wte"/"wpe") do
-// not, as in GPT-2/Llama training recipes: shrinking them only fights the normalisation or
-// starves rare tokens.
-bool decays_by_default(const std::string& name, const Tensor& parameter);
+// gains, biases) and the embedding tables named in `embedding_names` (the model says which:
+// nn::CausalLM::embedding_parameter_names) do not, as in GPT-2/Llama training recipes: shrinking
+// them only fights the normalisation or starves rare tokens.
+bool decays_by_default(const std::string& name, const Tensor& parameter,
+                       const std::set<std::string>& embedding_names);
 
 class Optimizer {
  public:
@@ -72,7 +74,8 @@ struct AdamWOptions {
 //   p <- p - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 class AdamW : public Optimizer {
  public:
-  AdamW(NamedTensors parameters, const AdamWOptions& options);
+  // `embedding_names`: parameters left out of weight decay besides vectors (decays_by_default).
+  AdamW(NamedTensors parameters, const AdamWOptions& options, const std::set<std::string>& embedding_names = {});
   NamedTensors state() const override;  // "<name>.exp_avg", "<name>.exp_avg_sq"
 
  private:
@@ -92,7 +95,8 @@ struct SgdOptions {
 // torch.optim.SGD with momentum (no dampening, no Nesterov): v <- mu v + (g + wd p); p <- p - lr v.
 class Sgd : public Optimizer {
  public:
-  Sgd(NamedTensors parameters, const SgdOptions& options);
+  // `embedding_names`: parameters left out of weight decay besides vectors (decays_by_default).
+  Sgd(NamedTensors parameters, const SgdOptions& options, const std::set<std::string>& embedding_names = {});
   NamedTensors state() const override;  // "<name>.momentum_buffer"
 
  private:

@@ -66,7 +66,7 @@ void read_model(const json& config, const std::string& source, RunConfig& run) {
     BYTEGRAD_CHECK(std::filesystem::exists(config_path), source, ": \"init_from\": ", config_path.string(),
                    " does not exist (expected a model directory with config.json and model.safetensors)");
     run.model = io::read_json(config_path.string());
-    run.model_type = io::model_type_of(run.model, config_path.string());
+    run.model_type = nn::model_family_of(run.model, config_path.string()).model_type;
     run.model.erase("model_type");
     if (config.contains("model")) {
       BYTEGRAD_CHECK(config["model"].is_object(), source, ": \"model\" must be an object");
@@ -86,29 +86,11 @@ void read_model(const json& config, const std::string& source, RunConfig& run) {
     run.model_type = run.model["model_type"].get<std::string>();
     run.model.erase("model_type");
   }
-  BYTEGRAD_CHECK(run.model_type == "llama" || run.model_type == "gpt2", source,
-                 ": \"model.model_type\" must be \"llama\" or \"gpt2\", got \"", run.model_type, "\"");
-}
-
-void read_optimizer(const json& config, const std::string& source, RunConfig& run) {
-  const ConfigSection s(config, "optimizer", source,
-                  {"name", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "grad_clip"});
-  s.read("name", run.optimizer);
-  BYTEGRAD_CHECK(run.optimizer == "adamw" || run.optimizer == "sgd", source, ": \"optimizer.name\" must be \"adamw\" or \"sgd\", got \"",
-                 run.optimizer, "\"");
-  double lr = run.optimizer == "adamw" ? run.adamw.learning_rate : run.sgd.learning_rate;
-  s.read("lr", lr);
-  check_positive(source, "optimizer.lr", lr);
-  run.adamw.learning_rate = run.sgd.learning_rate = lr;
-  s.read("beta1", run.adamw.beta1);
-  s.read("beta2", run.adamw.beta2);
-  s.read("eps", run.adamw.eps);
-  double weight_decay = run.optimizer == "adamw" ? run.adamw.weight_decay : run.sgd.weight_decay;
-  s.read("weight_decay", weight_decay);
-  run.adamw.weight_decay = run.sgd.weight_decay = weight_decay;
-  s.read("momentum", run.sgd.momentum);
-  s.read("grad_clip", run.trainer.grad_clip);
-  run.schedule.peak = lr;
+  try {
+    nn::model_family(run.model_type);
+  } catch (const Error& e) {
+    throw Error(concat(source, ": \"model.model_type\": ", e.what()));
+  }
 }
 
 void read_loop(const json& config, const std::string& source, RunConfig& run) {
@@ -171,7 +153,8 @@ RunConfig run_config_from_json(const json& config, const std::string& source) {
   read_data(config, source, !run.init_from.empty(), run.data);
   if (!run.init_from.empty() && run.data.tokenizer.empty() && run.data.bpe_vocab_size == 0)
     run.data.tokenizer = run.init_from.string();
-  read_optimizer(config, source, run);
+  read_optimizer_section(config, source, run.optimizer, run.trainer.grad_clip);
+  run.schedule.peak = run.optimizer.learning_rate();
   read_schedule_section(config, source, run.schedule);
   read_loop(config, source, run);
   if (config.contains("output_dir")) {

@@ -34,7 +34,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/config.h"
-#include "train/optimizer.h"
+#include "train/optimizer_settings.h"
 #include "train/schedule.h"
 #include "train/data/text_corpus.h"
 #include "train/trainer.h"
@@ -55,9 +55,7 @@ struct RunConfig {
   std::filesystem::path init_from;  // a model directory to start from, or empty
   nlohmann::json model;  // the "model" section without model_type, for nn::model_config_from_json
   DataConfig data;
-  std::string optimizer = "adamw";
-  AdamWOptions adamw;
-  SgdOptions sgd;
+  OptimizerSettings optimizer;
   LearningRateSchedule schedule;  // peak from optimizer.lr, total_steps from training.steps
   TrainerOptions trainer;
   int64_t batch_size = 8;

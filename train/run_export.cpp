@@ -1,7 +1,7 @@
 #include "train/run_export.h"
 
 #include "base/error.h"
-#include "nn/language_model.h"
+#include "nn/model_family.h"
 #include "tensor/generator.h"
 #include "tokenizer/byte_level_bpe.h"
 #include "tokenizer/load.h"
@@ -80,26 +80,27 @@ void save_model_tokenizer(const tokenizer::Tokenizer& tok, const fs::path& token
                  ": found no tokenizer files beside ", tokenizer_source.string(), " to copy");
 }
 
-void save_run_model(const fs::path& directory, const nn::LanguageModel& model, const std::string& model_type,
-                    const tokenizer::Tokenizer* tokenizer, const fs::path& tokenizer_source) {
+void save_run_model(const fs::path& directory, const nn::CausalLM& model, const tokenizer::Tokenizer* tokenizer,
+                    const fs::path& tokenizer_source) {
   const bool byte_level = tokenizer && dynamic_cast<const tokenizer::ByteLevelBpe*>(&tokenizer->model());
-  io::save_pretrained_model(directory, model, model_type, byte_level ? tokenizer : nullptr);
+  io::save_pretrained_model(directory, model, byte_level ? tokenizer : nullptr);
   if (!tokenizer || byte_level) return;
   // Other tokenizers (SentencePiece) travel as their own files; config.json still gets their ids.
-  io::write_json((directory / "config.json").string(), io::hf_config_json(model.config(), model_type, tokenizer));
+  io::write_json((directory / "config.json").string(), io::hf_config_json(model, tokenizer));
   save_model_tokenizer(*tokenizer, tokenizer_source, directory);
 }
 
 int64_t export_run_hf(const fs::path& run_directory, const fs::path& out) {
   const RunModel run = load_run_model(run_directory);
   Generator generator(0);
-  nn::LanguageModel model(run.model_type, run.config, generator);
+  const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm(run.model_type, run.config, generator);
+  nn::CausalLM& model = *model_owner;
   try {
-    model.module().load_state_dict(run.weights);
+    model.load_state_dict(run.weights);
   } catch (const std::exception& e) {
     throw Error(concat(run.checkpoint.string(), ": the weights do not fit the run's model config: ", e.what()));
   }
-  save_run_model(out, model, run.model_type, run.tokenizer ? &*run.tokenizer : nullptr, run.tokenizer_source);
+  save_run_model(out, model, run.tokenizer ? &*run.tokenizer : nullptr, run.tokenizer_source);
   return run.step;
 }
 

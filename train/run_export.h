@@ -11,7 +11,7 @@
 #include <string>
 
 #include "nn/config.h"
-#include "nn/language_model.h"
+#include "nn/causal_lm.h"
 #include "tokenizer/tokenizer.h"
 #include "train/run_config.h"
 #include "io/safetensors.h"
@@ -45,9 +45,8 @@ void save_model_tokenizer(const tokenizer::Tokenizer& tokenizer, const std::file
 
 // `model` as a Hugging Face model directory with the run's tokenizer (save_model_tokenizer) and
 // its BOS/EOS ids in config.json.
-void save_run_model(const std::filesystem::path& directory, const nn::LanguageModel& model,
-                    const std::string& model_type, const tokenizer::Tokenizer* tokenizer,
-                    const std::filesystem::path& tokenizer_source);
+void save_run_model(const std::filesystem::path& directory, const nn::CausalLM& model,
+                    const tokenizer::Tokenizer* tokenizer, const std::filesystem::path& tokenizer_source);
 
 // Hugging Face model directory at `out` from a run; returns the checkpoint step exported.
 int64_t export_run_hf(const std::filesystem::path& run_directory, const std::filesystem::path& out);

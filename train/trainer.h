@@ -11,10 +11,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 
-#include "nn/language_model.h"
+#include "nn/causal_lm.h"
+#include "tensor/generator.h"
 #include "train/metrics.h"
+#include "train/objective.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
 #include "train/data/token_stream.h"
@@ -47,20 +50,22 @@ class Trainer {
  public:
   // `model_generator` is the generator the model was built with (it draws dropout masks); the
   // trainer records its state for checkpoints. The model, optimizer and generator must outlive
-  // the trainer. Throws Error when steps or grad_accum_steps are not positive.
-  Trainer(nn::LanguageModel& model, Optimizer& optimizer, LearningRateSchedule schedule, TokenBatches train_batches,
-          std::optional<TokenBatches> eval_batches, Generator& model_generator, TrainerOptions options);
+  // the trainer. `objective` (next-token cross-entropy unless given) makes each batch's loss.
+  // Throws Error when steps or grad_accum_steps are not positive.
+  Trainer(nn::CausalLM& model, Optimizer& optimizer, LearningRateSchedule schedule, TokenBatches train_batches,
+          std::optional<TokenBatches> eval_batches, Generator& model_generator, TrainerOptions options,
+          std::shared_ptr<const Objective> objective = std::make_shared<NextTokenCrossEntropy>());
 
-  // One optimizer step over grad_accum_steps micro-batches: forward, cross-entropy, backward
-  // (each micro-batch's loss divided by their count, so the gradient is their mean), clipping,
-  // the schedule's rate, the update. The record's eval_loss is unset.
+  // One optimizer step over grad_accum_steps micro-batches (train/training_step.h): forward, the
+  // objective, backward, clipping, the schedule's rate, the update. The record's eval_loss is unset.
   MetricsRecord train_step();
 
-  // Mean cross-entropy over the first eval_batches held-out batches (the same every time), in
-  // eval mode without recording gradients. Throws Error when there is no held-out stream.
+  // The objective's mean loss over the first eval_batches held-out batches (the same every
+  // time), in eval mode without recording gradients. Throws Error when there is no held-out stream.
   double evaluate();
 
-  // A continuation of `prompt` (options' sample length and temperature), seeded by the step.
+  // A continuation of `prompt` (options' sample length and temperature) by infer::generate,
+  // seeded by the step; stops early at the model's context.
   std::vector<int64_t> sample(const std::vector<int64_t>& prompt);
 
   // Steps until options.steps, evaluating, sampling (from `prompt`) and calling back at the
@@ -73,18 +78,18 @@ class Trainer {
   TokenBatches& train_batches() { return train_batches_; }
   Generator& model_generator() { return model_generator_; }
   Optimizer& optimizer() { return optimizer_; }
-  nn::LanguageModel& model() { return model_; }
+  nn::CausalLM& model() { return model_; }
   const TrainerOptions& options() const { return options_; }
 
  private:
-  nn::LanguageModel& model_;
+  nn::CausalLM& model_;
   Optimizer& optimizer_;
   LearningRateSchedule schedule_;
   TokenBatches train_batches_;
   std::optional<TokenBatches> eval_batches_;
   Generator& model_generator_;
   TrainerOptions options_;
-  std::vector<Tensor> parameters_;
+  std::shared_ptr<const Objective> objective_;
   int64_t step_ = 0;
 };
 

@@ -19,7 +19,7 @@ void save_training_checkpoint(const std::string& directory, Trainer& trainer, co
                                 {"generator_offset", generator.offset()},
                                 {"data_position", trainer.train_batches().position()},
                                 {"config", run_config}};
-  save_checkpoint(directory, trainer.model().module().state_dict(), optimizer_state, state);
+  save_checkpoint(directory, trainer.model().state_dict(), optimizer_state, state);
 }
 
 nlohmann::json load_training_checkpoint(const std::string& directory, Trainer& trainer) {
@@ -27,7 +27,7 @@ nlohmann::json load_training_checkpoint(const std::string& directory, Trainer& t
   for (const char* key : {"step", "optimizer_steps", "generator_seed", "generator_offset", "data_position"})
     BYTEGRAD_CHECK(checkpoint.state.contains(key) && checkpoint.state[key].is_number_integer(), "resume: ",
                    directory, "/training_state.json has no integer \"", key, "\"");
-  trainer.model().module().load_state_dict(checkpoint.model);
+  trainer.model().load_state_dict(checkpoint.model);
   NoGradGuard no_grad;
   for (const auto& [name, tensor] : trainer.optimizer().state()) {
     const auto saved = checkpoint.optimizer.find(name);

@@ -80,8 +80,9 @@ fs::path tiny_model_directory(const std::string& model_type) {
   config.max_position_embeddings = 64;
   config.initializer_range = 0.2;
   Generator generator(21);
-  nn::LanguageModel model(model_type, config, generator);
-  io::save_pretrained_model(dir, model, model_type, &tok);
+  const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm(model_type, config, generator);
+  nn::CausalLM& model = *model_owner;
+  io::save_pretrained_model(dir, model, &tok);
   fs::remove(dir / "source_tokenizer.json");
   return dir;
 }
@@ -142,7 +143,7 @@ TEST_CASE("bytegrad score prints the response log-probs and entropy the API comp
   REQUIRE_MESSAGE(run.status == 0, run.err);
 
   io::PretrainedModel pretrained = io::load_pretrained_model(dir);
-  pretrained.model->module().eval();
+  pretrained.model->eval();
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   std::istringstream lines(run.out);
   for (const auto& [prompt, response] : examples) {

@@ -30,7 +30,7 @@ GenerationOptions greedy(int64_t max_gen_len) {
 Tensor row_tensor(const std::vector<int64_t>& ids) { return from_vector(ids, {1, int64_t(ids.size())}); }
 
 // Greedy continuation by re-running the whole sequence each step, without a cache.
-std::vector<int64_t> naive_greedy(const nn::LanguageModel& model, std::vector<int64_t> ids, int64_t count) {
+std::vector<int64_t> naive_greedy(const nn::CausalLM& model, std::vector<int64_t> ids, int64_t count) {
   NoGradGuard no_grad;
   std::vector<int64_t> generated;
   for (int64_t step = 0; step < count; ++step) {
@@ -46,7 +46,7 @@ TEST_CASE("decoding through the KV cache gives the logits of a full forward pass
   for (const char* type : kModelTypes) {
     INFO(type);
     SmallModel small(type);
-    small.model.module().eval();
+    small.model.eval();
     NoGradGuard no_grad;
     const Tensor ids = from_vector(std::vector<int64_t>{3, 17, 8, 28, 0, 11, 5, 21, 9, 14, 2, 26, 7, 19, 30, 1}, {2, 8});
     const Tensor full = small.model.forward(ids);
@@ -189,12 +189,12 @@ TEST_CASE("generation stops at max_position_embeddings") {
 
 TEST_CASE("generate restores the model's training mode") {
   SmallModel small("llama");
-  small.model.module().train();
+  small.model.train();
   generate(small.model, {{1, 2}}, greedy(2));
-  CHECK(small.model.module().is_training());
-  small.model.module().eval();
+  CHECK(small.model.is_training());
+  small.model.eval();
   generate(small.model, {{1, 2}}, greedy(2));
-  CHECK_FALSE(small.model.module().is_training());
+  CHECK_FALSE(small.model.is_training());
 }
 
 TEST_CASE("generate rejects empty prompts, prompts past the context and bad options") {

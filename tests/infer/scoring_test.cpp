@@ -27,7 +27,7 @@ TEST_CASE("get_response_log_probs gathers log_softmax of the logits at the label
   for (const char* type : {"llama", "gpt2"}) {
     INFO(type);
     SmallModel small(type);
-    small.model.module().eval();
+    small.model.eval();
     const ResponseLogProbs result = get_response_log_probs(small.model, input_ids(), labels(), true);
     const Tensor log_probs = log_softmax(small.model.forward(input_ids()), -1);  // [2, 5, 31]
     const std::vector<double> all = log_probs.to_vector<double>();
@@ -67,11 +67,11 @@ TEST_CASE("gradients of the log-probs and entropy reach the parameters in traini
   config.num_key_value_heads = 1;
   config.intermediate_size = 12;
   SmallModel small("llama", config);
-  small.model.module().to(kFloat64);
-  small.model.module().train();
+  small.model.to(kFloat64);
+  small.model.train();
   const Tensor ids = from_vector(std::vector<int64_t>{1, 5, 2, 6, 0, 3}, {2, 3});
   const Tensor targets = from_vector(std::vector<int64_t>{5, 2, 4, 0, 3, 3}, {2, 3});
-  const std::vector<Tensor> parameters = small.model.module().parameters();
+  const std::vector<Tensor> parameters = small.model.parameters();
   const GradcheckResult result = gradcheck(
       [&](const std::vector<Tensor>&) {
         const ResponseLogProbs scored = get_response_log_probs(small.model, ids, targets, true);
@@ -79,7 +79,7 @@ TEST_CASE("gradients of the log-probs and entropy reach the parameters in traini
       },
       parameters);
   CHECK_MESSAGE(result.passed, result.message);
-  CHECK(small.model.module().is_training());
+  CHECK(small.model.is_training());
 }
 
 TEST_CASE("get_response_log_probs names mismatched shapes") {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "bytegrad.h"
-#include "nn/language_model.h"
+#include "nn/model_family.h"
 
 namespace bytegrad::testing {
 
@@ -27,12 +27,13 @@ inline nn::ModelConfig small_model_config(const std::string& model_type) {
 // A model with its generator, which must outlive it.
 struct SmallModel {
   explicit SmallModel(const std::string& model_type, uint64_t seed = 7)
-      : generator(seed), model(model_type, small_model_config(model_type), generator) {}
+      : SmallModel(model_type, small_model_config(model_type), seed) {}
   SmallModel(const std::string& model_type, const nn::ModelConfig& config, uint64_t seed = 7)
-      : generator(seed), model(model_type, config, generator) {}
+      : generator(seed), owner(nn::build_causal_lm(model_type, config, generator)), model(*owner) {}
 
   Generator generator;
-  nn::LanguageModel model;
+  std::unique_ptr<nn::CausalLM> owner;
+  nn::CausalLM& model;
 };
 
 }  // namespace bytegrad::testing

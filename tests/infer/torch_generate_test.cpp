@@ -10,7 +10,7 @@
 #include "bytegrad.h"
 #include "infer/generate.h"
 #include "nn/config.h"
-#include "nn/language_model.h"
+#include "nn/model_family.h"
 #include "tests/infer/python_reference.h"
 
 namespace bytegrad::infer {
@@ -35,9 +35,10 @@ TEST_CASE("generate matches Meta's generate loop ported to PyTorch, for Llama an
     INFO(name);
     const json& config_json = entry.at("config");
     Generator generator(1);
-    nn::LanguageModel model(config_json.at("model_type").get<std::string>(),
-                            nn::model_config_from_json(config_json, name), generator);
-    model.module().load_state_dict(weights_of(entry.at("weights")));
+    const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm(
+        config_json.at("model_type").get<std::string>(), nn::model_config_from_json(config_json, name), generator);
+    nn::CausalLM& model = *model_owner;
+    model.load_state_dict(weights_of(entry.at("weights")));
     const auto prompts = entry.at("prompts").get<std::vector<std::vector<int64_t>>>();
     for (const bool echo : {false, true}) {
       INFO("echo " << echo);

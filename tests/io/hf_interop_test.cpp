@@ -59,9 +59,10 @@ TEST_CASE("hf interop: torch computes our saved models' logits") {
     INFO(type);
     const std::string directory = scratch_directory("hf_interop_ours_" + type);
     Generator generator(11);
-    nn::LanguageModel model(type, small_config(type), generator);
-    model.module().eval();
-    io::save_pretrained_model(directory + "/model", model, type, nullptr);
+    const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm(type, small_config(type), generator);
+    nn::CausalLM& model = *model_owner;
+    model.eval();
+    io::save_pretrained_model(directory + "/model", model, nullptr);
     const Tensor ids = from_vector<int64_t>({1, 7, 49, 3, 3, 0, 12, 8, 5, 44, 2, 9, 31, 30}, {2, 7});
     io::save_safetensors(directory + "/ids.safetensors", {{"ids", ids}});
     run_reference("logits '" + directory + "/model' '" + directory + "/ids.safetensors' '" + directory +
@@ -78,7 +79,7 @@ TEST_CASE("hf interop: a sharded directory written by Python loads with torch's 
     const std::string directory = scratch_directory("hf_interop_theirs_" + type);
     run_reference("write-sharded " + type + " '" + directory + "'");
     const io::PretrainedModel loaded = io::load_pretrained_model(directory);
-    CHECK(loaded.model_type == type);
+    CHECK(loaded.model->model_type() == type);
     const io::TensorMap expected = io::load_safetensors(directory + "/expected.safetensors").tensors;
     check_close(loaded.model->forward(expected.at("ids")), expected.at("logits"), 2e-5, 1e-4);
   }

@@ -51,17 +51,18 @@ TEST_CASE("pretrained model: save then load gives the same logits, for Llama (ti
     INFO(type << (tied ? " tied" : " untied"));
     const std::string directory = scratch_directory("pretrained_roundtrip_" + type + (tied ? "_tied" : ""));
     Generator generator(7);
-    nn::LanguageModel model(type, tiny_config(tied, type), generator);
-    model.module().eval();
-    io::save_pretrained_model(directory, model, type, nullptr);
+    const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm(type, tiny_config(tied, type), generator);
+    nn::CausalLM& model = *model_owner;
+    model.eval();
+    io::save_pretrained_model(directory, model, nullptr);
     CHECK(entries(directory) == std::vector<std::string>{"config.json", "model.safetensors"});
     const nlohmann::json config = io::read_json(directory + "/config.json");
     CHECK(config["model_type"] == type);
     CHECK(config["architectures"][0] == (type == "llama" ? "LlamaForCausalLM" : "GPT2LMHeadModel"));
 
     const io::PretrainedModel loaded = io::load_pretrained_model(directory);
-    CHECK(loaded.model_type == type);
-    CHECK(loaded.config.kv_heads() == (type == "llama" ? 2 : 4));
+    CHECK(loaded.model->model_type() == type);
+    CHECK(loaded.model->config().kv_heads() == (type == "llama" ? 2 : 4));
     CHECK(!loaded.tokenizer.has_value());
     check_close(loaded.model->forward(some_ids()), model.forward(some_ids()), 0, 0);
   }
@@ -72,8 +73,9 @@ TEST_CASE("pretrained model: the tokenizer is written as tokenizer.json and read
   const tokenizer::Tokenizer tok = tiny_tokenizer(source);
   const std::string directory = scratch_directory("pretrained_tokenizer");
   Generator generator(1);
-  nn::LanguageModel model("llama", tiny_config(true), generator);
-  io::save_pretrained_model(directory, model, "llama", &tok);
+  const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm("llama", tiny_config(true), generator);
+  nn::CausalLM& model = *model_owner;
+  io::save_pretrained_model(directory, model, &tok);
   // The merge list recovered from the loaded vocabulary is the one the trainer wrote.
   CHECK(io::read_json(directory + "/tokenizer.json")["model"]["merges"] ==
         io::read_json(source + "/tokenizer.json")["model"]["merges"]);
@@ -89,12 +91,13 @@ TEST_CASE("pretrained model: the tokenizer is written as tokenizer.json and read
 TEST_CASE("pretrained model: GPT-2 checkpoints' bare names and mask buffers load as transformers loads them") {
   const std::string directory = scratch_directory("pretrained_gpt2_names");
   Generator generator(3);
-  nn::LanguageModel model("gpt2", tiny_config(true, "gpt2"), generator);
-  io::save_pretrained_model(directory, model, "gpt2", nullptr);
+  const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm("gpt2", tiny_config(true, "gpt2"), generator);
+  nn::CausalLM& model = *model_owner;
+  io::save_pretrained_model(directory, model, nullptr);
   io::TensorMap bare;
-  for (const auto& [name, tensor] : model.module().state_dict()) bare[name.substr(std::string("transformer.").size())] = tensor;
+  for (const auto& [name, tensor] : model.state_dict()) bare[name.substr(std::string("transformer.").size())] = tensor;
   bare["h.0.attn.bias"] = full({1, 1, 16, 16}, 1.0);
-  bare["lm_head.weight"] = model.module().state_dict().at("transformer.wte.weight");
+  bare["lm_head.weight"] = model.state_dict().at("transformer.wte.weight");
   io::save_safetensors(directory + "/model.safetensors", bare);
   const io::PretrainedModel loaded = io::load_pretrained_model(directory);
   check_close(loaded.model->forward(some_ids()), model.forward(some_ids()), 0, 0);
@@ -107,8 +110,9 @@ TEST_CASE("pretrained model: errors name the directory or file and what does not
   CHECK(error_of([&] { io::load_pretrained_model(directory); }).find(directory + ": no config.json") != std::string::npos);
 
   Generator generator(1);
-  nn::LanguageModel model("llama", tiny_config(false), generator);
-  io::save_pretrained_model(directory, model, "llama", nullptr);
+  const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm("llama", tiny_config(false), generator);
+  nn::CausalLM& model = *model_owner;
+  io::save_pretrained_model(directory, model, nullptr);
   nlohmann::json config = io::read_json(directory + "/config.json");
   config["hidden_size"] = 32;
   io::write_json(directory + "/config.json", config);

@@ -4,7 +4,7 @@
 
 #include "bytegrad.h"
 #include "nn/gpt2.h"
-#include "nn/language_model.h"
+#include "nn/model_family.h"
 #include "nn/llama.h"
 #include "tests/test_util.h"
 
@@ -36,7 +36,7 @@ Tensor sample_ids() {  // [2, 9]
 }
 
 // Feeds ids through a cache of `capacity` positions in chunks of the given sizes.
-Tensor decode_in_chunks(const LanguageModel& model, int64_t capacity,
+Tensor decode_in_chunks(const CausalLM& model, int64_t capacity,
                         const std::vector<int64_t>& chunks) {
   const Tensor ids = sample_ids();
   KVCache cache = model.make_cache(capacity);
@@ -49,8 +49,9 @@ Tensor decode_in_chunks(const LanguageModel& model, int64_t capacity,
 
 void check_chunked_decoding(const std::string& model_type, const ModelConfig& config) {
   Generator generator(5);
-  LanguageModel model(model_type, config, generator);
-  model.module().eval();
+  const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm(model_type, config, generator);
+  nn::CausalLM& model = *model_owner;
+  model.eval();
   NoGradGuard no_grad;
   const Tensor full = model.forward(sample_ids());
   SUBCASE("prompt, then one token at a time, in a cache of exactly the sequence's length") {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 
 #include "base/philox.h"
@@ -80,4 +81,18 @@ TEST_CASE("item and printing show the stored values") {
   CHECK(full({}, 3.0).item<float>() == 3.0f);
   CHECK(testing::error_of([] { zeros({2}).item<float>(); }).find("item: expected a tensor with one element") == 0);
   CHECK(from_vector(std::vector<int64_t>{1, 2, 3, 4}, {2, 2}).str() == "tensor([[1, 2], [3, 4]], dtype=int64)");
+}
+
+TEST_CASE("randperm draws each of 0..n-1 once, the same order for the same generator state") {
+  Generator a(5), b(5), c(6);
+  const std::vector<int64_t> first = randperm(97, {DType::Int64, kCPU}, &a).to_vector<int64_t>();
+  std::vector<int64_t> sorted = first;
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t i = 0; i < 97; ++i) CHECK(sorted[size_t(i)] == i);
+  CHECK(randperm(97, {DType::Int64, kCPU}, &b).to_vector<int64_t>() == first);
+  CHECK(randperm(97, {DType::Int64, kCPU}, &c).to_vector<int64_t>() != first);
+  // The stream moves on: the next permutation from the same generator differs.
+  CHECK(randperm(97, {DType::Int64, kCPU}, &a).to_vector<int64_t>() != first);
+  CHECK(randperm(0).numel() == 0);
+  CHECK(testing::error_of([] { randperm(-1); }).find("randperm") != std::string::npos);
 }

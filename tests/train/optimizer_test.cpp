@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/test_util.h"
+#include "nn/gpt2.h"
 #include "train/optimizer.h"
 
 namespace bytegrad::train {
@@ -101,12 +102,23 @@ TEST_CASE("SGD with momentum accumulates a velocity") {
 }
 
 TEST_CASE("weight decay by default skips vectors and embedding tables") {
-  CHECK(decays_by_default("model.layers.0.mlp.up_proj.weight", zeros({4, 2})));
-  CHECK(decays_by_default("lm_head.weight", zeros({4, 2})));
-  CHECK_FALSE(decays_by_default("model.norm.weight", zeros({4})));
-  CHECK_FALSE(decays_by_default("model.layers.0.self_attn.q_proj.bias", zeros({4})));
-  CHECK_FALSE(decays_by_default("model.embed_tokens.weight", zeros({4, 2})));
-  CHECK_FALSE(decays_by_default("transformer.wte.weight", zeros({4, 2})));
+  const std::set<std::string> llama_tables = {"model.embed_tokens.weight"};
+  CHECK(decays_by_default("model.layers.0.mlp.up_proj.weight", zeros({4, 2}), llama_tables));
+  CHECK(decays_by_default("lm_head.weight", zeros({4, 2}), llama_tables));
+  CHECK_FALSE(decays_by_default("model.norm.weight", zeros({4}), llama_tables));
+  CHECK_FALSE(decays_by_default("model.layers.0.self_attn.q_proj.bias", zeros({4}), llama_tables));
+  CHECK_FALSE(decays_by_default("model.embed_tokens.weight", zeros({4, 2}), llama_tables));
+  // The models name their tables: GPT-2's token and position embeddings.
+  Generator generator(0);
+  nn::ModelConfig config;
+  config.vocab_size = 8, config.hidden_size = 4, config.num_hidden_layers = 1, config.num_attention_heads = 1;
+  config.max_position_embeddings = 8;
+  const nn::GPT2 gpt2(config, generator);
+  const std::vector<std::string> names = gpt2.embedding_parameter_names();
+  const std::set<std::string> gpt2_tables(names.begin(), names.end());
+  CHECK(gpt2_tables == std::set<std::string>{"transformer.wte.weight", "transformer.wpe.weight"});
+  CHECK_FALSE(decays_by_default("transformer.wte.weight", zeros({4, 2}), gpt2_tables));
+  CHECK(decays_by_default("transformer.h.0.mlp.c_fc.weight", zeros({4, 2}), gpt2_tables));
 }
 
 TEST_CASE("parameters without a gradient are left alone") {

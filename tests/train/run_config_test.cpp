@@ -15,10 +15,10 @@ nlohmann::json minimal() {
 TEST_CASE("a minimal config takes the defaults") {
   const RunConfig c = run_config_from_json(minimal(), "c.json");
   CHECK(c.model_type == "llama");
-  CHECK(c.optimizer == "adamw");
+  CHECK(c.optimizer.name == "adamw");
   CHECK(c.data.bpe_vocab_size == 300);
   CHECK(c.schedule.total_steps == c.trainer.steps);
-  CHECK(c.schedule.peak == c.adamw.learning_rate);
+  CHECK(c.schedule.peak == c.optimizer.adamw.learning_rate);
 }
 
 TEST_CASE("--set overrides nested keys with JSON values or strings") {
@@ -26,8 +26,8 @@ TEST_CASE("--set overrides nested keys with JSON values or strings") {
   apply_overrides(config, {"training.steps=7", "optimizer.name=sgd", "optimizer.lr=0.5", "model.model_type=gpt2"});
   const RunConfig c = run_config_from_json(config, "c.json");
   CHECK(c.trainer.steps == 7);
-  CHECK(c.optimizer == "sgd");
-  CHECK(c.sgd.learning_rate == 0.5);
+  CHECK(c.optimizer.name == "sgd");
+  CHECK(c.optimizer.sgd.learning_rate == 0.5);
   CHECK(c.model_type == "gpt2");
   CHECK(testing::error_of([&] { apply_overrides(config, {"steps"}); }).find("KEY=VALUE") != std::string::npos);
 }

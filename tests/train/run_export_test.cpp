@@ -12,6 +12,7 @@
 #include "train/checkpoint.h"
 #include "io/json_file.h"
 #include "io/model_directory.h"
+#include "nn/llama.h"
 #include "train/run_export.h"
 #include "train/training_checkpoint.h"
 
@@ -29,7 +30,7 @@ const nlohmann::json kModelSection = {{"model_type", "llama"},      {"hidden_siz
 
 // A run directory as `bytegrad train` leaves it: run_config.json, the trained tokenizer.json and
 // two checkpoints, the newer holding `model`'s weights.
-nn::LanguageModel& write_run(const std::string& run, Generator& generator, std::optional<nn::LanguageModel>& model) {
+nn::CausalLM& write_run(const std::string& run, Generator& generator, std::optional<nn::Llama>& model) {
   tokenizer::write_tokenizer_json(
       tokenizer::train_byte_level_bpe(std::vector<std::string>{"ab ab abc", "abc abd"},
                                       {.vocab_size = 259, .special_tokens = {"<|endoftext|>"}}),
@@ -38,10 +39,11 @@ nn::LanguageModel& write_run(const std::string& run, Generator& generator, std::
   nlohmann::json section = kModelSection;
   section["vocab_size"] = 259;
   const nn::ModelConfig config = nn::model_config_from_json(section, "test");
-  nn::LanguageModel older("llama", config, generator);
-  save_checkpoint(run + "/" + checkpoint_name(5), older.module().state_dict(), {}, {{"step", 5}});
-  model.emplace("llama", config, generator);
-  save_checkpoint(run + "/" + checkpoint_name(10), model->module().state_dict(), {}, {{"step", 10}});
+  const std::unique_ptr<nn::CausalLM> older_owner = nn::build_causal_lm("llama", config, generator);
+  nn::CausalLM& older = *older_owner;
+  save_checkpoint(run + "/" + checkpoint_name(5), older.state_dict(), {}, {{"step", 5}});
+  model.emplace(config, generator);
+  save_checkpoint(run + "/" + checkpoint_name(10), model->state_dict(), {}, {{"step", 10}});
   return *model;
 }
 
@@ -50,12 +52,12 @@ nn::LanguageModel& write_run(const std::string& run, Generator& generator, std::
 TEST_CASE("run export: the newest checkpoint becomes a model directory with the run's tokenizer") {
   const std::string run = scratch_directory("run_export_hf");
   Generator generator(2);
-  std::optional<nn::LanguageModel> holder;
-  nn::LanguageModel& model = write_run(run, generator, holder);
+  std::optional<nn::Llama> holder;
+  nn::CausalLM& model = write_run(run, generator, holder);
   CHECK(export_run_hf(run, run + "/model") == 10);
   const io::PretrainedModel loaded = io::load_pretrained_model(run + "/model");
-  CHECK(loaded.config.vocab_size == 259);  // from the embedding, as the config left it out
-  model.module().eval();
+  CHECK(loaded.model->config().vocab_size == 259);  // from the embedding, as the config left it out
+  model.eval();
   const Tensor ids = from_vector<int64_t>({1, 2, 3, 258}, {1, 4});
   check_close(loaded.model->forward(ids), model.forward(ids), 0, 0);
   REQUIRE(loaded.tokenizer.has_value());

@@ -75,8 +75,9 @@ TEST_CASE("shards: a tiny run from shards lowers the held-out loss") {
   const std::vector<int32_t> train = read_shard_tokens(expand_shard_paths({directory + "/train_*.bin"}, "test"));
   CHECK(train.size() == 40 * 13);
   Generator generator(3);
-  nn::LanguageModel model("llama", tiny_llama(), generator);
-  AdamW optimizer(model.module().named_parameters(), {.learning_rate = 1e-2});
+  const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm("llama", tiny_llama(), generator);
+  nn::CausalLM& model = *model_owner;
+  AdamW optimizer(model.named_parameters(), {.learning_rate = 1e-2});
   Trainer trainer(model, optimizer, {.peak = 1e-2, .floor = 1e-3, .warmup_steps = 3, .total_steps = 30},
                   TokenBatches(train, 4, 12, "train"), TokenBatches(read_shard_tokens({directory + "/val.bin"}), 2, 12, "eval"),
                   generator, {.steps = 30, .eval_batches = 2});
@@ -119,8 +120,9 @@ TEST_CASE("config: shards and init_from are read, with the model section from th
   Generator generator(5);
   nn::ModelConfig config = tiny_llama();
   config.vocab_size = 260;
-  nn::LanguageModel saved("llama", config, generator);
-  io::save_pretrained_model(directory + "/model", saved, "llama", nullptr);
+  const std::unique_ptr<nn::CausalLM> saved_owner = nn::build_causal_lm("llama", config, generator);
+  nn::CausalLM& saved = *saved_owner;
+  io::save_pretrained_model(directory + "/model", saved, nullptr);
 
   nlohmann::json json = {{"init_from", directory + "/model"},
                          {"model", {{"attention_dropout", 0.1}}},
@@ -136,7 +138,7 @@ TEST_CASE("config: shards and init_from are read, with the model section from th
 
   // Starting from the directory is starting from its weights: same logits before any step.
   const io::PretrainedModel start = io::load_pretrained_model(run.init_from);
-  saved.module().eval();
+  saved.eval();
   const Tensor ids = from_vector<int64_t>({1, 2, 3, 4, 5, 6}, {1, 6});
   check_close(start.model->forward(ids), saved.forward(ids), 0, 0);
 

@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "tests/test_util.h"
+#include "nn/llama.h"
 #include "train/trainer.h"
 #include "train/training_checkpoint.h"
 
@@ -36,14 +37,14 @@ std::vector<int32_t> rule_tokens() {
 // A model, optimizer and trainer built from one seed, as `bytegrad train` builds them.
 struct Run {
   Generator generator;
-  nn::LanguageModel model;
+  nn::Llama model;
   AdamW optimizer;
   Trainer trainer;
 
   explicit Run(uint64_t seed, int64_t steps = 30)
       : generator(seed),
-        model("llama", tiny_llama(), generator),
-        optimizer(model.module().named_parameters(), {.learning_rate = 1e-2, .weight_decay = 0.1}),
+        model(tiny_llama(), generator),
+        optimizer(model.named_parameters(), {.learning_rate = 1e-2, .weight_decay = 0.1}, {"model.embed_tokens.weight"}),
         trainer(model, optimizer, {.peak = 1e-2, .floor = 1e-3, .warmup_steps = 3, .total_steps = steps},
                 TokenBatches(rule_tokens(), 4, 12, "train"), TokenBatches(rule_tokens(), 2, 12, "eval"), generator,
                 {.steps = steps, .grad_accum_steps = 2, .grad_clip = 1.0, .eval_batches = 2, .sample_tokens = 5,
@@ -115,6 +116,29 @@ TEST_CASE("run() logs every step, evaluates and samples at the intervals") {
   CHECK(samples == 2);
   CHECK(checkpoints == 2);
   std::filesystem::remove(path);
+}
+
+// An objective that doubles next-token cross-entropy: the trainer must train and evaluate with
+// whatever objective it is given.
+class DoubledCrossEntropy final : public Objective {
+ public:
+  ObjectiveValue evaluate(const nn::CausalLM& model, const Batch& batch) const override {
+    ObjectiveValue value = NextTokenCrossEntropy().evaluate(model, batch);
+    value.loss = mul(value.loss, 2.0);
+    return value;
+  }
+};
+
+TEST_CASE("the trainer minimises the objective it is given, in training and evaluation") {
+  Run plain(11, 4), doubled(11, 4);
+  Trainer trainer(doubled.model, doubled.optimizer, {.peak = 1e-2, .floor = 1e-3, .warmup_steps = 3, .total_steps = 4},
+                  TokenBatches(rule_tokens(), 4, 12, "train"), TokenBatches(rule_tokens(), 2, 12, "eval"),
+                  doubled.generator, {.steps = 4, .grad_accum_steps = 2, .grad_clip = 0.0, .eval_batches = 2},
+                  std::make_shared<DoubledCrossEntropy>());
+  const double plain_eval = plain.trainer.evaluate();
+  CHECK(trainer.evaluate() == doctest::Approx(2 * plain_eval).epsilon(1e-6));
+  const double plain_loss = plain.trainer.train_step().loss;
+  CHECK(trainer.train_step().loss == doctest::Approx(2 * plain_loss).epsilon(1e-6));
 }
 
 }  // namespace bytegrad::train

@@ -29,26 +29,6 @@ void read_data(const json& config, const std::string& source, SftConfig& sft) {
   }
 }
 
-void read_optimizer(const json& config, const std::string& source, SftConfig& sft) {
-  const ConfigSection s(config, "optimizer", source,
-                  {"name", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "grad_clip"});
-  s.read("name", sft.optimizer);
-  BYTEGRAD_CHECK(sft.optimizer == "adamw" || sft.optimizer == "sgd", source,
-                 ": \"optimizer.name\" must be \"adamw\" or \"sgd\", got \"", sft.optimizer, "\"");
-  double lr = sft.adamw.learning_rate;
-  s.read("lr", lr);
-  check_positive(source, "optimizer.lr", lr);
-  sft.adamw.learning_rate = sft.sgd.learning_rate = sft.schedule.peak = lr;
-  s.read("beta1", sft.adamw.beta1);
-  s.read("beta2", sft.adamw.beta2);
-  s.read("eps", sft.adamw.eps);
-  double weight_decay = sft.adamw.weight_decay;
-  s.read("weight_decay", weight_decay);
-  sft.adamw.weight_decay = sft.sgd.weight_decay = weight_decay;
-  s.read("momentum", sft.sgd.momentum);
-  s.read("grad_clip", sft.training.grad_clip);
-}
-
 void read_loop(const json& config, const std::string& source, SftConfig& sft) {
   const ConfigSection training(config, "training", source, {"steps", "batch_size", "grad_accum_steps", "seed", "log_interval"});
   training.read("steps", sft.training.steps);
@@ -88,7 +68,8 @@ SftConfig sft_config_from_json(const json& config, const std::string& source) {
   SftConfig sft;
   sft.model = config["model"].get<std::string>();
   read_data(config, source, sft);
-  read_optimizer(config, source, sft);
+  read_optimizer_section(config, source, sft.optimizer, sft.training.grad_clip);
+  sft.schedule.peak = sft.optimizer.learning_rate();
   read_schedule_section(config, source, sft.schedule);
   read_loop(config, source, sft);
   if (config.contains("output_dir")) {

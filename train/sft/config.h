@@ -24,7 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "train/optimizer.h"
+#include "train/optimizer_settings.h"
 #include "train/schedule.h"
 #include "train/sft/data.h"
 #include "train/sft/trainer.h"
@@ -36,9 +36,7 @@ struct SftConfig {
   std::filesystem::path train_data;
   std::filesystem::path eval_data;  // empty: no held-out questions
   SftFormat format;
-  std::string optimizer = "adamw";
-  AdamWOptions adamw{.learning_rate = 3e-4, .weight_decay = 0.0};
-  SgdOptions sgd;
+  OptimizerSettings optimizer{.adamw = {.learning_rate = 3e-4, .weight_decay = 0.0}};
   LearningRateSchedule schedule{.peak = 3e-4, .floor = 3e-5, .warmup_steps = 10, .total_steps = 100};
   SftOptions training;
   int64_t log_interval = 10;

@@ -3,15 +3,18 @@
 #include <algorithm>
 
 #include "base/error.h"
-#include "train/sample_tokens.h"
+#include "infer/generate.h"
 
 namespace bytegrad::train {
 
-std::string greedy_answer(nn::LanguageModel& model, const tokenizer::Tokenizer& tokenizer, const SftQuestion& question,
+std::string greedy_answer(nn::CausalLM& model, const tokenizer::Tokenizer& tokenizer, const SftQuestion& question,
                           int64_t max_new_tokens) {
   BYTEGRAD_CHECK(!question.prompt_ids.empty(), question.source, ": the question has no prompt tokens");
   const std::vector<int64_t> prompt(question.prompt_ids.begin(), question.prompt_ids.end());
-  const std::vector<int64_t> generated = sample_tokens(model, prompt, max_new_tokens, /*temperature=*/0.0, /*seed=*/0);
+  infer::GenerationOptions greedy;
+  greedy.temperature = 0;
+  greedy.max_gen_len = max_new_tokens;
+  const std::vector<int64_t> generated = infer::generate(model, {prompt}, greedy).tokens.front();
   std::vector<tokenizer::TokenId> answer;
   for (int64_t id : generated) {
     if (tokenizer.is_special(tokenizer::TokenId(id))) break;
@@ -20,7 +23,7 @@ std::string greedy_answer(nn::LanguageModel& model, const tokenizer::Tokenizer& 
   return tokenizer.decode(answer);
 }
 
-SftAccuracy exact_match_accuracy(nn::LanguageModel& model, const tokenizer::Tokenizer& tokenizer,
+SftAccuracy exact_match_accuracy(nn::CausalLM& model, const tokenizer::Tokenizer& tokenizer,
                                  std::span<const SftQuestion> questions, int64_t max_new_tokens) {
   SftAccuracy result;
   for (const SftQuestion& question : questions) {

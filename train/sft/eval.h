@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/language_model.h"
+#include "nn/causal_lm.h"
 #include "tokenizer/tokenizer.h"
 #include "train/sft/data.h"
 
@@ -25,13 +25,13 @@ struct SftAccuracy {
 };
 
 // The model's greedy answer: up to `max_new_tokens` tokens decoded at temperature 0
-// (train/sample_tokens.h), cut before the first special token (EOS, or a chat's end-of-turn
+// (infer::generate at temperature 0), cut before the first special token (EOS, or a chat's end-of-turn
 // marker), as text.
-std::string greedy_answer(nn::LanguageModel& model, const tokenizer::Tokenizer& tokenizer, const SftQuestion& question,
+std::string greedy_answer(nn::CausalLM& model, const tokenizer::Tokenizer& tokenizer, const SftQuestion& question,
                           int64_t max_new_tokens);
 
 // greedy_answer for each question, correct when it equals the expected text exactly.
-SftAccuracy exact_match_accuracy(nn::LanguageModel& model, const tokenizer::Tokenizer& tokenizer,
+SftAccuracy exact_match_accuracy(nn::CausalLM& model, const tokenizer::Tokenizer& tokenizer,
                                  std::span<const SftQuestion> questions, int64_t max_new_tokens);
 
 }  // namespace bytegrad::train

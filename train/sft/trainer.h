@@ -1,20 +1,22 @@
 // The supervised fine-tuning loop: shuffled batches of examples, the masked response loss
-// (train/sft_loss.h) with gradient accumulation, an optional KL penalty towards a frozen
-// reference model, global-norm clipping, a learning-rate schedule and an optimizer from train/.
+// (train/sft/objective.h) with gradient accumulation, an optional KL penalty towards a frozen
+// reference model, global-norm clipping, a learning-rate schedule and an optimizer: one
+// train/training_step.h step per call.
 //
 //   SftTrainer trainer(model, optimizer, schedule, examples, eos, nullptr, options);
 //   while (trainer.step() < options.steps) SftMetricsRecord record = trainer.train_step();
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <vector>
 
-#include "nn/language_model.h"
+#include "nn/causal_lm.h"
+#include "tensor/generator.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
 #include "train/sft/batch.h"
 #include "train/sft/metrics.h"
+#include "train/sft/objective.h"
 
 namespace bytegrad::train {
 
@@ -27,7 +29,7 @@ struct SftOptions {
   uint64_t seed = 0;             // the order in which examples are drawn
 };
 
-// Examples drawn in a fresh random order each epoch; every batch is full (an epoch's last,
+// Examples drawn in a fresh random order each epoch (randperm from the Philox stream of `seed`); every batch is full (an epoch's last,
 // partial batch continues into the next epoch's order).
 class SftBatches {
  public:
@@ -42,8 +44,8 @@ class SftBatches {
   std::vector<SftExample> examples_;
   int64_t batch_size_;
   tokenizer::TokenId eos_;
-  std::mt19937_64 rng_;
-  std::vector<size_t> order_;
+  Generator generator_;          // the Philox stream the epochs' orders are drawn from
+  std::vector<int64_t> order_;
   size_t position_ = 0;
   int64_t epoch_ = 0;
 };
@@ -54,8 +56,8 @@ class SftTrainer {
   // eval mode, and the loss adds kl_coef * KL(model || reference) over the response tokens. The
   // models and optimizer must outlive the trainer. Throws Error when steps or grad_accum_steps
   // are not positive, or when kl_coef is negative.
-  SftTrainer(nn::LanguageModel& model, Optimizer& optimizer, LearningRateSchedule schedule, SftBatches batches,
-             nn::LanguageModel* reference, SftOptions options);
+  SftTrainer(nn::CausalLM& model, Optimizer& optimizer, LearningRateSchedule schedule, SftBatches batches,
+             nn::CausalLM* reference, SftOptions options);
 
   // One optimizer step over grad_accum_steps micro-batches: forward, the masked loss, backward
   // (each micro-batch's loss divided by their count), clipping, the schedule's rate, the update.
@@ -67,13 +69,13 @@ class SftTrainer {
   const SftBatches& batches() const { return batches_; }
 
  private:
-  nn::LanguageModel& model_;
+  nn::CausalLM& model_;
   Optimizer& optimizer_;
   LearningRateSchedule schedule_;
   SftBatches batches_;
-  nn::LanguageModel* reference_;
+  SftObjective objective_;
+  bool has_reference_;
   SftOptions options_;
-  std::vector<Tensor> parameters_;
   int64_t step_ = 0;
 };
 

@@ -28,10 +28,10 @@ TEST_CASE("a minimal fine-tuning config takes the defaults") {
   CHECK(c.eval_data.empty());
   CHECK(c.format.append_eos);
   CHECK_FALSE(c.format.chat_layout.has_value());
-  CHECK(c.optimizer == "adamw");
+  CHECK(c.optimizer.name == "adamw");
   CHECK(c.training.kl_coef == 0.0);
   CHECK(c.schedule.total_steps == c.training.steps);
-  CHECK(c.schedule.peak == c.adamw.learning_rate);
+  CHECK(c.schedule.peak == c.optimizer.adamw.learning_rate);
 }
 
 TEST_CASE("every section of a fine-tuning config is read, and --set overrides it") {
@@ -50,7 +50,7 @@ TEST_CASE("every section of a fine-tuning config is read, and --set overrides it
   CHECK(c.eval_data == "eval.jsonl");
   CHECK(c.format.chat_layout == tokenizer::ChatLayout::kChatMl);
   CHECK_FALSE(c.format.append_eos);
-  CHECK(c.adamw.learning_rate == 1e-3);
+  CHECK(c.optimizer.adamw.learning_rate == 1e-3);
   CHECK(c.schedule.peak == 1e-3);
   CHECK(c.training.grad_clip == 0.5);
   CHECK(c.schedule.shape == DecayShape::Linear);

@@ -4,7 +4,8 @@
 #include <cmath>
 
 #include "autograd/gradcheck.h"
-#include "nn/language_model.h"
+#include "nn/model_family.h"
+#include "nn/llama.h"
 #include "tests/test_util.h"
 #include "tests/train/sft/word_tokenizer.h"
 #include "train/sft/loss.h"
@@ -47,11 +48,11 @@ nn::ModelConfig tiny_llama() {
 }
 
 // The parameters' gradients after one backward of the SFT loss of `batch`.
-std::vector<std::vector<float>> parameter_gradients(nn::LanguageModel& model, const SftBatch& batch) {
-  model.module().zero_grad();
+std::vector<std::vector<float>> parameter_gradients(nn::CausalLM& model, const SftBatch& batch) {
+  model.zero_grad();
   backward(sft_microbatch_loss(model.forward(batch.input_ids), batch, 1).scaled_loss);
   std::vector<std::vector<float>> grads;
-  for (const Tensor& p : model.module().parameters()) grads.push_back(p.grad().to_vector<float>());
+  for (const Tensor& p : model.parameters()) grads.push_back(p.grad().to_vector<float>());
   return grads;
 }
 
@@ -112,7 +113,8 @@ TEST_CASE("masked positions send no gradient to the logits; response positions g
 
 TEST_CASE("through a model, the labels of masked positions do not change any parameter's gradient") {
   Generator generator(13);
-  nn::LanguageModel model("llama", tiny_llama(), generator);
+  const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm("llama", tiny_llama(), generator);
+  nn::CausalLM& model = *model_owner;
   const tokenizer::Tokenizer tok = testing::character_tokenizer();
   SftBatch batch = tokenize_prompt_and_output({"12+34=", "5+5="}, {"46", "10"}, tok);
   const std::vector<std::vector<float>> before = parameter_gradients(model, batch);
@@ -139,7 +141,7 @@ TEST_CASE("through a model, the labels of masked positions do not change any par
 
 TEST_CASE("the KL to a reference is zero, with zero gradient, when the model equals the reference") {
   Generator g1(21), g2(21), g3(22);
-  nn::LanguageModel model("llama", tiny_llama(), g1), same("llama", tiny_llama(), g2), other("llama", tiny_llama(), g3);
+  nn::Llama model(tiny_llama(), g1), same(tiny_llama(), g2), other(tiny_llama(), g3);
   const tokenizer::Tokenizer tok = testing::character_tokenizer();
   const SftBatch batch = tokenize_prompt_and_output({"12+34=", "5+5="}, {"46", "10"}, tok);
 

@@ -7,7 +7,8 @@
 #include "tests/test_util.h"
 #include "tests/scratch_directory.h"
 #include "tests/train/sft/word_tokenizer.h"
-#include "train/sample_tokens.h"
+#include "nn/llama.h"
+#include "nn/model_family.h"
 #include "train/sft/eval.h"
 #include "train/sft/tasks.h"
 #include "train/sft/trainer.h"
@@ -34,16 +35,16 @@ std::vector<SftExample> addition_examples(int64_t count) {
 
 struct Run {
   Generator generator, reference_generator;
-  nn::LanguageModel model, reference;
+  nn::Llama model, reference;
   AdamW optimizer;
   SftTrainer trainer;
 
   Run(int64_t steps, double kl_coef)
       : generator(7),
         reference_generator(7),
-        model("llama", tiny_llama(), generator),
-        reference("llama", tiny_llama(), reference_generator),
-        optimizer(model.module().named_parameters(), {.learning_rate = 1e-2, .weight_decay = 0.0}),
+        model(tiny_llama(), generator),
+        reference(tiny_llama(), reference_generator),
+        optimizer(model.named_parameters(), {.learning_rate = 1e-2, .weight_decay = 0.0}),
         trainer(model, optimizer, {.peak = 1e-2, .floor = 1e-3, .warmup_steps = 2, .total_steps = steps},
                 SftBatches(addition_examples(80), 16, 40, 3), kl_coef > 0 ? &reference : nullptr,
                 {.steps = steps, .batch_size = 16, .grad_accum_steps = 2, .kl_coef = kl_coef, .seed = 3}) {}
@@ -78,7 +79,7 @@ TEST_CASE("the KL to a frozen copy of the starting model is zero before the firs
   CHECK(*second.kl > 1e-6);
   CHECK(second.training.loss == doctest::Approx(second.nll + 0.5 * *second.kl));
   // The reference stays frozen: no gradients, and the same weights as a fresh copy.
-  for (const Tensor& p : run.reference.module().parameters()) CHECK_FALSE(p.grad().defined());
+  for (const Tensor& p : run.reference.parameters()) CHECK_FALSE(p.grad().defined());
 }
 
 TEST_CASE("batches draw every example once per epoch, in an order fixed by the seed") {
@@ -105,11 +106,19 @@ TEST_CASE("batches draw every example once per epoch, in an order fixed by the s
 
 TEST_CASE("a greedy answer is the temperature-0 continuation cut at the first special token") {
   Generator generator(8);
-  nn::LanguageModel model("llama", tiny_llama(), generator);
+  const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm("llama", tiny_llama(), generator);
+  nn::CausalLM& model = *model_owner;
   const tokenizer::Tokenizer tok = testing::character_tokenizer();
   const SftQuestion question{tok.encode("2+2=", {.add_special_tokens = true}), "4", "q:1"};
   const std::vector<int64_t> prompt(question.prompt_ids.begin(), question.prompt_ids.end());
-  const std::vector<int64_t> continuation = sample_tokens(model, prompt, 6, 0.0, 0);
+  // The reference: argmax of a full forward over the sequence so far, one token at a time.
+  std::vector<int64_t> continuation, sequence = prompt;
+  for (int i = 0; i < 6; ++i) {
+    const Tensor logits = model.forward(from_vector(sequence, {1, int64_t(sequence.size())}));
+    const std::vector<float> last = select(select(logits, 0, 0), 0, logits.size(1) - 1).to_vector<float>();
+    continuation.push_back(int64_t(std::max_element(last.begin(), last.end()) - last.begin()));
+    sequence.push_back(continuation.back());
+  }
   std::vector<int32_t> expected;
   for (int64_t id : continuation) {
     if (id >= 40) break;  // <eos> and <bos> are the special tokens

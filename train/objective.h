@@ -1,0 +1,45 @@
+// What a training step minimises. The loops (train/trainer.h for pretraining, train/sft/ for
+// fine-tuning) draw batches, accumulate gradients, clip and update; an Objective is the one piece
+// that says how a model and a batch make a loss: next-token cross-entropy for pretraining, the
+// masked response NLL (plus a KL penalty) for fine-tuning, a multi-label loss for models that
+// predict sets of embedding rows.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/causal_lm.h"
+
+namespace bytegrad::train {
+
+// One micro-batch as objectives see it.
+struct Batch {
+  Tensor inputs;   // what the model reads: ids [B, T] int64
+  Tensor targets;  // what its output is compared with: next ids [B, T] int64 for the token losses
+  Tensor mask;     // float32 [B, T], 1 where a position counts; undefined: every position counts
+  int64_t tokens = 0;          // positions in the batch (B * T), for throughput
+  int64_t counted_tokens = 0;  // positions that count: the mask's sum, or `tokens` without a mask
+};
+
+// A loss and the figures worth logging beside it.
+struct ObjectiveValue {
+  Tensor loss;  // scalar, recorded for backward
+  // Named figures (plain numbers, no graph) that the loop averages over micro-batches and logs.
+  std::vector<std::pair<std::string, double>> metrics;
+};
+
+class Objective {
+ public:
+  virtual ~Objective() = default;
+  // The loss of `batch` under `model`, which runs in whatever mode the caller set.
+  virtual ObjectiveValue evaluate(const nn::CausalLM& model, const Batch& batch) const = 0;
+};
+
+// Mean next-token cross-entropy over every position: pretraining's objective.
+class NextTokenCrossEntropy final : public Objective {
+ public:
+  ObjectiveValue evaluate(const nn::CausalLM& model, const Batch& batch) const override;
+};
+
+}  // namespace bytegrad::train

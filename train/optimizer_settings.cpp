@@ -1,0 +1,40 @@
+#include "train/optimizer_settings.h"
+
+#include <set>
+
+#include "base/error.h"
+#include "train/config_section.h"
+
+namespace bytegrad::train {
+
+void read_optimizer_section(const nlohmann::json& config, const std::string& source, OptimizerSettings& settings,
+                            double& grad_clip) {
+  const ConfigSection s(config, "optimizer", source,
+                        {"name", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "grad_clip"});
+  s.read("name", settings.name);
+  BYTEGRAD_CHECK(settings.name == "adamw" || settings.name == "sgd", source,
+                 ": \"optimizer.name\" must be \"adamw\" or \"sgd\", got \"", settings.name, "\"");
+  const bool adamw = settings.name == "adamw";
+  double lr = settings.learning_rate();
+  s.read("lr", lr);
+  check_positive(source, "optimizer.lr", lr);
+  settings.adamw.learning_rate = settings.sgd.learning_rate = lr;
+  s.read("beta1", settings.adamw.beta1);
+  s.read("beta2", settings.adamw.beta2);
+  s.read("eps", settings.adamw.eps);
+  double weight_decay = adamw ? settings.adamw.weight_decay : settings.sgd.weight_decay;
+  s.read("weight_decay", weight_decay);
+  settings.adamw.weight_decay = settings.sgd.weight_decay = weight_decay;
+  s.read("momentum", settings.sgd.momentum);
+  s.read("grad_clip", grad_clip);
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, const nn::CausalLM& model) {
+  const std::vector<std::string> tables = model.embedding_parameter_names();
+  const std::set<std::string> embedding_names(tables.begin(), tables.end());
+  if (settings.name == "adamw") return std::make_unique<AdamW>(model.named_parameters(), settings.adamw, embedding_names);
+  if (settings.name == "sgd") return std::make_unique<Sgd>(model.named_parameters(), settings.sgd, embedding_names);
+  throw Error(concat("optimizer: \"", settings.name, "\" is not \"adamw\" or \"sgd\""));
+}
+
+}  // namespace bytegrad::train

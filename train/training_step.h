@@ -1,0 +1,39 @@
+// One optimizer step, the same for every loop: gradients of `micro_batches` batches accumulated
+// (each loss divided by their count, so the gradient is their mean's), the global norm clipped,
+// the learning rate set, the update applied. Pretraining (train/trainer.h) and fine-tuning
+// (train/sft/trainer.h) differ only in where batches come from and in their Objective.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/causal_lm.h"
+#include "train/objective.h"
+#include "train/optimizer.h"
+
+namespace bytegrad::train {
+
+struct TrainingStepSettings {
+  int64_t micro_batches = 1;  // batches whose gradients make one update
+  double grad_clip = 1.0;     // global gradient-norm limit; 0 disables clipping
+  double learning_rate = 0;   // the rate for this update (the schedule's value at this step)
+};
+
+struct TrainingStepResult {
+  double loss = 0;       // the objective's loss, averaged over the micro-batches
+  double grad_norm = 0;  // global gradient norm before clipping
+  int64_t tokens = 0;    // positions processed (sum of Batch::tokens)
+  // The objective's metrics, each averaged over the micro-batches, in the objective's order.
+  std::vector<std::pair<std::string, double>> metrics;
+};
+
+// Puts `model` in training mode, clears the gradients, draws micro_batches batches from
+// `next_batch`, backpropagates `objective`'s loss for each, clips, sets the rate and steps
+// `optimizer`. Throws Error when micro_batches is not positive.
+TrainingStepResult run_training_step(nn::CausalLM& model, Optimizer& optimizer, const Objective& objective,
+                                     const std::function<Batch()>& next_batch, const TrainingStepSettings& settings);
+
+}  // namespace bytegrad::train
