@@ -37,6 +37,20 @@ void accumulate(Tensor& slot, const Tensor& grad) {
   slot = slot.defined() ? add(slot, grad) : ops::clone(grad);
 }
 
+// True when `node` adds its gradient straight into its input's .grad: a sparse op over a leaf.
+bool adds_into_leaf_grad(const Node& node) {
+  return node.add_into_leaf_grad && node.inputs.at(0) && !node.inputs[0]->grad_fn;
+}
+
+// The sparse path: the leaf's .grad is made once (zeros, or a contiguous copy of a strided one
+// set from outside) and then updated in place, sum of every gradient that reaches it.
+void add_into_leaf_grad(Node& node, const Tensor& grad_output) {
+  Tensor& slot = node.inputs[0]->grad;
+  if (!slot.defined()) slot = zeros(node.input_shapes[0], {node.input_dtypes[0], grad_output.device()});
+  else if (!slot.is_contiguous()) slot = ops::contiguous(slot);
+  node.add_into_leaf_grad(grad_output, slot);
+}
+
 }  // namespace
 
 void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) {
@@ -75,10 +89,17 @@ void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) 
     for (size_t i = 0; i < needs.size(); ++i) needs[i] = node.inputs[i] != nullptr;
     const bool profiling = profile::enabled();
     const double started = profiling ? profile::now() : 0.0;
-    std::vector<Tensor> input_grads = node.backward(grad, needs);
-    if (!retain_graph) node.backward = nullptr;  // frees the tensors it saved
+    const bool sparse = adds_into_leaf_grad(node);
+    std::vector<Tensor> input_grads;
+    if (sparse) add_into_leaf_grad(node, grad);
+    else input_grads = node.backward(grad, needs);
+    if (!retain_graph) {  // frees the tensors they saved
+      node.backward = nullptr;
+      node.add_into_leaf_grad = nullptr;
+    }
     const double computed = profiling ? profile::now() : 0.0;
     if (profiling) profile::add(std::string("backward ") + node.name, computed - started);
+    if (sparse) continue;
 
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       AutogradMeta* input = node.inputs[i].get();

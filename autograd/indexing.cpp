@@ -1,10 +1,41 @@
 // Gradients of index-driven ops: gathering reads become scatter-adds of the gradient, and
 // scatter-adds become gathers.
+#include <unordered_map>
+
 #include "autograd/functions.h"
 #include "autograd/node.h"
 #include "autograd/operators.h"
 
 namespace bytegrad {
+namespace {
+
+// grad[.., index[j], ..] += rows[.., j, ..] along `dim`, in place. Rows of a repeated index are
+// summed first, so that each touched slice of `grad` receives one sum: the result rounds exactly
+// as adding a dense gradient (zeros plus the rows) to `grad` would.
+void add_selected_rows(const Tensor& grad, int64_t dim, const Tensor& index, const Tensor& rows) {
+  const int64_t size = grad.shape()[size_t(dim)];
+  const std::vector<int64_t> ids = ops::to(ops::to(index, kCPU), DType::Int64).to_vector<int64_t>();
+  std::vector<int64_t> distinct, slot_of_row;  // distinct ids by first use; each row's slot in them
+  std::unordered_map<int64_t, int64_t> slot_of_id;
+  for (int64_t id : ids) {
+    if (id < 0) id += size;  // as index_select read it
+    const auto [it, first_use] = slot_of_id.try_emplace(id, int64_t(distinct.size()));
+    if (first_use) distinct.push_back(id);
+    slot_of_row.push_back(it->second);
+  }
+  if (distinct.size() == ids.size()) {
+    ops::index_add_(grad, dim, index, rows);
+    return;
+  }
+  Shape summed_shape = grad.shape();
+  summed_shape[size_t(dim)] = int64_t(distinct.size());
+  const Device device = grad.device();
+  const Tensor summed = zeros(summed_shape, {grad.dtype(), device});
+  ops::index_add_(summed, dim, ops::to(from_vector(slot_of_row), device), rows);
+  ops::index_add_(grad, dim, ops::to(from_vector(distinct), device), summed);
+}
+
+}  // namespace
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   Tensor out = ops::gather(x, dim, index);
@@ -17,8 +48,9 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   Tensor out = ops::index_select(x, dim, index);
   if (!should_record({x})) return out;
-  return record("index_select", out, {x}, [dim, index, x = x.detach()](const Tensor& g, const Needs&) {
-    return std::vector<Tensor>{ops::index_add(zeros_like(x), dim, index, g)};
+  dim = wrap_dim(dim, x.dim(), "index_select");
+  return record_sparse("index_select", out, x, [dim, index](const Tensor& g, const Tensor& grad) {
+    add_selected_rows(grad, dim, index, g);
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include "autograd/grad_mode.h"
 #include "base/profile.h"
+#include "tensor/creation.h"
 
 namespace bytegrad {
 
@@ -36,6 +37,18 @@ Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs
   AutogradMeta& meta = output.ensure_autograd_meta();
   meta.requires_grad = true;
   meta.grad_fn = std::move(node);
+  return output;
+}
+
+Tensor record_sparse(const char* name, Tensor output, const Tensor& input, AddGradFn add_grad) {
+  const TensorOptions dense{input.dtype(), input.device()};
+  BackwardFn into_zeros = [shape = input.shape(), dense, add_grad](const Tensor& g, const Needs&) {
+    Tensor grad = zeros(shape, dense);
+    add_grad(g, grad);
+    return std::vector<Tensor>{grad};
+  };
+  output = record(name, std::move(output), {input}, std::move(into_zeros));
+  output.autograd_meta()->grad_fn->add_into_leaf_grad = std::move(add_grad);
   return output;
 }
 

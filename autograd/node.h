@@ -17,12 +17,21 @@ namespace bytegrad {
 using Needs = std::vector<bool>;
 using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output, const Needs& needs)>;
 
+// Adds the gradient of an op's one input into `grad` where it lies: `grad` is a dense,
+// contiguous tensor of the input's shape, updated in place. For gradients that touch a few
+// rows of a large tensor (an embedding lookup), so that no dense temporary is made.
+using AddGradFn = std::function<void(const Tensor& grad_output, const Tensor& grad)>;
+
 struct Node {
   const char* name;
   std::vector<std::shared_ptr<AutogradMeta>> inputs;  // null where no gradient is needed
   std::vector<Shape> input_shapes;
   std::vector<DType> input_dtypes;
   BackwardFn backward;  // reset after use unless the graph is retained
+  // Set by record_sparse only. When the one input is a leaf, backward() calls this instead of
+  // `backward` with the leaf's own .grad (zeros the first time), which is what a dense gradient
+  // would have been summed into; `backward` serves inputs that are not leaves.
+  AddGradFn add_into_leaf_grad;
 };
 
 // True when grad mode is on and some input requires a gradient: only then is building the
@@ -33,5 +42,10 @@ bool should_record(const std::vector<Tensor>& inputs);
 // Makes `output` the result of op `name` over `inputs` in the graph; returns it.
 Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs,
               BackwardFn backward);
+
+// Makes `output` the result of op `name` over the one `input`, whose gradient `add_grad` adds
+// into a given tensor in place (see AddGradFn). A leaf input's .grad receives it directly; any
+// other input gets it in fresh zeros, like a dense gradient.
+Tensor record_sparse(const char* name, Tensor output, const Tensor& input, AddGradFn add_grad);
 
 }  // namespace bytegrad

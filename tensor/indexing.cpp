@@ -72,18 +72,24 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
 }
 
 Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
-  dim = wrap_dim(dim, x.dim(), "index_add");
+  Tensor out = clone(x);
+  index_add_(out, dim, index, src);
+  return out;
+}
+
+void index_add_(const Tensor& dst, int64_t dim, const Tensor& index, const Tensor& src) {
+  dim = wrap_dim(dim, dst.dim(), "index_add");
+  BYTEGRAD_CHECK(dst.is_contiguous(), "index_add_: the destination of shape ", shape_str(dst.shape()),
+        " must be contiguous to be written in place");
   BYTEGRAD_CHECK(index.dim() <= 1, "index_add: index must be 1-D, got shape ", shape_str(index.shape()));
-  Shape expected = x.shape();
+  Shape expected = dst.shape();
   expected[size_t(dim)] = index.numel();
   BYTEGRAD_CHECK(src.shape() == expected, "index_add: src shape ", shape_str(src.shape()),
-        " must be ", shape_str(expected), " for input ", shape_str(x.shape()), " and ",
+        " must be ", shape_str(expected), " for input ", shape_str(dst.shape()), " and ",
         index.numel(), " indices");
-  const Tensor idx = checked_index("index_add", index, x.shape()[size_t(dim)], dim);
-  Tensor out = clone(x);
-  const Tensor values = contiguous(to(src, x.dtype()));
-  kernels::backend_for(x.device()).index_add(out.view(), idx.view(), values.view(), dim);
-  return out;
+  const Tensor idx = checked_index("index_add", index, dst.shape()[size_t(dim)], dim);
+  const Tensor values = contiguous(to(src, dst.dtype()));
+  kernels::backend_for(dst.device()).index_add(dst.view(), idx.view(), values.view(), dim);
 }
 
 Tensor triangle(const Tensor& x, int64_t k, bool upper) {

@@ -70,6 +70,9 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+// index_add in place: dst[.., index[j], ..] += src[.., j, ..] along `dim`, written where dst lies
+// (dst must be contiguous). For sparse updates of a large tensor, as embedding rows into a .grad.
+void index_add_(const Tensor& dst, int64_t dim, const Tensor& index, const Tensor& src);
 // Upper (triu) or lower (tril) triangle of the last two dims from diagonal k.
 Tensor triangle(const Tensor& x, int64_t k, bool upper);
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim);

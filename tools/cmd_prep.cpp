@@ -19,8 +19,10 @@ int run_prep(const Args& args) {
   print_data_summary(data, config.output_dir);
   // Version 1 stores uint16 tokens, enough for vocabularies up to 65536.
   const int version = data.tokenizer.vocab_size() <= 65536 ? 1 : 2;
-  for (const auto& [name, tokens] : {std::pair{"train.bin", &data.packed.train}, std::pair{"val.bin", &data.packed.eval}}) {
-    const std::vector<uint32_t> wide(tokens->begin(), tokens->end());
+  for (const auto& [name, tokens] : {std::pair{"train.bin", &data.train}, std::pair{"val.bin", &data.eval}}) {
+    std::vector<uint32_t> wide;
+    wide.reserve(size_t(tokens->size()));
+    tokens->for_each_chunk([&](std::span<const int64_t> ids) { wide.insert(wide.end(), ids.begin(), ids.end()); });
     const std::filesystem::path path = config.output_dir / name;
     train::write_token_shard(path.string(), wide, version);
     std::printf("wrote %zu tokens -> %s\n", wide.size(), path.c_str());

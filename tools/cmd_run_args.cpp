@@ -32,9 +32,9 @@ void print_data_summary(const train::CorpusTokens& data, const std::filesystem::
                 data.tokenizer_seconds, (output_dir / "tokenizer.json").c_str());
   else
     std::printf("tokenizer: %zu tokens, loaded in %.1f s\n", data.tokenizer.vocab_size(), data.tokenizer_seconds);
-  const size_t tokens = data.packed.train.size() + data.packed.eval.size();
-  std::printf("tokens: %zu train, %zu held out (%.2f bytes/token)\n", data.packed.train.size(), data.packed.eval.size(),
-              double(data.text_bytes) / double(tokens));
+  const int64_t tokens = data.train.size() + data.eval.size();
+  std::printf("tokens: %lld train, %lld held out (%.2f bytes/token)\n", static_cast<long long>(data.train.size()),
+              static_cast<long long>(data.eval.size()), double(data.text_bytes) / double(tokens));
 }
 
 std::string format_duration(double seconds) {

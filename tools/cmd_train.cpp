@@ -51,13 +51,12 @@ int run_train(const Args& args) {
                                        : train::load_shard_tokens(config.data, cli.config);
   if (config.data.shards.empty()) print_data_summary(data, config.output_dir);
   else
-    std::printf("data: %zu token shards, %zu train and %zu held-out tokens; tokenizer of %zu tokens (%s)\n", data.files,
-                data.packed.train.size(), data.packed.eval.size(), data.tokenizer.vocab_size(),
+    std::printf("data: %zu token shards, %lld train and %lld held-out tokens; tokenizer of %zu tokens (%s)\n", data.files,
+                static_cast<long long>(data.train.size()), static_cast<long long>(data.eval.size()), data.tokenizer.vocab_size(),
                 train::shard_tokenizer_path(config.data).c_str());
   const tokenizer::Tokenizer& tok = data.tokenizer;
   const int32_t eos = data.eos;
-  const train::PackedTokens& packed = data.packed;
-  const double entropy = train::unigram_entropy_nats(packed.train, int64_t(tok.vocab_size()));
+  const double entropy = train::unigram_entropy_nats(data.train, int64_t(tok.vocab_size()));
   std::printf("unigram entropy of the training tokens: %.3f nats = %.3f bits per token (the loss to beat)\n", entropy,
               entropy / std::log(2.0));
 
@@ -89,9 +88,9 @@ int run_train(const Args& args) {
 
   const std::unique_ptr<train::Optimizer> optimizer = train::make_optimizer(config.optimizer, model);
   std::optional<train::TokenBatches> eval_batches;
-  if (int64_t(packed.eval.size()) > config.seq_len) eval_batches.emplace(packed.eval, config.batch_size, config.seq_len, "held-out tokens");
+  if (data.eval.size() > config.seq_len) eval_batches.emplace(data.eval, config.batch_size, config.seq_len, "held-out tokens");
   train::Trainer trainer(model, *optimizer, config.schedule,
-                         train::TokenBatches(packed.train, config.batch_size, config.seq_len, "training tokens"),
+                         train::TokenBatches(data.train, config.batch_size, config.seq_len, "training tokens"),
                          std::move(eval_batches), *model_generator, config.trainer);
   if (!cli.resume.empty()) {
     const fs::path checkpoint = train::resolve_checkpoint(cli.resume);

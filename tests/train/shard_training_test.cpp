@@ -101,11 +101,12 @@ TEST_CASE("shards: without eval shards, the last eval_fraction is held out from 
   const CorpusTokens loaded = load_shard_tokens(data, "c.json");
   CHECK(loaded.eos == eos);
   CHECK(loaded.files == 1);
-  CHECK(loaded.packed.train.size() + loaded.packed.eval.size() == tokens.size());
-  CHECK(loaded.packed.train.back() == eos);  // the training part ends a document
-  CHECK(loaded.packed.eval.size() == 2 * 13);  // 25% is 32.5 tokens: the held-out part starts at the next document
-  CHECK(std::vector<int32_t>(loaded.packed.eval.begin(), loaded.packed.eval.begin() + 12) ==
-        std::vector<int32_t>(tokens.begin() + 8 * 13, tokens.begin() + 8 * 13 + 12));
+  CHECK(size_t(loaded.train.size() + loaded.eval.size()) == tokens.size());
+  CHECK(loaded.train.at(loaded.train.size() - 1) == eos);  // the training part ends a document
+  CHECK(loaded.eval.size() == 2 * 13);  // 25% is 32.5 tokens: the held-out part starts at the next document
+  std::vector<int64_t> held_out(12);
+  loaded.eval.read(0, 12, held_out.data());
+  CHECK(held_out == std::vector<int64_t>(tokens.begin() + 8 * 13, tokens.begin() + 8 * 13 + 12));
 
   write_token_shard(directory + "/wide.bin", std::vector<uint32_t>{1, 900, uint32_t(eos)}, 2);
   data.shards = {directory + "/wide.bin"};

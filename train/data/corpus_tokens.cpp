@@ -1,6 +1,5 @@
 #include "train/data/corpus_tokens.h"
 
-#include <algorithm>
 #include <chrono>
 
 #include "base/error.h"
@@ -50,25 +49,26 @@ CorpusTokens load_shard_tokens(const DataConfig& data, const std::string& source
   auto [tok, eos] = load_training_tokenizer(tokenizer_path);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::vector<std::string> train_paths = expand_shard_paths(data.shards, source);
-  PackedTokens packed;
-  packed.train = read_shard_tokens(train_paths);
+  TokenSource train = TokenSource::from_shards(train_paths), eval;
   size_t files = train_paths.size();
   if (!data.eval_shards.empty()) {
     const std::vector<std::string> eval_paths = expand_shard_paths(data.eval_shards, source);
-    packed.eval = read_shard_tokens(eval_paths);
+    eval = TokenSource::from_shards(eval_paths);
     files += eval_paths.size();
   } else if (data.eval_fraction > 0) {
-    auto split = packed.train.begin() + std::ptrdiff_t(double(packed.train.size()) * (1 - data.eval_fraction));
-    const auto after_eos = std::find(split, packed.train.end(), eos);
-    if (after_eos != packed.train.end()) split = after_eos + 1;
-    packed.eval.assign(split, packed.train.end());
-    packed.train.erase(split, packed.train.end());
+    int64_t split = int64_t(double(train.size()) * (1 - data.eval_fraction));
+    const int64_t eos_at = train.find(eos, split);
+    if (eos_at < train.size()) split = eos_at + 1;
+    eval = train.slice(split, train.size());
+    train = train.slice(0, split);
   }
-  for (const std::vector<int32_t>* part : {&packed.train, &packed.eval})
-    for (int32_t id : *part)
-      BYTEGRAD_CHECK(size_t(id) < tok.vocab_size(), source, ": a shard holds token ", id, ", outside the tokenizer's ",
-                     tok.vocab_size(), " ids (", tokenizer_path.string(), ")");
-  return {std::move(tok), eos, false, seconds, 0, files, 0, std::move(packed)};
+  for (const TokenSource* part : {&train, &eval})
+    part->for_each_chunk([&](std::span<const int64_t> ids) {
+      for (int64_t id : ids)
+        BYTEGRAD_CHECK(uint64_t(id) < tok.vocab_size(), source, ": a shard holds token ", id,
+                       ", outside the tokenizer's ", tok.vocab_size(), " ids (", tokenizer_path.string(), ")");
+    });
+  return {std::move(tok), eos, false, seconds, 0, files, 0, std::move(train), std::move(eval)};
 }
 
 CorpusTokens tokenize_corpus(const DataConfig& data, const std::filesystem::path& output_dir, uint64_t seed) {
@@ -78,7 +78,7 @@ CorpusTokens tokenize_corpus(const DataConfig& data, const std::filesystem::path
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PackedTokens packed = pack_documents(tok.encode_batch(corpus.documents), eos, data.eval_fraction, seed);
   return {std::move(tok), eos, data.tokenizer.empty(), seconds, corpus.documents.size(), corpus.files.size(),
-          corpus.bytes, std::move(packed)};
+          corpus.bytes, std::move(packed.train), std::move(packed.eval)};
 }
 
 }  // namespace bytegrad::train

@@ -1,5 +1,6 @@
 // A run's data made ready for training: the corpus read, its tokenizer loaded or trained, the
-// documents encoded and packed with EOS into a training and a held-out stream.
+// documents encoded and packed with EOS into a training and a held-out stream (or the token
+// shards mapped, the held-out stream a sub-range of them unless it has shards of its own).
 #pragma once
 
 #include <cstdint>
@@ -25,7 +26,8 @@ struct CorpusTokens {
   std::size_t documents;
   std::size_t files;
   std::size_t text_bytes;
-  PackedTokens packed;
+  TokenSource train;  // the training stream, read in place by TokenBatches
+  TokenSource eval;   // the held-out stream; empty when nothing is held out
 };
 
 // Reads data.corpus, loads data.tokenizer or trains a byte-level BPE of data.bpe_vocab_size
@@ -38,7 +40,7 @@ CorpusTokens tokenize_corpus(const DataConfig& data, const std::filesystem::path
 // beside the first shard. Empty for text runs that train their BPE.
 std::filesystem::path shard_tokenizer_path(const DataConfig& data);
 
-// Reads data.shards (and data.eval_shards) as `bytegrad prep` wrote them, with the tokenizer of
+// Maps data.shards (and data.eval_shards) as `bytegrad prep` wrote them, with the tokenizer of
 // shard_tokenizer_path. Without eval shards the last data.eval_fraction of the tokens is held
 // out, starting after an EOS so that it begins with a whole document. `source` (the config
 // file) names errors; files counts the shards, documents and text_bytes are 0.

@@ -60,8 +60,10 @@ TokenShard::TokenShard(const std::string& path) : file_(std::make_unique<io::Map
                  file_->size() < expected ? " (truncated file)" : " (trailing bytes)");
 }
 
+const uint8_t* TokenShard::token_data() const { return file_->data() + kHeaderBytes; }
+
 uint32_t TokenShard::operator[](int64_t index) const {
-  const uint8_t* tokens = file_->data() + kHeaderBytes;
+  const uint8_t* tokens = token_data();
   if (version_ == 1) {
     uint16_t token;
     std::memcpy(&token, tokens + size_t(index) * sizeof(token), sizeof(token));

@@ -36,6 +36,8 @@ class TokenShard {
   // Tokens [begin, begin + count) as int64 ids (Error when out of range).
   std::vector<int64_t> read(int64_t begin, int64_t count) const;
   const std::string& path() const { return file_->path(); }
+  // The size() tokens' little-endian bytes where they lie in the mapped file.
+  const uint8_t* token_data() const;
 
  private:
   std::unique_ptr<io::MappedFile> file_;

@@ -38,12 +38,14 @@ PackedTokens pack_documents(const std::vector<std::vector<int32_t>>& documents, 
   return packed;
 }
 
-double unigram_entropy_nats(std::span<const int32_t> tokens, int64_t vocab_size) {
+double unigram_entropy_nats(const TokenSource& tokens, int64_t vocab_size) {
   std::vector<int64_t> counts(size_t(vocab_size), 0);
-  for (int32_t t : tokens) {
-    BYTEGRAD_CHECK(t >= 0 && t < vocab_size, "unigram_entropy: token ", t, " outside the vocabulary of ", vocab_size);
-    ++counts[size_t(t)];
-  }
+  tokens.for_each_chunk([&](std::span<const int64_t> chunk) {
+    for (int64_t t : chunk) {
+      BYTEGRAD_CHECK(t >= 0 && t < vocab_size, "unigram_entropy: token ", t, " outside the vocabulary of ", vocab_size);
+      ++counts[size_t(t)];
+    }
+  });
   double entropy = 0;
   for (int64_t c : counts)
     if (c > 0) {
@@ -53,12 +55,12 @@ double unigram_entropy_nats(std::span<const int32_t> tokens, int64_t vocab_size)
   return entropy;
 }
 
-TokenBatches::TokenBatches(std::vector<int32_t> tokens, int64_t batch_size, int64_t seq_len, const std::string& name)
+TokenBatches::TokenBatches(TokenSource tokens, int64_t batch_size, int64_t seq_len, const std::string& name)
     : tokens_(std::move(tokens)), batch_size_(batch_size), seq_len_(seq_len) {
   BYTEGRAD_CHECK(batch_size > 0 && seq_len > 0, name, ": batch size ", batch_size, " and sequence length ", seq_len,
                  " must be positive");
-  BYTEGRAD_CHECK(int64_t(tokens_.size()) > seq_len, name, ": ", tokens_.size(),
-                 " tokens are too few for one window of ", seq_len + 1);
+  BYTEGRAD_CHECK(tokens_.size() > seq_len, name, ": ", tokens_.size(), " tokens are too few for one window of ",
+                 seq_len + 1);
 }
 
 void TokenBatches::set_position(int64_t position) {
@@ -68,18 +70,17 @@ void TokenBatches::set_position(int64_t position) {
 }
 
 TokenBatch TokenBatches::next() {
-  std::vector<int64_t> inputs, targets;
-  inputs.reserve(size_t(batch_size_ * seq_len_));
-  targets.reserve(size_t(batch_size_ * seq_len_));
+  const TensorOptions ids{DType::Int64, kCPU};
+  TokenBatch batch{empty({batch_size_, seq_len_}, ids), empty({batch_size_, seq_len_}, ids)};
+  int64_t* inputs = batch.inputs.data<int64_t>();
+  int64_t* targets = batch.targets.data<int64_t>();
   for (int64_t b = 0; b < batch_size_; ++b) {
     if (position_ + seq_len_ + 1 > size()) position_ = 0;
-    for (int64_t t = 0; t < seq_len_; ++t) {
-      inputs.push_back(tokens_[size_t(position_ + t)]);
-      targets.push_back(tokens_[size_t(position_ + t + 1)]);
-    }
+    tokens_.read(position_, seq_len_, inputs + b * seq_len_);
+    tokens_.read(position_ + 1, seq_len_, targets + b * seq_len_);
     position_ += seq_len_;
   }
-  return {from_vector(inputs, {batch_size_, seq_len_}), from_vector(targets, {batch_size_, seq_len_})};
+  return batch;
 }
 
 }  // namespace bytegrad::train

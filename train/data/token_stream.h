@@ -4,11 +4,11 @@
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "tensor/tensor.h"
+#include "train/data/token_source.h"
 
 namespace bytegrad::train {
 
@@ -25,7 +25,7 @@ PackedTokens pack_documents(const std::vector<std::vector<int32_t>>& documents, 
 
 // Entropy of the empirical unigram distribution of `tokens` in nats per token: the loss of the
 // best model that ignores context, the baseline a language model must beat.
-double unigram_entropy_nats(std::span<const int32_t> tokens, int64_t vocab_size);
+double unigram_entropy_nats(const TokenSource& tokens, int64_t vocab_size);
 
 struct TokenBatch {
   Tensor inputs;   // [B, T] int64
@@ -33,22 +33,23 @@ struct TokenBatch {
 };
 
 // Reads consecutive windows of seq_len + 1 tokens from a stream, wrapping around at its end,
-// as llm.c's data loader does. The position is all the state there is, so saving it and setting
-// it back resumes the same sequence of batches.
+// as llm.c's data loader does: each batch widens the tokens it needs straight from the source
+// (mapped shards or an encoded buffer) into its int64 tensors, the only copy made. The position
+// is all the state there is, so saving it and setting it back resumes the same sequence of batches.
 class TokenBatches {
  public:
   // Throws Error naming `name` when the stream is shorter than one window.
-  TokenBatches(std::vector<int32_t> tokens, int64_t batch_size, int64_t seq_len, const std::string& name);
+  TokenBatches(TokenSource tokens, int64_t batch_size, int64_t seq_len, const std::string& name);
 
   TokenBatch next();
 
   int64_t position() const { return position_; }
   void set_position(int64_t position);
-  int64_t size() const { return int64_t(tokens_.size()); }
+  int64_t size() const { return tokens_.size(); }
   int64_t tokens_per_batch() const { return batch_size_ * seq_len_; }
 
  private:
-  std::vector<int32_t> tokens_;
+  TokenSource tokens_;
   int64_t batch_size_, seq_len_;
   int64_t position_ = 0;
 };
