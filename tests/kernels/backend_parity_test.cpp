@@ -217,7 +217,8 @@ void check_random(const Setting& s, RandomKind kind, double a, double b) {
   const double mean_error = 5 * std::sqrt(expected_variance / double(n));
   const double variance_error =
       5 * std::sqrt((fourth_moment - expected_variance * expected_variance) / double(n));
-  CHECK_MESSAGE(std::fabs(mean - expected_mean) < mean_error, "mean " << mean << ", expected " << expected_mean);
+  CHECK_MESSAGE(std::fabs(mean - expected_mean) < mean_error,
+                "mean " << mean << ", expected " << expected_mean);
   CHECK_MESSAGE(std::fabs(variance - expected_variance) < variance_error,
                 "variance " << variance << ", expected " << expected_variance);
 }
@@ -400,6 +401,23 @@ void check_binary(const Setting& s, const BinaryOpCase& c) {
   check_untouched_outside("binary", out);
 }
 
+// Maximum and Minimum return NaN when either operand is NaN, as in PyTorch.
+void check_binary_nan(const Setting& s, BinaryOp op) {
+  const Shape shape{3, s.size};
+  DeviceArray a(s.backend, s.dtype, shape), b(s.backend, s.dtype, shape), out(s.backend, s.dtype, shape);
+  Values x = a.upload_drawn(s.draws.uniform(-3, 3)), y = b.upload_drawn(s.draws.uniform(-3, 3));
+  for (size_t i = 0; i < x.size(); i += 3) x[i] = std::nan("");
+  for (size_t i = 1; i < y.size(); i += 4) y[i] = std::nan("");
+  a.upload(x);
+  b.upload(y);
+  s.backend.binary(op, a.view(), b.view(), out.view());
+  Values expected;
+  for (size_t i = 0; i < x.size(); ++i)
+    expected.push_back(std::isnan(x[i]) || std::isnan(y[i]) ? std::nan("")
+                                                            : binary_reference(op, x[i], y[i]));
+  check_equal("binary with NaN operands", out.download(), expected);
+}
+
 void check_where(const Setting& s) {
   const Shape shape{3, s.size};
   const Layout a_layout = partner_layout(s.layout), b_layout = partner_layout(a_layout);
@@ -512,6 +530,19 @@ void check_reduce(const Setting& s, const ReduceOpCase& c) {
 }
 
 bool integers_support(ReduceOp op) { return op != ReduceOp::Mean && op != ReduceOp::LogSumExp; }
+
+// A NaN anywhere in a group makes its Max or Min NaN, as in PyTorch; rows without one are unaffected.
+void check_reduce_nan(const Setting& s, ReduceOp op) {
+  const int64_t n = s.size;
+  DeviceArray in(s.backend, s.dtype, {3, n}), out(s.backend, s.dtype, {3});
+  Values x = in.upload_drawn(s.draws.uniform(-3, 3));
+  x[size_t(n - 1)] = std::nan("");  // the last element of row 0
+  x[size_t(2 * n)] = std::nan("");  // the first element of row 2
+  in.upload(x);
+  s.backend.reduce(op, in.view(), 1, out.view(), no_array(kInt64));
+  const Values row_1(x.begin() + n, x.begin() + 2 * n);
+  check_equal("reduce with NaN", out.download(), {std::nan(""), reduce_reference(op, row_1), std::nan("")});
+}
 
 // ---- row-wise ops: softmax, cumsum, sort, topk ----
 
@@ -638,7 +669,8 @@ void check_topk(const Setting& s, bool largest) {
       std::vector<int64_t> order(static_cast<size_t>(n));
       std::iota(order.begin(), order.end(), int64_t(0));
       std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-        return largest ? x[size_t(r * n + a)] > x[size_t(r * n + b)] : x[size_t(r * n + a)] < x[size_t(r * n + b)];
+        const double xa = x[size_t(r * n + a)], xb = x[size_t(r * n + b)];
+        return largest ? xa > xb : xa < xb;
       });
       for (int64_t i = 0; i < k; ++i) {
         expected_values.push_back(x[size_t(r * n + order[size_t(i)])]);
@@ -722,7 +754,8 @@ void check_rms_norm(const Setting& s) {
   const Values inverse = inverse_rms_reference(xs, rows, dim);
   Values expected;
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t d = 0; d < dim; ++d) expected.push_back(xs[size_t(r * dim + d)] * inverse[size_t(r)] * w[size_t(d)]);
+    for (int64_t d = 0; d < dim; ++d)
+      expected.push_back(xs[size_t(r * dim + d)] * inverse[size_t(r)] * w[size_t(d)]);
   const Tolerance tolerance = tolerance_for(s.dtype).scaled(4);
   check_close("rms_norm inverse_rms", inverse_rms.download(), inverse, tolerance);
   check_close("rms_norm", out.download(), expected, tolerance);
@@ -857,7 +890,10 @@ std::function<double()> exact_values(const Setting& s) {
   return [quarter = s.draws.integers(-8, 8)]() mutable { return quarter() / 4; };
 }
 
-double add_values(DType dtype, double a, double b) { return dtype == kBool ? double(a != 0 || b != 0) : a + b; }
+// Addition as the kernels define it per dtype: bool adds as logical or.
+double add_values(DType dtype, double a, double b) {
+  return dtype == kBool ? double(a != 0 || b != 0) : a + b;
+}
 
 constexpr int64_t kPicked = 5;  // indices per gathered row: more than some lengths, so repeats occur
 
@@ -914,7 +950,8 @@ void check_index_select(const Setting& s) {
     Values expected(size_t(out.numel()));
     for (int64_t o = 0; o < to.outer; ++o)
       for (int64_t j = 0; j < kPicked; ++j)
-        for (int64_t i = 0; i < to.inner; ++i) expected[to.at(o, j, i)] = x[from.at(o, int64_t(idx[size_t(j)]), i)];
+        for (int64_t i = 0; i < to.inner; ++i)
+          expected[to.at(o, j, i)] = x[from.at(o, int64_t(idx[size_t(j)]), i)];
     check_equal("index_select", out.download(), expected);
   }
 }
@@ -963,7 +1000,8 @@ void check_triangle(const Setting& s, bool upper) {
 
 std::vector<ParityCase> parity_cases() {
   std::vector<ParityCase> cases = {
-      {"allocate, copy_from_host, copy_to_host, deallocate", kAllDTypes, kContiguousOnly, kSizes, check_memory},
+      {"allocate, copy_from_host, copy_to_host, deallocate", kAllDTypes, kContiguousOnly, kSizes,
+       check_memory},
       {"copy with dtype conversion", kAllDTypes, kAllLayouts, kSizes, check_copy},
       {"fill", kAllDTypes, kWritableLayouts, kSizes, check_fill},
       {"arange", kFloatsAndIntegers, kContiguousOnly, kSizes, check_arange},
@@ -997,9 +1035,17 @@ std::vector<ParityCase> parity_cases() {
     cases.push_back({std::string("reduce ") + op.name, dtypes, kAllLayouts, kSizes,
                      [op](const Setting& s) { check_reduce(s, op); }});
   }
+  for (BinaryOp op : {BinaryOp::Maximum, BinaryOp::Minimum})
+    cases.push_back({std::string("binary ") + (op == BinaryOp::Maximum ? "Maximum" : "Minimum") + " with NaN",
+                     kFloats, kContiguousOnly, kSizes, [op](const Setting& s) { check_binary_nan(s, op); }});
+  for (ReduceOp op : {ReduceOp::Max, ReduceOp::Min})
+    cases.push_back({std::string("reduce ") + (op == ReduceOp::Max ? "Max" : "Min") + " with NaN", kFloats,
+                     kContiguousOnly, kSizes, [op](const Setting& s) { check_reduce_nan(s, op); }});
   const std::vector<ParityCase> rows_and_products = {
-      {"softmax", kFloats, kContiguousOnly, kSizes, [](const Setting& s) { check_softmax(s, false); }},
-      {"log_softmax", kFloats, kContiguousOnly, kSizes, [](const Setting& s) { check_softmax(s, true); }},
+      {"softmax", kFloats, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_softmax(s, false); }},
+      {"log_softmax", kFloats, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_softmax(s, true); }},
       {"softmax_backward", kFloats, kContiguousOnly, kSizes,
        [](const Setting& s) { check_softmax_backward(s, false); }},
       {"softmax_backward of log_softmax", kFloats, kContiguousOnly, kSizes,
@@ -1016,18 +1062,26 @@ std::vector<ParityCase> parity_cases() {
        [](const Setting& s) { check_sort(s, false); }},
       {"sort descending, stable", kFloatsAndIntegers, kContiguousOnly, kSizes,
        [](const Setting& s) { check_sort(s, true); }},
-      {"topk largest", kFloatsAndIntegers, kContiguousOnly, kSizes, [](const Setting& s) { check_topk(s, true); }},
-      {"topk smallest", kFloatsAndIntegers, kContiguousOnly, kSizes, [](const Setting& s) { check_topk(s, false); }},
-      {"gemm A B", kFloatsAndIntegers, kContiguousOnly, kSizes, [](const Setting& s) { check_gemm(s, false, false); }},
-      {"gemm A^T B", kFloatsAndIntegers, kContiguousOnly, kSizes, [](const Setting& s) { check_gemm(s, true, false); }},
-      {"gemm A B^T", kFloatsAndIntegers, kContiguousOnly, kSizes, [](const Setting& s) { check_gemm(s, false, true); }},
-      {"gemm A^T B^T", kFloatsAndIntegers, kContiguousOnly, kSizes, [](const Setting& s) { check_gemm(s, true, true); }},
+      {"topk largest", kFloatsAndIntegers, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_topk(s, true); }},
+      {"topk smallest", kFloatsAndIntegers, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_topk(s, false); }},
+      {"gemm A B", kFloatsAndIntegers, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_gemm(s, false, false); }},
+      {"gemm A^T B", kFloatsAndIntegers, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_gemm(s, true, false); }},
+      {"gemm A B^T", kFloatsAndIntegers, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_gemm(s, false, true); }},
+      {"gemm A^T B^T", kFloatsAndIntegers, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_gemm(s, true, true); }},
       {"gather", kAllDTypes, kContiguousOnly, kSizes, check_gather},
       {"scatter_add", kAllDTypes, kContiguousOnly, kSizes, check_scatter_add},
       {"index_select", kAllDTypes, kContiguousOnly, kSizes, check_index_select},
       {"index_add", kAllDTypes, kContiguousOnly, kSizes, check_index_add},
-      {"triangle upper", kAllDTypes, kContiguousOnly, kSizes, [](const Setting& s) { check_triangle(s, true); }},
-      {"triangle lower", kAllDTypes, kContiguousOnly, kSizes, [](const Setting& s) { check_triangle(s, false); }},
+      {"triangle upper", kAllDTypes, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_triangle(s, true); }},
+      {"triangle lower", kAllDTypes, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_triangle(s, false); }},
   };
   cases.insert(cases.end(), rows_and_products.begin(), rows_and_products.end());
   return cases;
