@@ -110,7 +110,8 @@ void check_memory(const Setting& s) {
 // ---- copy, fill, arange, random ----
 
 // copy from s.dtype in s.layout into every dtype in every writable layout. Values are small
-// integers whenever an integral dtype is involved, so every conversion is exact.
+// integers whenever an integral dtype is involved, so those conversions are exact; between floats
+// the result must round as base/dtype.h's convert does (to nearest, ties to even).
 void check_copy(const Setting& s) {
   const Shape shape{3, s.size};
   for (DType to : kAllDTypes) {
