@@ -1,8 +1,11 @@
 // Every differentiable op against central differences in float64, on shapes that broadcast and
-// on non-contiguous inputs.
+// on non-contiguous inputs, on every test device.
+#include "tests/devices.h"
 #include "tests/test_util.h"
 
 using namespace bytegrad;
+using bytegrad::testing::for_each_device;
+using bytegrad::testing::to_device_keeping_layout;
 
 namespace {
 
@@ -23,119 +26,154 @@ Tensor transposed_leaf(int64_t rows, int64_t cols, double low = -1.0, double hig
   return ops::transpose(uniform({cols, rows}, low, high, {kFloat64}, &rng()), 0, 1).set_requires_grad();
 }
 
-void expect_gradients(const char* name, const Fn& f, const std::vector<Tensor>& inputs) {
-  const GradcheckResult result = gradcheck(f, inputs);
-  INFO(std::string(name) << ": " << result.message);
-  CHECK(result.passed);
+// Checks the gradients of f on one device. gradcheck perturbs float64 leaves on the CPU; f sees
+// them copied to the device in the same layout and its result comes back to the CPU, so both the
+// analytic gradients and the central differences are computed by the device's kernels.
+struct GradientCheck {
+  Device device;
+
+  void operator()(const char* name, const Fn& f, const std::vector<Tensor>& inputs) const {
+    const Fn on_device = [&](const std::vector<Tensor>& host_inputs) {
+      std::vector<Tensor> moved;
+      for (const Tensor& x : host_inputs) moved.push_back(to_device_keeping_layout(x, device));
+      return to(f(moved), kCPU);
+    };
+    const GradcheckResult result = gradcheck(on_device, inputs);
+    INFO(std::string(name) << " on " << device << ": " << result.message);
+    CHECK(result.passed);
+  }
+};
+
+// An int64 index tensor on `device`.
+Tensor indices(const std::vector<int64_t>& values, const Shape& shape, Device device) {
+  return from_vector(values, shape, {kInt64, device});
 }
 
 }  // namespace
 
 TEST_CASE("gradients of binary ops, with broadcasting") {
-  expect_gradients("add", [](auto& x) { return add(x[0], x[1]); }, {leaf({2, 3}), leaf({3})});
-  expect_gradients("sub", [](auto& x) { return sub(x[0], x[1]); }, {leaf({2, 1}), leaf({1, 4})});
-  expect_gradients("mul", [](auto& x) { return mul(x[0], x[1]); }, {leaf({2, 3}), leaf({2, 1})});
-  expect_gradients("div", [](auto& x) { return div(x[0], x[1]); }, {leaf({3, 2}), leaf({2}, 0.5, 2)});
-  expect_gradients("pow", [](auto& x) { return pow(x[0], x[1]); }, {leaf({2, 3}, 0.5, 2), leaf({3})});
-  expect_gradients("maximum", [](auto& x) { return maximum(x[0], x[1]); }, {leaf({3, 3}), leaf({3})});
-  expect_gradients("minimum", [](auto& x) { return minimum(x[0], x[1]); }, {leaf({3, 3}), leaf({3, 1})});
-  expect_gradients("where", [](auto& x) { return where(gt(x[0], 0.0), x[0], x[1]); },
-                   {leaf({2, 3}), leaf({3})});
-  expect_gradients("masked_fill", [](auto& x) { return masked_fill(x[0], lt(x[0], 0.0), 2.0); },
-                   {leaf({4, 2})});
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    expect_gradients("add", [](auto& x) { return add(x[0], x[1]); }, {leaf({2, 3}), leaf({3})});
+    expect_gradients("sub", [](auto& x) { return sub(x[0], x[1]); }, {leaf({2, 1}), leaf({1, 4})});
+    expect_gradients("mul", [](auto& x) { return mul(x[0], x[1]); }, {leaf({2, 3}), leaf({2, 1})});
+    expect_gradients("div", [](auto& x) { return div(x[0], x[1]); }, {leaf({3, 2}), leaf({2}, 0.5, 2)});
+    expect_gradients("pow", [](auto& x) { return pow(x[0], x[1]); }, {leaf({2, 3}, 0.5, 2), leaf({3})});
+    expect_gradients("maximum", [](auto& x) { return maximum(x[0], x[1]); }, {leaf({3, 3}), leaf({3})});
+    expect_gradients("minimum", [](auto& x) { return minimum(x[0], x[1]); }, {leaf({3, 3}), leaf({3, 1})});
+    expect_gradients("where", [](auto& x) { return where(gt(x[0], 0.0), x[0], x[1]); },
+                     {leaf({2, 3}), leaf({3})});
+    expect_gradients("masked_fill", [](auto& x) { return masked_fill(x[0], lt(x[0], 0.0), 2.0); },
+                     {leaf({4, 2})});
+  });
 }
 
 TEST_CASE("gradients of scalar arithmetic and unary ops, on non-contiguous inputs") {
-  const auto t = [] { return transposed_leaf(3, 4); };
-  expect_gradients("add scalar", [](auto& x) { return x[0] + 2.0; }, {t()});
-  expect_gradients("rsub", [](auto& x) { return 2.0 - x[0]; }, {t()});
-  expect_gradients("mul scalar", [](auto& x) { return x[0] * 3.0; }, {t()});
-  expect_gradients("div scalar", [](auto& x) { return x[0] / 3.0; }, {t()});
-  expect_gradients("rdiv", [](auto& x) { return 2.0 / x[0]; }, {transposed_leaf(3, 4, 0.5, 2)});
-  expect_gradients("pow scalar", [](auto& x) { return pow(x[0], 3.0); }, {t()});
-  expect_gradients("neg", [](auto& x) { return neg(x[0]); }, {t()});
-  expect_gradients("exp", [](auto& x) { return exp(x[0]); }, {t()});
-  expect_gradients("log", [](auto& x) { return log(x[0]); }, {transposed_leaf(3, 4, 0.5, 2)});
-  expect_gradients("sqrt", [](auto& x) { return sqrt(x[0]); }, {transposed_leaf(3, 4, 0.5, 2)});
-  expect_gradients("rsqrt", [](auto& x) { return rsqrt(x[0]); }, {transposed_leaf(3, 4, 0.5, 2)});
-  expect_gradients("tanh", [](auto& x) { return tanh(x[0]); }, {t()});
-  expect_gradients("sigmoid", [](auto& x) { return sigmoid(x[0]); }, {t()});
-  expect_gradients("silu", [](auto& x) { return silu(x[0]); }, {t()});
-  expect_gradients("gelu", [](auto& x) { return gelu(x[0]); }, {leaf({3, 4}, -3, 3)});
-  expect_gradients("gelu tanh", [](auto& x) { return gelu(x[0], true); }, {leaf({3, 4}, -3, 3)});
-  expect_gradients("relu", [](auto& x) { return relu(x[0]); }, {t()});
-  expect_gradients("abs", [](auto& x) { return abs(x[0]); }, {t()});
-  expect_gradients("square", [](auto& x) { return square(x[0]); }, {t()});
-  expect_gradients("clamp", [](auto& x) { return clamp(x[0], -0.5, 0.5); }, {t()});
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    const auto t = [] { return transposed_leaf(3, 4); };
+    expect_gradients("add scalar", [](auto& x) { return x[0] + 2.0; }, {t()});
+    expect_gradients("rsub", [](auto& x) { return 2.0 - x[0]; }, {t()});
+    expect_gradients("mul scalar", [](auto& x) { return x[0] * 3.0; }, {t()});
+    expect_gradients("div scalar", [](auto& x) { return x[0] / 3.0; }, {t()});
+    expect_gradients("rdiv", [](auto& x) { return 2.0 / x[0]; }, {transposed_leaf(3, 4, 0.5, 2)});
+    expect_gradients("pow scalar", [](auto& x) { return pow(x[0], 3.0); }, {t()});
+    expect_gradients("neg", [](auto& x) { return neg(x[0]); }, {t()});
+    expect_gradients("exp", [](auto& x) { return exp(x[0]); }, {t()});
+    expect_gradients("log", [](auto& x) { return log(x[0]); }, {transposed_leaf(3, 4, 0.5, 2)});
+    expect_gradients("sqrt", [](auto& x) { return sqrt(x[0]); }, {transposed_leaf(3, 4, 0.5, 2)});
+    expect_gradients("rsqrt", [](auto& x) { return rsqrt(x[0]); }, {transposed_leaf(3, 4, 0.5, 2)});
+    expect_gradients("tanh", [](auto& x) { return tanh(x[0]); }, {t()});
+    expect_gradients("sigmoid", [](auto& x) { return sigmoid(x[0]); }, {t()});
+    expect_gradients("silu", [](auto& x) { return silu(x[0]); }, {t()});
+    expect_gradients("gelu", [](auto& x) { return gelu(x[0]); }, {leaf({3, 4}, -3, 3)});
+    expect_gradients("gelu tanh", [](auto& x) { return gelu(x[0], true); }, {leaf({3, 4}, -3, 3)});
+    expect_gradients("relu", [](auto& x) { return relu(x[0]); }, {t()});
+    expect_gradients("abs", [](auto& x) { return abs(x[0]); }, {t()});
+    expect_gradients("square", [](auto& x) { return square(x[0]); }, {t()});
+    expect_gradients("clamp", [](auto& x) { return clamp(x[0], -0.5, 0.5); }, {t()});
+  });
 }
 
 TEST_CASE("gradients of reductions and softmax") {
-  expect_gradients("sum all", [](auto& x) { return sum(x[0]); }, {leaf({2, 3})});
-  expect_gradients("sum dims", [](auto& x) { return sum(x[0], {0, 2}); }, {leaf({2, 3, 4})});
-  expect_gradients("sum keepdim", [](auto& x) { return sum(x[0], {1}, true); }, {transposed_leaf(3, 4)});
-  expect_gradients("mean", [](auto& x) { return mean(x[0], {-1}); }, {leaf({3, 5})});
-  expect_gradients("var", [](auto& x) { return var(x[0], {1}); }, {leaf({3, 5})});
-  expect_gradients("var population", [](auto& x) { return var(x[0], {}, 0); }, {leaf({4, 2})});
-  expect_gradients("logsumexp", [](auto& x) { return logsumexp(x[0], {1}); }, {leaf({3, 4}, -3, 3)});
-  expect_gradients("max all", [](auto& x) { return max(x[0]); }, {leaf({3, 4})});
-  expect_gradients("min all", [](auto& x) { return min(x[0]); }, {leaf({3, 4})});
-  expect_gradients("max dim", [](auto& x) { return max(x[0], 1).first; }, {leaf({3, 4})});
-  expect_gradients("min dim keepdim", [](auto& x) { return min(x[0], 0, true).first; }, {transposed_leaf(3, 4)});
-  expect_gradients("softmax", [](auto& x) { return softmax(x[0], -1); }, {leaf({3, 5}, -3, 3)});
-  expect_gradients("softmax dim 0", [](auto& x) { return softmax(x[0], 0); }, {transposed_leaf(3, 5, -3, 3)});
-  expect_gradients("log_softmax", [](auto& x) { return log_softmax(x[0], 1); }, {leaf({2, 3, 4}, -3, 3)});
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    expect_gradients("sum all", [](auto& x) { return sum(x[0]); }, {leaf({2, 3})});
+    expect_gradients("sum dims", [](auto& x) { return sum(x[0], {0, 2}); }, {leaf({2, 3, 4})});
+    expect_gradients("sum keepdim", [](auto& x) { return sum(x[0], {1}, true); }, {transposed_leaf(3, 4)});
+    expect_gradients("mean", [](auto& x) { return mean(x[0], {-1}); }, {leaf({3, 5})});
+    expect_gradients("var", [](auto& x) { return var(x[0], {1}); }, {leaf({3, 5})});
+    expect_gradients("var population", [](auto& x) { return var(x[0], {}, 0); }, {leaf({4, 2})});
+    expect_gradients("logsumexp", [](auto& x) { return logsumexp(x[0], {1}); }, {leaf({3, 4}, -3, 3)});
+    expect_gradients("max all", [](auto& x) { return max(x[0]); }, {leaf({3, 4})});
+    expect_gradients("min all", [](auto& x) { return min(x[0]); }, {leaf({3, 4})});
+    expect_gradients("max dim", [](auto& x) { return max(x[0], 1).first; }, {leaf({3, 4})});
+    expect_gradients("min dim keepdim", [](auto& x) { return min(x[0], 0, true).first; }, {transposed_leaf(3, 4)});
+    expect_gradients("softmax", [](auto& x) { return softmax(x[0], -1); }, {leaf({3, 5}, -3, 3)});
+    expect_gradients("softmax dim 0", [](auto& x) { return softmax(x[0], 0); }, {transposed_leaf(3, 5, -3, 3)});
+    expect_gradients("log_softmax", [](auto& x) { return log_softmax(x[0], 1); }, {leaf({2, 3, 4}, -3, 3)});
+  });
 }
 
 TEST_CASE("gradients of matrix products") {
-  expect_gradients("matmul", [](auto& x) { return matmul(x[0], x[1]); }, {leaf({3, 4}), leaf({4, 2})});
-  expect_gradients("matmul transposed", [](auto& x) { return matmul(x[0], x[1]); },
-                   {transposed_leaf(3, 4), transposed_leaf(4, 5)});
-  expect_gradients("matmul batch broadcast", [](auto& x) { return matmul(x[0], x[1]); },
-                   {leaf({2, 3, 4}), leaf({4, 2})});
-  expect_gradients("matmul batch broadcast both", [](auto& x) { return matmul(x[0], x[1]); },
-                   {leaf({2, 1, 3, 4}), leaf({3, 4, 2})});
-  expect_gradients("matmul vector", [](auto& x) { return matmul(x[0], x[1]); }, {leaf({4}), leaf({4, 3})});
-  expect_gradients("matmul matrix-vector", [](auto& x) { return matmul(x[0], x[1]); }, {leaf({2, 4}), leaf({4})});
-  expect_gradients("dot", [](auto& x) { return matmul(x[0], x[1]); }, {leaf({4}), leaf({4})});
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    expect_gradients("matmul", [](auto& x) { return matmul(x[0], x[1]); }, {leaf({3, 4}), leaf({4, 2})});
+    expect_gradients("matmul transposed", [](auto& x) { return matmul(x[0], x[1]); },
+                     {transposed_leaf(3, 4), transposed_leaf(4, 5)});
+    expect_gradients("matmul batch broadcast", [](auto& x) { return matmul(x[0], x[1]); },
+                     {leaf({2, 3, 4}), leaf({4, 2})});
+    expect_gradients("matmul batch broadcast both", [](auto& x) { return matmul(x[0], x[1]); },
+                     {leaf({2, 1, 3, 4}), leaf({3, 4, 2})});
+    expect_gradients("matmul vector", [](auto& x) { return matmul(x[0], x[1]); }, {leaf({4}), leaf({4, 3})});
+    expect_gradients("matmul matrix-vector", [](auto& x) { return matmul(x[0], x[1]); }, {leaf({2, 4}), leaf({4})});
+    expect_gradients("dot", [](auto& x) { return matmul(x[0], x[1]); }, {leaf({4}), leaf({4})});
+  });
 }
 
 TEST_CASE("gradients of views and joins") {
-  expect_gradients("reshape", [](auto& x) { return reshape(x[0], {4, 3}); }, {transposed_leaf(3, 4)});
-  expect_gradients("view", [](auto& x) { return view(x[0], {6, 2}); }, {leaf({3, 4})});
-  expect_gradients("flatten", [](auto& x) { return flatten(x[0], 1); }, {leaf({2, 3, 2})});
-  expect_gradients("transpose", [](auto& x) { return transpose(x[0], 0, 2); }, {leaf({2, 3, 4})});
-  expect_gradients("permute", [](auto& x) { return permute(x[0], {1, 2, 0}); }, {leaf({2, 3, 4})});
-  expect_gradients("movedim", [](auto& x) { return movedim(x[0], 0, -1); }, {leaf({2, 3, 4})});
-  expect_gradients("narrow", [](auto& x) { return narrow(x[0], 1, 1, 2); }, {leaf({3, 4})});
-  expect_gradients("slice", [](auto& x) { return slice(x[0], 0, 1, 6, 2); }, {leaf({6, 2})});
-  expect_gradients("select", [](auto& x) { return select(x[0], 1, -1); }, {leaf({3, 4})});
-  expect_gradients("expand", [](auto& x) { return expand(x[0], {2, 3, 4}); }, {leaf({3, 1})});
-  expect_gradients("squeeze", [](auto& x) { return squeeze(x[0], 1); }, {leaf({3, 1, 2})});
-  expect_gradients("unsqueeze", [](auto& x) { return unsqueeze(x[0], 0); }, {leaf({3, 2})});
-  expect_gradients("contiguous", [](auto& x) { return contiguous(x[0]); }, {transposed_leaf(3, 4)});
-  expect_gradients("clone", [](auto& x) { return clone(x[0]); }, {leaf({3, 4})});
-  expect_gradients("cat", [](auto& x) { return cat({x[0], x[1]}, 1); }, {leaf({2, 3}), leaf({2, 2})});
-  expect_gradients("stack", [](auto& x) { return stack({x[0], x[1]}, 0); }, {leaf({2, 3}), transposed_leaf(2, 3)});
-  expect_gradients("split", [](auto& x) { return mul(split(x[0], 2, 0)[1], 2.0); }, {leaf({5, 2})});
-  expect_gradients("chunk", [](auto& x) { return chunk(x[0], 3, 1).back(); }, {leaf({2, 7})});
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    expect_gradients("reshape", [](auto& x) { return reshape(x[0], {4, 3}); }, {transposed_leaf(3, 4)});
+    expect_gradients("view", [](auto& x) { return view(x[0], {6, 2}); }, {leaf({3, 4})});
+    expect_gradients("flatten", [](auto& x) { return flatten(x[0], 1); }, {leaf({2, 3, 2})});
+    expect_gradients("transpose", [](auto& x) { return transpose(x[0], 0, 2); }, {leaf({2, 3, 4})});
+    expect_gradients("permute", [](auto& x) { return permute(x[0], {1, 2, 0}); }, {leaf({2, 3, 4})});
+    expect_gradients("movedim", [](auto& x) { return movedim(x[0], 0, -1); }, {leaf({2, 3, 4})});
+    expect_gradients("narrow", [](auto& x) { return narrow(x[0], 1, 1, 2); }, {leaf({3, 4})});
+    expect_gradients("slice", [](auto& x) { return slice(x[0], 0, 1, 6, 2); }, {leaf({6, 2})});
+    expect_gradients("select", [](auto& x) { return select(x[0], 1, -1); }, {leaf({3, 4})});
+    expect_gradients("expand", [](auto& x) { return expand(x[0], {2, 3, 4}); }, {leaf({3, 1})});
+    expect_gradients("squeeze", [](auto& x) { return squeeze(x[0], 1); }, {leaf({3, 1, 2})});
+    expect_gradients("unsqueeze", [](auto& x) { return unsqueeze(x[0], 0); }, {leaf({3, 2})});
+    expect_gradients("contiguous", [](auto& x) { return contiguous(x[0]); }, {transposed_leaf(3, 4)});
+    expect_gradients("clone", [](auto& x) { return clone(x[0]); }, {leaf({3, 4})});
+    expect_gradients("cat", [](auto& x) { return cat({x[0], x[1]}, 1); }, {leaf({2, 3}), leaf({2, 2})});
+    expect_gradients("stack", [](auto& x) { return stack({x[0], x[1]}, 0); }, {leaf({2, 3}), transposed_leaf(2, 3)});
+    expect_gradients("split", [](auto& x) { return mul(split(x[0], 2, 0)[1], 2.0); }, {leaf({5, 2})});
+    expect_gradients("chunk", [](auto& x) { return chunk(x[0], 3, 1).back(); }, {leaf({2, 7})});
+  });
 }
 
 TEST_CASE("gradients of indexing, triangles, scans and selections") {
-  const Tensor index = from_vector(std::vector<int64_t>{2, 0, 1, 1, 3, 3}, {3, 2});
-  expect_gradients("gather", [&](auto& x) { return gather(x[0], 1, index); }, {leaf({3, 4})});
-  const Tensor rows = from_vector(std::vector<int64_t>{1, 1, 0, 3});
-  expect_gradients("index_select", [&](auto& x) { return index_select(x[0], 0, rows); }, {leaf({4, 3})});
-  expect_gradients("embedding", [&](auto& x) { return embedding(x[0], index); }, {leaf({4, 3})});
-  expect_gradients("scatter_add", [&](auto& x) { return scatter_add(x[0], 1, index, x[1]); },
-                   {leaf({3, 4}), leaf({3, 2})});
-  expect_gradients("index_add", [&](auto& x) { return index_add(x[0], 0, rows, x[1]); },
-                   {leaf({4, 3}), leaf({4, 3})});
-  expect_gradients("triu", [](auto& x) { return triu(x[0], 1); }, {leaf({2, 4, 4})});
-  expect_gradients("tril", [](auto& x) { return tril(x[0]); }, {transposed_leaf(4, 3)});
-  expect_gradients("cumsum", [](auto& x) { return cumsum(x[0], 1); }, {leaf({3, 5})});
-  expect_gradients("cumsum dim 0", [](auto& x) { return cumsum(x[0], 0); }, {transposed_leaf(4, 3)});
-  expect_gradients("sort", [](auto& x) { return sort(x[0], 1, true).first; }, {leaf({3, 5})});
-  expect_gradients("topk", [](auto& x) { return topk(x[0], 2, 0).first; }, {leaf({5, 3})});
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    const Tensor index = indices({2, 0, 1, 1, 3, 3}, {3, 2}, device);
+    expect_gradients("gather", [&](auto& x) { return gather(x[0], 1, index); }, {leaf({3, 4})});
+    const Tensor rows = indices({1, 1, 0, 3}, {4}, device);
+    expect_gradients("index_select", [&](auto& x) { return index_select(x[0], 0, rows); }, {leaf({4, 3})});
+    expect_gradients("embedding", [&](auto& x) { return embedding(x[0], index); }, {leaf({4, 3})});
+    expect_gradients("scatter_add", [&](auto& x) { return scatter_add(x[0], 1, index, x[1]); },
+                     {leaf({3, 4}), leaf({3, 2})});
+    expect_gradients("index_add", [&](auto& x) { return index_add(x[0], 0, rows, x[1]); },
+                     {leaf({4, 3}), leaf({4, 3})});
+    expect_gradients("triu", [](auto& x) { return triu(x[0], 1); }, {leaf({2, 4, 4})});
+    expect_gradients("tril", [](auto& x) { return tril(x[0]); }, {transposed_leaf(4, 3)});
+    expect_gradients("cumsum", [](auto& x) { return cumsum(x[0], 1); }, {leaf({3, 5})});
+    expect_gradients("cumsum dim 0", [](auto& x) { return cumsum(x[0], 0); }, {transposed_leaf(4, 3)});
+    expect_gradients("sort", [](auto& x) { return sort(x[0], 1, true).first; }, {leaf({3, 5})});
+    expect_gradients("topk", [](auto& x) { return topk(x[0], 2, 0).first; }, {leaf({5, 3})});
+  });
 }
 
 TEST_CASE("gradients of embeddings: repeated ids, a tied output head, a weight that is not a leaf") {
@@ -153,29 +191,35 @@ TEST_CASE("gradients of embeddings: repeated ids, a tied output head, a weight t
 }
 
 TEST_CASE("gradients through a composed network: linear, layer norm, softmax cross-entropy") {
-  const Tensor targets = from_vector(std::vector<int64_t>{2, 0, 1});
-  expect_gradients(
-      "mlp loss",
-      [&](auto& x) {
-        const Tensor h = gelu(matmul(x[0], x[1]) + x[2], true);
-        const Tensor centered = h - mean(h, {-1}, true);
-        const Tensor normed = centered * rsqrt(var(h, {-1}, 0, true) + 1e-5);
-        const Tensor logp = log_softmax(matmul(normed, x[3]), -1);
-        return neg(mean(gather(logp, 1, unsqueeze(targets, 1))));
-      },
-      {leaf({3, 4}), leaf({4, 5}), leaf({5}), leaf({5, 3})});
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    const Tensor targets = indices({2, 0, 1}, {3}, device);
+    expect_gradients(
+        "mlp loss",
+        [&](auto& x) {
+          const Tensor h = gelu(matmul(x[0], x[1]) + x[2], true);
+          const Tensor centered = h - mean(h, {-1}, true);
+          const Tensor normed = centered * rsqrt(var(h, {-1}, 0, true) + 1e-5);
+          const Tensor logp = log_softmax(matmul(normed, x[3]), -1);
+          return neg(mean(gather(logp, 1, unsqueeze(targets, 1))));
+        },
+        {leaf({3, 4}), leaf({4, 5}), leaf({5}), leaf({5, 3})});
+  });
 }
 
 TEST_CASE("fused row cross-entropy: gradients, and values equal to -log_softmax gathered") {
-  const Tensor targets = from_vector(std::vector<int64_t>{2, 0, 4, 1});
-  expect_gradients("cross_entropy_rows", [&](auto& x) { return cross_entropy_rows(x[0], targets); },
-                   {leaf({4, 5}, -3.0, 3.0)});
-  expect_gradients("cross_entropy_rows, transposed logits",
-                   [&](auto& x) { return cross_entropy_rows(x[0], targets); }, {transposed_leaf(4, 5)});
-  const Tensor logits = uniform({4, 5}, -3.0, 3.0, {kFloat64}, &rng());
-  const Tensor unfused = neg(squeeze(gather(log_softmax(logits, -1), 1, unsqueeze(targets, 1)), 1));
-  const Tensor fused = cross_entropy_rows(logits, targets);
-  CHECK(ops::reduce(ops::ReduceOp::Max, abs(fused - unfused), {}, false).item<double>() < 1e-12);
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    const Tensor targets = indices({2, 0, 4, 1}, {4}, device);
+    expect_gradients("cross_entropy_rows", [&](auto& x) { return cross_entropy_rows(x[0], targets); },
+                     {leaf({4, 5}, -3.0, 3.0)});
+    expect_gradients("cross_entropy_rows, transposed logits",
+                     [&](auto& x) { return cross_entropy_rows(x[0], targets); }, {transposed_leaf(4, 5)});
+    const Tensor logits = uniform({4, 5}, -3.0, 3.0, {kFloat64, device}, &rng());
+    const Tensor unfused = neg(squeeze(gather(log_softmax(logits, -1), 1, unsqueeze(targets, 1)), 1));
+    const Tensor fused = cross_entropy_rows(logits, targets);
+    CHECK(ops::reduce(ops::ReduceOp::Max, abs(fused - unfused), {}, false).item<double>() < 1e-12);
+  });
 }
 
 TEST_CASE("fused row cross-entropy names a target outside the classes") {
@@ -187,19 +231,25 @@ TEST_CASE("fused row cross-entropy names a target outside the classes") {
 }
 
 TEST_CASE("fused rms_norm: gradients, and values equal to the composed x * rsqrt(mean(x^2) + eps) * w") {
-  expect_gradients("rms_norm", [](auto& x) { return rms_norm(x[0], x[1], 1e-5); },
-                   {leaf({2, 3, 4}), leaf({4})});
-  expect_gradients("rms_norm, transposed input", [](auto& x) { return rms_norm(x[0], x[1], 1e-5); },
-                   {transposed_leaf(3, 4), leaf({4})});
-  const Tensor x = uniform({5, 6}, -2.0, 2.0, {kFloat64}, &rng());
-  const Tensor w = uniform({6}, -1.0, 1.0, {kFloat64}, &rng());
-  const Tensor composed = x * rsqrt(mean(square(x), {-1}, true) + 1e-5) * w;
-  CHECK(ops::reduce(ops::ReduceOp::Max, abs(rms_norm(x, w, 1e-5) - composed), {}, false).item<double>() < 1e-12);
-  CHECK_THROWS_WITH_AS(rms_norm(x, ops::to(w, kFloat32), 1e-5),
-                       doctest::Contains("must be [..., D] and [D] of one dtype"), Error);
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    expect_gradients("rms_norm", [](auto& x) { return rms_norm(x[0], x[1], 1e-5); },
+                     {leaf({2, 3, 4}), leaf({4})});
+    expect_gradients("rms_norm, transposed input", [](auto& x) { return rms_norm(x[0], x[1], 1e-5); },
+                     {transposed_leaf(3, 4), leaf({4})});
+    const Tensor x = uniform({5, 6}, -2.0, 2.0, {kFloat64, device}, &rng());
+    const Tensor w = uniform({6}, -1.0, 1.0, {kFloat64, device}, &rng());
+    const Tensor composed = x * rsqrt(mean(square(x), {-1}, true) + 1e-5) * w;
+    CHECK(ops::reduce(ops::ReduceOp::Max, abs(rms_norm(x, w, 1e-5) - composed), {}, false).item<double>() < 1e-12);
+    CHECK_THROWS_WITH_AS(rms_norm(x, ops::to(w, kFloat32), 1e-5),
+                         doctest::Contains("must be [..., D] and [D] of one dtype"), Error);
+  });
 }
 
 TEST_CASE("gradient of a wide bias: the sum over leading dims into 20 and 300 columns") {
-  expect_gradients("bias [20]", [](auto& x) { return add(x[0], x[1]); }, {leaf({3, 4, 20}), leaf({20})});
-  expect_gradients("mean over dim 0", [](auto& x) { return mean(x[0], {0}); }, {leaf({5, 300})});
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    expect_gradients("bias [20]", [](auto& x) { return add(x[0], x[1]); }, {leaf({3, 4, 20}), leaf({20})});
+    expect_gradients("mean over dim 0", [](auto& x) { return mean(x[0], {0}); }, {leaf({5, 300})});
+  });
 }

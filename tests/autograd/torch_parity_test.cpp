@@ -3,6 +3,7 @@
 // gradients of sum(output * w) to JSON; here the same computation is rebuilt with bytegrad from
 // the same inputs and every output and gradient is compared. The weight gives each output element
 // a distinct upstream gradient, so a backward that mixes up elements cannot pass by symmetry.
+// Every case runs on every test device, so each backend meets the same PyTorch values.
 //
 // The reference needs Debian's /usr/bin/python3 with torch; without it the test says so and
 // skips (CI installs torch, so there it always runs).
@@ -24,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bytegrad.h"
+#include "tests/devices.h"
 
 namespace bytegrad {
 namespace {
@@ -51,7 +53,7 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v) {
   std::vector<double> future;
   for (int64_t i = 0; i < queries; ++i)
     for (int64_t j = 0; j < keys; ++j) future.push_back(j > i ? 1.0 : 0.0);
-  const Tensor mask = from_vector(future, {queries, keys}, TensorOptions{kBool, kCPU});
+  const Tensor mask = from_vector(future, {queries, keys}, TensorOptions{kBool, q.device()});
   const Tensor scores = matmul(q, transpose(k, -2, -1)) / std::sqrt(double(q.size(-1)));
   const Tensor masked = masked_fill(scores, mask, -std::numeric_limits<double>::infinity());
   return matmul(softmax(masked, -1), v);
@@ -189,20 +191,20 @@ const std::optional<nlohmann::json>& reference() {
 
 Shape shape_of(const nlohmann::json& entry) { return entry.at("shape").get<Shape>(); }
 
-Tensor make_input(const nlohmann::json& entry, DType float_dtype) {
+Tensor make_input(const nlohmann::json& entry, DType float_dtype, Device device) {
   const std::string kind = entry.at("kind");
   const Shape shape = shape_of(entry);
   if (kind == "int")
-    return from_vector(entry.at("data").get<std::vector<int64_t>>(), shape);
+    return from_vector(entry.at("data").get<std::vector<int64_t>>(), shape, TensorOptions{kInt64, device});
   if (kind == "bool") {
     std::vector<double> flags;  // via double: std::vector<bool> is bit-packed
     for (const nlohmann::json& flag : entry.at("data")) flags.push_back(flag.get<bool>() ? 1.0 : 0.0);
-    return from_vector(flags, shape, TensorOptions{kBool, kCPU});
+    return from_vector(flags, shape, TensorOptions{kBool, device});
   }
   // float64 values are exact in JSON (shortest round-trip repr); float32 cases were rounded to
   // float32 by the script, so the conversion here is exact too.
   Tensor tensor = from_vector(entry.at("data").get<std::vector<double>>(), shape,
-                              TensorOptions{float_dtype, kCPU});
+                              TensorOptions{float_dtype, device});
   if (entry.at("requires_grad").get<bool>()) tensor.set_requires_grad();
   return tensor;
 }
@@ -265,7 +267,7 @@ void check_close(const std::string& what, const Tensor& actual, const nlohmann::
                                          << ", " << worst_ratio << "x the tolerance)");
 }
 
-void check_case(const nlohmann::json& reference_case) {
+void check_case(const nlohmann::json& reference_case, Device device) {
   const std::string name = reference_case.at("name");
   const bool is_float64 = reference_case.at("dtype") == "float64";
   // float64 must agree to rounding. float32 kernels may sum in another order than torch's, so
@@ -286,7 +288,7 @@ void check_case(const nlohmann::json& reference_case) {
   }
   Inputs inputs;
   for (const nlohmann::json& entry : reference_case.at("inputs"))
-    inputs.push_back(make_input(entry, is_float64 ? kFloat64 : kFloat32));
+    inputs.push_back(make_input(entry, is_float64 ? kFloat64 : kFloat32, device));
 
   const Tensor output = found->second(inputs);
   check_close(name + " output", output, reference_case.at("output"), tolerance);
@@ -294,7 +296,7 @@ void check_case(const nlohmann::json& reference_case) {
   const nlohmann::json& grads = reference_case.at("grads");
   if (grads.empty()) return;
   const Tensor weight = from_vector(reference_case.at("weight").at("data").get<std::vector<double>>(),
-                                    shape_of(reference_case.at("weight")), TensorOptions{kFloat64, kCPU});
+                                    shape_of(reference_case.at("weight")), TensorOptions{kFloat64, device});
   backward(sum(mul(output, weight)));
   for (const nlohmann::json& grad : grads) {
     const int64_t index = grad.at("input");
@@ -317,16 +319,18 @@ TEST_CASE("torch parity: outputs and gradients of differentiable ops match PyTor
   }
   const nlohmann::json& cases = loaded->at("cases");
   REQUIRE(cases.size() == computations().size());
-  for (const nlohmann::json& reference_case : cases) {
-    const std::string name = reference_case.at("name");
-    SUBCASE(name.c_str()) {
-      try {
-        check_case(reference_case);
-      } catch (const std::exception& error) {
-        FAIL_CHECK(name << " threw: " << std::string(error.what()));
+  testing::for_each_device([&](Device device) {
+    for (const nlohmann::json& reference_case : cases) {
+      const std::string name = reference_case.at("name");
+      SUBCASE(name.c_str()) {
+        try {
+          check_case(reference_case, device);
+        } catch (const std::exception& error) {
+          FAIL_CHECK(name << " on " << device << " threw: " << std::string(error.what()));
+        }
       }
     }
-  }
+  });
 }
 
 }  // namespace

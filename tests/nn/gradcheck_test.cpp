@@ -1,5 +1,7 @@
 // Gradient checks in float64: the gradients backward() computes through each layer match
-// central differences, for the layer's input and its parameters.
+// central differences, for the layer's input and its parameters. The functional layers (attention,
+// cross-entropy) run on every test device; modules and the rotary tables are built on the CPU
+// (Module has no move to a device yet), so their checks run there.
 #include <doctest/doctest.h>
 
 #include "bytegrad.h"
@@ -7,12 +9,15 @@
 #include "nn/loss.h"
 #include "nn/norm.h"
 #include "nn/rotary.h"
+#include "tests/devices.h"
 #include "tests/test_util.h"
 
 namespace bytegrad::nn {
 namespace {
 
 using Inputs = std::vector<Tensor>;
+using testing::for_each_device;
+using testing::to_device_keeping_layout;
 
 Tensor random_input(const Shape& shape, Generator& generator) {
   return randn(shape, {kFloat64, kCPU}, &generator).set_requires_grad();
@@ -60,15 +65,31 @@ TEST_CASE("rotary embedding gradients match central differences") {
   CHECK_MESSAGE(result.passed, result.message);
 }
 
+// gradcheck perturbs float64 leaves on the CPU; f sees them on `device` and its result comes
+// back, so the gradients and the differences are both computed by the device's kernels.
+GradcheckResult gradcheck_on(Device device, const std::function<Tensor(const Inputs&)>& f,
+                             const Inputs& inputs) {
+  return gradcheck(
+      [&](const Inputs& host_inputs) {
+        Inputs moved;
+        for (const Tensor& x : host_inputs) moved.push_back(to_device_keeping_layout(x, device));
+        return to(f(moved), kCPU);
+      },
+      inputs);
+}
+
 TEST_CASE("grouped causal attention over a cached prefix: gradients match central differences") {
-  Generator generator(6);
-  const Dropout no_dropout(0.0, generator);
-  // 4 query heads at positions 2..4 share 2 key/value heads over positions 0..4.
-  const GradcheckResult result = gradcheck(
-      [&](const Inputs& in) { return causal_attention(in[0], in[1], in[2], 2, no_dropout); },
-      {random_input({1, 4, 3, 4}, generator), random_input({1, 2, 5, 4}, generator),
-       random_input({1, 2, 5, 4}, generator)});
-  CHECK_MESSAGE(result.passed, result.message);
+  for_each_device([](Device device) {
+    Generator generator(6);
+    const Dropout no_dropout(0.0, generator);
+    // 4 query heads at positions 2..4 share 2 key/value heads over positions 0..4.
+    const GradcheckResult result = gradcheck_on(
+        device,
+        [&](const Inputs& in) { return causal_attention(in[0], in[1], in[2], 2, no_dropout); },
+        {random_input({1, 4, 3, 4}, generator), random_input({1, 2, 5, 4}, generator),
+         random_input({1, 2, 5, 4}, generator)});
+    CHECK_MESSAGE(result.passed, result.message);
+  });
 }
 
 TEST_CASE("GroupedQueryAttention gradients match central differences") {
@@ -83,17 +104,20 @@ TEST_CASE("GroupedQueryAttention gradients match central differences") {
 }
 
 TEST_CASE("cross_entropy gradients match central differences") {
-  Generator generator(8);
-  const Tensor targets = from_vector(std::vector<int64_t>{1, -100, 3, 0}, {2, 2});
-  const Tensor weight = from_vector(std::vector<double>{1.0, 0.5, 0.0, 2.0}, {2, 2});
-  const GradcheckResult result = gradcheck(
-      [&](const Inputs& in) {
-        return cross_entropy(in[0], targets) + cross_entropy(in[0], where(ge(targets, 0.0), targets,
-                                                                          zeros_like(targets)),
-                                                             weight);
-      },
-      {random_input({2, 2, 5}, generator)});
-  CHECK_MESSAGE(result.passed, result.message);
+  for_each_device([](Device device) {
+    Generator generator(8);
+    const Tensor targets = from_vector(std::vector<int64_t>{1, -100, 3, 0}, {2, 2}, {kInt64, device});
+    const Tensor weight =
+        from_vector(std::vector<double>{1.0, 0.5, 0.0, 2.0}, {2, 2}, {kFloat64, device});
+    const GradcheckResult result = gradcheck_on(
+        device,
+        [&](const Inputs& in) {
+          return cross_entropy(in[0], targets) +
+                 cross_entropy(in[0], where(ge(targets, 0.0), targets, zeros_like(targets)), weight);
+        },
+        {random_input({2, 2, 5}, generator)});
+    CHECK_MESSAGE(result.passed, result.message);
+  });
 }
 
 }  // namespace

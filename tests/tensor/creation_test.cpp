@@ -1,25 +1,33 @@
+// Creating tensors on every test device: constants, ranges, host values, and random draws from
+// the Philox stream, which every device must draw identically for the same seed.
 #include <algorithm>
 #include <cmath>
 
 #include "base/philox.h"
+#include "tests/devices.h"
 #include "tests/test_util.h"
 
 using namespace bytegrad;
 using bytegrad::testing::check_values;
+using bytegrad::testing::for_each_device;
 
 TEST_CASE("zeros, ones and full fill every element with the value and dtype asked for") {
-  check_values(zeros({2, 3}), std::vector<double>(6, 0.0));
-  check_values(ones({4}, {kInt32}), std::vector<double>(4, 1.0));
-  const Tensor t = full({2, 2}, 2.5, {kFloat64});
-  CHECK(t.dtype() == kFloat64);
-  check_values(t, {2.5, 2.5, 2.5, 2.5});
+  for_each_device([](Device device) {
+    check_values(zeros({2, 3}, {kFloat32, device}), std::vector<double>(6, 0.0));
+    check_values(ones({4}, {kInt32, device}), std::vector<double>(4, 1.0));
+    const Tensor t = full({2, 2}, 2.5, {kFloat64, device});
+    CHECK(t.dtype() == kFloat64);
+    check_values(t, {2.5, 2.5, 2.5, 2.5});
+  });
 }
 
 TEST_CASE("arange counts from start by step and excludes the end") {
-  check_values(arange(5), {0, 1, 2, 3, 4});
-  check_values(arange(1, 2, 0.25, {kFloat32}), {1, 1.25, 1.5, 1.75});
-  CHECK(arange(3).dtype() == kInt64);
-  CHECK(arange(5, 5).numel() == 0);
+  for_each_device([](Device device) {
+    check_values(arange(5, {kInt64, device}), {0, 1, 2, 3, 4});
+    check_values(arange(1, 2, 0.25, {kFloat32, device}), {1, 1.25, 1.5, 1.75});
+    CHECK(arange(3, {kInt64, device}).dtype() == kInt64);
+    CHECK(arange(5, 5, 1, {kInt64, device}).numel() == 0);
+  });
 }
 
 TEST_CASE("from_vector keeps values and shape and converts to the requested dtype") {
@@ -40,41 +48,59 @@ TEST_CASE("Philox4x32-10 matches the published known-answer vector") {
 }
 
 TEST_CASE("random draws are reproducible from a seed and advance the stream") {
-  Generator a(42), b(42);
-  const std::vector<float> first = rand({100}, {}, &a).to_vector<float>();
-  CHECK(first == rand({100}, {}, &b).to_vector<float>());
-  CHECK(first != rand({100}, {}, &a).to_vector<float>());  // the stream moved on
-  CHECK(a.offset() == 100);  // two draws of 100 elements, two elements per block
+  for_each_device([](Device device) {
+    Generator a(42), b(42);
+    const TensorOptions options{kFloat32, device};
+    const std::vector<float> first = rand({100}, options, &a).to_vector<float>();
+    CHECK(first == rand({100}, options, &b).to_vector<float>());
+    CHECK(first != rand({100}, options, &a).to_vector<float>());  // the stream moved on
+    CHECK(a.offset() == 100);  // two draws of 100 elements, two elements per block
 
-  // Element i of a draw depends only on (seed, offset, i): a longer draw extends a shorter one.
-  Generator c(7), d(7);
-  const std::vector<float> shorter = randn({5}, {}, &c).to_vector<float>();
-  const std::vector<float> longer = randn({9}, {}, &d).to_vector<float>();
-  for (size_t i = 0; i < shorter.size(); ++i) CHECK(shorter[i] == longer[i]);
+    // Element i of a draw depends only on (seed, offset, i): a longer draw extends a shorter one.
+    Generator c(7), d(7);
+    const std::vector<float> shorter = randn({5}, options, &c).to_vector<float>();
+    const std::vector<float> longer = randn({9}, options, &d).to_vector<float>();
+    for (size_t i = 0; i < shorter.size(); ++i) CHECK(shorter[i] == longer[i]);
+  });
+}
+
+TEST_CASE("every device draws the CPU's numbers for the same seed") {
+  for_each_device([](Device device) {
+    Generator on_device(9), on_cpu(9);
+    CHECK(rand({33}, {kFloat32, device}, &on_device).to_vector<float>() ==
+          rand({33}, {kFloat32, kCPU}, &on_cpu).to_vector<float>());
+    // Normal draws go through log, cos and sin, whose last bit may differ between math libraries.
+    testing::check_close(randn({33}, {kFloat64, device}, &on_device), randn({33}, {kFloat64, kCPU}, &on_cpu),
+                         1e-12, 1e-12);
+    CHECK(randint(0, 1000, {33}, {kInt64, device}, &on_device).to_vector<int64_t>() ==
+          randint(0, 1000, {33}, {kInt64, kCPU}, &on_cpu).to_vector<int64_t>());
+  });
 }
 
 TEST_CASE("uniform, normal and randint have the moments and ranges they promise") {
-  Generator g(1);
-  const int64_t n = 200000;
-  const std::vector<double> u = rand({n}, {kFloat64}, &g).to_vector<double>();
-  double sum = 0, lo = 1, hi = 0;
-  for (double v : u) sum += v, lo = std::min(lo, v), hi = std::max(hi, v);
-  CHECK(lo >= 0.0);
-  CHECK(hi < 1.0);
-  CHECK(sum / n == doctest::Approx(0.5).epsilon(0.01));
+  for_each_device([](Device device) {
+    Generator g(1);
+    const int64_t n = 200000;
+    const std::vector<double> u = rand({n}, {kFloat64, device}, &g).to_vector<double>();
+    double sum = 0, lo = 1, hi = 0;
+    for (double v : u) sum += v, lo = std::min(lo, v), hi = std::max(hi, v);
+    CHECK(lo >= 0.0);
+    CHECK(hi < 1.0);
+    CHECK(sum / n == doctest::Approx(0.5).epsilon(0.01));
 
-  const Tensor z = randn({n}, {kFloat64}, &g);
-  CHECK(mean(z).item<double>() == doctest::Approx(0.0).epsilon(0).scale(1).epsilon(0.01));
-  CHECK(var(z).item<double>() == doctest::Approx(1.0).epsilon(0.02));
+    const Tensor z = randn({n}, {kFloat64, device}, &g);
+    CHECK(mean(z).item<double>() == doctest::Approx(0.0).epsilon(0).scale(1).epsilon(0.01));
+    CHECK(var(z).item<double>() == doctest::Approx(1.0).epsilon(0.02));
 
-  const std::vector<int64_t> r = randint(-3, 4, {n}, {kInt64}, &g).to_vector<int64_t>();
-  std::vector<int64_t> counts(7, 0);
-  for (int64_t v : r) {
-    REQUIRE(v >= -3);
-    REQUIRE(v < 4);
-    ++counts[size_t(v + 3)];
-  }
-  for (int64_t c : counts) CHECK(double(c) / n == doctest::Approx(1.0 / 7).epsilon(0.05));
+    const std::vector<int64_t> r = randint(-3, 4, {n}, {kInt64, device}, &g).to_vector<int64_t>();
+    std::vector<int64_t> counts(7, 0);
+    for (int64_t v : r) {
+      REQUIRE(v >= -3);
+      REQUIRE(v < 4);
+      ++counts[size_t(v + 3)];
+    }
+    for (int64_t c : counts) CHECK(double(c) / n == doctest::Approx(1.0 / 7).epsilon(0.05));
+  });
 }
 
 TEST_CASE("item and printing show the stored values") {
@@ -84,15 +110,19 @@ TEST_CASE("item and printing show the stored values") {
 }
 
 TEST_CASE("randperm draws each of 0..n-1 once, the same order for the same generator state") {
-  Generator a(5), b(5), c(6);
-  const std::vector<int64_t> first = randperm(97, {DType::Int64, kCPU}, &a).to_vector<int64_t>();
-  std::vector<int64_t> sorted = first;
-  std::sort(sorted.begin(), sorted.end());
-  for (int64_t i = 0; i < 97; ++i) CHECK(sorted[size_t(i)] == i);
-  CHECK(randperm(97, {DType::Int64, kCPU}, &b).to_vector<int64_t>() == first);
-  CHECK(randperm(97, {DType::Int64, kCPU}, &c).to_vector<int64_t>() != first);
-  // The stream moves on: the next permutation from the same generator differs.
-  CHECK(randperm(97, {DType::Int64, kCPU}, &a).to_vector<int64_t>() != first);
-  CHECK(randperm(0).numel() == 0);
+  for_each_device([](Device device) {
+    const TensorOptions options{kInt64, device};
+    Generator a(5), b(5), c(6), cpu(5);
+    const std::vector<int64_t> first = randperm(97, options, &a).to_vector<int64_t>();
+    std::vector<int64_t> sorted = first;
+    std::sort(sorted.begin(), sorted.end());
+    for (int64_t i = 0; i < 97; ++i) CHECK(sorted[size_t(i)] == i);
+    CHECK(randperm(97, options, &b).to_vector<int64_t>() == first);
+    CHECK(randperm(97, {kInt64, kCPU}, &cpu).to_vector<int64_t>() == first);  // every device, one order
+    CHECK(randperm(97, options, &c).to_vector<int64_t>() != first);
+    // The stream moves on: the next permutation from the same generator differs.
+    CHECK(randperm(97, options, &a).to_vector<int64_t>() != first);
+    CHECK(randperm(0, options).numel() == 0);
+  });
   CHECK(testing::error_of([] { randperm(-1); }).find("randperm") != std::string::npos);
 }
