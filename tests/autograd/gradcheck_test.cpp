@@ -177,17 +177,20 @@ TEST_CASE("gradients of indexing, triangles, scans and selections") {
 }
 
 TEST_CASE("gradients of embeddings: repeated ids, a tied output head, a weight that is not a leaf") {
-  const Tensor ids = from_vector(std::vector<int64_t>{3, 0, 3, 3, 1, -1}, {2, 3});  // -1 is row 4
-  expect_gradients("embedding, repeated ids", [&](auto& x) { return embedding(x[0], ids); }, {leaf({5, 3})});
-  expect_gradients("index_select dim 1, repeated ids",
-                   [&](auto& x) { return index_select(x[0], 1, ops::reshape(ids, {-1})); }, {transposed_leaf(3, 5)});
-  // GPT-2's wte: the lookup's sparse rows and the head's dense matmul gradient meet in one leaf,
-  // in either order.
-  expect_gradients("tied embedding and head",
-                   [&](auto& x) { return matmul(embedding(x[0], ids), transpose(x[0], 0, 1)); }, {leaf({5, 3})});
-  expect_gradients("tied head and embedding",
-                   [&](auto& x) { return matmul(x[0], transpose(embedding(x[0], ids), -1, -2)); }, {leaf({5, 3})});
-  expect_gradients("embedding of a scaled weight", [&](auto& x) { return embedding(x[0] * 2.0, ids); }, {leaf({5, 3})});
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    const Tensor ids = indices({3, 0, 3, 3, 1, -1}, {2, 3}, device);  // -1 is row 4
+    expect_gradients("embedding, repeated ids", [&](auto& x) { return embedding(x[0], ids); }, {leaf({5, 3})});
+    expect_gradients("index_select dim 1, repeated ids",
+                     [&](auto& x) { return index_select(x[0], 1, ops::reshape(ids, {-1})); }, {transposed_leaf(3, 5)});
+    // GPT-2's wte: the lookup's sparse rows and the head's dense matmul gradient meet in one leaf,
+    // in either order.
+    expect_gradients("tied embedding and head",
+                     [&](auto& x) { return matmul(embedding(x[0], ids), transpose(x[0], 0, 1)); }, {leaf({5, 3})});
+    expect_gradients("tied head and embedding",
+                     [&](auto& x) { return matmul(x[0], transpose(embedding(x[0], ids), -1, -2)); }, {leaf({5, 3})});
+    expect_gradients("embedding of a scaled weight", [&](auto& x) { return embedding(x[0] * 2.0, ids); }, {leaf({5, 3})});
+  });
 }
 
 TEST_CASE("gradients through a composed network: linear, layer norm, softmax cross-entropy") {
