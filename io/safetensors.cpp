@@ -59,10 +59,14 @@ void write_safetensors(const std::string& path, const TensorMap& tensors,
   std::memcpy(length, &header_size, 8);
   out(length, 8);
   out(header.data(), header.size());
-  // One tensor at a time made dense on the host, so a model on the GPU needs no second copy.
+  // One tensor at a time made dense on its device and copied to the host, so that a model on
+  // a GPU never needs a second copy of itself in host memory.
+  std::vector<uint8_t> host;
   for (const auto& [name, tensor] : tensors) {
-    const Tensor dense = ops::contiguous(ops::to(tensor, kCPU));
-    out(dense.data_ptr(), size_t(dense.numel()) * dtype_size(dense.dtype()));
+    const Tensor dense = ops::contiguous(tensor);
+    host.resize(size_t(dense.numel()) * dtype_size(dense.dtype()));
+    dense.copy_to_host(host.data(), host.size());
+    out(host.data(), host.size());
   }
 }
 
@@ -156,7 +160,7 @@ Tensor decode(const Entry& entry, const uint8_t* region, const std::string& sour
     BYTEGRAD_CHECK(bad == bytes + size, source, ": tensor '", entry.name, "' (BOOL) holds byte ",
                    int(*bad), " at element ", bad - bytes, "; expected 0 or 1");
   }
-  if (size > 0) std::memcpy(tensor.data_ptr(), bytes, size);
+  tensor.copy_from_host(bytes, size);
   return tensor;
 }
 

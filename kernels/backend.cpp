@@ -8,9 +8,29 @@
 
 namespace bytegrad::kernels {
 
+namespace {
+
+// The error for a device index this process does not have, e.g. cpu:1 or cuda:3 on a machine
+// with two GPUs.
+Error no_such_device(Device device) {
+  const int count = device_count(device.kind);
+  const char* kind = device.is_cpu() ? "cpu" : "cuda";
+  return Error(concat("device ", kind, ':', device.index, ": no such device; this process has ",
+                      count, ' ', kind, count == 1 ? " device" : " devices",
+                      count == 1   ? std::string(" (index 0)")
+                      : count > 1  ? concat(" (indices 0..", count - 1, ")")
+                                   : std::string()));
+}
+
+}  // namespace
+
 Backend& backend_for(Device device) {
-  if (device.is_cpu()) return cpu::cpu_backend();
+  if (device.is_cpu()) {
+    if (device.index == 0) return cpu::cpu_backend();  // the process's one CPU backend
+    throw no_such_device(device);
+  }
 #if defined(BYTEGRAD_WITH_CUDA)
+  if (device.index < 0 || device.index >= device_count(DeviceKind::CUDA)) throw no_such_device(device);
   throw Error(concat("device ", device,
                   ": this version's CUDA backend provides device queries only; tensor ops on "
                   "CUDA arrive with the CUDA backend's kernels"));

@@ -47,6 +47,37 @@ struct GemmBatch {
   std::span<const int64_t> a_offsets, b_offsets, c_offsets;
 };
 
+// Fused optimizer kernels update every parameter of a model in one call (a multi-tensor form,
+// as torch.optim's fused/foreach optimizers and llm.c's adamw kernel): one entry per parameter,
+// each buffer contiguous float32 of `numel` elements, all on the backend's device.
+
+// One parameter's buffers for AdamW, with its own decay factor (1 - lr * weight_decay, or 1).
+struct AdamWParameter {
+  float* param = nullptr;
+  const float* grad = nullptr;
+  float* exp_avg = nullptr;
+  float* exp_avg_sq = nullptr;
+  int64_t numel = 0;
+  float decay = 1.0f;
+};
+
+// The coefficients of one AdamW step shared by every parameter: step_size = lr / (1 - b1^t) and
+// inverse_bias_correction2 = 1 / sqrt(1 - b2^t), the optimizer's bookkeeping for step t.
+struct AdamWStep {
+  float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+  float step_size = 0.0f;
+  float inverse_bias_correction2 = 1.0f;
+};
+
+// One parameter's buffers for SGD with momentum, with its own L2 weight decay (or 0).
+struct SgdParameter {
+  float* param = nullptr;
+  const float* grad = nullptr;
+  float* velocity = nullptr;
+  int64_t numel = 0;
+  float weight_decay = 0.0f;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -56,6 +87,11 @@ class Backend {
   virtual void deallocate(void* ptr, size_t nbytes) = 0;
   virtual void copy_to_host(const void* device_src, void* host_dst, size_t nbytes) = 0;
   virtual void copy_from_host(const void* host_src, void* device_dst, size_t nbytes) = 0;
+  // Copies nbytes between two buffers of this device, without a trip through the host.
+  virtual void copy_within_device(const void* src, void* dst, size_t nbytes) = 0;
+  // Waits until every call issued to this device has finished, so that its results may be read
+  // by another device or by the host. Devices that run calls synchronously (the CPU) return at once.
+  virtual void synchronize() = 0;
 
   // dst = src converted to dst's dtype (shapes equal; src may broadcast).
   virtual void copy(const ArrayView& src, const ArrayView& dst) = 0;
@@ -133,9 +169,26 @@ class Backend {
                          int64_t dim) = 0;
   // Keeps the upper (or lower) triangle of each trailing matrix from diagonal k; zeros the rest.
   virtual void triangle(const ArrayView& in, const ArrayView& out, int64_t k, bool upper) = 0;
+
+  // Fused optimizer kernels over all parameters (see AdamWParameter), in float32 arithmetic.
+  // AdamW, as torch.optim.AdamW, for each element:
+  //   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+  //   p = p * decay - step_size * m / (sqrt(v) * inverse_bias_correction2 + eps)
+  virtual void adamw(std::span<const AdamWParameter> parameters, const AdamWStep& step) = 0;
+  // SGD with momentum, as torch.optim.SGD without dampening or Nesterov, for each element:
+  //   v = momentum v + g + weight_decay p;  p = p - learning_rate v
+  virtual void sgd(std::span<const SgdParameter> parameters, float learning_rate,
+                   float momentum) = 0;
+  // The sum of x^2 over every element of every buffer, accumulated in float64 (the square of
+  // the global gradient norm). Returns once the result is known, on the host.
+  virtual double sum_of_squares(std::span<const std::span<const float>> buffers) = 0;
+  // x *= factor for every element of every buffer (gradient clipping).
+  virtual void scale(std::span<const std::span<float>> buffers, float factor) = 0;
 };
 
-// The backend that runs ops for `device`; throws Error if this build has none for it.
+// The backend that runs ops for `device`: one instance per device (kind and index), living as
+// long as the process. Throws Error naming the device when its index does not exist (the CPU has
+// index 0 only) or this build has no backend for its kind.
 Backend& backend_for(Device device);
 
 // Devices of a kind this process can use: 1 for the CPU; visible GPUs for CUDA (0 in a build

@@ -10,7 +10,7 @@
 namespace bytegrad::nn {
 
 Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t query_start,
-                        const Dropout& dropout) {
+                        const Dropout& dropout, const CausalMaskCache* masks) {
   BYTEGRAD_CHECK(q.dim() == 4 && k.dim() == 4 && k.shape() == v.shape() &&
                      q.size(0) == k.size(0) && q.size(3) == k.size(3) &&
                      k.size(1) > 0 && q.size(1) % k.size(1) == 0,
@@ -30,11 +30,11 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64
   const Tensor scores =
       matmul(grouped_q, transpose(shared_k, -2, -1)) / std::sqrt(double(dim));  // [B,H_kv,g,T,S]
   // Query i sits at position query_start + i and must not see keys after it.
-  const Tensor query_positions = unsqueeze(arange(query_start, query_start + tokens), 1);
-  const Tensor key_positions = unsqueeze(arange(keys), 0);
-  const Tensor future = gt(key_positions, query_positions);  // [T, S] bool
+  const Tensor future = masks ? masks->get(query_start, tokens, keys, q.device())
+                              : causal_mask(query_start, tokens, keys, q.device());  // [T, S]
   const double minus_infinity = -std::numeric_limits<double>::infinity();
-  const Tensor masked = masked_fill(upcast(scores), future, minus_infinity);
+  const Tensor masked =
+      future.defined() ? masked_fill(upcast(scores), future, minus_infinity) : upcast(scores);
   const Tensor weights = dropout.forward(to(softmax(masked, -1), q.dtype()));
   const Tensor out = matmul(weights, shared_v);  // [B, H_kv, g, T, D]
   return reshape(out, {batch, heads, tokens, dim});
@@ -87,7 +87,8 @@ Tensor GroupedQueryAttention::forward(const Tensor& x, const RotaryEmbedding& ro
   const Tensor v = split_heads(v_proj.forward(x), options_.num_kv_heads);
   // [B, H_kv, start_pos + T, D] with a cache, else this chunk's own [B, H_kv, T, D].
   const auto [keys, values] = cache ? cache->write(k, v, start_pos) : std::pair{k, v};
-  const Tensor attended = causal_attention(q, keys, values, start_pos, attention_dropout_);
+  const Tensor attended =
+      causal_attention(q, keys, values, start_pos, attention_dropout_, &masks_);
   return o_proj.forward(merge_heads(attended));  // [B, T, hidden]
 }
 

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "nn/causal_mask.h"
 #include "nn/dropout.h"
 #include "nn/kv_cache.h"
 #include "nn/linear.h"
@@ -19,9 +20,10 @@ namespace bytegrad::nn {
 // softmax(q k^T / sqrt(D) + causal mask) v, for q [B, H, T, D] at positions query_start ..
 // query_start + T - 1 and k, v [B, H_kv, S, D] at positions 0 .. S - 1, where H is a multiple
 // of H_kv. Query position p sees keys 0..p. The attention weights pass through `dropout`.
+// The mask comes from `masks` (a module's cache) when given, else is built for this call.
 // Returns [B, H, T, D]. Throws Error naming the shapes when they do not fit.
 Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t query_start,
-                        const Dropout& dropout);
+                        const Dropout& dropout, const CausalMaskCache* masks = nullptr);
 
 // [B, T, heads * D] -> [B, heads, T, D], and back.
 Tensor split_heads(const Tensor& x, int64_t heads);
@@ -53,6 +55,7 @@ class GroupedQueryAttention : public Module {
  private:
   AttentionOptions options_;
   Dropout attention_dropout_;
+  CausalMaskCache masks_;
 };
 
 }  // namespace bytegrad::nn

@@ -41,7 +41,7 @@ Tensor GPT2Attention::forward(const Tensor& x, int64_t start_pos, KVCache::Layer
   const Tensor q = split_heads(qkv[0], heads_);                               // [B, H, T, D]
   const Tensor k = split_heads(qkv[1], heads_), v = split_heads(qkv[2], heads_);
   const auto [keys, values] = cache ? cache->write(k, v, start_pos) : std::pair{k, v};
-  const Tensor attended = causal_attention(q, keys, values, start_pos, attn_dropout_);
+  const Tensor attended = causal_attention(q, keys, values, start_pos, attn_dropout_, &masks_);
   return resid_dropout_.forward(c_proj.forward(merge_heads(attended)));  // [B, T, hidden]
 }
 

@@ -32,6 +32,7 @@ class GPT2Attention : public Module {
   int64_t heads_;
   Dropout attn_dropout_;
   Dropout resid_dropout_;
+  CausalMaskCache masks_;
 };
 
 class GPT2Block : public Module {

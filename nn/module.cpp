@@ -102,16 +102,25 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
   }
 }
 
-void Module::to(DType dtype) {
-  BYTEGRAD_CHECK(is_floating(dtype), "Module::to: parameters must be floating point, not ", dtype);
+void Module::replace_parameters(const std::function<Tensor(const Tensor&)>& convert) {
   NoGradGuard no_grad;
   for (const auto& [name, slot] : parameter_slots()) {
-    if (slot->dtype() == dtype) continue;
     const bool requires_grad = slot->requires_grad();
-    *slot = ops::to(slot->detach(), dtype);
+    Tensor converted = convert(slot->detach());
+    if (converted.storage() == slot->storage()) continue;  // already as asked
+    *slot = std::move(converted);
     slot->set_requires_grad(requires_grad);
   }
   zero_grad();
+}
+
+void Module::to(DType dtype) {
+  BYTEGRAD_CHECK(is_floating(dtype), "Module::to: parameters must be floating point, not ", dtype);
+  replace_parameters([dtype](const Tensor& p) { return ops::to(p, dtype); });
+}
+
+void Module::to(Device device) {
+  replace_parameters([device](const Tensor& p) { return p.to(device); });
 }
 
 }  // namespace bytegrad::nn

@@ -7,6 +7,7 @@
 // through those addresses, so a module's forward always sees the current tensors.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -54,6 +55,13 @@ class Module {
   // are cleared.
   void to(DType dtype);
 
+  // Moves every parameter to `device`, keeping dtype and requires_grad; gradients are cleared.
+  // Like to(DType), it replaces the tensor in each parameter's slot, so the module (and anything
+  // holding the slot's address) sees the moved parameter; Tensor handles copied out before the
+  // move (an optimizer's parameter list, state_dict()) still refer to the old storage, so build
+  // optimizers after moving. Throws Error if the device does not exist.
+  void to(Device device);
+
  protected:
   // Registers `*slot` as parameter `name` and marks it as requiring grad. `slot` must be a
   // member of this module.
@@ -64,6 +72,9 @@ class Module {
  private:
   void collect(const std::string& prefix, std::vector<std::pair<std::string, Tensor*>>& out) const;
   std::vector<std::pair<std::string, Tensor*>> parameter_slots() const;
+  // Sets each parameter slot to convert(parameter) (given detached), keeping requires_grad, and
+  // clears gradients; a parameter that `convert` returns unchanged keeps its slot as it is.
+  void replace_parameters(const std::function<Tensor(const Tensor&)>& convert);
 
   std::vector<std::pair<std::string, Tensor*>> parameters_;
   std::vector<std::pair<std::string, Module*>> children_;

@@ -5,6 +5,7 @@
 
 #include "autograd/operators.h"
 #include "tensor/creation.h"
+#include "tensor/views.h"
 
 namespace bytegrad::nn {
 namespace {
@@ -33,20 +34,32 @@ RotaryEmbedding::RotaryEmbedding(int64_t head_dim, int64_t max_positions, double
       cos_values.push_back(std::cos(angle));
       sin_values.push_back(std::sin(angle));
     }
-  cos_ = from_vector(cos_values, {max_positions, head_dim}, {kFloat32, kCPU});
-  sin_ = from_vector(sin_values, {max_positions, head_dim}, {kFloat32, kCPU});
+  host_ = {kCPU, kFloat32, from_vector(cos_values, {max_positions, head_dim}, {kFloat32, kCPU}),
+           from_vector(sin_values, {max_positions, head_dim}, {kFloat32, kCPU})};
+}
+
+RotaryEmbedding::Tables RotaryEmbedding::tables_for(Device device, DType dtype) const {
+  if (device == host_.device && dtype == host_.dtype) return host_;
+  std::lock_guard lock(converted_mutex_);
+  for (const Tables& tables : converted_)
+    if (tables.device == device && tables.dtype == dtype) return tables;
+  const auto convert = [&](const Tensor& table) { return ops::to(table.to(device), dtype); };
+  converted_.push_back({device, dtype, convert(host_.cos), convert(host_.sin)});
+  return converted_.back();
 }
 
 Tensor RotaryEmbedding::apply(const Tensor& x, int64_t start_pos) const {
   BYTEGRAD_CHECK(x.dim() == 4 && x.size(-1) == head_dim_, "RotaryEmbedding: input ",
                  shape_str(x.shape()), " must be [batch, heads, tokens, ", head_dim_, "]");
   const int64_t tokens = x.size(2);
-  BYTEGRAD_CHECK(start_pos >= 0 && start_pos + tokens <= cos_.size(0),
+  const int64_t max_positions = host_.cos.size(0);
+  BYTEGRAD_CHECK(start_pos >= 0 && start_pos + tokens <= max_positions,
                  "RotaryEmbedding: positions ", start_pos, "..", start_pos + tokens - 1,
-                 " run past the table of ", cos_.size(0), " positions");
+                 " run past the table of ", max_positions, " positions");
   // [T, D] rows for these positions, broadcast over batch and heads.
-  const Tensor cos = to(to(narrow(cos_, 0, start_pos, tokens), x.device()), x.dtype());
-  const Tensor sin = to(to(narrow(sin_, 0, start_pos, tokens), x.device()), x.dtype());
+  const Tables tables = tables_for(x.device(), x.dtype());
+  const Tensor cos = narrow(tables.cos, 0, start_pos, tokens);
+  const Tensor sin = narrow(tables.sin, 0, start_pos, tokens);
   return x * cos + rotate_half(x) * sin;
 }
 

@@ -9,6 +9,9 @@
 // half-split form so that those checkpoints load unchanged.
 #pragma once
 
+#include <mutex>
+#include <vector>
+
 #include "tensor/tensor.h"
 
 namespace bytegrad::nn {
@@ -19,13 +22,24 @@ class RotaryEmbedding {
   RotaryEmbedding(int64_t head_dim, int64_t max_positions, double theta = 10000.0);
 
   // x [B, H, T, D] at positions start_pos .. start_pos + T - 1 -> rotated x, same shape and
-  // dtype. Throws Error if D is not head_dim or the positions run past max_positions.
+  // dtype, computed on x's device. Throws Error if D is not head_dim or the positions run past
+  // max_positions. Safe to call from several threads.
   Tensor apply(const Tensor& x, int64_t start_pos) const;
 
  private:
+  // The cos/sin tables on one device in one dtype, made on first use there and kept, so that
+  // every layer's every call reads them in place instead of converting them again.
+  struct Tables {
+    Device device;
+    DType dtype;
+    Tensor cos, sin;  // [max_positions, head_dim]
+  };
+  Tables tables_for(Device device, DType dtype) const;
+
   int64_t head_dim_;
-  Tensor cos_;  // [max_positions, head_dim] float32
-  Tensor sin_;
+  Tables host_;  // float32 on the CPU, computed in float64
+  mutable std::mutex converted_mutex_;
+  mutable std::vector<Tables> converted_;
 };
 
 }  // namespace bytegrad::nn

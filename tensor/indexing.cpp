@@ -6,20 +6,22 @@
 namespace bytegrad::ops {
 namespace {
 
-// A dense int64 copy of `index`, every value checked to lie in [0, size) (negatives wrap once).
+// `index` as a dense int64 tensor on its own device, every value checked to lie in [-size, size)
+// and negatives wrapped once. Only its minimum and maximum travel to the host, for the check.
 Tensor checked_index(const char* op, const Tensor& index, int64_t size, int64_t dim) {
   BYTEGRAD_CHECK(index.dtype() == DType::Int64 || index.dtype() == DType::Int32, op,
         ": index must be int64 or int32, got ", index.dtype());
-  // Checked (and wrapped) on the host, then placed where the kernel runs.
-  Tensor idx = clone(to(to(index, kCPU), DType::Int64));
-  int64_t* values = idx.data<int64_t>();
-  for (int64_t i = 0; i < idx.numel(); ++i) {
-    int64_t& v = values[i];
+  const Tensor idx = contiguous(to(index, DType::Int64));
+  if (idx.numel() == 0) return idx;
+  const int64_t lowest = reduce(ReduceOp::Min, idx, {}, false).item<int64_t>();
+  const int64_t highest = reduce(ReduceOp::Max, idx, {}, false).item<int64_t>();
+  for (const int64_t v : {lowest, highest})
     BYTEGRAD_CHECK(v >= -size && v < size, op, ": index ", v, " is out of range for dim ", dim,
           " of size ", size);
-    if (v < 0) v += size;
-  }
-  return to(idx, index.device());
+  if (lowest >= 0) return idx;
+  const TensorOptions options{DType::Int64, idx.device()};
+  const Tensor negative = binary(BinaryOp::Less, idx, scalar_tensor(0, options));
+  return where(negative, binary(BinaryOp::Add, idx, scalar_tensor(double(size), options)), idx);
 }
 
 void check_same_rank(const char* op, const Tensor& x, const Tensor& other, const char* what) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "kernels/backend.h"
+#include "tensor/views.h"
 
 namespace bytegrad {
 
@@ -43,6 +44,7 @@ template <typename T> std::vector<T> Tensor::to_vector() const {
   Storage staging(size_t(numel()) * dtype_size(dtype()), device());
   backend.copy(view(), kernels::ArrayView{staging.data(), dtype(), s, dense});
   std::vector<char> bytes(staging.nbytes());
+  backend.synchronize();
   backend.copy_to_host(staging.data(), bytes.data(), bytes.size());
   std::vector<T> values(static_cast<size_t>(numel()));
   visit_dtype(dtype(), [&]<typename S>() {
@@ -69,6 +71,33 @@ BYTEGRAD_INSTANTIATE(uint8_t)
 BYTEGRAD_INSTANTIATE(BFloat16)
 BYTEGRAD_INSTANTIATE(Float16)
 #undef BYTEGRAD_INSTANTIATE
+
+namespace {
+
+void check_host_transfer(const char* op, const Tensor& t, size_t nbytes) {
+  const size_t size = size_t(t.numel()) * dtype_size(t.dtype());
+  BYTEGRAD_CHECK(t.is_contiguous(), op, ": tensor of shape ", shape_str(t.shape()), " and dtype ",
+                 t.dtype(), " is not contiguous");
+  BYTEGRAD_CHECK(nbytes == size, op, ": ", nbytes, " bytes given for a tensor of shape ",
+                 shape_str(t.shape()), " and dtype ", t.dtype(), ", which holds ", size, " bytes");
+}
+
+}  // namespace
+
+void Tensor::copy_from_host(const void* host_bytes, size_t nbytes) const {
+  check_host_transfer("copy_from_host", *this, nbytes);
+  if (nbytes > 0) kernels::backend_for(device()).copy_from_host(host_bytes, data_ptr(), nbytes);
+}
+
+void Tensor::copy_to_host(void* host_bytes, size_t nbytes) const {
+  check_host_transfer("copy_to_host", *this, nbytes);
+  if (nbytes == 0) return;
+  auto& backend = kernels::backend_for(device());
+  backend.synchronize();  // kernels writing this tensor may still be running
+  backend.copy_to_host(data_ptr(), host_bytes, nbytes);
+}
+
+Tensor Tensor::to(Device device) const { return ops::to(*this, device); }
 
 bool Tensor::requires_grad() const { return impl().autograd && impl().autograd->requires_grad; }
 

@@ -41,7 +41,8 @@ class Tensor {
   Device device() const { return impl().storage->device(); }
   const std::shared_ptr<Storage>& storage() const { return impl().storage; }
 
-  // Raw data (CPU tensors). data<T>() checks that T matches the dtype.
+  // Raw data, in the memory of the tensor's device: only kernels (and the tensor layer that calls
+  // them) may read or write through it. data<T>() checks that T matches the dtype.
   void* data_ptr() const;
   template <typename T> T* data() const {
     BYTEGRAD_CHECK(dtype_of<T>() == dtype(), "data: tensor holds ", dtype(), ", not ", dtype_of<T>());
@@ -53,6 +54,18 @@ class Tensor {
   // Values, copied to the host. item() needs exactly one element.
   template <typename T> T item() const;
   template <typename T> std::vector<T> to_vector() const;
+
+  // The raw bytes of a contiguous tensor (numel * dtype size, row-major, the dtype's own
+  // encoding), to and from host memory: the way file formats fill and read tensors on any device.
+  // Throws Error naming the op, shape and dtype when the tensor is not contiguous or nbytes is
+  // not its size.
+  void copy_from_host(const void* host_bytes, size_t nbytes) const;
+  void copy_to_host(void* host_bytes, size_t nbytes) const;
+
+  // This tensor's values on `device` (a fresh copy), or this tensor itself when it is there
+  // already. Records no gradient: for a move that gradients flow through, use to(x, device) from
+  // autograd/functions.h.
+  Tensor to(Device device) const;
 
   // Autograd state. Ops in autograd/ record themselves on tensors that require grad.
   bool requires_grad() const;

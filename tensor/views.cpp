@@ -236,8 +236,14 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
 void copy_(const Tensor& dst, const Tensor& src) {
   BYTEGRAD_CHECK(dst.device() == src.device(), "copy_: source on ", src.device(),
         " and destination on ", dst.device(), "; use to(device) to move between devices");
+  auto& backend = kernels::backend_for(dst.device());
+  if (src.shape() == dst.shape() && src.dtype() == dst.dtype() && src.is_contiguous() &&
+      dst.is_contiguous()) {
+    backend.copy_within_device(src.data_ptr(), dst.data_ptr(), size_t(dst.numel()) * dtype_size(dst.dtype()));
+    return;
+  }
   const Tensor source = expand(src, dst.shape());
-  kernels::backend_for(dst.device()).copy(source.view(), dst.view());
+  backend.copy(source.view(), dst.view());
 }
 
 Tensor clone(const Tensor& x) {
@@ -260,11 +266,18 @@ Tensor to(const Tensor& x, Device device) {
   const Tensor source = contiguous(x);
   Tensor out = empty(x.shape(), {x.dtype(), device});
   const size_t nbytes = size_t(x.numel()) * dtype_size(x.dtype());
+  auto& from = kernels::backend_for(x.device());
+  auto& into = kernels::backend_for(device);
+  from.synchronize();  // the kernels that wrote x may still be running on its device
   if (device.is_cpu()) {
-    kernels::backend_for(x.device()).copy_to_host(source.data_ptr(), out.data_ptr(), nbytes);
+    from.copy_to_host(source.data_ptr(), out.data_ptr(), nbytes);
+  } else if (x.device().is_cpu()) {
+    into.copy_from_host(source.data_ptr(), out.data_ptr(), nbytes);
   } else {
-    BYTEGRAD_CHECK(x.device().is_cpu(), "to: copies between two accelerators go through the host");
-    kernels::backend_for(device).copy_from_host(source.data_ptr(), out.data_ptr(), nbytes);
+    // Between two accelerators: through a host buffer, which every backend can read and fill.
+    std::vector<std::byte> staging(nbytes);
+    from.copy_to_host(source.data_ptr(), staging.data(), nbytes);
+    into.copy_from_host(staging.data(), out.data_ptr(), nbytes);
   }
   return out;
 }

@@ -31,11 +31,14 @@ Tensor unsqueeze(const Tensor& x, int64_t dim);
 
 // A dense row-major copy, or x itself when already dense.
 Tensor contiguous(const Tensor& x);
-// A dense copy converted to dtype / moved to device, or x itself when nothing changes.
+// A dense copy converted to dtype / moved to device, or x itself when nothing changes. A move
+// waits for x's device to finish writing x; between two accelerators the bytes pass through a
+// host buffer.
 Tensor to(const Tensor& x, DType dtype);
 Tensor to(const Tensor& x, Device device);
 Tensor clone(const Tensor& x);  // always a fresh dense copy
-// dst[...] = src[...] with broadcasting and conversion, in place.
+// dst[...] = src[...] with broadcasting and conversion, in place (a plain byte copy on the
+// device when both are contiguous with one shape and dtype).
 void copy_(const Tensor& dst, const Tensor& src);
 
 }  // namespace bytegrad::ops

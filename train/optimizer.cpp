@@ -5,6 +5,7 @@
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
 #include "tensor/creation.h"
+#include "tensor/fused_optimizers.h"
 
 namespace bytegrad::train {
 
@@ -15,14 +16,19 @@ bool decays_by_default(const std::string& name, const Tensor& parameter,
 
 Optimizer::Optimizer(NamedTensors parameters, double learning_rate)
     : parameters_(std::move(parameters)), learning_rate_(learning_rate) {
-  for (const auto& [name, p] : parameters_)
-    BYTEGRAD_CHECK(p.defined() && p.dtype() == DType::Float32 && p.device().is_cpu() && p.is_contiguous(),
-                   "optimizer: parameter '", name, "' must be a contiguous float32 CPU tensor");
+  for (const auto& [name, p] : parameters_) {
+    BYTEGRAD_CHECK(p.defined() && p.dtype() == DType::Float32 && p.is_contiguous(),
+                   "optimizer: parameter '", name, "' must be a contiguous float32 tensor");
+    const Device device = parameters_.front().second.device();
+    BYTEGRAD_CHECK(p.device() == device, "optimizer: parameter '", name, "' is on ", p.device(),
+                   ", the first parameter on ", device, "; move the model to one device first");
+  }
 }
 
 void Optimizer::step() {
   NoGradGuard no_grad;
   ++step_count_;
+  std::vector<Gradient> gradients;
   for (size_t i = 0; i < parameters_.size(); ++i) {
     const auto& [name, p] = parameters_[i];
     Tensor grad = p.grad();
@@ -31,8 +37,9 @@ void Optimizer::step() {
                    " elements, the parameter ", p.numel());
     if (grad.dtype() != DType::Float32) grad = to(grad, DType::Float32);
     if (!grad.is_contiguous()) grad = contiguous(grad);
-    update(i, grad.data<float>());
+    gradients.push_back({i, grad});
   }
+  update(gradients);
 }
 
 void Optimizer::zero_grad() {
@@ -53,8 +60,8 @@ AdamW::AdamW(NamedTensors parameters, const AdamWOptions& options, const std::se
     : Optimizer(std::move(parameters), options.learning_rate), options_(options),
       decays_(default_decay_mask(parameters_, embedding_names)) {
   for (const auto& [name, p] : parameters_) {
-    exp_avg_.push_back(zeros(p.shape()));
-    exp_avg_sq_.push_back(zeros(p.shape()));
+    exp_avg_.push_back(zeros_like(p));
+    exp_avg_sq_.push_back(zeros_like(p));
   }
 }
 
@@ -67,31 +74,27 @@ NamedTensors AdamW::state() const {
   return out;
 }
 
-void AdamW::update(size_t index, const float* grad) {
-  float* p = parameters_[index].second.data<float>();
-  float* m = exp_avg_[index].data<float>();
-  float* v = exp_avg_sq_[index].data<float>();
-  const int64_t n = parameters_[index].second.numel();
+void AdamW::update(const std::vector<Gradient>& gradients) {
   const double t = double(step_count_);
-  const float b1 = float(options_.beta1), b2 = float(options_.beta2);
-  const float decay = decays_[index] ? float(1.0 - learning_rate_ * options_.weight_decay) : 1.0f;
-  const float step_size = float(learning_rate_ / (1.0 - std::pow(options_.beta1, t)));
-  const float inv_sqrt_bias2 = float(1.0 / std::sqrt(1.0 - std::pow(options_.beta2, t)));
-  const float eps = float(options_.eps);
-#pragma omp parallel for simd schedule(static) if (n > 32768)
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = grad[i];
-    m[i] = b1 * m[i] + (1.0f - b1) * g;
-    v[i] = b2 * v[i] + (1.0f - b2) * g * g;
-    const float denom = std::sqrt(v[i]) * inv_sqrt_bias2 + eps;
-    p[i] = p[i] * decay - step_size * m[i] / denom;
-  }
+  const kernels::AdamWStep step{
+      .beta1 = float(options_.beta1),
+      .beta2 = float(options_.beta2),
+      .eps = float(options_.eps),
+      .step_size = float(learning_rate_ / (1.0 - std::pow(options_.beta1, t))),
+      .inverse_bias_correction2 = float(1.0 / std::sqrt(1.0 - std::pow(options_.beta2, t))),
+  };
+  const float decay = float(1.0 - learning_rate_ * options_.weight_decay);
+  std::vector<ops::AdamWTensors> parameters;
+  for (const auto& [index, grad] : gradients)
+    parameters.push_back({parameters_[index].second, grad, exp_avg_[index], exp_avg_sq_[index],
+                          decays_[index] ? decay : 1.0f});
+  ops::adamw_update(parameters, step);
 }
 
 Sgd::Sgd(NamedTensors parameters, const SgdOptions& options, const std::set<std::string>& embedding_names)
     : Optimizer(std::move(parameters), options.learning_rate), options_(options),
       decays_(default_decay_mask(parameters_, embedding_names)) {
-  for (const auto& [name, p] : parameters_) velocity_.push_back(zeros(p.shape()));
+  for (const auto& [name, p] : parameters_) velocity_.push_back(zeros_like(p));
 }
 
 NamedTensors Sgd::state() const {
@@ -101,17 +104,12 @@ NamedTensors Sgd::state() const {
   return out;
 }
 
-void Sgd::update(size_t index, const float* grad) {
-  float* p = parameters_[index].second.data<float>();
-  float* v = velocity_[index].data<float>();
-  const int64_t n = parameters_[index].second.numel();
-  const float mu = float(options_.momentum), lr = float(learning_rate_);
-  const float wd = decays_[index] ? float(options_.weight_decay) : 0.0f;
-#pragma omp parallel for simd schedule(static) if (n > 32768)
-  for (int64_t i = 0; i < n; ++i) {
-    v[i] = mu * v[i] + grad[i] + wd * p[i];
-    p[i] -= lr * v[i];
-  }
+void Sgd::update(const std::vector<Gradient>& gradients) {
+  std::vector<ops::SgdTensors> parameters;
+  for (const auto& [index, grad] : gradients)
+    parameters.push_back({parameters_[index].second, grad, velocity_[index],
+                          decays_[index] ? float(options_.weight_decay) : 0.0f});
+  ops::sgd_update(parameters, float(learning_rate_), float(options_.momentum));
 }
 
 }  // namespace bytegrad::train

@@ -1,7 +1,9 @@
 // Optimizers: AdamW (Loshchilov & Hutter 2019, decoupled weight decay) and SGD with momentum.
-// They update float32 CPU parameters in place, under a NoGradGuard, with OpenMP loops over the
-// raw data. Their state (moments, velocity, step count) is exposed by name so a checkpoint can
-// save and restore it.
+// They update float32 parameters in place on the parameters' device, under a NoGradGuard: each
+// step is one fused kernel call over every parameter (tensor/fused_optimizers.h), and the classes
+// here keep the schedule and bookkeeping (step count, bias corrections, which parameters decay).
+// Their state (moments, velocity, step count) is exposed by name so a checkpoint can save and
+// restore it.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +29,8 @@ bool decays_by_default(const std::string& name, const Tensor& parameter,
 
 class Optimizer {
  public:
-  // Throws Error naming the parameter unless every one is a float32 contiguous CPU tensor.
+  // Throws Error naming the parameter unless every one is a float32 contiguous tensor, all on
+  // one device.
   Optimizer(NamedTensors parameters, double learning_rate);
   virtual ~Optimizer() = default;
   Optimizer(const Optimizer&) = delete;
@@ -51,9 +54,14 @@ class Optimizer {
   const NamedTensors& parameters() const { return parameters_; }
 
  protected:
-  // Updates parameter `index` from `grad` (same size, contiguous float32); step_count() already
-  // counts this step.
-  virtual void update(size_t index, const float* grad) = 0;
+  // A parameter's position in parameters() and its gradient (contiguous float32, same size).
+  struct Gradient {
+    size_t index;
+    Tensor grad;
+  };
+  // Updates the parameters that have a gradient, in one fused call; step_count() already counts
+  // this step.
+  virtual void update(const std::vector<Gradient>& gradients) = 0;
 
   NamedTensors parameters_;
   double learning_rate_;
@@ -79,7 +87,7 @@ class AdamW : public Optimizer {
   NamedTensors state() const override;  // "<name>.exp_avg", "<name>.exp_avg_sq"
 
  private:
-  void update(size_t index, const float* grad) override;
+  void update(const std::vector<Gradient>& gradients) override;
 
   AdamWOptions options_;
   std::vector<Tensor> exp_avg_, exp_avg_sq_;
@@ -100,7 +108,7 @@ class Sgd : public Optimizer {
   NamedTensors state() const override;  // "<name>.momentum_buffer"
 
  private:
-  void update(size_t index, const float* grad) override;
+  void update(const std::vector<Gradient>& gradients) override;
 
   SgdOptions options_;
   std::vector<Tensor> velocity_;

@@ -14,6 +14,8 @@ class CpuBackend final : public Backend {
   void deallocate(void* ptr, size_t nbytes) override;
   void copy_to_host(const void* src, void* dst, size_t nbytes) override;
   void copy_from_host(const void* src, void* dst, size_t nbytes) override;
+  void copy_within_device(const void* src, void* dst, size_t nbytes) override;
+  void synchronize() override {}  // every CPU call has finished when it returns
   void copy(const ArrayView& src, const ArrayView& dst) override;
   void fill(const ArrayView& dst, double value) override;
   void arange(const ArrayView& dst, double start, double step) override;
@@ -68,6 +70,12 @@ class CpuBackend final : public Backend {
   void index_add(const ArrayView& dst, const ArrayView& index, const ArrayView& src,
                  int64_t dim) override;
   void triangle(const ArrayView& in, const ArrayView& out, int64_t k, bool upper) override;
+
+  // optimizer.cpp
+  void adamw(std::span<const AdamWParameter> parameters, const AdamWStep& step) override;
+  void sgd(std::span<const SgdParameter> parameters, float learning_rate, float momentum) override;
+  double sum_of_squares(std::span<const std::span<const float>> buffers) override;
+  void scale(std::span<const std::span<float>> buffers, float factor) override;
 
  private:
   BlockCache blocks_;

@@ -1,4 +1,5 @@
 // CPU memory: allocation, strided copies with dtype conversion, fills and random draws.
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -25,6 +26,18 @@ void CpuBackend::copy_to_host(const void* src, void* dst, size_t nbytes) {
 
 void CpuBackend::copy_from_host(const void* src, void* dst, size_t nbytes) {
   std::memcpy(dst, src, nbytes);
+}
+
+void CpuBackend::copy_within_device(const void* src, void* dst, size_t nbytes) {
+  // In blocks over the thread team, so that a large copy uses every core's memory bandwidth as
+  // the strided copy does.
+  constexpr size_t kBlockBytes = size_t(1) << 16;
+  const int64_t blocks = int64_t((nbytes + kBlockBytes - 1) / kBlockBytes);
+  parallel_for(blocks, int64_t(kBlockBytes / sizeof(float)), [&](int64_t b) {
+    const size_t begin = size_t(b) * kBlockBytes;
+    std::memcpy(static_cast<char*>(dst) + begin, static_cast<const char*>(src) + begin,
+                std::min(kBlockBytes, nbytes - begin));
+  });
 }
 
 void CpuBackend::copy(const ArrayView& src, const ArrayView& dst) {

@@ -1,4 +1,4 @@
-// Module: parameter names, state dicts, train/eval, zero_grad and dtype conversion.
+// Module: parameter names, state dicts, train/eval, zero_grad, dtype and device moves.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -157,6 +157,18 @@ TEST_CASE("to(dtype) converts every parameter and the model computes in that dty
     CHECK_MESSAGE(parameter.requires_grad(), name);
   }
   CHECK(model.forward(zeros({1, 2}, {kInt64, kCPU})).dtype() == kFloat64);
+}
+
+TEST_CASE("to(device) keeps parameters already there and rejects a device that does not exist") {
+  Generator generator(7);
+  Llama model(tiny_config(), generator);
+  const StateDict before = model.state_dict();
+  model.to(kCPU);
+  for (const auto& [name, parameter] : model.named_parameters()) {
+    CHECK_MESSAGE(parameter.storage() == before.at(name).storage(), name);
+    CHECK_MESSAGE(parameter.requires_grad(), name);
+  }
+  CHECK(mentions(testing::error_of([&] { model.to(Device{DeviceKind::CPU, 1}); }), "cpu:1: no such device"));
 }
 
 }  // namespace
