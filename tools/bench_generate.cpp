@@ -8,7 +8,7 @@
 // them. The median of N repeats is reported (the machine may be shared; repeats show the spread).
 //
 // PyTorch's side is tools/bench/llama2c_reference.py: the model is exported to llama2.c's file
-// format (train/llama2c_export.h) and that script reads it and decodes with run.c's forward
+// format (io/llama2c_export.h) and that script reads it and decodes with run.c's forward
 // semantics, written in torch eager with a KV cache, under /usr/bin/python3 with as many threads
 // as ours. Since both decode greedily from the same weights, the report also says for how many
 // steps the two chose the same tokens (random weights give near-ties, so float rounding may

@@ -1,6 +1,6 @@
 // `bytegrad prep --config FILE [--set KEY=VALUE ...]`
 // Tokenizes a training config's corpus once and writes it as llm.c token shards
-// (train/token_shards.h) beside the tokenizer: output_dir/train.bin and output_dir/val.bin,
+// (train/data/token_shards.h) beside the tokenizer: output_dir/train.bin and output_dir/val.bin,
 // for llm.c, nanoGPT-style loaders or a later look at the data.
 #include <cstdio>
 

@@ -1,5 +1,5 @@
 // `bytegrad sft --config FILE [--set KEY=VALUE ...]`
-// Fine-tunes a model directory on JSONL examples as a config (train/sft_config.h) describes:
+// Fine-tunes a model directory on JSONL examples as a config (train/sft/config.h) describes:
 // measures exact-match accuracy on held-out questions, trains on the response tokens with
 // progress lines (loss, response entropy, KL to the reference when used), measures the accuracy
 // again, and writes metrics.jsonl, loss.svg and the fine-tuned model directory.

@@ -1,5 +1,5 @@
 // `bytegrad sft-data --task addition|reverse --out DIR [--train N] [--eval N] [--seed S] [--digits D]`
-// Writes a generated fine-tuning task (train/sft_tasks.h) as DIR/train.jsonl and DIR/eval.jsonl,
+// Writes a generated fine-tuning task (train/sft/tasks.h) as DIR/train.jsonl and DIR/eval.jsonl,
 // prompt/response examples whose held-out problems never appear in training.
 #include <cstdio>
 #include <filesystem>

@@ -1,7 +1,7 @@
 // The config of a training run (`bytegrad train --config FILE`), a JSON object of sections:
 //   "model":      Hugging Face config fields (nn/config.h) plus "model_type": "llama" | "gpt2";
 //                 vocab_size may be left out: it is then the tokenizer's vocabulary size.
-//   "init_from":  a pretrained model directory (train/pretrained_model.h) to start from: the
+//   "init_from":  a pretrained model directory (io/model_directory.h) to start from: the
 //                 model section is then its config.json (a "model" section, if given, overrides
 //                 single fields such as dropout) and, unless data names one, its tokenizer.
 //   "data":       "paths" (files or directories of text), "document_delimiter" (splits files

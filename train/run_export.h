@@ -2,8 +2,8 @@
 //   runs/NAME/run_config.json   the resolved config of the run (model section, data, ...)
 //   runs/NAME/tokenizer.json    the BPE the run trained (or data.tokenizer names the one it loaded)
 //   runs/NAME/checkpoint-STEP/  the checkpoints (or the older single checkpoint/)
-// becomes a Hugging Face model directory (train/pretrained_model.h) or a llama2.c .bin
-// (train/llama2c_export.h).
+// becomes a Hugging Face model directory (io/model_directory.h) or a llama2.c .bin
+// (io/llama2c_export.h).
 #pragma once
 
 #include <filesystem>

@@ -1,4 +1,4 @@
-// Parity with llama2.c: a Llama exported to llama2.c's version-0 file (train/llama2c_export.h)
+// Parity with llama2.c: a Llama exported to llama2.c's version-0 file (io/llama2c_export.h)
 // decodes to the same tokens when tools/bench/llama2c_reference.py reads that file and runs
 // run.c's forward (interleaved-pair RoPE, which is why the export permutes q and k) in torch.
 // Both decode greedily from the same prompt; every step's token must agree and its logits be

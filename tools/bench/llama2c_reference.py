@@ -2,7 +2,7 @@
 """A reader of llama2.c's version-0 checkpoints and a PyTorch decoder with run.c's semantics.
 
 Written from the format's description (../shared/research/llama2c-format.md in the project's
-notes, and the header of train/llama2c_export.h): 7 little-endian int32 (dim, hidden_dim,
+notes, and the header of io/llama2c_export.h): 7 little-endian int32 (dim, hidden_dim,
 n_layers, n_heads, n_kv_heads, vocab_size, seq_len; a negative vocab_size means an unshared
 classifier at the end of the file), then float32 weights, each kind for all layers in turn.
 

@@ -1,7 +1,7 @@
 // The config of a fine-tuning run (`bytegrad sft --config FILE`), a JSON object of sections:
 //   "model":      a model directory (config.json, model.safetensors, tokenizer.json), e.g. the
 //                 "model" directory `bytegrad train` writes.
-//   "data":       "train" (a JSONL file, train/sft_data.h), "eval" (held-out JSONL questions,
+//   "data":       "train" (a JSONL file, train/sft/data.h), "eval" (held-out JSONL questions,
 //                 optional), "append_eos" (end prompt/response examples with EOS; default true),
 //                 "chat_layout" ("llama2" | "chatml" | "llama3", for "messages" examples).
 //   "optimizer":  "name" ("adamw" | "sgd"), "lr", "beta1", "beta2", "eps", "weight_decay",

@@ -3,7 +3,7 @@
 //
 // The seed's ids come from Qwen2.5's tokenizer ("Hello, world!" = 9707, 11, 1879, 0; EOS
 // <|endoftext|> = 151643), which is not among the reference tokenizers installed here; a
-// hand-made tokenizer with those exact ids (tests/train/sft_word_tokenizer.h) reproduces it.
+// hand-made tokenizer with those exact ids (tests/train/sft/word_tokenizer.h) reproduces it.
 #include <numeric>
 
 #include "tests/test_util.h"
