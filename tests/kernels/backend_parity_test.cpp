@@ -12,7 +12,10 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <numeric>
+#include <span>
+#include <sstream>
 
 #include "base/philox.h"
 #include "tests/devices.h"
@@ -105,6 +108,84 @@ void check_memory(const Setting& s) {
   CHECK(back_b == second);
   s.backend.deallocate(b, nbytes);
   s.backend.deallocate(a, nbytes);
+}
+
+// A buffer of raw bytes in a device's memory. Owns it.
+class DeviceBytes {
+ public:
+  DeviceBytes(Backend& backend, const std::vector<unsigned char>& bytes)
+      : backend_(backend), nbytes_(bytes.size()), data_(backend.allocate(nbytes_)) {
+    backend_.copy_from_host(bytes.data(), data_, nbytes_);
+  }
+  DeviceBytes(const DeviceBytes&) = delete;
+  DeviceBytes& operator=(const DeviceBytes&) = delete;
+  ~DeviceBytes() { backend_.deallocate(data_, nbytes_); }
+
+  unsigned char* at(size_t offset) const { return static_cast<unsigned char*>(data_) + offset; }
+  std::vector<unsigned char> download() const {
+    std::vector<unsigned char> bytes(nbytes_);
+    backend_.copy_to_host(data_, bytes.data(), nbytes_);
+    return bytes;
+  }
+
+ private:
+  Backend& backend_;
+  size_t nbytes_;
+  void* data_;
+};
+
+// CHECKs that two byte buffers are equal; on failure the message names the first differing byte
+// and how many differ.
+void check_bytes(const std::string& what, const std::vector<unsigned char>& actual,
+                 const std::vector<unsigned char>& expected) {
+  REQUIRE(actual.size() == expected.size());
+  size_t differing = 0, first = 0;
+  for (size_t i = 0; i < actual.size(); ++i)
+    if (actual[i] != expected[i] && differing++ == 0) first = i;
+  CHECK_MESSAGE(differing == 0, what << ": " << differing << " of " << actual.size()
+                                     << " bytes differ, the first at byte " << first << " ("
+                                     << int(actual[first]) << ", expected " << int(expected[first]) << ")");
+}
+
+// copy_within_device of s.size elements of s.dtype: odd byte counts for bool, and 0 bytes (what
+// copy_ of an empty tensor asks for). The source starts one element into its buffer and the
+// destination three elements into its buffer, with 16 bytes after it, so bool copies start at odd
+// addresses; the destination's bytes before and after the copied range keep their values, and the
+// source is left as it was.
+void check_copy_within_device(const Setting& s) {
+  const size_t element = dtype_size(s.dtype);
+  const size_t nbytes = size_t(s.size) * element;
+  const size_t src_offset = element, dst_offset = 3 * element, guard = 16;
+  std::vector<unsigned char> source(src_offset + nbytes), destination(dst_offset + nbytes + guard);
+  for (size_t i = 0; i < source.size(); ++i) source[i] = static_cast<unsigned char>(i * 7 + 1);
+  for (size_t i = 0; i < destination.size(); ++i) destination[i] = static_cast<unsigned char>(0xA5 ^ (i * 3));
+  const DeviceBytes src(s.backend, source), dst(s.backend, destination);
+
+  s.backend.copy_within_device(src.at(src_offset), dst.at(dst_offset), nbytes);
+  s.backend.synchronize();
+
+  std::vector<unsigned char> expected = destination;
+  std::copy_n(source.begin() + std::ptrdiff_t(src_offset), nbytes,
+              expected.begin() + std::ptrdiff_t(dst_offset));
+  const std::string what = "copy_within_device of " + std::to_string(nbytes) + " bytes";
+  check_bytes(what + ", destination buffer (3 elements before, 16 bytes after)", dst.download(), expected);
+  check_bytes(what + ", source buffer", src.download(), source);
+}
+
+// synchronize returns when nothing was issued, after a chain of kernels whose results are then all
+// there, and when called again at once. (On the CPU every call has finished when it returns; a
+// device that queues its calls must have run the whole chain.)
+void check_synchronize(const Setting& s) {
+  s.backend.synchronize();
+  DeviceArray a(s.backend, s.dtype, {s.size}), b(s.backend, s.dtype, {s.size}), c(s.backend, s.dtype, {s.size});
+  s.backend.fill(a.view(), 1.5);
+  s.backend.unary(UnaryOp::MulScalar, a.view(), b.view(), -2.0, 0.0);
+  s.backend.binary(BinaryOp::Add, a.view(), b.view(), c.view());
+  s.backend.synchronize();
+  s.backend.synchronize();
+  check_equal("after synchronize, fill", a.download(), Values(size_t(s.size), 1.5));
+  check_equal("after synchronize, unary MulScalar of the fill", b.download(), Values(size_t(s.size), -3.0));
+  check_equal("after synchronize, binary Add of both", c.download(), Values(size_t(s.size), -1.5));
 }
 
 // ---- copy, fill, arange, random ----
@@ -997,12 +1078,223 @@ void check_triangle(const Setting& s, bool upper) {
   }
 }
 
+// ---- fused optimizer kernels ----
+
+// The fused kernels update several buffers in one call. Each call here holds buffers of 1, 7,
+// s.size, 0, 97 and 100 elements; the rows' sizes include lengths above the CPU's chunk of 32768
+// elements (40001: one chunk and a part; 65537: two chunks and one element), so that a buffer is
+// split between chunks and the buffers after it must still be found from their chunks.
+std::vector<int64_t> buffer_sizes(int64_t size) { return {1, 7, size, 0, 97, 100}; }
+const std::vector<int64_t> kFusedSizes = {1, 100, 40001, 65537};
+
+// Every other buffer (the first, the third, ...) takes weight decay; the others do not.
+bool decays(size_t buffer) { return buffer % 2 == 0; }
+
+// A contiguous float32 buffer of n elements with kGuard elements of kUntouched on each side, so
+// that a write past either end shows in check_untouched_outside.
+constexpr int64_t kGuard = 4;
+Strided guarded(int64_t n) { return Strided{{n}, {1}, kGuard, n + 2 * kGuard}; }
+
+float* float_data(const DeviceArray& array) { return static_cast<float*>(array.data()); }
+
+// Draws the elements of a guarded buffer and stores them, the guards keeping kUntouched; returns
+// the elements as float32 holds them.
+Values upload_elements(DeviceArray& array, const std::function<double()>& draw) {
+  Values values(size_t(array.numel()));
+  for (double& v : values) v = round_to(kFloat32, draw());
+  array.upload(values);
+  return values;
+}
+
+// Names buffer `b` (from 0) of a fused call in failure messages; an optimizer step also says
+// whether the buffer takes weight decay.
+std::string buffer_name(const std::string& method, int step, size_t b, size_t count, int64_t numel) {
+  std::ostringstream name;
+  name << method;
+  if (step > 0) name << " step " << step;
+  name << ", buffer " << b + 1 << " of " << count << " (" << numel << " elements";
+  if (step > 0) name << ", " << (decays(b) ? "with" : "without") << " weight decay";
+  name << ")";
+  return name.str();
+}
+
+// One parameter of an AdamW call: its buffers on the device, and the reference state carried in
+// double precision on the host.
+struct AdamWBuffers {
+  AdamWBuffers(Backend& backend, int64_t n)
+      : numel(n), param(backend, kFloat32, guarded(n)), grad(backend, kFloat32, guarded(n)),
+        exp_avg(backend, kFloat32, guarded(n)), exp_avg_sq(backend, kFloat32, guarded(n)) {}
+  int64_t numel;
+  DeviceArray param, grad, exp_avg, exp_avg_sq;
+  Values p, m, v;
+};
+
+// adamw over every buffer for three steps in a row, with a fresh gradient each step and the state
+// carried in the device's buffers, against torch.optim.AdamW term for term (train/optimizer.h):
+//   p <- p * (1 - lr * wd)                    (decayed parameters only)
+//   m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
+//   p <- p - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+// The moments start at zero, as torch's do. Betas, eps and the learning rate are not the
+// defaults, so that swapped betas, a misplaced eps or a missing bias correction show.
+void check_adamw(const Setting& s) {
+  constexpr double lr = 0.01, beta1 = 0.8, beta2 = 0.95, eps = 1e-3, weight_decay = 0.1;
+  const std::vector<int64_t> sizes = buffer_sizes(s.size);
+  std::vector<std::unique_ptr<AdamWBuffers>> buffers;
+  std::vector<kernels::AdamWParameter> parameters;
+  for (size_t b = 0; b < sizes.size(); ++b) {
+    auto& buffer = *buffers.emplace_back(std::make_unique<AdamWBuffers>(s.backend, sizes[b]));
+    buffer.p = upload_elements(buffer.param, s.draws.uniform(-1, 1));
+    buffer.m = buffer.v = Values(size_t(sizes[b]), 0.0);
+    buffer.exp_avg.upload(buffer.m);
+    buffer.exp_avg_sq.upload(buffer.v);
+    parameters.push_back({float_data(buffer.param), float_data(buffer.grad), float_data(buffer.exp_avg),
+                          float_data(buffer.exp_avg_sq), sizes[b],
+                          decays(b) ? float(1 - lr * weight_decay) : 1.0f});
+  }
+  for (int t = 1; t <= 3; ++t) {
+    const double bias_correction1 = 1 - std::pow(beta1, t), bias_correction2 = 1 - std::pow(beta2, t);
+    std::vector<Values> gradients;
+    for (auto& buffer : buffers) gradients.push_back(upload_elements(buffer->grad, s.draws.uniform(-1, 1)));
+
+    // The numbers train::AdamW hands the kernel for step t.
+    const kernels::AdamWStep step{float(beta1), float(beta2), float(eps), float(lr / bias_correction1),
+                                  float(1 / std::sqrt(bias_correction2))};
+    s.backend.adamw(parameters, step);
+
+    for (size_t b = 0; b < buffers.size(); ++b) {
+      AdamWBuffers& buffer = *buffers[b];
+      const Values& g = gradients[b];
+      for (size_t i = 0; i < g.size(); ++i) {
+        if (decays(b)) buffer.p[i] *= 1 - lr * weight_decay;
+        buffer.m[i] = beta1 * buffer.m[i] + (1 - beta1) * g[i];
+        buffer.v[i] = beta2 * buffer.v[i] + (1 - beta2) * g[i] * g[i];
+        buffer.p[i] -= (lr / bias_correction1) * buffer.m[i] /
+                       (std::sqrt(buffer.v[i]) / std::sqrt(bias_correction2) + eps);
+      }
+      const std::string what = buffer_name("adamw", t, b, buffers.size(), buffer.numel);
+      const Tolerance tolerance = tolerance_for(kFloat32);
+      check_close(what + ": param", buffer.param.download(), buffer.p, tolerance);
+      check_close(what + ": exp_avg", buffer.exp_avg.download(), buffer.m, tolerance);
+      check_close(what + ": exp_avg_sq", buffer.exp_avg_sq.download(), buffer.v, tolerance);
+      check_equal(what + ": grad is read only", buffer.grad.download(), g);
+      for (const DeviceArray* array : {&buffer.param, &buffer.grad, &buffer.exp_avg, &buffer.exp_avg_sq})
+        check_untouched_outside(what, *array);
+    }
+  }
+}
+
+// One parameter of an SGD call: its buffers on the device, and the reference state in double
+// precision on the host.
+struct SgdBuffers {
+  SgdBuffers(Backend& backend, int64_t n)
+      : numel(n), param(backend, kFloat32, guarded(n)), grad(backend, kFloat32, guarded(n)),
+        velocity(backend, kFloat32, guarded(n)) {}
+  int64_t numel;
+  DeviceArray param, grad, velocity;
+  Values p, v;
+};
+
+// sgd over every buffer for three steps in a row, against torch.optim.SGD without dampening or
+// Nesterov (train/optimizer.h), with L2 weight decay on every other buffer:
+//   v <- momentum v + (g + wd p);  p <- p - lr v
+// The velocity starts from drawn values (a state carried from earlier steps): with momentum 0 it
+// must not matter.
+void check_sgd(const Setting& s, double momentum) {
+  constexpr double lr = 0.05, weight_decay = 0.01;
+  const std::vector<int64_t> sizes = buffer_sizes(s.size);
+  std::vector<std::unique_ptr<SgdBuffers>> buffers;
+  std::vector<kernels::SgdParameter> parameters;
+  for (size_t b = 0; b < sizes.size(); ++b) {
+    auto& buffer = *buffers.emplace_back(std::make_unique<SgdBuffers>(s.backend, sizes[b]));
+    buffer.p = upload_elements(buffer.param, s.draws.uniform(-1, 1));
+    buffer.v = upload_elements(buffer.velocity, s.draws.uniform(-1, 1));
+    parameters.push_back({float_data(buffer.param), float_data(buffer.grad), float_data(buffer.velocity),
+                          sizes[b], decays(b) ? float(weight_decay) : 0.0f});
+  }
+  for (int t = 1; t <= 3; ++t) {
+    std::vector<Values> gradients;
+    for (auto& buffer : buffers) gradients.push_back(upload_elements(buffer->grad, s.draws.uniform(-1, 1)));
+
+    s.backend.sgd(parameters, float(lr), float(momentum));
+
+    for (size_t b = 0; b < buffers.size(); ++b) {
+      SgdBuffers& buffer = *buffers[b];
+      const Values& g = gradients[b];
+      const double wd = decays(b) ? double(float(weight_decay)) : 0.0;
+      for (size_t i = 0; i < g.size(); ++i) {
+        buffer.v[i] = momentum * buffer.v[i] + (g[i] + wd * buffer.p[i]);
+        buffer.p[i] -= lr * buffer.v[i];
+      }
+      const std::string what = buffer_name("sgd", t, b, buffers.size(), buffer.numel);
+      const Tolerance tolerance = tolerance_for(kFloat32);
+      check_close(what + ": param", buffer.param.download(), buffer.p, tolerance);
+      check_close(what + ": velocity", buffer.velocity.download(), buffer.v, tolerance);
+      check_equal(what + ": grad is read only", buffer.grad.download(), g);
+      for (const DeviceArray* array : {&buffer.param, &buffer.grad, &buffer.velocity})
+        check_untouched_outside(what, *array);
+    }
+  }
+}
+
+// sum_of_squares over every buffer against a float64 sum of the squares of the stored values, the
+// buffers left as they were; and over no buffers at all (clip_grad_norm with no gradients), 0.
+// The kernel accumulates in float64, so the result matches to far better than float32's rounding.
+void check_sum_of_squares(const Setting& s) {
+  const std::vector<int64_t> sizes = buffer_sizes(s.size);
+  std::vector<std::unique_ptr<DeviceArray>> arrays;
+  std::vector<Values> values;
+  std::vector<std::span<const float>> buffers;
+  double expected = 0;
+  for (int64_t n : sizes) {
+    const auto& array = *arrays.emplace_back(std::make_unique<DeviceArray>(s.backend, kFloat32, guarded(n)));
+    values.push_back(upload_elements(*arrays.back(), s.draws.uniform(-4, 4)));
+    for (double x : values.back()) expected += x * x;
+    buffers.emplace_back(float_data(array), size_t(n));
+  }
+  const double sum = s.backend.sum_of_squares(buffers);
+  check_close("sum_of_squares of buffers of 1, 7, " + std::to_string(s.size) + ", 0, 97 and 100 elements",
+              {sum}, {expected}, {0, 1e-10});
+  for (size_t b = 0; b < arrays.size(); ++b) {
+    const std::string what = buffer_name("sum_of_squares", 0, b, arrays.size(), sizes[b]);
+    check_equal(what + " is read only", arrays[b]->download(), values[b]);
+    check_untouched_outside(what, *arrays[b]);
+  }
+  CHECK_MESSAGE(s.backend.sum_of_squares({}) == 0.0, "sum_of_squares of no buffers is not 0");
+}
+
+// scale multiplies every element of every buffer by a float32 factor: one rounding of an exact
+// product, so the result is exact.
+void check_scale(const Setting& s) {
+  const float factor = -0.37f;
+  const std::vector<int64_t> sizes = buffer_sizes(s.size);
+  std::vector<std::unique_ptr<DeviceArray>> arrays;
+  std::vector<Values> values;
+  std::vector<std::span<float>> buffers;
+  for (int64_t n : sizes) {
+    const auto& array = *arrays.emplace_back(std::make_unique<DeviceArray>(s.backend, kFloat32, guarded(n)));
+    values.push_back(upload_elements(*arrays.back(), s.draws.uniform(-4, 4)));
+    buffers.emplace_back(float_data(array), size_t(n));
+  }
+  s.backend.scale(buffers, factor);
+  for (size_t b = 0; b < arrays.size(); ++b) {
+    Values expected;
+    for (double x : values[b]) expected.push_back(round_to(kFloat32, x * double(factor)));
+    const std::string what = buffer_name("scale by -0.37", 0, b, arrays.size(), sizes[b]);
+    check_equal(what, arrays[b]->download(), expected);
+    check_untouched_outside(what, *arrays[b]);
+  }
+  s.backend.scale({}, factor);  // no buffers: nothing to do, and nothing to fail
+}
+
 // ---- the table ----
 
 std::vector<ParityCase> parity_cases() {
   std::vector<ParityCase> cases = {
       {"allocate, copy_from_host, copy_to_host, deallocate", kAllDTypes, kContiguousOnly, kSizes,
        check_memory},
+      {"copy_within_device", kAllDTypes, kContiguousOnly, {0, 1, 7, 13, 97, 100, 40001},
+       check_copy_within_device},
+      {"synchronize", {kFloat32}, kContiguousOnly, {1, 100, 40001}, check_synchronize},
       {"copy with dtype conversion", kAllDTypes, kAllLayouts, kSizes, check_copy},
       {"fill", kAllDTypes, kWritableLayouts, kSizes, check_fill},
       {"arange", kFloatsAndIntegers, kContiguousOnly, kSizes, check_arange},
@@ -1085,6 +1377,16 @@ std::vector<ParityCase> parity_cases() {
        [](const Setting& s) { check_triangle(s, false); }},
   };
   cases.insert(cases.end(), rows_and_products.begin(), rows_and_products.end());
+  const std::vector<ParityCase> fused_optimizers = {
+      {"adamw, three steps", {kFloat32}, kContiguousOnly, kFusedSizes, check_adamw},
+      {"sgd with momentum 0.9, three steps", {kFloat32}, kContiguousOnly, kFusedSizes,
+       [](const Setting& s) { check_sgd(s, 0.9); }},
+      {"sgd without momentum, three steps", {kFloat32}, kContiguousOnly, kFusedSizes,
+       [](const Setting& s) { check_sgd(s, 0.0); }},
+      {"sum_of_squares", {kFloat32}, kContiguousOnly, kFusedSizes, check_sum_of_squares},
+      {"scale", {kFloat32}, kContiguousOnly, kFusedSizes, check_scale},
+  };
+  cases.insert(cases.end(), fused_optimizers.begin(), fused_optimizers.end());
   return cases;
 }
 
