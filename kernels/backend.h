@@ -87,7 +87,8 @@ class Backend {
   virtual void deallocate(void* ptr, size_t nbytes) = 0;
   virtual void copy_to_host(const void* device_src, void* host_dst, size_t nbytes) = 0;
   virtual void copy_from_host(const void* host_src, void* device_dst, size_t nbytes) = 0;
-  // Copies nbytes between two buffers of this device, without a trip through the host.
+  // Copies nbytes (0 allowed: nothing happens) between two buffers of this device, without a
+  // trip through the host.
   virtual void copy_within_device(const void* src, void* dst, size_t nbytes) = 0;
   // Waits until every call issued to this device has finished, so that its results may be read
   // by another device or by the host. Devices that run calls synchronously (the CPU) return at once.
