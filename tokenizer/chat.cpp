@@ -1,5 +1,6 @@
 #include "tokenizer/chat.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace bytegrad::tokenizer {
@@ -22,6 +23,11 @@ class ChatBuilder {
   void bos() {
     if (!tokenizer_.bos_id()) throw std::runtime_error("chat layout needs a BOS token, and the tokenizer has none");
     id(*tokenizer_.bos_id());
+  }
+  // The tokenizer's BOS, else the added token `marker` that serves as one (Llama-3's).
+  void bos_or(std::string_view marker) {
+    if (tokenizer_.bos_id()) id(*tokenizer_.bos_id());
+    else special(marker);
   }
   void eos(bool trained) {
     if (!tokenizer_.eos_id()) throw std::runtime_error("chat layout needs an EOS token, and the tokenizer has none");
@@ -88,7 +94,7 @@ void encode_chatml(ChatBuilder& b, std::span<const ChatMessage> messages, bool a
 }
 
 void encode_llama3(ChatBuilder& b, std::span<const ChatMessage> messages, bool add_generation_prompt) {
-  b.bos();
+  b.bos_or("<|begin_of_text|>");
   const auto header = [&](std::string_view role) {
     b.special("<|start_header_id|>");
     b.text(role);
@@ -111,6 +117,46 @@ ChatLayout chat_layout_from_name(std::string_view name) {
   if (name == "chatml") return ChatLayout::kChatMl;
   if (name == "llama3") return ChatLayout::kLlama3;
   throw std::runtime_error("unknown chat layout '" + std::string(name) + "' (expected llama2, chatml or llama3)");
+}
+
+const char* chat_layout_name(ChatLayout layout) {
+  switch (layout) {
+    case ChatLayout::kLlama2:
+      return "llama2";
+    case ChatLayout::kChatMl:
+      return "chatml";
+    case ChatLayout::kLlama3:
+      return "llama3";
+  }
+  return "unknown";
+}
+
+std::vector<std::string> chat_markers(ChatLayout layout) {
+  switch (layout) {
+    case ChatLayout::kLlama2:
+      return {};
+    case ChatLayout::kChatMl:
+      return {"<|im_start|>", "<|im_end|>"};
+    case ChatLayout::kLlama3:
+      return {"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"};
+  }
+  return {};
+}
+
+std::vector<std::string> missing_chat_markers(const Tokenizer& tokenizer, ChatLayout layout) {
+  std::vector<std::string> missing;
+  if (layout == ChatLayout::kLlama2) {
+    if (!tokenizer.bos_id()) missing.push_back("BOS");
+    if (!tokenizer.eos_id()) missing.push_back("EOS");
+  }
+  const auto& added = tokenizer.special_tokens();
+  for (const std::string& marker : chat_markers(layout)) {
+    if (marker == "<|begin_of_text|>" && tokenizer.bos_id()) continue;
+    const bool found =
+        std::any_of(added.begin(), added.end(), [&](const SpecialToken& t) { return t.text == marker; });
+    if (!found) missing.push_back(marker);
+  }
+  return missing;
 }
 
 ChatTokens encode_chat(const Tokenizer& tokenizer, ChatLayout layout, std::span<const ChatMessage> messages,

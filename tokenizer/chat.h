@@ -25,6 +25,21 @@ enum class ChatLayout {
 // "llama2", "chatml", "llama3"; throws std::runtime_error listing them otherwise.
 ChatLayout chat_layout_from_name(std::string_view name);
 
+// The layout's name as chat_layout_from_name reads it.
+const char* chat_layout_name(ChatLayout layout);
+
+// The special tokens `layout` composes with, to add to a tokenizer (e.g. BpeTrainerOptions::
+// special_tokens): ChatML's <|im_start|> <|im_end|>; Llama-3's <|begin_of_text|> (its BOS),
+// <|start_header_id|> <|end_header_id|> <|eot_id|>; none for Llama-2, whose markers are text
+// around BOS and EOS.
+std::vector<std::string> chat_markers(ChatLayout layout);
+
+// What `tokenizer` lacks to compose `layout`: each marker of chat_markers it has no added token
+// for (Llama-3's <|begin_of_text|> is not needed when the tokenizer names a BOS), and "BOS" /
+// "EOS" when Llama-2 needs them and the tokenizer names none. Empty when encode_chat can compose
+// the layout.
+std::vector<std::string> missing_chat_markers(const Tokenizer& tokenizer, ChatLayout layout);
+
 struct ChatMessage {
   std::string role;  // "system", "user" or "assistant"
   std::string content;

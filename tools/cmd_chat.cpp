@@ -3,7 +3,8 @@
 // A conversation on stdin: each line is a user message. The whole conversation is composed at
 // token level (tokenizer/chat.h) with the opening of an assistant turn appended, the reply is
 // streamed to stdout and kept in the history. The template defaults to the one whose markers the
-// tokenizer has (llama3's <|start_header_id|>, ChatML's <|im_start|>, else llama2's [INST]).
+// tokenizer has (llama3's <|start_header_id|>, ChatML's <|im_start|>, else llama2's [INST]); a
+// tokenizer without them is an error that names the missing markers and how to train them in.
 // When the conversation outgrows the context, its oldest exchanges are dropped.
 #include <unistd.h>
 
@@ -23,12 +24,37 @@ namespace {
 using tokenizer::ChatLayout;
 using tokenizer::ChatMessage;
 
+constexpr ChatLayout kLayouts[] = {ChatLayout::kLlama3, ChatLayout::kChatMl, ChatLayout::kLlama2};
+
+// The first layout, in kLayouts' order, that the tokenizer can compose; llama2 when none can.
 ChatLayout default_layout(const tokenizer::Tokenizer& tok) {
-  if (tok.piece_to_id("<|start_header_id|>") && tok.piece_to_id("<|eot_id|>")) return ChatLayout::kLlama3;
-  if (tok.piece_to_id("<|im_start|>") && tok.piece_to_id("<|im_end|>")) return ChatLayout::kChatMl;
+  for (ChatLayout layout : kLayouts)
+    if (tokenizer::missing_chat_markers(tok, layout).empty()) return layout;
   return ChatLayout::kLlama2;
 }
 
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+// Why the tokenizer of `model_dir` cannot compose `layout`: what it lacks, the templates it can
+// compose instead (if any), and how to train a tokenizer that has a layout's markers.
+std::string missing_markers_message(const tokenizer::Tokenizer& tok, ChatLayout layout, const std::string& model_dir) {
+  std::string message = "the tokenizer of " + model_dir + " lacks " +
+                        joined(tokenizer::missing_chat_markers(tok, layout)) + ", which the " +
+                        tokenizer::chat_layout_name(layout) + " chat template needs";
+  std::vector<std::string> usable;
+  for (ChatLayout other : kLayouts)
+    if (other != layout && tokenizer::missing_chat_markers(tok, other).empty())
+      usable.push_back(tokenizer::chat_layout_name(other));
+  if (!usable.empty()) return message + " (it can compose --template " + joined(usable) + ")";
+  return message +
+         "; it has no other template's markers either. Train the tokenizer with a layout's markers: add "
+         "\"chat_template\": \"chatml\" (or \"llama3\") to the \"data\" section of the training config, or "
+         "list them in \"data\": {\"special_tokens\": [\"<|im_start|>\", \"<|im_end|>\"]}, then train again";
+}
 // The tokens that end an assistant turn in `layout`, and EOS.
 std::vector<int64_t> end_of_turn_tokens(const tokenizer::Tokenizer& tok, ChatLayout layout) {
   std::vector<int64_t> stops;
@@ -57,14 +83,9 @@ int run_chat(const Args& args) {
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   const ChatLayout layout =
       cli.value("--template") ? tokenizer::chat_layout_from_name(*cli.value("--template")) : default_layout(tok);
-  try {
-    const std::vector<ChatMessage> probe = {{"user", "hello"}};
-    tokenizer::encode_chat(tok, layout, probe, true);
-    generation.stop_tokens = end_of_turn_tokens(tok, layout);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(std::string("this tokenizer cannot compose the chat template: ") + e.what() +
-                             " (pick another with --template llama2|chatml|llama3)");
-  }
+  if (!tokenizer::missing_chat_markers(tok, layout).empty())
+    throw std::runtime_error(missing_markers_message(tok, layout, cli.required("--model")));
+  generation.stop_tokens = end_of_turn_tokens(tok, layout);
   const int64_t context = pretrained.model->config().max_position_embeddings;
 
   std::vector<ChatMessage> history;

@@ -13,11 +13,13 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> read_strings(const json& config, const char* key, const std::string& source) {
+// data.`key`, a non-empty list of strings (`what` names them in errors, e.g. "paths").
+std::vector<std::string> read_strings(const json& config, const char* key, const std::string& source,
+                                      const char* what = "paths") {
   std::vector<std::string> out;
   if (!config["data"].contains(key)) return out;
   const json& list = config["data"][key];
-  BYTEGRAD_CHECK(list.is_array() && !list.empty(), source, ": \"data.", key, "\" must be a non-empty list of paths");
+  BYTEGRAD_CHECK(list.is_array() && !list.empty(), source, ": \"data.", key, "\" must be a non-empty list of ", what);
   for (const json& p : list) {
     BYTEGRAD_CHECK(p.is_string(), source, ": \"data.", key, "\" entries must be strings, got ", p.dump());
     out.push_back(p.get<std::string>());
@@ -27,7 +29,8 @@ std::vector<std::string> read_strings(const json& config, const char* key, const
 
 void read_data(const json& config, const std::string& source, bool has_init_model, DataConfig& data) {
   const ConfigSection s(config, "data", source,
-                  {"paths", "shards", "eval_shards", "document_delimiter", "tokenizer", "bpe_vocab_size", "eval_fraction"});
+                  {"paths", "shards", "eval_shards", "document_delimiter", "tokenizer", "bpe_vocab_size", "eval_fraction",
+                   "special_tokens", "chat_template"});
   BYTEGRAD_CHECK(config.contains("data") && (config["data"].contains("paths") || config["data"].contains("shards")),
                  source, ": \"data.paths\" (a list of text files or directories) or \"data.shards\" (token shards) is "
                  "required");
@@ -53,6 +56,14 @@ void read_data(const json& config, const std::string& source, bool has_init_mode
                    ": give exactly one of \"data.tokenizer\" (a tokenizer path) and \"data.bpe_vocab_size\" "
                    "(train a byte-level BPE of that size)");
   }
+  data.special_tokens = read_strings(config, "special_tokens", source, "token strings");
+  s.read("chat_template", data.chat_template);
+  BYTEGRAD_CHECK((data.special_tokens.empty() && data.chat_template.empty()) || data.bpe_vocab_size > 0, source,
+                 ": \"data.special_tokens\" and \"data.chat_template\" add tokens to the BPE that "
+                 "\"data.bpe_vocab_size\" trains; a loaded tokenizer keeps its own");
+  BYTEGRAD_CHECK(data.chat_template.empty() || data.chat_template == "chatml" || data.chat_template == "llama3",
+                 source, ": \"data.chat_template\" must be \"chatml\" or \"llama3\" (the layouts with markers to "
+                 "add), got \"", data.chat_template, "\"");
   BYTEGRAD_CHECK(data.eval_fraction >= 0 && data.eval_fraction < 1, source,
                  ": \"data.eval_fraction\" must be in [0, 1), got ", data.eval_fraction);
 }

@@ -7,7 +7,10 @@
 //   "data":       "paths" (files or directories of text), "document_delimiter" (splits files
 //                 into documents, e.g. "\n%\n"), "eval_fraction" (documents held out), and the
 //                 tokenizer: "tokenizer" (a path load_tokenizer reads) or "bpe_vocab_size" (train
-//                 a byte-level BPE of that size on the corpus, with EOS "<|endoftext|>").
+//                 a byte-level BPE of that size on the corpus, with EOS "<|endoftext|>"). A
+//                 trained BPE also gets "special_tokens" (a list of added tokens) and the markers
+//                 of "chat_template" ("chatml" | "llama3", tokenizer/chat.h chat_markers), so
+//                 that `bytegrad chat` can compose that layout with the trained model.
 //                 Or, instead of "paths", token shards as `bytegrad prep` writes them (train/
 //                 token_shards.h): "shards" (paths or globs such as "data/train_*.bin") and
 //                 "eval_shards" (held-out shards; without them the last eval_fraction of the
@@ -47,6 +50,8 @@ struct DataConfig {
   std::vector<std::string> eval_shards;  // held-out shard paths or globs
   std::string tokenizer;       // a tokenizer path, or empty to train a BPE
   int64_t bpe_vocab_size = 0;  // > 0 when training a BPE
+  std::vector<std::string> special_tokens;  // added to a trained BPE after "<|endoftext|>"
+  std::string chat_template;                // "chatml" | "llama3": its markers join a trained BPE
   double eval_fraction = 0.05;
 };
 

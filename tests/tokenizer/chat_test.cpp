@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "reference_support.h"
+#include "tokenizer/bpe_trainer.h"
 #include "tokenizer/chat.h"
 #include "tokenizer/load.h"
 
@@ -122,6 +123,39 @@ TEST_CASE("chat errors name the problem") {
   CHECK_THROWS_WITH_AS(encode_chat(tokenizer, ChatLayout::kChatMl, chat), doctest::Contains("<|im_start|>"),
                        std::runtime_error);
   CHECK_THROWS_AS(chat_layout_from_name("vicuna"), std::runtime_error);
+}
+
+// A small BPE trained as a training run trains one: EOS "<|endoftext|>", no BOS, and `markers`.
+Tokenizer trained_bpe(const std::string& name, const std::vector<std::string>& markers) {
+  BpeTrainerOptions options;
+  options.vocab_size = 300;
+  options.special_tokens = {"<|endoftext|>"};
+  options.special_tokens.insert(options.special_tokens.end(), markers.begin(), markers.end());
+  const std::vector<std::string> corpus = {"the cat sat on the mat", "a dog and a cat"};
+  const std::filesystem::path path = testing::scratch_dir() / name / "tokenizer.json";
+  std::filesystem::create_directories(path.parent_path());
+  write_tokenizer_json(train_byte_level_bpe(corpus, options), path);
+  return load_tokenizer(path);
+}
+
+TEST_CASE("a trained BPE without markers lacks exactly each layout's markers, and BOS for llama2") {
+  const Tokenizer plain = trained_bpe("chat-plain", {});
+  CHECK(missing_chat_markers(plain, ChatLayout::kChatMl) == std::vector<std::string>{"<|im_start|>", "<|im_end|>"});
+  CHECK(missing_chat_markers(plain, ChatLayout::kLlama3) == chat_markers(ChatLayout::kLlama3));
+  CHECK(missing_chat_markers(plain, ChatLayout::kLlama2) == std::vector<std::string>{"BOS", "EOS"});
+  CHECK(missing_chat_markers(llama3(), ChatLayout::kLlama3).empty());
+}
+
+TEST_CASE("a BPE trained with a layout's markers composes that layout without a BOS") {
+  for (ChatLayout layout : {ChatLayout::kChatMl, ChatLayout::kLlama3}) {
+    const Tokenizer tokenizer = trained_bpe(std::string("chat-") + chat_layout_name(layout), chat_markers(layout));
+    CAPTURE(chat_layout_name(layout));
+    CHECK(missing_chat_markers(tokenizer, layout).empty());
+    const std::vector<ChatMessage> chat = {{"user", "the cat"}, {"assistant", "sat"}};
+    const ChatTokens tokens = encode_chat(tokenizer, layout, chat);
+    CHECK(tokens.ids.front() == tokenizer.special_token_id(chat_markers(layout).front()));
+    check_generation_prompts_are_prefixes(tokenizer, layout);
+  }
 }
 
 }  // namespace

@@ -49,4 +49,22 @@ TEST_CASE("unknown keys and wrong types are errors naming the file and key") {
   CHECK(testing::error_of([&] { run_config_from_json(config, "c.json"); }).find("unknown key \"extra\"") != std::string::npos);
 }
 
+TEST_CASE("data.chat_template and data.special_tokens add tokens to a trained BPE only") {
+  nlohmann::json config = minimal();
+  config["data"]["chat_template"] = "chatml";
+  config["data"]["special_tokens"] = {"<|pad|>"};
+  const RunConfig c = run_config_from_json(config, "c.json");
+  CHECK(c.data.chat_template == "chatml");
+  CHECK(c.data.special_tokens == std::vector<std::string>{"<|pad|>"});
+  config["data"]["chat_template"] = "llama2";
+  CHECK(testing::error_of([&] { run_config_from_json(config, "c.json"); }).find("\"chatml\" or \"llama3\"") !=
+        std::string::npos);
+  config = minimal();
+  config["data"].erase("bpe_vocab_size");
+  config["data"]["tokenizer"] = "tok.json";
+  config["data"]["special_tokens"] = {"<|pad|>"};
+  CHECK(testing::error_of([&] { run_config_from_json(config, "c.json"); }).find("a loaded tokenizer keeps its own") !=
+        std::string::npos);
+}
+
 }  // namespace bytegrad::train

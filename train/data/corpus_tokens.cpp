@@ -1,14 +1,28 @@
 #include "train/data/corpus_tokens.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "base/error.h"
 #include "tokenizer/bpe_trainer.h"
+#include "tokenizer/chat.h"
 #include "tokenizer/load.h"
 #include "train/data/token_shards.h"
 
 namespace bytegrad::train {
 namespace {
+
+// The added tokens of a trained BPE: kEndOfText, the chat template's markers, then
+// data.special_tokens, each once.
+std::vector<std::string> trained_special_tokens(const DataConfig& data) {
+  std::vector<std::string> tokens = {kEndOfText};
+  if (!data.chat_template.empty())
+    for (std::string& marker : tokenizer::chat_markers(tokenizer::chat_layout_from_name(data.chat_template)))
+      tokens.push_back(std::move(marker));
+  for (const std::string& token : data.special_tokens)
+    if (std::find(tokens.begin(), tokens.end(), token) == tokens.end()) tokens.push_back(token);
+  return tokens;
+}
 
 // The config's tokenizer and its end-of-text id.
 std::pair<tokenizer::Tokenizer, int32_t> corpus_tokenizer(const DataConfig& data, const TextCorpus& corpus,
@@ -16,7 +30,7 @@ std::pair<tokenizer::Tokenizer, int32_t> corpus_tokenizer(const DataConfig& data
   if (!data.tokenizer.empty()) return load_training_tokenizer(data.tokenizer);
   tokenizer::BpeTrainerOptions options;
   options.vocab_size = size_t(data.bpe_vocab_size);
-  options.special_tokens = {kEndOfText};
+  options.special_tokens = trained_special_tokens(data);
   const std::filesystem::path path = output_dir / "tokenizer.json";
   tokenizer::write_tokenizer_json(tokenizer::train_byte_level_bpe(corpus.documents, options), path);
   tokenizer::Tokenizer tok = tokenizer::load_hf_tokenizer_json(path);

@@ -31,9 +31,10 @@ struct CorpusTokens {
 };
 
 // Reads data.corpus, loads data.tokenizer or trains a byte-level BPE of data.bpe_vocab_size
-// with kEndOfText (writing it to `output_dir`/tokenizer.json, which must exist), encodes the
-// documents in parallel and packs them (held-out split shuffled by `seed`). Throws Error
-// naming the tokenizer path when a loaded tokenizer has no EOS token.
+// with kEndOfText, data.chat_template's markers and data.special_tokens (writing it to
+// `output_dir`/tokenizer.json, which must exist), encodes the documents in parallel and packs
+// them (held-out split shuffled by `seed`). Throws Error naming the tokenizer path when a
+// loaded tokenizer has no EOS token.
 CorpusTokens tokenize_corpus(const DataConfig& data, const std::filesystem::path& output_dir, uint64_t seed);
 
 // The tokenizer a shard run uses: data.tokenizer, else the tokenizer.json `bytegrad prep` wrote
