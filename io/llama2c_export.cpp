@@ -1,7 +1,10 @@
 #include "io/llama2c_export.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "base/error.h"
@@ -115,6 +118,29 @@ void export_llama2c(const std::string& path, const TensorMap& weights,
   write(weight(weights, "model.norm.weight", {dim}, path));
   write_rope_tables(file, seq_len, head_size);
   if (!shared) write(classifier);
+  file.commit();
+}
+
+void export_llama2c_tokenizer(const std::string& path, const tokenizer::Tokenizer& tokenizer, int64_t vocab_size) {
+  BYTEGRAD_CHECK(vocab_size >= int64_t(tokenizer.vocab_size()), path, ": the model's vocab_size ", vocab_size,
+                 " is below the tokenizer's ", tokenizer.vocab_size());
+  std::vector<std::string> pieces(static_cast<size_t>(vocab_size));
+  int32_t max_token_length = 0;
+  for (size_t id = 0; id < tokenizer.vocab_size(); ++id) {
+    const tokenizer::TokenId token = tokenizer::TokenId(id);
+    pieces[id] = tokenizer.decode(std::span(&token, 1));
+    max_token_length = std::max(max_token_length, int32_t(pieces[id].size()));
+  }
+  AtomicFile file(path);
+  file.write(&max_token_length, sizeof(max_token_length));
+  for (size_t id = 0; id < pieces.size(); ++id) {
+    const bool special = id < tokenizer.vocab_size() && tokenizer.is_special(tokenizer::TokenId(id));
+    const float score = special ? -1e9f : -float(id);
+    const int32_t length = int32_t(pieces[id].size());
+    file.write(&score, sizeof(score));
+    file.write(&length, sizeof(length));
+    file.write(pieces[id].data(), pieces[id].size());
+  }
   file.commit();
 }
 

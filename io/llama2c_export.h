@@ -17,6 +17,7 @@
 
 #include "nn/config.h"
 #include "io/safetensors.h"
+#include "tokenizer/tokenizer.h"
 
 namespace bytegrad::io {
 
@@ -30,5 +31,15 @@ namespace bytegrad::io {
 // silu, head_dim != hidden_size / num_attention_heads, or rope_theta other than run.c's 10000.
 void export_llama2c(const std::string& path, const TensorMap& weights,
                     const nn::ModelConfig& config);
+
+// Writes llama2.c's tokenizer.bin for `tokenizer` at `path` atomically:
+//   int32 max_token_length, then for each id 0 .. vocab_size-1: float32 score, int32 byte
+//   length, the token's bytes (no terminator).
+// A token's bytes are its decoded text (a byte-level token's raw bytes, a special token's text),
+// so run.c prints what decode prints. Scores rank merges for run.c's prompt encoder: -id, as a
+// BPE learned later merges at higher ids; special tokens get -1e9 so that no merge forms them.
+// Ids the tokenizer lacks (a model vocab padded past it) are written empty. Throws Error naming
+// the path when `vocab_size` is below the tokenizer's vocabulary.
+void export_llama2c_tokenizer(const std::string& path, const tokenizer::Tokenizer& tokenizer, int64_t vocab_size);
 
 }  // namespace bytegrad::io

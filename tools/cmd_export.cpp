@@ -1,7 +1,9 @@
 // `bytegrad export --checkpoint RUN_DIR --format hf|llama2c --out PATH`
 // Turns a training run's newest checkpoint into a model others can load: a Hugging Face model
-// directory (config.json, model.safetensors, tokenizer.json) or a llama2.c .bin for run.c.
+// directory (config.json, model.safetensors, tokenizer.json) or a llama2.c .bin for run.c, with
+// its tokenizer.bin beside it.
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 
 #include "tools/commands.h"
@@ -26,6 +28,8 @@ int run_export(const Args& args) {
   else throw std::runtime_error("--format must be hf or llama2c, not '" + format + "'");
   std::printf("exported %s (step %lld) as %s -> %s\n", checkpoint.c_str(), static_cast<long long>(step),
               format == "hf" ? "a Hugging Face model directory" : "a llama2.c checkpoint", out.c_str());
+  if (format == "llama2c" && std::filesystem::exists(train::llama2c_tokenizer_path(out)))
+    std::printf("wrote its tokenizer for run.c: %s\n", train::llama2c_tokenizer_path(out).c_str());
   return 0;
 }
 

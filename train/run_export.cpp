@@ -109,7 +109,11 @@ int64_t export_run_llama2c(const fs::path& run_directory, const fs::path& out) {
   BYTEGRAD_CHECK(run.model_type == "llama", run_directory.string(), ": llama2.c exports only Llama models, this run trained ",
                  run.model_type);
   io::export_llama2c(out.string(), run.weights, run.config);
+  if (run.tokenizer)
+    io::export_llama2c_tokenizer(llama2c_tokenizer_path(out).string(), *run.tokenizer, run.config.vocab_size);
   return run.step;
 }
+
+fs::path llama2c_tokenizer_path(const fs::path& out) { return out.parent_path() / "tokenizer.bin"; }
 
 }  // namespace bytegrad::train

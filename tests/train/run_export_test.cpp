@@ -2,6 +2,8 @@
 // model directory with the run's tokenizer (same logits), or a llama2.c .bin.
 #include <doctest/doctest.h>
 
+#include <fstream>
+
 #include <filesystem>
 #include <string>
 
@@ -68,6 +70,57 @@ TEST_CASE("run export: the newest checkpoint becomes a model directory with the 
   // 7 header ints, then float32: embedding, per-layer weights, final norm, RoPE tables; tied head.
   const int64_t floats = 259 * 16 + (16 + 4 * 16 * 16 + 16 + 3 * 24 * 16) + 16 + 16 * (16 / 2 / 2) * 2;
   CHECK(int64_t(std::filesystem::file_size(run + "/model.bin")) == 7 * 4 + floats * 4);
+}
+
+namespace {
+
+// One entry of llama2.c's tokenizer.bin as run.c reads it.
+struct Llama2cToken {
+  float score;
+  std::string bytes;
+};
+
+std::vector<Llama2cToken> read_llama2c_tokenizer(const std::string& path, int64_t vocab_size, int32_t& max_length) {
+  std::ifstream in(path, std::ios::binary);
+  in.read(reinterpret_cast<char*>(&max_length), 4);
+  std::vector<Llama2cToken> tokens(static_cast<size_t>(vocab_size));
+  for (Llama2cToken& token : tokens) {
+    int32_t length = 0;
+    in.read(reinterpret_cast<char*>(&token.score), 4);
+    in.read(reinterpret_cast<char*>(&length), 4);
+    token.bytes.resize(size_t(length));
+    in.read(token.bytes.data(), length);
+  }
+  REQUIRE(in.good());
+  CHECK(in.peek() == std::char_traits<char>::eof());
+  return tokens;
+}
+
+}  // namespace
+
+TEST_CASE("run export: llama2c writes tokenizer.bin beside the weights, each token's decoded bytes") {
+  const std::string run = scratch_directory("run_export_llama2c_tokenizer");
+  Generator generator(3);
+  std::optional<nn::Llama> holder;
+  write_run(run, generator, holder);
+  std::filesystem::create_directories(run + "/out");
+  export_run_llama2c(run, run + "/out/model.bin");
+  REQUIRE(llama2c_tokenizer_path(run + "/out/model.bin") == std::filesystem::path(run + "/out/tokenizer.bin"));
+  int32_t max_length = 0;
+  const std::vector<Llama2cToken> tokens = read_llama2c_tokenizer(run + "/out/tokenizer.bin", 259, max_length);
+  const tokenizer::Tokenizer original = tokenizer::load_hf_tokenizer_json(run + "/tokenizer.json");
+  CHECK(max_length == int32_t(std::string("<|endoftext|>").size()));
+  CHECK(tokens[' '].bytes == " ");
+  CHECK(tokens[0xE2].bytes == "\xE2");  // a lone byte of a multi-byte character, raw
+  const tokenizer::TokenId merged = 256;  // the first merge
+  CHECK(tokens[256].bytes == original.decode(std::span(&merged, 1)));
+  CHECK(tokens[256].score > tokens[257].score);  // earlier merges rank higher
+  CHECK(tokens[258].bytes == "<|endoftext|>");
+  // The text run.c prints for a sequence of ids is the concatenation of their bytes: decode's.
+  const std::vector<tokenizer::TokenId> ids = original.encode("abc abd ab");
+  std::string printed;
+  for (tokenizer::TokenId id : ids) printed += tokens[size_t(id)].bytes;
+  CHECK(printed == "abc abd ab");
 }
 
 TEST_CASE("run export: a directory that is not a run is named") {
