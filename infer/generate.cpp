@@ -141,4 +141,8 @@ GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int
   return cut_rows(tokens, log_probs, prompt_tokens, options, total_len);
 }
 
+bool ended_by_context(int64_t prompt_length, int64_t generated, int64_t max_gen_len, int64_t context) {
+  return generated < max_gen_len && prompt_length + generated >= context;
+}
+
 }  // namespace bytegrad::infer

@@ -55,4 +55,9 @@ struct GenerationResult {
 GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int64_t>>& prompt_tokens,
                           const GenerationOptions& options);
 
+// True when a row that got `generated` new tokens after a `prompt_length`-token prompt was cut
+// by the model's context (`context` = max_position_embeddings) before `max_gen_len` tokens: it
+// fills the context, so neither max_gen_len nor a stop token ended it.
+bool ended_by_context(int64_t prompt_length, int64_t generated, int64_t max_gen_len, int64_t context);
+
 }  // namespace bytegrad::infer

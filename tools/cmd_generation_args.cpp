@@ -72,6 +72,12 @@ StreamedReply stream_reply(nn::CausalLM& model, const tokenizer::Tokenizer& toke
                                         : reply.tokens.size();
   std::fprintf(stderr, "%zu tokens in %.2f s (%.1f tokens/s)\n", generated, reply.seconds,
                reply.seconds > 0 ? double(generated) / reply.seconds : 0.0);
+  const int64_t context = model.config().max_position_embeddings;
+  if (infer::ended_by_context(int64_t(prompt.size()), int64_t(generated), options.max_gen_len, context))
+    std::fprintf(stderr,
+                 "stopped at the model's context of %lld tokens (max_position_embeddings; the prompt took %zu), "
+                 "before --max-new-tokens %lld\n",
+                 static_cast<long long>(context), prompt.size(), static_cast<long long>(options.max_gen_len));
   return reply;
 }
 

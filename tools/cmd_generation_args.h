@@ -31,7 +31,8 @@ struct StreamedReply {
 };
 
 // Generates a continuation of `prompt`, printing its text to stdout as it is produced (whole
-// UTF-8 characters at a time) and a newline at the end, then "N tokens in S s (X tokens/s)" on stderr.
+// UTF-8 characters at a time) and a newline at the end, then "N tokens in S s (X tokens/s)" on
+// stderr, and a line saying so when the model's context ended the reply before max_gen_len.
 StreamedReply stream_reply(nn::CausalLM& model, const tokenizer::Tokenizer& tokenizer,
                            const std::vector<int64_t>& prompt, infer::GenerationOptions options);
 

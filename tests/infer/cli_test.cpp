@@ -60,14 +60,17 @@ CommandResult run_bytegrad(const std::string& arguments, const std::string& inpu
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"), read_file(dir / "stderr")};
 }
 
-// A model directory: a byte-level BPE learned from a few sentences (with an end-of-text and
-// ChatML's markers) and a random `model_type` model over its vocabulary.
-fs::path tiny_model_directory(const std::string& model_type) {
-  const fs::path dir = scratch("model_" + model_type);
+// A model directory: a byte-level BPE learned from a few sentences (with an end-of-text and,
+// unless `chat_markers` is off, ChatML's markers) and a random `model_type` model over its
+// vocabulary.
+fs::path tiny_model_directory(const std::string& model_type, bool chat_markers = true) {
+  const fs::path dir = scratch("model_" + model_type + (chat_markers ? "" : "_plain"));
   const std::vector<std::string> texts = {"the cat sat on the mat", "the dog sat on the log", "a cat and a dog",
                                           "caf\xC3\xA9 na\xC3\xAFve \xE6\x97\xA5\xE6\x9C\xAC"};
   const tokenizer::TrainedBpe trained = tokenizer::train_byte_level_bpe(
-      texts, {.vocab_size = 300, .special_tokens = {"<|endoftext|>", "<|im_start|>", "<|im_end|>"}});
+      texts, {.vocab_size = 300,
+              .special_tokens = chat_markers ? std::vector<std::string>{"<|endoftext|>", "<|im_start|>", "<|im_end|>"}
+                                             : std::vector<std::string>{"<|endoftext|>"}});
   tokenizer::write_tokenizer_json(trained, dir / "source_tokenizer.json");
   const tokenizer::Tokenizer tok = tokenizer::load_hf_tokenizer_json(dir / "source_tokenizer.json");
   nn::ModelConfig config;
@@ -213,6 +216,26 @@ TEST_CASE("bytegrad chat answers each line with the reply generate() gives the c
     history.push_back({"assistant", text});
   }
   CHECK(run.out == expected);
+}
+
+TEST_CASE("bytegrad chat on a tokenizer without markers names what it lacks and how to train them in") {
+  const fs::path dir = tiny_model_directory("llama", /*chat_markers=*/false);
+  const CommandResult run = run_bytegrad("chat --model '" + dir.string() + "' --template chatml", "hello\n");
+  CHECK(run.status != 0);
+  CHECK(run.err.find("lacks <|im_start|>, <|im_end|>, which the chatml chat template needs") != std::string::npos);
+  CHECK(run.err.find("\"chat_template\": \"chatml\"") != std::string::npos);
+  CHECK(run.err.find("--template") == std::string::npos);  // no other template to suggest
+}
+
+TEST_CASE("bytegrad generate says when the model's context ended the output before --max-new-tokens") {
+  const fs::path dir = tiny_model_directory("llama");
+  const std::string model = "generate --model '" + dir.string() + "' --prompt 'the cat' --temperature 0 ";
+  const CommandResult cut = run_bytegrad(model + "--max-new-tokens 500");
+  REQUIRE_MESSAGE(cut.status == 0, cut.err);
+  CHECK(cut.err.find("stopped at the model's context of 64 tokens") != std::string::npos);
+  const CommandResult whole = run_bytegrad(model + "--max-new-tokens 5");
+  REQUIRE_MESSAGE(whole.status == 0, whole.err);
+  CHECK(whole.err.find("context") == std::string::npos);
 }
 
 TEST_CASE("bytegrad generate rejects a bad number and a directory without a model") {

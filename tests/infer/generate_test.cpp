@@ -209,5 +209,12 @@ TEST_CASE("generate rejects empty prompts, prompts past the context and bad opti
   CHECK(testing::error_of([&] { generate(small.model, {{1}}, options); }).find("top_p") != std::string::npos);
 }
 
+TEST_CASE("ended_by_context: only a row that fills the context before max_gen_len") {
+  CHECK(ended_by_context(/*prompt_length=*/10, /*generated=*/54, /*max_gen_len=*/100, /*context=*/64));
+  CHECK_FALSE(ended_by_context(10, 20, 100, 64));  // a stop token ended it
+  CHECK_FALSE(ended_by_context(10, 54, 54, 64));   // max_gen_len and the context end together
+  CHECK_FALSE(ended_by_context(10, 53, 100, 64));  // a stop token at the last position
+}
+
 }  // namespace
 }  // namespace bytegrad::infer
