@@ -1,14 +1,18 @@
-// `bytegrad tokenizer-train --input FILE [--input FILE...] --vocab-size N --output tokenizer.json
-//                          [--pattern gpt2|cl100k] [--special TOKEN...] [--min-pair-count N]`
+// `bytegrad tokenizer-train --input FILE|DIR [--input FILE|DIR...] --vocab-size N
+//                          --output tokenizer.json [--pattern gpt2|cl100k] [--special TOKEN...]
+//                          [--min-pair-count N]`
 // Learns a byte-level BPE from text files; each file is split into lines, and a line is one text.
+// A directory is read recursively (its text files; binary ones, holding NUL bytes, are skipped);
+// finding no text at all is an error. The folder of --output is created when missing.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 
 #include "tokenizer/bpe_trainer.h"
-#include "tokenizer/file_text.h"
 #include "tools/cmd_tokenizer_args.h"
 #include "tools/commands.h"
+#include "train/data/text_corpus.h"
 
 namespace bytegrad::tools {
 namespace {
@@ -41,8 +45,8 @@ int run_tokenizer_train(const Args& args) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> lines;
   std::size_t bytes = 0;
-  for (const std::string& input : inputs) {
-    const std::string text = tokenizer::read_file_bytes(input);
+  for (const train::TextFile& file : train::read_text_files({inputs.begin(), inputs.end()})) {
+    const std::string& text = file.text;
     bytes += text.size();
     for (std::size_t pos = 0; pos < text.size();) {
       std::size_t end = text.find('\n', pos);
@@ -52,6 +56,8 @@ int run_tokenizer_train(const Args& args) {
     }
   }
   const tokenizer::TrainedBpe trained = tokenizer::train_byte_level_bpe(lines, trainer);
+  if (const std::filesystem::path folder = std::filesystem::path(output).parent_path(); !folder.empty())
+    std::filesystem::create_directories(folder);
   tokenizer::write_tokenizer_json(trained, output);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("trained %zu tokens (%zu merges, %zu special) from %.1f MB in %.1f s -> %s\n",

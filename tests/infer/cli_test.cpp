@@ -238,6 +238,25 @@ TEST_CASE("bytegrad generate says when the model's context ended the output befo
   CHECK(whole.err.find("context") == std::string::npos);
 }
 
+TEST_CASE("bytegrad tokenizer-train reads a directory's text files and creates the --output folder") {
+  const fs::path dir = scratch("tokenizer_train");
+  fs::create_directories(dir / "corpus" / "nested");
+  std::ofstream(dir / "corpus" / "a.txt") << "the cat sat on the mat\nthe cat sat\n";
+  std::ofstream(dir / "corpus" / "nested" / "b.txt") << "the dog sat on the log\n";
+  const fs::path output = dir / "new" / "folder" / "tokenizer.json";
+  const CommandResult run = run_bytegrad("tokenizer-train --input '" + (dir / "corpus").string() +
+                                         "' --vocab-size 270 --output '" + output.string() + "'");
+  REQUIRE_MESSAGE(run.status == 0, run.err);
+  const tokenizer::Tokenizer tok = tokenizer::load_hf_tokenizer_json(output);
+  CHECK(tok.encode("the dog").size() < std::string("the dog").size());  // learned from nested/b.txt too
+
+  fs::create_directories(dir / "empty");
+  const CommandResult empty = run_bytegrad("tokenizer-train --input '" + (dir / "empty").string() +
+                                           "' --vocab-size 270 --output '" + output.string() + "'");
+  CHECK(empty.status != 0);
+  CHECK(empty.err.find("no text files under '" + (dir / "empty").string() + "'") != std::string::npos);
+}
+
 TEST_CASE("bytegrad generate rejects a bad number and a directory without a model") {
   const CommandResult bad = run_bytegrad("generate --model /nonexistent --prompt x --temperature warm");
   CHECK(bad.status != 0);

@@ -39,28 +39,42 @@ std::vector<fs::path> files_at(const fs::path& path) {
 
 }  // namespace
 
-TextCorpus read_text_corpus(const CorpusOptions& options) {
-  BYTEGRAD_CHECK(!options.paths.empty(), "corpus: no input paths given");
-  TextCorpus corpus;
+std::vector<TextFile> read_text_files(const std::vector<fs::path>& paths) {
+  BYTEGRAD_CHECK(!paths.empty(), "corpus: no input paths given");
+  std::vector<TextFile> files;
   std::set<fs::path> seen;
-  for (const fs::path& root : options.paths)
+  for (const fs::path& root : paths)
     for (const fs::path& file : files_at(root)) {
       if (!seen.insert(fs::canonical(file)).second) continue;
-      const std::string text = read_bytes(file);
-      if (text.find('\0') != std::string::npos) continue;
-      corpus.files.push_back(file);
-      const std::string_view delimiter = options.document_delimiter;
-      for (std::size_t pos = 0; pos <= text.size();) {
-        std::size_t end = delimiter.empty() ? std::string::npos : text.find(delimiter, pos);
-        if (end == std::string::npos) end = text.size();
-        std::string document = trim(std::string_view(text).substr(pos, end - pos));
-        if (!document.empty()) {
-          corpus.bytes += document.size();
-          corpus.documents.push_back(std::move(document));
-        }
-        pos = end + std::max<std::size_t>(1, delimiter.size());
-      }
+      std::string text = read_bytes(file);
+      if (text.find('\0') == std::string::npos) files.push_back({file, std::move(text)});
     }
+  if (files.empty()) {
+    std::string names;
+    for (const fs::path& root : paths) names += (names.empty() ? "'" : ", '") + root.string() + "'";
+    throw Error(concat("corpus: no text files under ", names, " (", seen.size(),
+                       " files found, all binary: they hold NUL bytes)"));
+  }
+  return files;
+}
+
+TextCorpus read_text_corpus(const CorpusOptions& options) {
+  TextCorpus corpus;
+  for (const TextFile& file : read_text_files(options.paths)) {
+    corpus.files.push_back(file.path);
+    const std::string_view text = file.text;
+    const std::string_view delimiter = options.document_delimiter;
+    for (std::size_t pos = 0; pos <= text.size();) {
+      std::size_t end = delimiter.empty() ? std::string::npos : text.find(delimiter, pos);
+      if (end == std::string::npos) end = text.size();
+      std::string document = trim(text.substr(pos, end - pos));
+      if (!document.empty()) {
+        corpus.bytes += document.size();
+        corpus.documents.push_back(std::move(document));
+      }
+      pos = end + std::max<std::size_t>(1, delimiter.size());
+    }
+  }
   BYTEGRAD_CHECK(!corpus.documents.empty(), "corpus: no text documents found under the given paths");
   return corpus;
 }

@@ -23,8 +23,19 @@ struct TextCorpus {
   std::size_t bytes = 0;                     // text bytes kept in the documents
 };
 
-// Throws Error naming the path when a path does not exist or a file cannot be read, and when
-// no document results.
+struct TextFile {
+  std::filesystem::path path;
+  std::string text;
+};
+
+// The text files at `paths` (files, or directories read recursively, sorted by path), in order:
+// files holding a NUL byte are binary and skipped, and a file reached twice is read once.
+// Throws Error naming the path when a path does not exist or a file cannot be read, and naming
+// the paths when they hold no text file at all.
+std::vector<TextFile> read_text_files(const std::vector<std::filesystem::path>& paths);
+
+// The documents of read_text_files(options.paths). Throws its errors, and Error when no
+// document results.
 TextCorpus read_text_corpus(const CorpusOptions& options);
 
 }  // namespace bytegrad::train
