@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "autograd/functions.h"
+#include "base/error.h"
 #include "nn/token_log_probs.h"
 
 namespace bytegrad::infer {
@@ -143,6 +144,17 @@ GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int
 
 bool ended_by_context(int64_t prompt_length, int64_t generated, int64_t max_gen_len, int64_t context) {
   return generated < max_gen_len && prompt_length + generated >= context;
+}
+
+std::vector<tokenizer::TokenId> to_token_ids(std::span<const int64_t> ids) {
+  std::vector<tokenizer::TokenId> out;
+  out.reserve(ids.size());
+  for (const int64_t id : ids) {
+    BYTEGRAD_CHECK(id >= 0 && id <= std::numeric_limits<tokenizer::TokenId>::max(), "to_token_ids: id ", id,
+                   " does not fit a tokenizer's int32 ids");
+    out.push_back(tokenizer::TokenId(id));
+  }
+  return out;
 }
 
 }  // namespace bytegrad::infer

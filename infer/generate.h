@@ -10,15 +10,20 @@
 //   GenerationOptions options;
 //   options.temperature = 0;                       // greedy
 //   options.stop_tokens = {*tokenizer.eos_id()};
-//   GenerationResult out = generate(model, {tokenizer.encode(text, {.add_special_tokens = true})}, options);
+//   GenerationResult out = generate(model, tokenizer.encode(text, {.add_special_tokens = true}), options);
+//   std::string reply = tokenizer.decode(to_token_ids(out.tokens[0]));
 #pragma once
 
 #include <cstdint>
+#include <concepts>
 #include <functional>
+#include <ranges>
+#include <span>
 #include <vector>
 
 #include "infer/sampling.h"
 #include "nn/causal_lm.h"
+#include "tokenizer/token_id.h"
 
 namespace bytegrad::infer {
 
@@ -54,6 +59,22 @@ struct GenerationResult {
 // negative max_gen_len or invalid sampling options.
 GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int64_t>>& prompt_tokens,
                           const GenerationOptions& options);
+
+// One prompt as a tokenizer encodes it (int32 ids, tokenizer/token_id.h: a std::vector or a
+// span of them): generate() on the batch {prompt}, the ids widened to the model's int64;
+// out.tokens has one row. A template only so that a braced list such as {{1, 2}} still means
+// the batch overload above.
+template <std::ranges::contiguous_range Ids>
+  requires std::same_as<std::ranges::range_value_t<Ids>, tokenizer::TokenId>
+GenerationResult generate(nn::CausalLM& model, const Ids& prompt, const GenerationOptions& options) {
+  const std::vector<std::vector<int64_t>> batch = {
+      std::vector<int64_t>(std::ranges::begin(prompt), std::ranges::end(prompt))};
+  return generate(model, batch, options);
+}
+
+// The model's int64 ids (a row of GenerationResult::tokens) as the tokenizer's int32 ids, for
+// Tokenizer::decode. Throws Error naming the id when one does not fit in int32.
+std::vector<tokenizer::TokenId> to_token_ids(std::span<const int64_t> ids);
 
 // True when a row that got `generated` new tokens after a `prompt_length`-token prompt was cut
 // by the model's context (`context` = max_position_embeddings) before `max_gen_len` tokens: it
