@@ -1,6 +1,7 @@
 // `bytegrad SUBCOMMAND [ARGS...]`: the single command-line entry point.
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <string_view>
 
 #include "tools/commands.h"
@@ -18,7 +19,9 @@ constexpr Command kCommands[] = {
      bytegrad::tools::run_demo},
     {"bench", "benchmark matmul, elementwise, softmax and op dispatch against the libraries below",
      bytegrad::tools::run_bench},
-    {"info", "print the build configuration and the devices present", bytegrad::tools::run_info},
+    {"info", "print the build configuration and the devices present, and with --model DIR the model and its "
+             "tokenizer",
+     bytegrad::tools::run_info},
     {"tokenize", "encode stdin to token ids (or --decode ids) with a tokenizer.json, .model or tiktoken file",
      bytegrad::tools::run_tokenize},
     {"tokenizer-train", "learn a byte-level BPE from text files and write a tokenizer.json",
@@ -47,6 +50,15 @@ constexpr Command kCommands[] = {
     {"plot", "draw a metrics.jsonl loss curve as SVG (plot METRICS.jsonl -o loss.svg)", bytegrad::tools::run_plot},
 };
 
+// "bytegrad COMMAND: MESSAGE", the prefix said once: library errors often name their component
+// already ("generate: prompt 0 is empty"), and when it is the command's name it is not repeated.
+void print_error(std::string_view command, std::string_view message) {
+  const std::string prefix = std::string(command) + ": ";
+  if (message.starts_with(prefix)) message.remove_prefix(prefix.size());
+  std::fprintf(stderr, "bytegrad %.*s: %.*s\n", int(command.size()), command.data(), int(message.size()),
+               message.data());
+}
+
 void print_usage() {
   std::printf("usage: bytegrad COMMAND [ARGS...]\n\ncommands:\n");
   for (const Command& c : kCommands)
@@ -68,7 +80,7 @@ int main(int argc, char** argv) {
     try {
       return c.run(args);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "bytegrad %.*s: %s\n", int(name.size()), name.data(), e.what());
+      print_error(name, e.what());
       return 1;
     }
   }

@@ -257,6 +257,26 @@ TEST_CASE("bytegrad tokenizer-train reads a directory's text files and creates t
   CHECK(empty.err.find("no text files under '" + (dir / "empty").string() + "'") != std::string::npos);
 }
 
+TEST_CASE("bytegrad errors say the command's prefix once, even when the library's message has it") {
+  const fs::path dir = tiny_model_directory("llama");
+  const CommandResult run = run_bytegrad("generate --model '" + dir.string() + "' --prompt ''");
+  CHECK(run.status != 0);
+  CHECK(run.err == "bytegrad generate: prompt 0 is empty\n");
+}
+
+TEST_CASE("bytegrad info --model describes the model and its tokenizer") {
+  const fs::path dir = tiny_model_directory("llama");
+  const CommandResult run = run_bytegrad("info --model '" + dir.string() + "'");
+  REQUIRE_MESSAGE(run.status == 0, run.err);
+  CHECK(run.out.find("model " + dir.string() + ": llama, 2 layers, hidden 32, 4 heads (2 key/value)") !=
+        std::string::npos);
+  CHECK(run.out.find("BOS none, EOS <|endoftext|>") != std::string::npos);
+  CHECK(run.out.find("chat templates: chatml") != std::string::npos);
+  const CommandResult missing = run_bytegrad("info --model /nonexistent");
+  CHECK(missing.status != 0);
+  CHECK(missing.err.find("/nonexistent") != std::string::npos);
+}
+
 TEST_CASE("bytegrad generate rejects a bad number and a directory without a model") {
   const CommandResult bad = run_bytegrad("generate --model /nonexistent --prompt x --temperature warm");
   CHECK(bad.status != 0);
