@@ -67,34 +67,35 @@ TEST_CASE("generate.h's usage lines compile as written: tokenizer ids in, text o
   CHECK_THROWS_AS(to_token_ids(std::vector<int64_t>{int64_t(1) << 40}), Error);
 }
 
-// One line per row of the README table, in the table's order (the setup lines are the
-// "PyTorch" side's implicit context: a generator, a model directory).
+// The README table's right-hand cells, row by row, each under its left-hand cell; `dir` (a
+// model directory) and `gen` (a Generator) are the context the table assumes.
 TEST_CASE("the README's PyTorch / Hugging Face table compiles and runs") {
   const std::string dir = small_model_directory().string();
   Generator gen(0);
 
-  // torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+  // x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
   Tensor x = from_vector<float>({1, 2, 3, 4}, {2, 2}).set_requires_grad();
-  // class Net(nn.Module): def __init__(self): self.fc = nn.Linear(2, 1)
+  // class Net(nn.Module): ... self.fc = nn.Linear(2, 1) in __init__
   struct Net : nn::Module { nn::Linear fc; explicit Net(Generator& g) : fc(2, 1, true, g) { register_module("fc", &fc); } };
+  // net = Net()
   Net net(gen);
-  // torch.optim.AdamW(net.parameters(), lr=1e-2)
-  train::AdamW optimizer(net.named_parameters(), {.learning_rate = 1e-2});
-  // loss = net(x).pow(2).mean(); loss.backward()
-  Tensor loss = mean(net.fc.forward(x) * net.fc.forward(x));
+  // loss = net.fc(x).pow(2).mean()
+  Tensor loss = mean(pow(net.fc.forward(x), 2.0));
+  // loss.backward()
   backward(loss);
-  // optimizer.step(); optimizer.zero_grad()
+  // optimizer = torch.optim.AdamW(net.parameters(), lr=1e-2)
+  train::AdamW optimizer(net.named_parameters(), {.learning_rate = 1e-2});
+  // optimizer.step()
   optimizer.step();
-  optimizer.zero_grad();
-  // AutoModelForCausalLM.from_pretrained(dir), AutoTokenizer.from_pretrained(dir)
-  io::PretrainedModel pretrained = io::load_pretrained_model(dir);
+  // model = AutoModelForCausalLM.from_pretrained(dir)
+  io::PretrainedModel model = io::load_pretrained_model(dir);
+  // tok = AutoTokenizer.from_pretrained(dir)
   tokenizer::Tokenizer tok = tokenizer::load_tokenizer(dir);
-  // tokenizer("Hi")["input_ids"]
+  // ids = tok("Hi")["input_ids"]
   std::vector<tokenizer::TokenId> ids = tok.encode("Hi", {.add_special_tokens = true});
-  // model.generate(input_ids, max_new_tokens=20)
-  infer::GenerationOptions options; options.max_gen_len = 20;
-  infer::GenerationResult out = infer::generate(*pretrained.model, ids, options);
-  // tokenizer.decode(output_ids)
+  // out = model.generate(ids, max_new_tokens=20)
+  infer::GenerationOptions options; options.max_gen_len = 20; infer::GenerationResult out = infer::generate(*model.model, ids, options);
+  // text = tok.decode(out[0])
   std::string text = tok.decode(infer::to_token_ids(out.tokens[0]));
 
   CHECK(x.grad().defined());
