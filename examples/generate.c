@@ -1,5 +1,5 @@
 /* Generates text from a model directory through the C API, streaming each piece as it comes,
- * then scores the prompt and the generated text together.
+ * then tokenizes the prompt and the generated text together, decodes them back, and scores them.
  *
  *   generate MODEL_DIRECTORY PROMPT [MAX_NEW_TOKENS]
  *
@@ -7,6 +7,7 @@
  * the library's message and exits with the status code. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "capi/bytegrad_c.h"
 
@@ -46,19 +47,28 @@ int main(int argc, char** argv) {
   if (status != BYTEGRAD_OK) return fail(status, model);
   printf("\n");
 
-  /* Score the prompt followed by what was generated: tokenize, then log p of each token. */
-  size_t prompt_length = 0;
-  while (argv[2][prompt_length]) ++prompt_length;
-  size_t generated_length = 0;
-  while (generated[generated_length]) ++generated_length;
-  char* whole = malloc(prompt_length + generated_length + 1);
+  /* The prompt followed by what was generated: tokenize, decode, then log p of each token. */
+  char* whole = malloc(strlen(argv[2]) + strlen(generated) + 1);
   sprintf(whole, "%s%s", argv[2], generated);
   int64_t* ids = NULL;
   size_t count = 0;
   status = bytegrad_tokenize(model, whole, 1, &ids, &count);
-  free(whole);
   bytegrad_free(generated);
-  if (status != BYTEGRAD_OK) return fail(status, model);
+  if (status != BYTEGRAD_OK) {
+    free(whole);
+    return fail(status, model);
+  }
+  /* Byte-level tokenizers give the text back exactly (the BOS token is left out). */
+  char* decoded = NULL;
+  status = bytegrad_detokenize(model, ids, count, &decoded);
+  if (status != BYTEGRAD_OK) {
+    free(whole);
+    bytegrad_free(ids);
+    return fail(status, model);
+  }
+  fprintf(stderr, "round trip: %s\n", strcmp(decoded, whole) == 0 ? "same text" : "different text");
+  bytegrad_free(decoded);
+  free(whole);
   double total = 0;
   status = bytegrad_score(model, ids, count, NULL, &total);
   bytegrad_free(ids);

@@ -37,6 +37,7 @@ out=$("$scratch/examples/generate" "$scratch/model" "the cat" 12 2> "$scratch/ge
   { cat "$scratch/generate.err"; fail "generate exited with $?"; }
 echo "generated: $out"
 cat "$scratch/generate.err"
+grep -q '^round trip: same text$' "$scratch/generate.err" || fail "tokenize/detokenize did not round-trip"
 grep -Eq '^[0-9]+ pieces; [0-9]+ tokens; log-probability -[0-9.]+$' "$scratch/generate.err" ||
   fail "generate did not report its score"
 
