@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the layering of README's map: a folder includes only the folders below it.
 #   tools -> train -> infer -> io -> nn -> autograd -> tensor -> kernels -> base
+# with capi/ (the C API) beside tools/: it may include what tools/ may, except tools/.
 # and every layer may use the standalone tokenizer/, which includes only itself (and base/
 # nothing else). Prints each include that points upward and exits 1 if there is one.
 set -euo pipefail
@@ -17,6 +18,7 @@ declare -A allowed=(
   [infer]="base kernels tensor autograd nn io infer tokenizer"
   [train]="base kernels tensor autograd nn io infer train tokenizer"
   [tools]="base kernels tensor autograd nn io infer train tokenizer tools"
+  [capi]="base kernels tensor autograd nn io infer train tokenizer capi"
   [tokenizer]="tokenizer"
 )
 
