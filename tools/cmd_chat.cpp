@@ -15,6 +15,7 @@
 
 #include "tokenizer/chat.h"
 #include "tools/cmd_generation_args.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 
 namespace bytegrad::tools {
@@ -49,9 +50,7 @@ bool drop_oldest_exchange(std::vector<ChatMessage>& history) {
 }  // namespace
 
 int run_chat(const Args& args) {
-  std::set<std::string> options = sampling_option_names();
-  options.insert({"--template", "--system"});
-  const TokenizerArgs cli(args, options, {});
+  const Options cli = parse_options(command_spec("chat"), args);
   infer::GenerationOptions generation = generation_options_from(cli);
   io::PretrainedModel pretrained = load_model_with_tokenizer(cli);
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;

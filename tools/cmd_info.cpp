@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "kernels/backend.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 
 extern "C" char* openblas_get_config();
@@ -11,7 +12,8 @@ extern "C" char* openblas_get_corename();
 
 namespace bytegrad::tools {
 
-int run_info(const Args&) {
+int run_info(const Args& args) {
+  parse_options(command_spec("info"), args);
   std::printf("bytegrad (C++20)\n");
   std::printf("cpu: %d OpenMP threads; BLAS: %s (kernels: %s)\n", omp_get_max_threads(),
               openblas_get_config(), openblas_get_corename());
