@@ -31,6 +31,7 @@
 #include "bytegrad.h"
 #include "nn/llama.h"
 #include "tools/bench_python.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 #include "io/llama2c_export.h"
 
@@ -169,21 +170,10 @@ void bench_shape(const DecodeShape& shape, int repeats, const std::string& torch
 }  // namespace
 
 int run_bench_generate(const Args& args) {
-  int repeats = 5;
-  std::string only_model;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& flag = args[i];
-    BYTEGRAD_CHECK(i + 1 < args.size() && (flag == "--repeats" || flag == "--model"),
-                   "bench generate: usage: bytegrad bench generate [--repeats N] "
-                   "[--model stories15M|stories110M]");
-    const std::string& value = args[++i];
-    if (flag == "--repeats") {
-      repeats = std::stoi(value);
-      BYTEGRAD_CHECK(repeats >= 1, "bench generate: --repeats must be at least 1");
-    } else {
-      only_model = value;
-    }
-  }
+  const Options options = parse_options(command_spec("bench generate"), args);
+  const int repeats = std::stoi(options.get("--repeats"));
+  BYTEGRAD_CHECK(repeats >= 1, "bench generate: --repeats must be at least 1");
+  const std::string only_model = options.value("--model").value_or("");
   std::vector<DecodeShape> shapes = decode_shapes();
   if (!only_model.empty()) {
     std::erase_if(shapes, [&](const DecodeShape& s) { return s.name != only_model; });

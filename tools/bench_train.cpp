@@ -32,6 +32,7 @@
 #include "nn/model_family.h"
 #include "nn/loss.h"
 #include "tools/bench_python.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 #include "train/optimizer_settings.h"
 
@@ -191,34 +192,16 @@ std::string self_path() {
 }  // namespace
 
 int run_bench_train(const Args& args) {
+  const Options options = parse_options(command_spec("bench train"), args);
   std::optional<int> steps_override;
-  std::string only_model, child_model, openblas_core;
-  bool with_profile = false, with_torch = true;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& flag = args[i];
-    if (flag == "--profile") {
-      with_profile = true;
-      continue;
-    }
-    if (flag == "--no-torch") {
-      with_torch = false;
-      continue;
-    }
-    BYTEGRAD_CHECK(i + 1 < args.size() && (flag == "--steps" || flag == "--model" || flag == "--child" ||
-                                           flag == "--openblas-core"),
-                   "bench train: usage: bytegrad bench train [--steps N] [--model stories15M|gpt2] [--profile] [--no-torch] [--openblas-core NAME]");
-    const std::string& value = args[++i];
-    if (flag == "--steps") {
-      steps_override = std::stoi(value);
-      BYTEGRAD_CHECK(*steps_override >= 1, "bench train: --steps must be at least 1");
-    } else if (flag == "--model") {
-      only_model = value;
-    } else if (flag == "--openblas-core") {
-      openblas_core = value;
-    } else {
-      child_model = value;
-    }
+  if (const auto steps = options.value("--steps")) {
+    steps_override = std::stoi(*steps);
+    BYTEGRAD_CHECK(*steps_override >= 1, "bench train: --steps must be at least 1");
   }
+  const std::string only_model = options.value("--model").value_or("");
+  const std::string child_model = options.value("--child").value_or("");
+  const std::string openblas_core = options.value("--openblas-core").value_or("");
+  const bool with_profile = options.flag("--profile"), with_torch = !options.flag("--no-torch");
   std::vector<TrainShape> shapes = train_shapes();
   const std::string wanted = child_model.empty() ? only_model : child_model;
   if (!wanted.empty()) {

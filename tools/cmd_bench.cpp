@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bytegrad.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 
 extern "C" char* openblas_get_corename();
@@ -133,9 +134,9 @@ void bench_dispatch() {
 }  // namespace
 
 int run_bench(const Args& args) {
-  const std::string what = args.empty() ? "core" : args[0];
-  if (what == "train") return run_bench_train(Args(args.begin() + 1, args.end()));
-  if (what == "generate") return run_bench_generate(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "train") return run_bench_train(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "generate") return run_bench_generate(Args(args.begin() + 1, args.end()));
+  const std::string what = parse_options(command_spec("bench"), args).positional().value_or("core");
   BYTEGRAD_CHECK(what == "core", "bench: unknown benchmark '", what,
                  "' (available: core, train, generate)");
   // OpenBLAS honours OPENBLAS_CORETYPE; the kernel family it runs decides the GEMM ceiling.

@@ -16,6 +16,7 @@
 
 #include "tokenizer/chat.h"
 #include "tools/cmd_generation_args.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 
 namespace bytegrad::tools {
@@ -75,16 +76,14 @@ bool drop_oldest_exchange(std::vector<ChatMessage>& history) {
 }  // namespace
 
 int run_chat(const Args& args) {
-  std::set<std::string> options = sampling_option_names();
-  options.insert({"--template", "--system"});
-  const TokenizerArgs cli(args, options, {});
+  const Options cli = parse_options(command_spec("chat"), args);
   infer::GenerationOptions generation = generation_options_from(cli);
   io::PretrainedModel pretrained = load_model_with_tokenizer(cli);
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   const ChatLayout layout =
       cli.value("--template") ? tokenizer::chat_layout_from_name(*cli.value("--template")) : default_layout(tok);
   if (!tokenizer::missing_chat_markers(tok, layout).empty())
-    throw std::runtime_error(missing_markers_message(tok, layout, cli.required("--model")));
+    throw std::runtime_error(missing_markers_message(tok, layout, cli.get("--model")));
   generation.stop_tokens = end_of_turn_tokens(tok, layout);
   const int64_t context = pretrained.model->config().max_position_embeddings;
 

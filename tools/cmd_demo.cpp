@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bytegrad.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 
 namespace bytegrad::tools {
@@ -47,9 +48,7 @@ double accuracy(const Tensor& logits, const Tensor& labels) {
 }  // namespace
 
 int run_demo(const Args& args) {
-  int64_t steps = 400;
-  for (size_t i = 0; i + 1 < args.size(); i += 2)
-    if (args[i] == "--steps") steps = std::stoll(args[i + 1]);
+  const int64_t steps = std::stoll(parse_options(command_spec("demo"), args).get("--steps"));
 
   Generator generator(1234);
   const SpiralData data = make_spirals(200, generator);

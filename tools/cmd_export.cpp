@@ -6,22 +6,16 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 #include "train/run_export.h"
 
 namespace bytegrad::tools {
 
 int run_export(const Args& args) {
-  std::string checkpoint, format = "hf", out;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& flag = args[i];
-    if (flag != "--checkpoint" && flag != "--format" && flag != "--out")
-      throw std::runtime_error("unknown option '" + flag + "' (expected --checkpoint RUN_DIR, --format hf|llama2c, --out PATH)");
-    if (i + 1 >= args.size()) throw std::runtime_error(flag + " needs a value");
-    (flag == "--checkpoint" ? checkpoint : flag == "--format" ? format : out) = args[++i];
-  }
-  if (checkpoint.empty()) throw std::runtime_error("missing required option --checkpoint RUN_DIR");
-  if (out.empty()) throw std::runtime_error("missing required option --out PATH");
+  const Options options = parse_options(command_spec("export"), args);
+  const std::string checkpoint = options.get("--checkpoint"), format = options.get("--format"),
+                    out = options.get("--out");
   int64_t step = 0;
   if (format == "hf") step = train::export_run_hf(checkpoint, out);
   else if (format == "llama2c") step = train::export_run_llama2c(checkpoint, out);

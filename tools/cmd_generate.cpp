@@ -10,18 +10,17 @@
 #include <nlohmann/json.hpp>
 
 #include "tools/cmd_generation_args.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 
 namespace bytegrad::tools {
 
 int run_generate(const Args& args) {
-  std::set<std::string> options = sampling_option_names();
-  options.insert("--prompt");
-  const TokenizerArgs cli(args, options, {"--echo", "--logprobs"});
+  const Options cli = parse_options(command_spec("generate"), args);
   infer::GenerationOptions generation = generation_options_from(cli);
   generation.echo = cli.flag("--echo");
   generation.logprobs = cli.flag("--logprobs");
-  const std::string prompt = cli.required("--prompt");
+  const std::string prompt = cli.get("--prompt");
 
   io::PretrainedModel pretrained = load_model_with_tokenizer(cli);
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;

@@ -10,11 +10,10 @@
 namespace bytegrad::tools {
 namespace {
 
-// The value of option `name` parsed as a T (the whole text, nothing left over), or `fallback`.
+// The value of option `name` (given or default) parsed as a T: the whole text, nothing left over.
 template <typename T>
-T number_option(const TokenizerArgs& args, const std::string& name, T fallback) {
+T number_option(const Options& args, const std::string& name) {
   const std::optional<std::string> text = args.value(name);
-  if (!text) return fallback;
   T value{};
   const char* end = text->data() + text->size();
   const auto [stop, error] = std::from_chars(text->data(), end, value);
@@ -32,23 +31,19 @@ void print_now(const std::string& text) {
 
 }  // namespace
 
-std::set<std::string> sampling_option_names() {
-  return {"--model", "--max-new-tokens", "--temperature", "--top-p", "--top-k", "--seed"};
-}
-
-infer::GenerationOptions generation_options_from(const TokenizerArgs& args) {
+infer::GenerationOptions generation_options_from(const Options& args) {
   infer::GenerationOptions options;
-  options.max_gen_len = number_option<int64_t>(args, "--max-new-tokens", 256);
-  options.temperature = number_option<double>(args, "--temperature", 0.6);
-  options.top_p = number_option<double>(args, "--top-p", 0.9);
-  options.top_k = number_option<int64_t>(args, "--top-k", 0);
-  options.seed = number_option<uint64_t>(args, "--seed", 0);
+  options.max_gen_len = number_option<int64_t>(args, "--max-new-tokens");
+  options.temperature = number_option<double>(args, "--temperature");
+  options.top_p = number_option<double>(args, "--top-p");
+  options.top_k = number_option<int64_t>(args, "--top-k");
+  options.seed = number_option<uint64_t>(args, "--seed");
   options.validate();
   return options;
 }
 
-io::PretrainedModel load_model_with_tokenizer(const TokenizerArgs& args) {
-  const std::string directory = args.required("--model");
+io::PretrainedModel load_model_with_tokenizer(const Options& args) {
+  const std::string directory = args.get("--model");
   io::PretrainedModel pretrained = io::load_pretrained_model(directory);
   if (!pretrained.tokenizer)
     throw std::runtime_error(directory + ": no tokenizer.json or tokenizer.model to turn text into tokens");

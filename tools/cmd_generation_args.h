@@ -3,26 +3,22 @@
 // streaming of a reply to stdout with its speed on stderr.
 #pragma once
 
-#include <set>
 #include <string>
 #include <vector>
 
 #include "infer/generate.h"
-#include "tools/cmd_tokenizer_args.h"
+#include "tools/options.h"
 #include "io/model_directory.h"
 
 namespace bytegrad::tools {
 
-// The options every generating command accepts, to merge into its own option set.
-std::set<std::string> sampling_option_names();
-
-// GenerationOptions from the sampling options (defaults: 256 new tokens, temperature 0.6,
-// top-p 0.9, top-k 0 = off, seed 0). Throws std::runtime_error naming an option whose value is
-// not a number, and Error for values out of range.
-infer::GenerationOptions generation_options_from(const TokenizerArgs& args);
+// GenerationOptions from the sampling options (their defaults are in tools/command_specs.cpp).
+// Throws std::runtime_error naming an option whose value is not a number, and Error for values
+// out of range.
+infer::GenerationOptions generation_options_from(const Options& args);
 
 // Loads --model DIR; throws std::runtime_error when the directory has no tokenizer.
-io::PretrainedModel load_model_with_tokenizer(const TokenizerArgs& args);
+io::PretrainedModel load_model_with_tokenizer(const Options& args);
 
 struct StreamedReply {
   std::vector<int64_t> tokens;  // the generated tokens, stop token excluded

@@ -9,7 +9,7 @@
 #include "io/model_directory.h"
 #include "kernels/backend.h"
 #include "tokenizer/chat.h"
-#include "tools/cmd_tokenizer_args.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 
 extern "C" char* openblas_get_config();
@@ -52,7 +52,7 @@ void print_model(const std::string& directory) {
 }  // namespace
 
 int run_info(const Args& args) {
-  const TokenizerArgs cli(args, {"--model"}, {});
+  const Options cli = parse_options(command_spec("info"), args);
   std::printf("bytegrad (C++20)\n");
   std::printf("cpu: %d OpenMP threads; BLAS: %s (kernels: %s)\n", omp_get_max_threads(),
               openblas_get_config(), openblas_get_corename());

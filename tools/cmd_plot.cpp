@@ -4,28 +4,19 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 #include "train/loss_plot.h"
 
 namespace bytegrad::tools {
 
 int run_plot(const Args& args) {
-  std::string input, output = "loss.svg", title;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "-o" || arg == "--output" || arg == "--title") {
-      if (i + 1 >= args.size()) throw std::runtime_error(arg + " needs a value");
-      (arg == "--title" ? title : output) = args[++i];
-    } else if (arg.starts_with("-") || !input.empty()) {
-      throw std::runtime_error("unexpected argument '" + arg + "' (usage: plot METRICS.jsonl [-o FILE.svg] [--title TEXT])");
-    } else {
-      input = arg;
-    }
-  }
-  if (input.empty()) throw std::runtime_error("missing METRICS.jsonl (usage: plot METRICS.jsonl [-o FILE.svg])");
+  const Options options = parse_options(command_spec("plot"), args);
+  const std::string input = *options.positional(), output = options.get("--output");
+  const std::string title = options.value("--title").value_or(input);
   const std::vector<train::MetricsRecord> records = train::read_metrics(input);
   std::ofstream out(output);
-  out << train::loss_curve_svg(records, title.empty() ? input : title);
+  out << train::loss_curve_svg(records, title);
   if (!out.good()) throw std::runtime_error("cannot write '" + output + "'");
   std::printf("plotted %zu steps -> %s\n", records.size(), output.c_str());
   return 0;

@@ -11,7 +11,7 @@
 namespace bytegrad::tools {
 
 int run_prep(const Args& args) {
-  const RunArgs cli = parse_run_args(args, false);
+  const RunArgs cli = parse_run_args("prep", args);
   nlohmann::json resolved;
   const train::RunConfig config = train::load_run_config(cli.config, cli.overrides, resolved);
   std::filesystem::create_directories(config.output_dir);

@@ -5,22 +5,16 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "tools/command_specs.h"
+
 namespace bytegrad::tools {
 
-RunArgs parse_run_args(const Args& args, bool allow_resume) {
-  const std::string expected = allow_resume ? "--config FILE, --set KEY=VALUE, --resume DIR" : "--config FILE, --set KEY=VALUE";
+RunArgs parse_run_args(const std::string& command, const Args& args) {
+  const Options options = parse_options(command_spec(command), args);
   RunArgs out;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& flag = args[i];
-    if (flag != "--config" && flag != "--set" && !(allow_resume && flag == "--resume"))
-      throw std::runtime_error("unknown option '" + flag + "' (expected " + expected + ")");
-    if (i + 1 >= args.size()) throw std::runtime_error(flag + " needs a value");
-    const std::string& value = args[++i];
-    if (flag == "--config") out.config = value;
-    else if (flag == "--set") out.overrides.push_back(value);
-    else out.resume = value;
-  }
-  if (out.config.empty()) throw std::runtime_error("missing required option --config FILE");
+  out.config = options.get("--config");
+  out.overrides = options.values("--set");
+  if (command == "train") out.resume = options.value("--resume").value_or("");
   return out;
 }
 

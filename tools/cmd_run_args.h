@@ -18,9 +18,9 @@ struct RunArgs {
   std::string resume;  // empty unless --resume was given
 };
 
-// Throws std::runtime_error naming the option for an unknown option, a missing value or a
-// missing --config; --resume only when `allow_resume`.
-RunArgs parse_run_args(const Args& args, bool allow_resume);
+// Reads the command line of `command` ("train", "prep" or "sft") against its spec; --resume
+// exists for train only. Throws as parse_options does.
+RunArgs parse_run_args(const std::string& command, const Args& args);
 
 // Prints the corpus size, the tokenizer (and where a trained one was written) and the token counts.
 void print_data_summary(const train::CorpusTokens& data, const std::filesystem::path& output_dir);

@@ -15,7 +15,7 @@
 #include "autograd/grad_mode.h"
 #include "infer/scoring.h"
 #include "tensor/creation.h"
-#include "tools/cmd_tokenizer_args.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 #include "io/model_directory.h"
 
@@ -69,8 +69,8 @@ json score(const nn::CausalLM& model, const tokenizer::Tokenizer& tok, const Sco
 }  // namespace
 
 int run_score(const Args& args) {
-  const TokenizerArgs cli(args, {"--model"}, {});
-  const std::string directory = cli.required("--model");
+  const Options cli = parse_options(command_spec("score"), args);
+  const std::string directory = cli.get("--model");
   io::PretrainedModel pretrained = io::load_pretrained_model(directory);
   if (!pretrained.tokenizer) throw std::runtime_error(directory + ": no tokenizer.json or tokenizer.model");
   pretrained.model->eval();

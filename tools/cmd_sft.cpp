@@ -69,7 +69,7 @@ std::vector<train::SftQuestion> load_questions(const train::SftConfig& config, c
 
 int run_sft(const Args& args) {
   const auto wall_start = std::chrono::steady_clock::now();
-  const RunArgs cli = parse_run_args(args, false);
+  const RunArgs cli = parse_run_args("sft", args);
   json resolved;
   const train::SftConfig config = train::load_sft_config(cli.config, cli.overrides, resolved);
   fs::create_directories(config.output_dir);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 #include "train/sft/tasks.h"
 
@@ -24,21 +25,11 @@ int64_t parse_count(const std::string& flag, const std::string& value) {
 }  // namespace
 
 int run_sft_data(const Args& args) {
-  std::string task, out;
-  int64_t train_count = 4000, eval_count = 200, seed = 0, digits = 2;
-  for (size_t i = 0; i < args.size(); i += 2) {
-    const std::string& flag = args[i];
-    if (i + 1 >= args.size()) throw std::runtime_error(flag + " needs a value");
-    const std::string& value = args[i + 1];
-    if (flag == "--task") task = value;
-    else if (flag == "--out") out = value;
-    else if (flag == "--train") train_count = parse_count(flag, value);
-    else if (flag == "--eval") eval_count = parse_count(flag, value);
-    else if (flag == "--seed") seed = parse_count(flag, value);
-    else if (flag == "--digits") digits = parse_count(flag, value);
-    else throw std::runtime_error("unknown option '" + flag + "' (expected --task, --out, --train, --eval, --seed, --digits)");
-  }
-  if (task.empty() || out.empty()) throw std::runtime_error("missing required options --task addition|reverse --out DIR");
+  const Options options = parse_options(command_spec("sft-data"), args);
+  const std::string task = options.get("--task"), out = options.get("--out");
+  const auto count = [&](const std::string& flag) { return parse_count(flag, options.get(flag)); };
+  const int64_t train_count = count("--train"), eval_count = count("--eval"), seed = count("--seed"),
+                digits = count("--digits");
   const train::SftTaskSplit split = train::make_sft_task(task, train_count, eval_count, uint64_t(seed), int(digits));
   std::filesystem::create_directories(out);
   const std::filesystem::path train_path = std::filesystem::path(out) / "train.jsonl";

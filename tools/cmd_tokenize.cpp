@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "tools/cmd_tokenizer_args.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 
 namespace bytegrad::tools {
@@ -56,14 +57,13 @@ void print_encoded(const tokenizer::Tokenizer& tok, const std::vector<TokenId>& 
 }  // namespace
 
 int run_tokenize(const Args& args) {
-  const TokenizerArgs options(args, {"--tokenizer", "--pattern", "--format"},
-                              {"--add-special", "--parse-special", "--decode", "--skip-special"});
+  const Options options = parse_options(command_spec("tokenize"), args);
   const tokenizer::Tokenizer tok = load_tokenizer_from_args(options);
   if (options.flag("--decode")) return decode_stdin(tok, options.flag("--skip-special"));
   const std::string text(std::istreambuf_iterator<char>(std::cin), {});
   const std::vector<TokenId> ids =
       tok.encode(text, {.add_special_tokens = options.flag("--add-special"), .parse_special = options.flag("--parse-special")});
-  print_encoded(tok, ids, options.value("--format").value_or("ids"));
+  print_encoded(tok, ids, options.get("--format"));
   return 0;
 }
 

@@ -1,34 +1,19 @@
-// Command-line options of the tokenizer subcommands: "--name value" options and "--flag" flags,
-// with errors that name the unknown or incomplete option.
+// Loading the tokenizer that the tokenizer subcommands name with --tokenizer PATH and, for
+// tiktoken rank files, --pattern NAME.
 #pragma once
 
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
-#include <vector>
 
-#include "tools/commands.h"
 #include "tokenizer/tokenizer.h"
+#include "tools/options.h"
 
 namespace bytegrad::tools {
 
-class TokenizerArgs {
- public:
-  // Throws std::runtime_error for an option not in `options`/`flags` or one missing its value.
-  TokenizerArgs(const Args& args, const std::set<std::string>& options, const std::set<std::string>& flags);
+// The tokenizer at `path`; `pattern` names the pre-tokenizer pattern of a tiktoken rank file.
+tokenizer::Tokenizer load_tokenizer_at(const std::string& path, const std::optional<std::string>& pattern);
 
-  bool flag(const std::string& name) const { return flags_.count(name) > 0; }
-  std::optional<std::string> value(const std::string& name) const;
-  std::string required(const std::string& name) const;  // throws when absent
-  std::vector<std::string> values(const std::string& name) const;  // every occurrence, in order
-
- private:
-  std::multimap<std::string, std::string> values_;
-  std::set<std::string> flags_;
-};
-
-// Loads --tokenizer PATH, with --pattern NAME for tiktoken rank files.
-tokenizer::Tokenizer load_tokenizer_from_args(const TokenizerArgs& args);
+// load_tokenizer_at(--tokenizer, --pattern) of a command that declares both.
+tokenizer::Tokenizer load_tokenizer_from_args(const Options& options);
 
 }  // namespace bytegrad::tools

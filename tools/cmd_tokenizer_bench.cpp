@@ -16,6 +16,7 @@
 
 #include "tokenizer/file_text.h"
 #include "tools/cmd_tokenizer_args.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 
 namespace bytegrad::tools {
@@ -83,11 +84,10 @@ std::pair<double, std::size_t> run_spm_encode(const std::string& model, const st
 }  // namespace
 
 int run_tokenizer_bench(const Args& args) {
-  const TokenizerArgs options(args, {"--text", "--tokenizer", "--pattern", "--repeat"}, {});
-  const std::string text_path = options.required("--text");
+  const Options options = parse_options(command_spec("tokenizer-bench"), args);
+  const std::string text_path = options.get("--text");
   const std::vector<std::string> paths = options.values("--tokenizer");
-  if (paths.empty()) throw std::runtime_error("missing required option --tokenizer");
-  const int repeat = std::stoi(options.value("--repeat").value_or("3"));
+  const int repeat = std::stoi(options.get("--repeat"));
   const std::string text = tokenizer::read_file_bytes(text_path);
   const std::vector<std::string> lines = split_lines(text);
   const double mb = text.size() / 1e6;
@@ -95,11 +95,7 @@ int run_tokenizer_bench(const Args& args) {
               lines.size(), omp_get_max_threads(), repeat);
   std::printf("%-48s %-16s %10s %12s\n", "tokenizer", "mode", "MB/s", "tokens");
   for (const std::string& path : paths) {
-    std::vector<std::string> one_path_args = {"--tokenizer", path};
-    if (const auto p = options.value("--pattern")) one_path_args.insert(one_path_args.end(), {"--pattern", *p});
-    const auto load = [&] {
-      return load_tokenizer_from_args(TokenizerArgs(one_path_args, {"--tokenizer", "--pattern"}, {}));
-    };
+    const auto load = [&] { return load_tokenizer_at(path, options.value("--pattern")); };
     std::size_t tokens = 0;
     const double single = best_seconds_fresh(repeat, load, [&](const tokenizer::Tokenizer& tok) {
       tokens = 0;

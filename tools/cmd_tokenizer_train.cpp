@@ -11,6 +11,7 @@
 
 #include "tokenizer/bpe_trainer.h"
 #include "tools/cmd_tokenizer_args.h"
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 #include "train/data/text_corpus.h"
 
@@ -32,15 +33,14 @@ std::size_t parse_count(const std::string& option, const std::string& text) {
 }  // namespace
 
 int run_tokenizer_train(const Args& args) {
-  const TokenizerArgs options(args, {"--input", "--vocab-size", "--output", "--pattern", "--special", "--min-pair-count"}, {});
+  const Options options = parse_options(command_spec("tokenizer-train"), args);
   const std::vector<std::string> inputs = options.values("--input");
-  if (inputs.empty()) throw std::runtime_error("missing required option --input");
   tokenizer::BpeTrainerOptions trainer;
-  trainer.vocab_size = parse_count("--vocab-size", options.required("--vocab-size"));
-  trainer.pattern = tokenizer::pattern_from_name(options.value("--pattern").value_or("gpt2"));
+  trainer.vocab_size = parse_count("--vocab-size", options.get("--vocab-size"));
+  trainer.pattern = tokenizer::pattern_from_name(options.get("--pattern"));
   trainer.special_tokens = options.values("--special");
   if (const auto m = options.value("--min-pair-count")) trainer.min_pair_count = parse_count("--min-pair-count", *m);
-  const std::string output = options.required("--output");
+  const std::string output = options.get("--output");
 
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> lines;

@@ -40,7 +40,7 @@ void print_sample(const tokenizer::Tokenizer& tok, int64_t step, const std::vect
 
 int run_train(const Args& args) {
   const auto wall_start = std::chrono::steady_clock::now();
-  const RunArgs cli = parse_run_args(args, true);
+  const RunArgs cli = parse_run_args("train", args);
   json resolved;
   const train::RunConfig config = train::load_run_config(cli.config, cli.overrides, resolved);
   fs::create_directories(config.output_dir);

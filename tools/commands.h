@@ -1,5 +1,5 @@
-// The subcommands of the `bytegrad` program. Each lives in its own tools/cmd_*.cpp file and is
-// listed once in tools/main.cpp.
+// The subcommands of the `bytegrad` program. Each lives in its own tools/cmd_*.cpp file, is
+// listed once in tools/main.cpp and declares its options in tools/command_specs.cpp.
 #pragma once
 
 #include <string>
@@ -9,10 +9,12 @@ namespace bytegrad::tools {
 
 using Args = std::vector<std::string>;
 
-// Each returns the process exit code. `args` excludes the program and subcommand names.
+// Each returns the process exit code. `args` excludes the program and subcommand names; each
+// reads them with parse_options (tools/options.h), which throws HelpRequested or UsageError.
 int run_demo(const Args& args);
 int run_bench(const Args& args);
 int run_info(const Args& args);
+int run_summary(const Args& args);
 int run_tokenize(const Args& args);
 int run_tokenizer_train(const Args& args);
 int run_tokenizer_bench(const Args& args);

@@ -1,53 +1,39 @@
-// `bytegrad SUBCOMMAND [ARGS...]`: the single command-line entry point.
+// `bytegrad SUBCOMMAND [ARGS...]`: the single command-line entry point. The subcommands' options
+// are declared in tools/command_specs.cpp; `bytegrad CMD --help` prints them.
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <string_view>
 
+#include "tools/command_specs.h"
 #include "tools/commands.h"
 
 namespace {
 
+using bytegrad::tools::Args;
+
 struct Command {
   std::string_view name;
-  std::string_view summary;
-  int (*run)(const bytegrad::tools::Args&);
+  int (*run)(const Args&);
 };
 
 constexpr Command kCommands[] = {
-    {"demo", "train a two-layer MLP on a synthetic task and print the loss falling",
-     bytegrad::tools::run_demo},
-    {"bench", "benchmark matmul, elementwise, softmax and op dispatch against the libraries below",
-     bytegrad::tools::run_bench},
-    {"info", "print the build configuration and the devices present, and with --model DIR the model and its "
-             "tokenizer",
-     bytegrad::tools::run_info},
-    {"tokenize", "encode stdin to token ids (or --decode ids) with a tokenizer.json, .model or tiktoken file",
-     bytegrad::tools::run_tokenize},
-    {"tokenizer-train", "learn a byte-level BPE from text files and write a tokenizer.json",
-     bytegrad::tools::run_tokenizer_train},
-    {"tokenizer-bench", "tokenizer encoding speed, single-threaded and batch-parallel, beside spm_encode",
-     bytegrad::tools::run_tokenizer_bench},
-    {"train", "train a language model from a JSON config (--config FILE [--set KEY=VALUE] [--resume DIR])",
-     bytegrad::tools::run_train},
-    {"prep", "tokenize a training config's corpus into llm.c token shards (train.bin, val.bin)",
-     bytegrad::tools::run_prep},
-    {"export", "turn a training run into a Hugging Face model directory or a llama2.c .bin "
-               "(--checkpoint RUN_DIR --format hf|llama2c --out PATH)",
-     bytegrad::tools::run_export},
-    {"sft", "fine-tune a model directory on prompt/response or chat JSONL (--config FILE [--set KEY=VALUE])",
-     bytegrad::tools::run_sft},
-    {"sft-data", "write a generated fine-tuning task as train/eval JSONL (--task addition|reverse --out DIR)",
-     bytegrad::tools::run_sft_data},
-    {"generate", "continue a prompt with a model directory, streaming the text (--model DIR --prompt TEXT "
-                 "[--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed S] [--echo] [--logprobs])",
-     bytegrad::tools::run_generate},
-    {"chat", "talk with a model directory on stdin, composing the chat template at token level (--model DIR "
-             "[--template llama2|chatml|llama3] [--system TEXT])",
-     bytegrad::tools::run_chat},
-    {"score", "per-token log-probs and entropy of JSONL {\"prompt\", \"response\"} lines on stdin (--model DIR)",
-     bytegrad::tools::run_score},
-    {"plot", "draw a metrics.jsonl loss curve as SVG (plot METRICS.jsonl -o loss.svg)", bytegrad::tools::run_plot},
+    {"demo", bytegrad::tools::run_demo},
+    {"bench", bytegrad::tools::run_bench},
+    {"info", bytegrad::tools::run_info},
+    {"summary", bytegrad::tools::run_summary},
+    {"tokenize", bytegrad::tools::run_tokenize},
+    {"tokenizer-train", bytegrad::tools::run_tokenizer_train},
+    {"tokenizer-bench", bytegrad::tools::run_tokenizer_bench},
+    {"train", bytegrad::tools::run_train},
+    {"prep", bytegrad::tools::run_prep},
+    {"export", bytegrad::tools::run_export},
+    {"sft", bytegrad::tools::run_sft},
+    {"sft-data", bytegrad::tools::run_sft_data},
+    {"generate", bytegrad::tools::run_generate},
+    {"chat", bytegrad::tools::run_chat},
+    {"score", bytegrad::tools::run_score},
+    {"plot", bytegrad::tools::run_plot},
 };
 
 // "bytegrad COMMAND: MESSAGE", the prefix said once: library errors often name their component
@@ -59,32 +45,48 @@ void print_error(std::string_view command, std::string_view message) {
                message.data());
 }
 
-void print_usage() {
-  std::printf("usage: bytegrad COMMAND [ARGS...]\n\ncommands:\n");
-  for (const Command& c : kCommands)
-    std::printf("  %-18.*s %.*s\n", int(c.name.size()), c.name.data(), int(c.summary.size()),
-                c.summary.data());
+// The subcommands with their one-line summaries (nested benchmarks are listed by bench --help).
+void print_usage(std::FILE* out) {
+  std::fprintf(out, "usage: bytegrad COMMAND [OPTIONS]\n       bytegrad COMMAND --help\n       bytegrad --version\n\n"
+                    "commands:\n");
+  for (const Command& c : kCommands) {
+    const auto& summary = bytegrad::tools::command_spec(c.name).summary;
+    std::fprintf(out, "  %-16.*s %s\n", int(c.name.size()), c.name.data(), summary.c_str());
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h") {
-    print_usage();
-    return argc < 2 ? 2 : 0;
+  if (argc < 2) {
+    print_usage(stdout);
+    return 2;
   }
-  const std::string_view name = argv[1];
-  bytegrad::tools::Args args(argv + 2, argv + argc);
+  const std::string_view first = argv[1];
+  if (first == "--help" || first == "-h") {
+    print_usage(stdout);
+    return 0;
+  }
+  if (first == "--version") {
+    std::printf("bytegrad %s\n", BYTEGRAD_VERSION);
+    return 0;
+  }
+  const Args args(argv + 2, argv + argc);
   for (const Command& c : kCommands) {
-    if (c.name != name) continue;
+    if (c.name != first) continue;
     try {
       return c.run(args);
+    } catch (const bytegrad::tools::HelpRequested& help) {
+      std::fputs(help.what(), stdout);
+      return 0;
+    } catch (const bytegrad::tools::UsageError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return 2;
     } catch (const std::exception& e) {
-      print_error(name, e.what());
+      print_error(first, e.what());
       return 1;
     }
   }
-  std::fprintf(stderr, "bytegrad: unknown command '%.*s'\n\n", int(name.size()), name.data());
-  print_usage();
+  std::fprintf(stderr, "bytegrad: unknown command '%.*s' (see bytegrad --help)\n", int(first.size()), first.data());
   return 2;
 }

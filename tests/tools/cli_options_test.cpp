@@ -1,0 +1,165 @@
+// The command line of `bytegrad` as its option tables (tools/command_specs.cpp) declare it: every
+// subcommand's --help names every option it accepts, every unknown option gives the same error,
+// --version prints the project version, and the parser reads defaults, aliases and repeats.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "bytegrad.h"
+#include "io/model_directory.h"
+#include "tools/command_specs.h"
+
+namespace bytegrad::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CommandResult {
+  int status = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+fs::path scratch(const std::string& name) {
+  const fs::path path = fs::path(BYTEGRAD_BINARY_DIR) / "tools_tests" / name;
+  fs::remove_all(path);
+  fs::create_directories(path);
+  return path;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs `bytegrad ARGUMENTS` with an empty stdin.
+CommandResult run_bytegrad(const std::string& arguments) {
+  const fs::path dir = scratch("command");
+  const std::string command = std::string("'" BYTEGRAD_BINARY_DIR "/bytegrad' ") + arguments + " < /dev/null > '" +
+                              (dir / "stdout").string() + "' 2> '" + (dir / "stderr").string() + "'";
+  const int raw = std::system(command.c_str());
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"), read_file(dir / "stderr")};
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The message of what `body` throws, or "" when it returns.
+template <typename Body>
+std::string error_of(Body&& body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_CASE("every subcommand's --help and -h exit 0 and name every option it declares") {
+  for (const CommandSpec& spec : command_specs()) {
+    for (const char* help : {"--help", "-h"}) {
+      INFO(spec.name << " " << help);
+      const CommandResult run = run_bytegrad(spec.name + " " + help);
+      CHECK(run.status == 0);
+      CHECK(contains(run.out, "usage: " + spec.usage));
+      CHECK(contains(run.out, spec.example));
+      for (const OptionSpec& option : spec.options) {
+        CHECK_MESSAGE(contains(run.out, option.name), option.name);
+        if (!option.alias.empty()) CHECK_MESSAGE(contains(run.out, option.alias), option.alias);
+        if (!option.default_value.empty()) CHECK(contains(run.out, "(default: " + option.default_value + ")"));
+      }
+    }
+  }
+}
+
+TEST_CASE("every subcommand names an unknown option in one error style and exits 2") {
+  for (const CommandSpec& spec : command_specs()) {
+    INFO(spec.name);
+    const CommandResult run = run_bytegrad(spec.name + " --no-such-option");
+    CHECK(run.status == 2);
+    CHECK(run.err == "bytegrad " + spec.name + ": unknown option '--no-such-option' (see bytegrad " + spec.name +
+                         " --help)\n");
+  }
+}
+
+TEST_CASE("bytegrad --help, -h and no arguments list every subcommand") {
+  for (const char* arguments : {"--help", "-h", ""}) {
+    INFO("'" << arguments << "'");
+    const CommandResult run = run_bytegrad(arguments);
+    CHECK(run.status == (std::string(arguments).empty() ? 2 : 0));
+    for (const CommandSpec& spec : command_specs())
+      if (!contains(spec.name, " ")) CHECK_MESSAGE(contains(run.out, "  " + spec.name + " "), spec.name);
+  }
+}
+
+TEST_CASE("bytegrad --version prints the project version") {
+  const CommandResult run = run_bytegrad("--version");
+  CHECK(run.status == 0);
+  CHECK(run.out == "bytegrad " BYTEGRAD_VERSION "\n");
+}
+
+TEST_CASE("an unknown command points to bytegrad --help") {
+  const CommandResult run = run_bytegrad("trian");
+  CHECK(run.status == 2);
+  CHECK(run.err == "bytegrad: unknown command 'trian' (see bytegrad --help)\n");
+}
+
+TEST_CASE("the parser gives defaults, resolves aliases, keeps repeats and lets the last value win") {
+  const Options plot = parse_options(command_spec("plot"), {"m.jsonl", "-o", "a.svg", "--output", "b.svg"});
+  CHECK(plot.positional() == "m.jsonl");
+  CHECK(plot.get("--output") == "b.svg");
+  CHECK_FALSE(plot.value("--title"));
+  const Options defaults = parse_options(command_spec("plot"), {"m.jsonl"});
+  CHECK(defaults.get("--output") == "loss.svg");
+  const Options train = parse_options(command_spec("train"), {"--config", "c.json", "--set", "a=1", "--set", "b=2"});
+  CHECK(train.values("--set") == std::vector<std::string>{"a=1", "b=2"});
+  CHECK(parse_options(command_spec("generate"), {"--model", "m", "--prompt", "p", "--echo"}).flag("--echo"));
+}
+
+TEST_CASE("the parser names a missing value, a missing required option and a stray argument") {
+  const auto error = [](const std::string& command, const Args& args) {
+    return error_of([&] { parse_options(command_spec(command), args); });
+  };
+  CHECK(error("export", {"--out"}) == "bytegrad export: option --out needs a value PATH (see bytegrad export --help)");
+  CHECK(error("export", {"--out", "x"}) ==
+        "bytegrad export: missing required option --checkpoint RUN_DIR (see bytegrad export --help)");
+  CHECK(error("plot", {}) == "bytegrad plot: missing METRICS.jsonl (see bytegrad plot --help)");
+  CHECK(error("plot", {"a", "b"}) == "bytegrad plot: unexpected argument 'b' (see bytegrad plot --help)");
+  CHECK(contains(error_of([] { parse_options(command_spec("info"), {}).value("--prompt"); }),
+                 "does not declare"));
+}
+
+TEST_CASE("bytegrad summary counts the parameters Module::parameter_count() counts") {
+  for (const char* type : {"llama", "gpt2"}) {
+    INFO(type);
+    const fs::path dir = scratch(std::string("summary_") + type);
+    nn::ModelConfig config;
+    config.vocab_size = 97;
+    config.hidden_size = 32;
+    config.num_hidden_layers = 2;
+    config.num_attention_heads = 4;
+    config.intermediate_size = 48;
+    config.max_position_embeddings = 64;
+    Generator generator(3);
+    const std::unique_ptr<nn::CausalLM> model = nn::build_causal_lm(type, config, generator);
+    io::save_pretrained_model(dir, *model, nullptr);
+
+    const CommandResult run = run_bytegrad("summary --model '" + dir.string() + "' --batch 2 --seq-len 16");
+    REQUIRE_MESSAGE(run.status == 0, run.err);
+    const std::string count = std::to_string(model->parameter_count());
+    std::string with_commas = count;
+    for (int64_t at = int64_t(with_commas.size()) - 3; at > 0; at -= 3) with_commas.insert(size_t(at), ",");
+    CHECK_MESSAGE(contains(run.out, "parameters: " + with_commas + " ("), run.out);
+    CHECK(contains(run.out, std::string("architecture: ") + type));
+    CHECK(contains(run.out, "at batch 2 x 16 tokens"));
+  }
+}
+
+}  // namespace
+}  // namespace bytegrad::tools

@@ -1,0 +1,217 @@
+#include "tools/command_specs.h"
+
+#include <stdexcept>
+#include <string>
+
+// The tables name only the fields they set; the rest keep their defaults. GCC 12 warns about
+// every designated initializer that leaves a field out, which is the point here.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace bytegrad::tools {
+namespace {
+
+// The options of train, prep and sft: a JSON config and overrides of its keys.
+std::vector<OptionSpec> run_config_options() {
+  return {
+      {.name = "--config", .value = "FILE", .meaning = "the JSON run config", .required = true},
+      {.name = "--set", .value = "KEY=VALUE", .meaning = "override one config key (dotted path, JSON value)",
+       .repeatable = true},
+  };
+}
+
+// The options of generate and chat: the model directory and the sampling.
+std::vector<OptionSpec> sampling_options() {
+  return {
+      {.name = "--model", .value = "DIR", .meaning = "Hugging Face model directory with a tokenizer", .required = true},
+      {.name = "--max-new-tokens", .value = "N", .default_value = "256", .meaning = "most tokens to generate"},
+      {.name = "--temperature", .value = "T", .default_value = "0.6", .meaning = "softmax temperature; 0 is greedy"},
+      {.name = "--top-p", .value = "P", .default_value = "0.9", .meaning = "nucleus sampling mass; 1 is off"},
+      {.name = "--top-k", .value = "K", .default_value = "0", .meaning = "sample from the K likeliest tokens; 0 is off"},
+      {.name = "--seed", .value = "S", .default_value = "0", .meaning = "random seed of the sampler"},
+  };
+}
+
+std::vector<OptionSpec> joined(std::vector<OptionSpec> first, const std::vector<OptionSpec>& second) {
+  first.insert(first.end(), second.begin(), second.end());
+  return first;
+}
+
+std::vector<CommandSpec> make_specs() {
+  return {
+      {.name = "demo",
+       .summary = "train a two-layer MLP on a synthetic task and print the loss falling",
+       .usage = "bytegrad demo [--steps N]",
+       .example = "bytegrad demo --steps 200",
+       .options = {{.name = "--steps", .value = "N", .default_value = "400", .meaning = "full-batch SGD steps"}}},
+      {.name = "bench",
+       .summary = "speed of the tensor core beside BLAS and Eigen (core), of training or decoding beside PyTorch",
+       .usage = "bytegrad bench [core]  |  bytegrad bench train [OPTIONS]  |  bytegrad bench generate [OPTIONS]\n"
+                "       (bytegrad bench train --help and bytegrad bench generate --help list their options)",
+       .example = "bytegrad bench core",
+       .positional = "BENCHMARK"},
+      {.name = "bench train",
+       .summary = "training throughput of stories15M- and GPT-2-shaped models beside PyTorch",
+       .usage = "bytegrad bench train [OPTIONS]",
+       .example = "bytegrad bench train --model stories15M --steps 5 --no-torch",
+       .options = {
+           {.name = "--steps", .value = "N", .meaning = "timed steps per model (default: each model's own)"},
+           {.name = "--model", .value = "stories15M|gpt2", .meaning = "only this model (default: both)"},
+           {.name = "--profile", .meaning = "print the time per op of our training step"},
+           {.name = "--no-torch", .meaning = "leave out the PyTorch column"},
+           {.name = "--openblas-core", .value = "NAME", .meaning = "OPENBLAS_CORETYPE for both sides"},
+           {.name = "--child", .value = "MODEL", .meaning = "run one model in this process (how the benchmark calls itself)"},
+       }},
+      {.name = "bench generate",
+       .summary = "greedy decoding speed of llama2.c models beside PyTorch",
+       .usage = "bytegrad bench generate [OPTIONS]",
+       .example = "bytegrad bench generate --model stories15M --repeats 3",
+       .options = {
+           {.name = "--repeats", .value = "N", .default_value = "5", .meaning = "timed runs per model (the median is shown)"},
+           {.name = "--model", .value = "stories15M|stories110M", .meaning = "only this model (default: both)"},
+       }},
+      {.name = "info",
+       .summary = "print the build configuration and the devices present, and with --model DIR the model and its tokenizer",
+       .usage = "bytegrad info [--model DIR]",
+       .example = "bytegrad info --model runs/fortunes-llama/model",
+       .options = {
+           {.name = "--model", .value = "DIR", .meaning = "also describe this model directory and its tokenizer"},
+       }},
+      {.name = "summary",
+       .summary = "a model directory's architecture, parameters per module, dtypes, bytes and activation memory",
+       .usage = "bytegrad summary --model DIR [--batch B] [--seq-len T]",
+       .example = "bytegrad summary --model runs/shakespeare/model --batch 8 --seq-len 256",
+       .options = {
+           {.name = "--model", .value = "DIR", .meaning = "Hugging Face model directory", .required = true},
+           {.name = "--batch", .value = "B", .default_value = "1", .meaning = "sequences per forward pass"},
+           {.name = "--seq-len", .value = "T", .meaning = "tokens per sequence (default: the model's context)"},
+       }},
+      {.name = "tokenize",
+       .summary = "encode stdin to token ids (or --decode ids) with a tokenizer.json, .model or tiktoken file",
+       .usage = "bytegrad tokenize --tokenizer PATH [OPTIONS] < TEXT",
+       .example = "echo 'hello world' | bytegrad tokenize --tokenizer tokenizer.json --format pieces",
+       .options = {
+           {.name = "--tokenizer", .value = "PATH", .meaning = "tokenizer.json, SentencePiece .model or tiktoken ranks",
+            .required = true},
+           {.name = "--pattern", .value = "NAME", .meaning = "pre-tokenizer pattern of a tiktoken file (gpt2, cl100k, ...)"},
+           {.name = "--format", .value = "ids|pieces|json", .default_value = "ids", .meaning = "what to print"},
+           {.name = "--add-special", .meaning = "add the tokenizer's special tokens (BOS)"},
+           {.name = "--parse-special", .meaning = "turn special-token text in the input into its id"},
+           {.name = "--decode", .meaning = "read ids from stdin and print their text"},
+           {.name = "--skip-special", .meaning = "with --decode, leave special tokens out"},
+       }},
+      {.name = "tokenizer-train",
+       .summary = "learn a byte-level BPE from text files and write a tokenizer.json",
+       .usage = "bytegrad tokenizer-train --input FILE --vocab-size N --output FILE [OPTIONS]",
+       .example = "bytegrad tokenizer-train --input corpus.txt --vocab-size 4096 --output tokenizer.json",
+       .options = {
+           {.name = "--input", .value = "FILE", .meaning = "text file; each line is one text", .required = true,
+            .repeatable = true},
+           {.name = "--vocab-size", .value = "N", .meaning = "tokens in the vocabulary, special tokens included",
+            .required = true},
+           {.name = "--output", .value = "FILE", .meaning = "the tokenizer.json to write", .required = true},
+           {.name = "--pattern", .value = "gpt2|cl100k", .default_value = "gpt2", .meaning = "pre-tokenizer pattern"},
+           {.name = "--special", .value = "TOKEN", .meaning = "a special token to add", .repeatable = true},
+           {.name = "--min-pair-count", .value = "N", .meaning = "stop merging below this pair count (default: 2)"},
+       }},
+      {.name = "tokenizer-bench",
+       .summary = "tokenizer encoding speed, single-threaded and batch-parallel, beside spm_encode",
+       .usage = "bytegrad tokenizer-bench --text FILE --tokenizer PATH [OPTIONS]",
+       .example = "bytegrad tokenizer-bench --text corpus.txt --tokenizer tokenizer.model --repeat 5",
+       .options = {
+           {.name = "--text", .value = "FILE", .meaning = "text to encode, line by line", .required = true},
+           {.name = "--tokenizer", .value = "PATH", .meaning = "tokenizer to time", .required = true, .repeatable = true},
+           {.name = "--pattern", .value = "NAME", .meaning = "pre-tokenizer pattern of tiktoken files"},
+           {.name = "--repeat", .value = "N", .default_value = "3", .meaning = "runs per measurement (the best counts)"},
+       }},
+      {.name = "train",
+       .summary = "train a language model from a JSON config",
+       .usage = "bytegrad train --config FILE [--set KEY=VALUE ...] [--resume DIR]",
+       .example = "bytegrad train --config configs/shakespeare.json --set training.steps=200",
+       .options = joined(run_config_options(),
+                         {{.name = "--resume", .value = "DIR", .meaning = "continue from a run directory or checkpoint"}})},
+      {.name = "prep",
+       .summary = "tokenize a training config's corpus into llm.c token shards (train.bin, val.bin)",
+       .usage = "bytegrad prep --config FILE [--set KEY=VALUE ...]",
+       .example = "bytegrad prep --config configs/shakespeare.json",
+       .options = run_config_options()},
+      {.name = "export",
+       .summary = "turn a training run into a Hugging Face model directory or a llama2.c .bin",
+       .usage = "bytegrad export --checkpoint RUN_DIR --out PATH [--format hf|llama2c]",
+       .example = "bytegrad export --checkpoint runs/shakespeare --format llama2c --out model.bin",
+       .options = {
+           {.name = "--checkpoint", .value = "RUN_DIR", .meaning = "training run directory (its newest checkpoint)",
+            .required = true},
+           {.name = "--format", .value = "hf|llama2c", .default_value = "hf", .meaning = "what to write"},
+           {.name = "--out", .value = "PATH", .meaning = "directory (hf) or file (llama2c) to write", .required = true},
+       }},
+      {.name = "sft",
+       .summary = "fine-tune a model directory on prompt/response or chat JSONL",
+       .usage = "bytegrad sft --config FILE [--set KEY=VALUE ...]",
+       .example = "bytegrad sft --config configs/sft_addition.json",
+       .options = run_config_options()},
+      {.name = "sft-data",
+       .summary = "write a generated fine-tuning task as train/eval JSONL",
+       .usage = "bytegrad sft-data --task addition|reverse --out DIR [OPTIONS]",
+       .example = "bytegrad sft-data --task addition --out data/addition --digits 3",
+       .options = {
+           {.name = "--task", .value = "addition|reverse", .meaning = "the task", .required = true},
+           {.name = "--out", .value = "DIR", .meaning = "where train.jsonl and eval.jsonl go", .required = true},
+           {.name = "--train", .value = "N", .default_value = "4000", .meaning = "training examples"},
+           {.name = "--eval", .value = "N", .default_value = "200", .meaning = "held-out examples"},
+           {.name = "--seed", .value = "S", .default_value = "0", .meaning = "random seed"},
+           {.name = "--digits", .value = "D", .default_value = "2", .meaning = "digits per number"},
+       }},
+      {.name = "generate",
+       .summary = "continue a prompt with a model directory, streaming the text",
+       .usage = "bytegrad generate --model DIR --prompt TEXT [OPTIONS]",
+       .example = "bytegrad generate --model runs/shakespeare/model --prompt 'ROMEO:' --temperature 0.8",
+       .options = joined(sampling_options(),
+                         {
+                             {.name = "--prompt", .value = "TEXT", .meaning = "the text to continue", .required = true},
+                             {.name = "--echo", .meaning = "print the prompt before the continuation"},
+                             {.name = "--logprobs",
+                              .meaning = "end with a JSON line of the tokens and their log-probs"},
+                         })},
+      {.name = "chat",
+       .summary = "talk with a model directory on stdin, composing the chat template at token level",
+       .usage = "bytegrad chat --model DIR [OPTIONS]",
+       .example = "bytegrad chat --model models/TinyLlama-Chat --system 'You are terse.'",
+       .options = joined(sampling_options(),
+                         {
+                             {.name = "--template", .value = "llama2|chatml|llama3",
+                              .meaning = "chat template (default: the one whose markers the tokenizer has)"},
+                             {.name = "--system", .value = "TEXT", .meaning = "a system message to start with"},
+                         })},
+      {.name = "score",
+       .summary = "per-token log-probs and entropy of JSONL {\"prompt\", \"response\"} lines on stdin",
+       .usage = "bytegrad score --model DIR < EXAMPLES.jsonl",
+       .example = "echo '{\"prompt\": \"2+2=\", \"response\": \"4\"}' | bytegrad score --model runs/sft/model",
+       .options = {{.name = "--model", .value = "DIR", .meaning = "Hugging Face model directory with a tokenizer",
+                    .required = true}}},
+      {.name = "plot",
+       .summary = "draw a metrics.jsonl loss curve as SVG",
+       .usage = "bytegrad plot METRICS.jsonl [-o FILE.svg] [--title TEXT]",
+       .example = "bytegrad plot runs/shakespeare/metrics.jsonl -o loss.svg",
+       .positional = "METRICS.jsonl",
+       .positional_required = true,
+       .options = {
+           {.name = "--output", .alias = "-o", .value = "FILE", .default_value = "loss.svg", .meaning = "the SVG to write"},
+           {.name = "--title", .value = "TEXT", .meaning = "the chart's title (default: the input path)"},
+       }},
+  };
+}
+
+}  // namespace
+
+const std::vector<CommandSpec>& command_specs() {
+  static const std::vector<CommandSpec> specs = make_specs();
+  return specs;
+}
+
+const CommandSpec& command_spec(std::string_view name) {
+  for (const CommandSpec& spec : command_specs())
+    if (spec.name == name) return spec;
+  throw std::logic_error("no command spec named '" + std::string(name) + "'");
+}
+
+}  // namespace bytegrad::tools
