@@ -1,10 +1,12 @@
-// Hugging Face tokenizer.json files with a byte-level BPE model (GPT-2, Llama-3, Qwen2, and the
-// files our trainer writes).
+// Hugging Face tokenizer.json files: byte-level BPE (GPT-2, Llama-3, Qwen2, and the files our
+// trainer writes) or SentencePiece-style BPE and Unigram (Llama-2, TinyLlama, Mistral, T5).
 #include <stdexcept>
 
 #include "tokenizer/byte_level_vocab.h"
 #include "tokenizer/file_text.h"
+#include "tokenizer/hf_json_sentencepiece.h"
 #include "tokenizer/load.h"
+#include "tokenizer/sentencepiece_model.h"
 
 namespace bytegrad::tokenizer {
 namespace {
@@ -118,6 +120,21 @@ std::optional<TokenId> config_token(const json& config, const char* key, const s
   return std::nullopt;
 }
 
+// The byte-level BPE model: vocabulary and merges spelled in GPT-2's byte alphabet.
+std::shared_ptr<const TokenModel> read_byte_level_bpe(const json& root, const Context& ctx) {
+  const json& model = root.at("model");
+  const std::string model_type = model.value("type", "BPE");
+  if (model_type != "BPE") ctx.fail("model.type", "'" + model_type + "' is not supported (expected BPE)");
+  for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"})
+    if (model.contains(key) && !model[key].is_null() && !model[key].get<std::string>().empty())
+      ctx.fail(std::string("model.") + key, "must be empty for a byte-level BPE");
+  const PretokenizerPattern pattern = read_pretokenizer(root.at("pre_tokenizer"), ctx);
+  ByteLevelBpe::Vocabulary bytes_by_id = byte_level_vocabulary(model.at("vocab"), ctx.source + ": model.vocab");
+  const ByteLevelBpe::MergeList merges = read_merges(model.at("merges"), ctx);
+  return std::make_shared<ByteLevelBpe>(ByteLevelBpe::from_merges(
+      std::move(bytes_by_id), merges, pattern, flag(model, "ignore_merges", false), ctx.source));
+}
+
 }  // namespace
 
 Tokenizer load_hf_tokenizer_json(const std::filesystem::path& path) {
@@ -129,23 +146,13 @@ Tokenizer load_hf_tokenizer_json(const std::filesystem::path& path) {
     ctx.fail("JSON", e.what());
   }
   try {
-    const json& model = root.at("model");
-    const std::string model_type = model.value("type", "BPE");
-    if (model_type != "BPE") ctx.fail("model.type", "'" + model_type + "' is not supported (expected BPE)");
-    for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"})
-      if (model.contains(key) && !model[key].is_null() && !model[key].get<std::string>().empty())
-        ctx.fail(std::string("model.") + key, "must be empty for a byte-level BPE");
-    if (root.at("pre_tokenizer").is_null())
-      ctx.fail("pre_tokenizer", "is null; only byte-level BPE tokenizer.json files are supported "
-                                "(load SentencePiece vocabularies from their .model file)");
-    const PretokenizerPattern pattern = read_pretokenizer(root.at("pre_tokenizer"), ctx);
-    ByteLevelBpe::Vocabulary bytes_by_id = byte_level_vocabulary(model.at("vocab"), ctx.source + ": model.vocab");
-    const ByteLevelBpe::MergeList merges = read_merges(model.at("merges"), ctx);
-    auto bpe = std::make_shared<ByteLevelBpe>(ByteLevelBpe::from_merges(
-        std::move(bytes_by_id), merges, pattern, flag(model, "ignore_merges", false), ctx.source));
-
     std::vector<SpecialToken> added = read_added_tokens(root);
     SpecialTokenTemplate wrap = read_template(root.value("post_processor", json()), ctx);
+    std::shared_ptr<const TokenModel> token_model;
+    if (is_sentencepiece_style(root))
+      token_model = std::make_shared<SentencePieceModel>(sentencepiece_proto_from_json(root, added, ctx.source), ctx.source);
+    else
+      token_model = read_byte_level_bpe(root, ctx);
 
     std::optional<TokenId> bos = wrap.prefix.empty() ? std::nullopt : std::optional<TokenId>(wrap.prefix.front());
     std::optional<TokenId> eos = wrap.suffix.empty() ? std::nullopt : std::optional<TokenId>(wrap.suffix.back());
@@ -159,7 +166,7 @@ Tokenizer load_hf_tokenizer_json(const std::filesystem::path& path) {
         if (auto id = config_token(config, "pad_token", added)) pad = id;
       }
     }
-    return Tokenizer(std::move(bpe), std::move(added), std::move(wrap), bos, eos, pad);
+    return Tokenizer(std::move(token_model), std::move(added), std::move(wrap), bos, eos, pad);
   } catch (const json::exception& e) {
     ctx.fail("structure", e.what());
   }

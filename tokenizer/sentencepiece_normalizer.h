@@ -37,6 +37,7 @@ class SentencePieceNormalizer {
   bool remove_extra_whitespaces_;
   bool escape_whitespaces_;
   bool treat_whitespace_as_suffix_;
+  bool dummy_prefix_unless_space_;
 };
 
 }  // namespace bytegrad::tokenizer
