@@ -43,16 +43,24 @@ bool is_replace(const json& step, std::string_view from, std::string_view to) {
          step.value("content", "") == to;
 }
 
-// Prepend("▁"), Replace(" ", "▁") and Precompiled rules, in any order.
+// Prepend("▁"), Replace(" ", "▁"), Precompiled rules, and SentencePiece's whitespace clean-up as
+// SpmConverter writes it (Strip right, then Replace(Regex " {2,}", "▁")), in any order.
 void read_normalizer(const json& normalizer, SentencePieceProto& proto, const Context& ctx) {
   bool prepends = false;
   bool escapes = false;
+  bool strips_right = false;
+  bool collapses_spaces = false;
   for (const json& step : steps_of(normalizer, "normalizers")) {
     const std::string type = type_of(step);
     if (type == "Prepend" && step.value("prepend", "") == kSentencePieceSpace) {
       prepends = true;
     } else if (is_replace(step, " ", kSentencePieceSpace)) {
       escapes = true;
+    } else if (type == "Strip" && !flag(step, "strip_left", true) && flag(step, "strip_right", false)) {
+      strips_right = true;
+    } else if (type == "Replace" && step.at("pattern").value("Regex", "") == " {2,}" &&
+               step.value("content", "") == kSentencePieceSpace) {
+      collapses_spaces = true;
     } else if (type == "Precompiled") {
       const std::optional<std::string> blob = decode_base64(step.value("precompiled_charsmap", ""));
       if (!blob) ctx.fail("normalizer.precompiled_charsmap", "is not valid base64");
@@ -63,6 +71,9 @@ void read_normalizer(const json& normalizer, SentencePieceProto& proto, const Co
     }
   }
   if (prepends && !escapes) ctx.fail("normalizer", "Prepend(\"▁\") without Replace(\" \", \"▁\") is not supported");
+  if (strips_right != collapses_spaces)
+    ctx.fail("normalizer", "Strip(right) and Replace(Regex \" {2,}\", \"▁\") are supported only together");
+  proto.remove_extra_whitespaces = collapses_spaces;
   proto.add_dummy_prefix = prepends;
   proto.escape_whitespaces = escapes;
 }
@@ -221,7 +232,6 @@ SentencePieceProto sentencepiece_proto_from_json(const json& root, const std::ve
                                                  const std::string& source) {
   const Context ctx{source};
   SentencePieceProto proto;
-  proto.remove_extra_whitespaces = false;
   proto.bos_id = proto.eos_id = proto.pad_id = -1;
   const json& model = root.at("model");
   const std::string type = model.value("type", "BPE");

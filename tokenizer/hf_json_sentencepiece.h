@@ -21,7 +21,8 @@ bool is_sentencepiece_style(const nlohmann::json& root);
 // The SentencePiece model a tokenizer.json describes:
 //   model        BPE (vocab, merges, unk_token, byte_fallback, fuse_unk) or Unigram (vocab of
 //                [piece, score], unk_id, byte_fallback);
-//   normalizer   null, Prepend("▁") with Replace(" ", "▁"), Precompiled, or a Sequence of these;
+//   normalizer   null, Prepend("▁") with Replace(" ", "▁"), Precompiled, Strip(right) with
+//                Replace(Regex " {2,}", "▁") (SentencePiece's whitespace clean-up), or a Sequence;
 //   pre_tokenizer null or Metaspace("▁", prepend_scheme always/never, or add_prefix_space);
 //   decoder      Metaspace, or a Sequence of Replace("▁", " "), ByteFallback, Fuse, Strip(" ", 1, 0).
 // BPE merge priority becomes the score of the piece a merge produces (its first merge ranks
