@@ -124,7 +124,7 @@ std::optional<TokenId> config_token(const json& config, const char* key, const s
 std::shared_ptr<const TokenModel> read_byte_level_bpe(const json& root, const Context& ctx) {
   const json& model = root.at("model");
   const std::string model_type = model.value("type", "BPE");
-  if (model_type != "BPE") ctx.fail("model.type", "'" + model_type + "' is not supported (expected BPE)");
+  if (model_type != "BPE") ctx.fail("model.type", "'" + model_type + "' is not supported (expected BPE or Unigram)");
   for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"})
     if (model.contains(key) && !model[key].is_null() && !model[key].get<std::string>().empty())
       ctx.fail(std::string("model.") + key, "must be empty for a byte-level BPE");
