@@ -8,6 +8,9 @@
 //   llama2-js                        llama-tokenizer-js (SentencePiece BPE with a dummy prefix)
 //   hf:PATH                          @huggingface/tokenizers on the tokenizer.json at PATH
 //   hf-special:PATH                  the same with add_special_tokens (BOS/EOS of its template)
+//   split:gpt2, split:cl100k_base, split:o200k_base
+//                                    not ids: the UTF-8 byte lengths of the pieces that
+//                                    js-tiktoken's pre-tokenizer regex cuts the text into
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
@@ -22,6 +25,11 @@ async function encoder(name) {
     const { getEncoding } = require("js-tiktoken");
     const enc = getEncoding(tiktoken[name]);
     return (t) => enc.encode(t, [], []);
+  }
+  if (name.startsWith("split:")) {
+    const { pat_str } = require(`js-tiktoken/ranks/${name.slice("split:".length)}`);
+    const regex = new RegExp(pat_str, "gu");
+    return (t) => Array.from(t.match(regex) ?? [], (piece) => Buffer.byteLength(piece, "utf8"));
   }
   if (name === "gpt2-encoder") return require("gpt-3-encoder").encode;
   if (name === "llama3-js") {
