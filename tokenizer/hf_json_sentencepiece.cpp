@@ -78,7 +78,8 @@ void read_normalizer(const json& normalizer, SentencePieceProto& proto, const Co
   proto.escape_whitespaces = escapes;
 }
 
-// Metaspace: "▁" for spaces and a dummy prefix unless the text already starts with a space.
+// Metaspace: "▁" for spaces and a dummy prefix unless the text already starts with a space
+// (prepend_scheme always), only at the start of the input (first), or never.
 void read_pretokenizer(const json& pre, SentencePieceProto& proto, const Context& ctx) {
   if (pre.is_null()) return;
   const std::string type = type_of(pre);
@@ -88,13 +89,12 @@ void read_pretokenizer(const json& pre, SentencePieceProto& proto, const Context
     ctx.fail("pre_tokenizer.replacement", "only \"▁\" is supported");
   std::string scheme = flag(pre, "add_prefix_space", true) ? "always" : "never";
   if (pre.contains("prepend_scheme") && !pre["prepend_scheme"].is_null()) scheme = pre["prepend_scheme"].get<std::string>();
-  if (scheme == "first")
-    ctx.fail("pre_tokenizer.prepend_scheme", "'first' is not supported (expected always or never)");
-  if (scheme != "always" && scheme != "never")
-    ctx.fail("pre_tokenizer.prepend_scheme", "'" + scheme + "' is not one of always, never");
+  if (scheme != "always" && scheme != "first" && scheme != "never")
+    ctx.fail("pre_tokenizer.prepend_scheme", "'" + scheme + "' is not one of always, first, never");
   proto.escape_whitespaces = true;
-  proto.add_dummy_prefix = scheme == "always";
+  proto.add_dummy_prefix = scheme != "never";
   proto.dummy_prefix_unless_space = true;
+  proto.dummy_prefix_only_at_text_start = scheme == "first";
 }
 
 // Metaspace, or Replace("▁", " ") / ByteFallback / Fuse / Strip(" ", 1, 0): what SentencePiece's

@@ -23,7 +23,7 @@ bool is_sentencepiece_style(const nlohmann::json& root);
 //                [piece, score], unk_id, byte_fallback);
 //   normalizer   null, Prepend("▁") with Replace(" ", "▁"), Precompiled, Strip(right) with
 //                Replace(Regex " {2,}", "▁") (SentencePiece's whitespace clean-up), or a Sequence;
-//   pre_tokenizer null or Metaspace("▁", prepend_scheme always/never, or add_prefix_space);
+//   pre_tokenizer null or Metaspace("▁", prepend_scheme always/first/never, or add_prefix_space);
 //   decoder      Metaspace, or a Sequence of Replace("▁", " "), ByteFallback, Fuse, Strip(" ", 1, 0).
 // BPE merge priority becomes the score of the piece a merge produces (its first merge ranks
 // highest), which gives Hugging Face's pair ranks exactly when the merges list every split of a

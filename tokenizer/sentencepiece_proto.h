@@ -32,8 +32,10 @@ struct SentencePieceProto {
   bool remove_extra_whitespaces = true;
   bool escape_whitespaces = true;
   // Not in the .model format: tokenizer.json's Metaspace adds the dummy prefix only when the text
-  // does not already start with a space.
+  // does not already start with a space, and with prepend_scheme "first" only at the start of
+  // the whole input (not after a special token).
   bool dummy_prefix_unless_space = false;
+  bool dummy_prefix_only_at_text_start = false;
 };
 
 // Parses a serialized ModelProto; `source` names the file in errors.

@@ -75,7 +75,8 @@ std::filesystem::path write_json(const std::string& name, const json& root) {
 // Llama-2's tokenizer.json as transformers' LlamaConverter writes it: with the legacy normaliser
 // (Prepend("▁"), Replace(" ", "▁")), or with a Metaspace `pre_tokenizer` (also its decoder).
 std::filesystem::path llama2_tokenizer_json(const json& pre_tokenizer = nullptr) {
-  const std::string name = pre_tokenizer.is_null() ? "llama2-json" : "llama2-metaspace-json";
+  const std::string name = pre_tokenizer.is_null() ? "llama2-json"
+                                                   : "llama2-metaspace-" + pre_tokenizer["prepend_scheme"].get<std::string>();
   const SentencePieceProto proto = parse_sentencepiece_proto(read_file_bytes(llama2_model()), "llama2.model");
   std::map<std::string, int> ids;
   json vocab = json::object();
@@ -201,6 +202,19 @@ TEST_CASE("Llama-2 tokenizer.json with a Metaspace pre-tokenizer encodes as toke
     const std::string decoded = tokenizer.decode(tokenizer.encode(text));
     CHECK(decoded == (text.starts_with(' ') ? text.substr(1) : text));
   }
+}
+
+TEST_CASE("Llama-2 tokenizer.json with Metaspace prepend_scheme first encodes as tokenizers.js does") {
+  const std::filesystem::path path = llama2_tokenizer_json(metaspace("first", false));
+  check_matches_tokenizers_js(path);
+  const Tokenizer tokenizer = load_tokenizer(path);
+  // The "▁" goes in front of the input only, not in front of text after a special token.
+  const std::vector<TokenId> hello = tokenizer.encode("Hello");
+  std::vector<TokenId> after_bos = tokenizer.encode("<s>Hello", {.parse_special = true});
+  CHECK(after_bos.front() == 1);
+  after_bos.erase(after_bos.begin());
+  CHECK(after_bos != hello);
+  CHECK(tokenizer.decode(after_bos) == "Hello");
 }
 
 TEST_CASE("ALBERT's unigram model as tokenizer.json gives the ids of its .model") {

@@ -65,10 +65,10 @@ TEST_CASE("tokenizer.json with an unsupported model type names it") {
     "pre_tokenizer": {"type": "BertPreTokenizer"}})"), "model.type: 'WordPiece' is not supported");
 }
 
-TEST_CASE("tokenizer.json with Metaspace prepend_scheme first names the field") {
-  check_error(write_scratch("first.json", sentencepiece_json(R"("normalizer": null, "pre_tokenizer":
-    {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": false})")),
-              "pre_tokenizer.prepend_scheme: 'first'");
+TEST_CASE("tokenizer.json with an unknown Metaspace prepend_scheme names the field") {
+  check_error(write_scratch("scheme.json", sentencepiece_json(R"("normalizer": null, "pre_tokenizer":
+    {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "sometimes", "split": false})")),
+              "pre_tokenizer.prepend_scheme: 'sometimes'");
 }
 
 TEST_CASE("SentencePiece-style tokenizer.json whose merges miss a split of a piece") {
