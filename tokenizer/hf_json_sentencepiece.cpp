@@ -99,10 +99,12 @@ void read_pretokenizer(const json& pre, SentencePieceProto& proto, const Context
 
 // Metaspace, or Replace("▁", " ") / ByteFallback / Fuse / Strip(" ", 1, 0): what SentencePiece's
 // own decoding does. Returns whether the decoder drops the leading space of the text.
-bool read_decoder(const json& decoder, const Context& ctx) {
+bool read_decoder(const json& decoder, bool byte_fallback, const Context& ctx) {
   bool strips = false;
+  bool decodes_bytes = false;
   for (const json& step : steps_of(decoder, "decoders")) {
     const std::string type = type_of(step);
+    if (type == "ByteFallback") decodes_bytes = true;
     if (type == "Metaspace") {
       strips = step.value("prepend_scheme", flag(step, "add_prefix_space", true) ? "always" : "never") != "never";
     } else if (type == "Strip" && step.value("content", "") == " " && step.value("start", 0) == 1 &&
@@ -112,6 +114,8 @@ bool read_decoder(const json& decoder, const Context& ctx) {
       ctx.fail("decoder", "'" + type + "' " + step.dump().substr(0, 80) + " is not supported");
     }
   }
+  if (byte_fallback && !decodes_bytes)
+    ctx.fail("decoder", "lacks ByteFallback, so <0xXX> pieces would decode as their spelling (not supported)");
   return strips;
 }
 
@@ -247,7 +251,7 @@ SentencePieceProto sentencepiece_proto_from_json(const json& root, const std::ve
     ctx.fail("pre_tokenizer.split", "true is not supported for a vocabulary with pieces that hold \"▁\" after their start");
   if (!proto.escape_whitespaces)
     ctx.fail("normalizer", "spaces must become \"▁\" (Replace(\" \", \"▁\") or a Metaspace pre_tokenizer)");
-  if (read_decoder(root.value("decoder", json()), ctx) != proto.add_dummy_prefix)
+  if (read_decoder(root.value("decoder", json()), proto.byte_fallback, ctx) != proto.add_dummy_prefix)
     ctx.fail("decoder", proto.add_dummy_prefix ? "must strip the leading space the normalizer prepends"
                                                : "strips a leading space that nothing prepends");
   return proto;

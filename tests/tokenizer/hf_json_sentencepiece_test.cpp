@@ -73,7 +73,7 @@ std::filesystem::path write_json(const std::string& name, const json& root) {
 }
 
 // Llama-2's tokenizer.json as transformers' LlamaConverter writes it: with the legacy normaliser
-// (Prepend("▁"), Replace(" ", "▁")), or with a Metaspace `pre_tokenizer` (also its decoder).
+// (Prepend("▁"), Replace(" ", "▁")), or with a Metaspace `pre_tokenizer` instead (legacy=false).
 std::filesystem::path llama2_tokenizer_json(const json& pre_tokenizer = nullptr) {
   const std::string name = pre_tokenizer.is_null() ? "llama2-json"
                                                    : "llama2-metaspace-" + pre_tokenizer["prepend_scheme"].get<std::string>();
@@ -105,7 +105,6 @@ std::filesystem::path llama2_tokenizer_json(const json& pre_tokenizer = nullptr)
   if (!pre_tokenizer.is_null()) {
     root["normalizer"] = nullptr;
     root["pre_tokenizer"] = pre_tokenizer;
-    root["decoder"] = pre_tokenizer;
   }
   return write_json(name, root);
 }
@@ -144,6 +143,23 @@ std::filesystem::path albert_tokenizer_json() {
       {"decoder", metaspace("always", true)},
       {"model", {{"type", "Unigram"}, {"unk_id", proto.unk_id}, {"vocab", vocab}, {"byte_fallback", false}}}};
   return write_json("albert-json", root);
+}
+
+// decode(encode(text)) with BOS/EOS and special tokens kept equals tokenizers.js's, byte for byte.
+void check_decodes_as_tokenizers_js(const std::filesystem::path& path) {
+  const Tokenizer tokenizer = load_tokenizer(path);
+  const std::vector<std::string> corpus = reference_corpus();
+  const auto expected = testing::javascript_reference_ids("hf-decode:" + path.string(), corpus);
+  int mismatches = 0;
+  for (std::size_t i = 0; i < corpus.size() && mismatches < 5; ++i) {
+    const std::string text =
+        tokenizer.decode(tokenizer.encode(corpus[i], {.add_special_tokens = true, .parse_special = true}));
+    std::vector<TokenId> unsigned_bytes;
+    for (char c : text) unsigned_bytes.push_back(static_cast<unsigned char>(c));
+    CAPTURE(corpus[i]);
+    CHECK(unsigned_bytes == expected[i]);
+    mismatches += unsigned_bytes != expected[i];
+  }
 }
 
 // Ids of `tokenizer` equal tokenizers.js's on the corpus, without and with the BOS template.
@@ -188,8 +204,9 @@ TEST_CASE("Llama-2 tokenizer.json gives the ids and text of Llama-2's tokenizer.
   }
 }
 
-TEST_CASE("Llama-2 tokenizer.json encodes the corpus as tokenizers.js does") {
+TEST_CASE("Llama-2 tokenizer.json encodes and decodes the corpus as tokenizers.js does") {
   check_matches_tokenizers_js(llama2_tokenizer_json());
+  check_decodes_as_tokenizers_js(llama2_tokenizer_json());
 }
 
 TEST_CASE("Llama-2 tokenizer.json with a Metaspace pre-tokenizer encodes as tokenizers.js does") {
@@ -207,6 +224,7 @@ TEST_CASE("Llama-2 tokenizer.json with a Metaspace pre-tokenizer encodes as toke
 TEST_CASE("Llama-2 tokenizer.json with Metaspace prepend_scheme first encodes as tokenizers.js does") {
   const std::filesystem::path path = llama2_tokenizer_json(metaspace("first", false));
   check_matches_tokenizers_js(path);
+  check_decodes_as_tokenizers_js(path);
   const Tokenizer tokenizer = load_tokenizer(path);
   // The "▁" goes in front of the input only, not in front of text after a special token.
   const std::vector<TokenId> hello = tokenizer.encode("Hello");
@@ -240,7 +258,7 @@ TEST_CASE("ALBERT's unigram model as tokenizer.json gives the ids of its .model"
   CHECK(compared > 100);
 }
 
-TEST_CASE("ALBERT's unigram tokenizer.json encodes as tokenizers.js does, up to ties") {
+TEST_CASE("ALBERT's unigram tokenizer.json encodes as tokenizers.js does, up to ties, and decodes as it does") {
   // tokenizers.js breaks ties between equally scored segmentations differently from SentencePiece
   // (whose choice we keep); every other segmentation must be the same.
   const std::filesystem::path path = albert_tokenizer_json();
@@ -264,6 +282,7 @@ TEST_CASE("ALBERT's unigram tokenizer.json encodes as tokenizers.js does, up to 
     ++ties;
   }
   CHECK(ties <= 2);
+  check_decodes_as_tokenizers_js(path);
 }
 
 }  // namespace

@@ -71,6 +71,14 @@ TEST_CASE("tokenizer.json with an unknown Metaspace prepend_scheme names the fie
               "pre_tokenizer.prepend_scheme: 'sometimes'");
 }
 
+TEST_CASE("tokenizer.json with byte fallback but no ByteFallback decoder names the decoder") {
+  std::string text = sentencepiece_json(R"("normalizer": null, "pre_tokenizer":
+    {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": false})");
+  text.replace(text.find(R"("byte_fallback": false)"), 22, R"("byte_fallback": true)");
+  text.replace(text.find(R"("decoder": null)"), 15, R"("decoder": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always"})");
+  check_error(write_scratch("bytefallback.json", text), "decoder: lacks ByteFallback");
+}
+
 TEST_CASE("SentencePiece-style tokenizer.json whose merges miss a split of a piece") {
   std::string text = sentencepiece_json(R"("normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"})");
   text.replace(text.find(R"("merges": ["\u2581 a"])"), 22, R"("merges": [])");

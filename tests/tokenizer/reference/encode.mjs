@@ -8,6 +8,8 @@
 //   llama2-js                        llama-tokenizer-js (SentencePiece BPE with a dummy prefix)
 //   hf:PATH                          @huggingface/tokenizers on the tokenizer.json at PATH
 //   hf-special:PATH                  the same with add_special_tokens (BOS/EOS of its template)
+//   hf-decode:PATH                   not ids: the UTF-8 bytes of decode(encode(text)) with BOS/EOS,
+//                                    keeping special tokens, without clean-up of spaces
 //   split:gpt2, split:cl100k_base, split:o200k_base
 //                                    not ids: the UTF-8 byte lengths of the pieces that
 //                                    js-tiktoken's pre-tokenizer regex cuts the text into
@@ -39,6 +41,13 @@ async function encoder(name) {
   if (name === "llama2-js") {
     const llama2 = (await import("llama-tokenizer-js")).default;
     return (t) => llama2.encode(t, false, true);
+  }
+  if (name.startsWith("hf-decode:")) {
+    const { Tokenizer } = require("@huggingface/tokenizers");
+    const tok = new Tokenizer(JSON.parse(readFileSync(name.slice("hf-decode:".length), "utf8")), {});
+    const options = { skip_special_tokens: false, clean_up_tokenization_spaces: false };
+    const decode = (ids) => (ids.length ? tok.decode(ids, options) : "");  // it refuses no ids
+    return (t) => Array.from(Buffer.from(decode(tok.encode(t, { add_special_tokens: true }).ids), "utf8"));
   }
   if (name.startsWith("hf:") || name.startsWith("hf-special:")) {
     const { Tokenizer } = require("@huggingface/tokenizers");
