@@ -1,11 +1,11 @@
 #include "tokenizer/hf_json_sentencepiece.h"
 
-#include <map>
+#include <cstdio>
 #include <set>
-#include <stdexcept>
 #include <unordered_map>
 
 #include "tokenizer/base64.h"
+#include "tokenizer/json_fields.h"
 #include "tokenizer/sentencepiece_normalizer.h"
 #include "tokenizer/utf8.h"
 
@@ -15,20 +15,7 @@ namespace {
 using nlohmann::json;
 using PieceType = SentencePieceProto::PieceType;
 
-struct Context {
-  std::string source;
-
-  [[noreturn]] void fail(const std::string& field, const std::string& what) const {
-    throw std::runtime_error(source + ": " + field + ": " + what);
-  }
-};
-
 std::string type_of(const json& component) { return component.value("type", ""); }
-
-bool flag(const json& object, const char* key, bool fallback) {
-  const auto it = object.find(key);
-  return it == object.end() || it->is_null() ? fallback : it->get<bool>();
-}
 
 // A component and its steps: a Sequence's list under `list_key`, or the component alone.
 std::vector<json> steps_of(const json& component, const char* list_key) {
@@ -45,7 +32,7 @@ bool is_replace(const json& step, std::string_view from, std::string_view to) {
 
 // Prepend("▁"), Replace(" ", "▁"), Precompiled rules, and SentencePiece's whitespace clean-up as
 // SpmConverter writes it (Strip right, then Replace(Regex " {2,}", "▁")), in any order.
-void read_normalizer(const json& normalizer, SentencePieceProto& proto, const Context& ctx) {
+void read_normalizer(const json& normalizer, SentencePieceProto& proto, const JsonContext& ctx) {
   bool prepends = false;
   bool escapes = false;
   bool strips_right = false;
@@ -56,7 +43,7 @@ void read_normalizer(const json& normalizer, SentencePieceProto& proto, const Co
       prepends = true;
     } else if (is_replace(step, " ", kSentencePieceSpace)) {
       escapes = true;
-    } else if (type == "Strip" && !flag(step, "strip_left", true) && flag(step, "strip_right", false)) {
+    } else if (type == "Strip" && !json_flag(step, "strip_left", true) && json_flag(step, "strip_right", false)) {
       strips_right = true;
     } else if (type == "Replace" && step.at("pattern").value("Regex", "") == " {2,}" &&
                step.value("content", "") == kSentencePieceSpace) {
@@ -80,14 +67,14 @@ void read_normalizer(const json& normalizer, SentencePieceProto& proto, const Co
 
 // Metaspace: "▁" for spaces and a dummy prefix unless the text already starts with a space
 // (prepend_scheme always), only at the start of the input (first), or never.
-void read_pretokenizer(const json& pre, SentencePieceProto& proto, const Context& ctx) {
+void read_pretokenizer(const json& pre, SentencePieceProto& proto, const JsonContext& ctx) {
   if (pre.is_null()) return;
   const std::string type = type_of(pre);
   if (type != "Metaspace") ctx.fail("pre_tokenizer", "'" + type + "' is not supported with a SentencePiece-style model (expected Metaspace or null)");
   if (proto.escape_whitespaces) ctx.fail("pre_tokenizer", "Metaspace after a normalizer that already replaces spaces");
   if (pre.value("replacement", std::string(kSentencePieceSpace)) != kSentencePieceSpace)
     ctx.fail("pre_tokenizer.replacement", "only \"▁\" is supported");
-  std::string scheme = flag(pre, "add_prefix_space", true) ? "always" : "never";
+  std::string scheme = json_flag(pre, "add_prefix_space", true) ? "always" : "never";
   if (pre.contains("prepend_scheme") && !pre["prepend_scheme"].is_null()) scheme = pre["prepend_scheme"].get<std::string>();
   if (scheme != "always" && scheme != "first" && scheme != "never")
     ctx.fail("pre_tokenizer.prepend_scheme", "'" + scheme + "' is not one of always, first, never");
@@ -99,14 +86,14 @@ void read_pretokenizer(const json& pre, SentencePieceProto& proto, const Context
 
 // Metaspace, or Replace("▁", " ") / ByteFallback / Fuse / Strip(" ", 1, 0): what SentencePiece's
 // own decoding does. Returns whether the decoder drops the leading space of the text.
-bool read_decoder(const json& decoder, bool byte_fallback, const Context& ctx) {
+bool read_decoder(const json& decoder, bool byte_fallback, const JsonContext& ctx) {
   bool strips = false;
   bool decodes_bytes = false;
   for (const json& step : steps_of(decoder, "decoders")) {
     const std::string type = type_of(step);
     if (type == "ByteFallback") decodes_bytes = true;
     if (type == "Metaspace") {
-      strips = step.value("prepend_scheme", flag(step, "add_prefix_space", true) ? "always" : "never") != "never";
+      strips = step.value("prepend_scheme", json_flag(step, "add_prefix_space", true) ? "always" : "never") != "never";
     } else if (type == "Strip" && step.value("content", "") == " " && step.value("start", 0) == 1 &&
                step.value("stop", 0) == 0) {
       strips = true;
@@ -120,7 +107,7 @@ bool read_decoder(const json& decoder, bool byte_fallback, const Context& ctx) {
 }
 
 // Pieces shared by BPE and Unigram: byte pieces, the unknown piece and added tokens get their types.
-void type_pieces(SentencePieceProto& proto, const std::vector<SpecialToken>& added, const Context& ctx) {
+void type_pieces(SentencePieceProto& proto, const std::vector<SpecialToken>& added, const JsonContext& ctx) {
   for (auto& p : proto.pieces) {
     unsigned value = 0;
     char tail = 0;
@@ -139,16 +126,16 @@ void type_pieces(SentencePieceProto& proto, const std::vector<SpecialToken>& add
   proto.pieces[proto.unk_id].type = PieceType::kUnknown;
 }
 
-void read_bpe(const json& model, SentencePieceProto& proto, const Context& ctx) {
+void read_bpe(const json& model, SentencePieceProto& proto, const JsonContext& ctx) {
   for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"})
     if (model.contains(key) && !model[key].is_null() && !model[key].get<std::string>().empty())
       ctx.fail(std::string("model.") + key, "must be empty for a SentencePiece-style BPE");
   if (model.contains("dropout") && !model["dropout"].is_null() && model["dropout"].get<double>() != 0)
     ctx.fail("model.dropout", "is not supported");
-  if (flag(model, "ignore_merges", false)) ctx.fail("model.ignore_merges", "true is not supported");
+  if (json_flag(model, "ignore_merges", false)) ctx.fail("model.ignore_merges", "true is not supported");
   proto.model_type = SentencePieceProto::ModelType::kBpe;
-  proto.byte_fallback = flag(model, "byte_fallback", false);
-  if (!proto.byte_fallback && !flag(model, "fuse_unk", false))
+  proto.byte_fallback = json_flag(model, "byte_fallback", false);
+  if (!proto.byte_fallback && !json_flag(model, "fuse_unk", false))
     ctx.fail("model.fuse_unk", "false is not supported without byte_fallback (SentencePiece fuses unknown runs)");
   std::unordered_map<std::string, TokenId> ids;
   const json& vocab = model.at("vocab");
@@ -204,9 +191,9 @@ void read_bpe(const json& model, SentencePieceProto& proto, const Context& ctx) 
   }
 }
 
-void read_unigram(const json& model, SentencePieceProto& proto, const Context& ctx) {
+void read_unigram(const json& model, SentencePieceProto& proto, const JsonContext& ctx) {
   proto.model_type = SentencePieceProto::ModelType::kUnigram;
-  proto.byte_fallback = flag(model, "byte_fallback", false);
+  proto.byte_fallback = json_flag(model, "byte_fallback", false);
   for (const json& entry : model.at("vocab")) {
     if (!entry.is_array() || entry.size() != 2) ctx.fail("model.vocab", "expected [piece, score] entries");
     proto.pieces.push_back({entry[0].get<std::string>(), entry[1].get<float>()});
@@ -234,7 +221,7 @@ bool is_sentencepiece_style(const json& root) {
 
 SentencePieceProto sentencepiece_proto_from_json(const json& root, const std::vector<SpecialToken>& added,
                                                  const std::string& source) {
-  const Context ctx{source};
+  const JsonContext ctx{source};
   SentencePieceProto proto;
   proto.bos_id = proto.eos_id = proto.pad_id = -1;
   const json& model = root.at("model");
@@ -247,7 +234,7 @@ SentencePieceProto sentencepiece_proto_from_json(const json& root, const std::ve
   read_normalizer(root.value("normalizer", json()), proto, ctx);
   const json pre = root.value("pre_tokenizer", json());
   read_pretokenizer(pre, proto, ctx);
-  if (!pre.is_null() && flag(pre, "split", true) && has_inner_space(proto))
+  if (!pre.is_null() && json_flag(pre, "split", true) && has_inner_space(proto))
     ctx.fail("pre_tokenizer.split", "true is not supported for a vocabulary with pieces that hold \"▁\" after their start");
   if (!proto.escape_whitespaces)
     ctx.fail("normalizer", "spaces must become \"▁\" (Replace(\" \", \"▁\") or a Metaspace pre_tokenizer)");
