@@ -18,8 +18,9 @@ namespace bytegrad::tokenizer {
 Tokenizer load_tokenizer(const std::filesystem::path& path,
                          std::optional<PretokenizerPattern> tiktoken_pattern = std::nullopt);
 
-// A Hugging Face tokenizer.json with a byte-level BPE model: ByteLevel pre-tokenizer (GPT-2
-// pattern) or Split with a known regex followed by ByteLevel, added tokens, and the BOS/EOS of a
+// A Hugging Face tokenizer.json: a byte-level BPE model (ByteLevel pre-tokenizer with GPT-2's
+// pattern, or Split with a known regex followed by ByteLevel), or a SentencePiece-style BPE or
+// Unigram model (see hf_json_sentencepiece.h); added tokens, and the BOS/EOS of a
 // TemplateProcessing post-processor.
 Tokenizer load_hf_tokenizer_json(const std::filesystem::path& path);
 

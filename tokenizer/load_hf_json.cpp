@@ -1,40 +1,30 @@
-// Hugging Face tokenizer.json files with a byte-level BPE model (GPT-2, Llama-3, Qwen2, and the
-// files our trainer writes).
+// Hugging Face tokenizer.json files: byte-level BPE (GPT-2, Llama-3, Qwen2, and the files our
+// trainer writes) or SentencePiece-style BPE and Unigram (Llama-2, TinyLlama, Mistral, T5).
 #include <stdexcept>
 
 #include "tokenizer/byte_level_vocab.h"
 #include "tokenizer/file_text.h"
+#include "tokenizer/hf_json_sentencepiece.h"
+#include "tokenizer/json_fields.h"
 #include "tokenizer/load.h"
+#include "tokenizer/sentencepiece_model.h"
 
 namespace bytegrad::tokenizer {
 namespace {
 
 using nlohmann::json;
 
-struct Context {
-  std::string source;
-
-  [[noreturn]] void fail(const std::string& field, const std::string& what) const {
-    throw std::runtime_error(source + ": " + field + ": " + what);
-  }
-};
-
-bool flag(const json& object, const char* key, bool fallback) {
-  const auto it = object.find(key);
-  return it == object.end() || it->is_null() ? fallback : it->get<bool>();
-}
-
 // The pre-tokenizer pattern: ByteLevel alone (GPT-2's regex inside it), or a Split by a known
 // regex followed by a ByteLevel that does no splitting of its own.
-PretokenizerPattern read_pretokenizer(const json& pre, const Context& ctx) {
+PretokenizerPattern read_pretokenizer(const json& pre, const JsonContext& ctx) {
   const auto check_byte_level = [&](const json& byte_level, const std::string& field) {
-    if (flag(byte_level, "add_prefix_space", false))
+    if (json_flag(byte_level, "add_prefix_space", false))
       ctx.fail(field + ".add_prefix_space", "true is not supported (expected false)");
   };
   const std::string type = pre.value("type", "");
   if (type == "ByteLevel") {
     check_byte_level(pre, "pre_tokenizer");
-    if (!flag(pre, "use_regex", true)) ctx.fail("pre_tokenizer.use_regex", "false needs a Split before it");
+    if (!json_flag(pre, "use_regex", true)) ctx.fail("pre_tokenizer.use_regex", "false needs a Split before it");
     return PretokenizerPattern::kGpt2;
   }
   if (type != "Sequence")
@@ -43,20 +33,20 @@ PretokenizerPattern read_pretokenizer(const json& pre, const Context& ctx) {
   if (steps.size() != 2 || steps[0].value("type", "") != "Split" || steps[1].value("type", "") != "ByteLevel")
     ctx.fail("pre_tokenizer.pretokenizers", "expected [Split, ByteLevel]");
   const json& split = steps[0];
-  if (split.value("behavior", "") != "Isolated" || flag(split, "invert", false))
+  if (split.value("behavior", "") != "Isolated" || json_flag(split, "invert", false))
     ctx.fail("pre_tokenizer.pretokenizers[0]", "expected behavior Isolated without invert");
   const std::string regex = split.at("pattern").value("Regex", "");
   const std::optional<PretokenizerPattern> pattern = pattern_from_regex(regex);
   if (!pattern)
     ctx.fail("pre_tokenizer.pretokenizers[0].pattern.Regex",
-             "'" + regex + "' is not a supported pattern (expected the GPT-2 or cl100k/Llama-3 regex)");
+             "'" + regex + "' is not a supported pattern (expected the GPT-2, cl100k/Llama-3 or o200k regex)");
   check_byte_level(steps[1], "pre_tokenizer.pretokenizers[1]");
-  if (flag(steps[1], "use_regex", true))
+  if (json_flag(steps[1], "use_regex", true))
     ctx.fail("pre_tokenizer.pretokenizers[1].use_regex", "true would split twice (expected false)");
   return *pattern;
 }
 
-ByteLevelBpe::MergeList read_merges(const json& merges, const Context& ctx) {
+ByteLevelBpe::MergeList read_merges(const json& merges, const JsonContext& ctx) {
   ByteLevelBpe::MergeList list;
   list.reserve(merges.size());
   for (std::size_t i = 0; i < merges.size(); ++i) {
@@ -74,13 +64,13 @@ std::vector<SpecialToken> read_added_tokens(const json& root) {
   const auto it = root.find("added_tokens");
   if (it == root.end() || it->is_null()) return tokens;
   for (const json& t : *it)
-    tokens.push_back({t.at("content").get<std::string>(), t.at("id").get<TokenId>(), flag(t, "special", true),
-                      flag(t, "lstrip", false), flag(t, "rstrip", false)});
+    tokens.push_back({t.at("content").get<std::string>(), t.at("id").get<TokenId>(), json_flag(t, "special", true),
+                      json_flag(t, "lstrip", false), json_flag(t, "rstrip", false)});
   return tokens;
 }
 
 // The ids TemplateProcessing puts before and after a single sequence ("$A").
-SpecialTokenTemplate read_template(const json& post, const Context& ctx) {
+SpecialTokenTemplate read_template(const json& post, const JsonContext& ctx) {
   SpecialTokenTemplate wrap;
   if (post.is_null()) return wrap;
   const std::string type = post.value("type", "");
@@ -118,10 +108,25 @@ std::optional<TokenId> config_token(const json& config, const char* key, const s
   return std::nullopt;
 }
 
+// The byte-level BPE model: vocabulary and merges spelled in GPT-2's byte alphabet.
+std::shared_ptr<const TokenModel> read_byte_level_bpe(const json& root, const JsonContext& ctx) {
+  const json& model = root.at("model");
+  const std::string model_type = model.value("type", "BPE");
+  if (model_type != "BPE") ctx.fail("model.type", "'" + model_type + "' is not supported (expected BPE or Unigram)");
+  for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"})
+    if (model.contains(key) && !model[key].is_null() && !model[key].get<std::string>().empty())
+      ctx.fail(std::string("model.") + key, "must be empty for a byte-level BPE");
+  const PretokenizerPattern pattern = read_pretokenizer(root.at("pre_tokenizer"), ctx);
+  ByteLevelBpe::Vocabulary bytes_by_id = byte_level_vocabulary(model.at("vocab"), ctx.source + ": model.vocab");
+  const ByteLevelBpe::MergeList merges = read_merges(model.at("merges"), ctx);
+  return std::make_shared<ByteLevelBpe>(ByteLevelBpe::from_merges(
+      std::move(bytes_by_id), merges, pattern, json_flag(model, "ignore_merges", false), ctx.source));
+}
+
 }  // namespace
 
 Tokenizer load_hf_tokenizer_json(const std::filesystem::path& path) {
-  const Context ctx{path.string()};
+  const JsonContext ctx{path.string()};
   json root;
   try {
     root = json::parse(read_file_bytes(path));
@@ -129,23 +134,13 @@ Tokenizer load_hf_tokenizer_json(const std::filesystem::path& path) {
     ctx.fail("JSON", e.what());
   }
   try {
-    const json& model = root.at("model");
-    const std::string model_type = model.value("type", "BPE");
-    if (model_type != "BPE") ctx.fail("model.type", "'" + model_type + "' is not supported (expected BPE)");
-    for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"})
-      if (model.contains(key) && !model[key].is_null() && !model[key].get<std::string>().empty())
-        ctx.fail(std::string("model.") + key, "must be empty for a byte-level BPE");
-    if (root.at("pre_tokenizer").is_null())
-      ctx.fail("pre_tokenizer", "is null; only byte-level BPE tokenizer.json files are supported "
-                                "(load SentencePiece vocabularies from their .model file)");
-    const PretokenizerPattern pattern = read_pretokenizer(root.at("pre_tokenizer"), ctx);
-    ByteLevelBpe::Vocabulary bytes_by_id = byte_level_vocabulary(model.at("vocab"), ctx.source + ": model.vocab");
-    const ByteLevelBpe::MergeList merges = read_merges(model.at("merges"), ctx);
-    auto bpe = std::make_shared<ByteLevelBpe>(ByteLevelBpe::from_merges(
-        std::move(bytes_by_id), merges, pattern, flag(model, "ignore_merges", false), ctx.source));
-
     std::vector<SpecialToken> added = read_added_tokens(root);
     SpecialTokenTemplate wrap = read_template(root.value("post_processor", json()), ctx);
+    std::shared_ptr<const TokenModel> token_model;
+    if (is_sentencepiece_style(root))
+      token_model = std::make_shared<SentencePieceModel>(sentencepiece_proto_from_json(root, added, ctx.source), ctx.source);
+    else
+      token_model = read_byte_level_bpe(root, ctx);
 
     std::optional<TokenId> bos = wrap.prefix.empty() ? std::nullopt : std::optional<TokenId>(wrap.prefix.front());
     std::optional<TokenId> eos = wrap.suffix.empty() ? std::nullopt : std::optional<TokenId>(wrap.suffix.back());
@@ -159,7 +154,7 @@ Tokenizer load_hf_tokenizer_json(const std::filesystem::path& path) {
         if (auto id = config_token(config, "pad_token", added)) pad = id;
       }
     }
-    return Tokenizer(std::move(bpe), std::move(added), std::move(wrap), bos, eos, pad);
+    return Tokenizer(std::move(token_model), std::move(added), std::move(wrap), bos, eos, pad);
   } catch (const json::exception& e) {
     ctx.fail("structure", e.what());
   }

@@ -10,21 +10,24 @@ namespace {
 
 struct Char {
   CharClass cls;
+  CharCategory category;
   char32_t cp;
   std::size_t end;  // byte offset just past this character
 };
 
 Char char_at(std::string_view text, std::size_t pos) {
   const unsigned char b = static_cast<unsigned char>(text[pos]);
+  CharCategory category = CharCategory::kOther;
   if (b < 0x80) {  // ASCII fast path: most text, and every character the patterns name literally
-    CharClass cls = CharClass::kOther;
-    if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') cls = CharClass::kLetter;
-    else if (b >= '0' && b <= '9') cls = CharClass::kNumber;
-    else if (b == ' ' || (b >= '\t' && b <= '\r')) cls = CharClass::kWhitespace;
-    return {cls, b, pos + 1};
+    if (b >= 'A' && b <= 'Z') category = CharCategory::kUpperLetter;
+    else if (b >= 'a' && b <= 'z') category = CharCategory::kLowerLetter;
+    else if (b >= '0' && b <= '9') category = CharCategory::kNumber;
+    else if (b == ' ' || (b >= '\t' && b <= '\r')) category = CharCategory::kWhitespace;
+    return {char_class(category), category, b, pos + 1};
   }
   const Utf8Char c = decode_utf8(text, pos);
-  return {char_class(c.code_point), c.code_point, pos + c.length};
+  if (c.code_point != kInvalidCodePoint) category = char_category(c.code_point);
+  return {char_class(category), category, c.code_point, pos + c.length};
 }
 
 bool is_newline(char32_t cp) { return cp == '\r' || cp == '\n'; }
@@ -85,16 +88,12 @@ std::size_t gpt2_piece_end(std::string_view text, std::size_t pos) {
   return whitespace_end(text, pos);
 }
 
-std::size_t cl100k_piece_end(std::string_view text, std::size_t pos, std::size_t max_digits) {
-  if (const std::size_t e = contraction_end(text, pos, /*ignore_case=*/true)) return e;
+// The alternatives cl100k and o200k share after their letter runs:
+// \p{N}{1,max_digits}| ?[^\s\p{L}\p{N}]+[\r\n<slash>]*|\s*[\r\n]+|\s+(?!\S)|\s+ where o200k
+// also lets "/" follow the punctuation run.
+std::size_t non_letter_piece_end(std::string_view text, std::size_t pos, std::size_t max_digits,
+                                 bool slash_after_punctuation) {
   const Char first = char_at(text, pos);
-  // [^\r\n\p{L}\p{N}]?\p{L}+
-  if (first.cls == CharClass::kLetter) return run_end(text, first.end, CharClass::kLetter);
-  const bool may_prefix_letters = first.cls != CharClass::kNumber && !is_newline(first.cp);
-  if (may_prefix_letters && first.end < text.size()) {
-    const Char second = char_at(text, first.end);
-    if (second.cls == CharClass::kLetter) return run_end(text, second.end, CharClass::kLetter);
-  }
   // \p{N}{1,3}
   if (first.cls == CharClass::kNumber)
     return run_end(text, first.end, CharClass::kNumber, max_digits - 1);
@@ -102,7 +101,9 @@ std::size_t cl100k_piece_end(std::string_view text, std::size_t pos, std::size_t
   const Char head = first.cp == ' ' && first.end < text.size() ? char_at(text, first.end) : first;
   if (head.cls == CharClass::kOther) {
     std::size_t end = run_end(text, head.end, CharClass::kOther);
-    while (end < text.size() && is_newline(static_cast<unsigned char>(text[end]))) ++end;
+    while (end < text.size() && (is_newline(static_cast<unsigned char>(text[end])) ||
+                                 (slash_after_punctuation && text[end] == '/')))
+      ++end;
     return end;
   }
   // \s*[\r\n]+ : the whitespace run up to and including its last line break.
@@ -117,6 +118,83 @@ std::size_t cl100k_piece_end(std::string_view text, std::size_t pos, std::size_t
   return whitespace_end(text, pos);
 }
 
+// [^\r\n\p{L}\p{N}]: the character that may lead a run of letters.
+bool may_lead_letters(const Char& c) {
+  return c.cls != CharClass::kLetter && c.cls != CharClass::kNumber && !is_newline(c.cp);
+}
+
+std::size_t cl100k_piece_end(std::string_view text, std::size_t pos, std::size_t max_digits) {
+  if (const std::size_t e = contraction_end(text, pos, /*ignore_case=*/true)) return e;
+  const Char first = char_at(text, pos);
+  // [^\r\n\p{L}\p{N}]?\p{L}+
+  if (first.cls == CharClass::kLetter) return run_end(text, first.end, CharClass::kLetter);
+  if (may_lead_letters(first) && first.end < text.size()) {
+    const Char second = char_at(text, first.end);
+    if (second.cls == CharClass::kLetter) return run_end(text, second.end, CharClass::kLetter);
+  }
+  return non_letter_piece_end(text, pos, max_digits, /*slash_after_punctuation=*/false);
+}
+
+// o200k's letter classes: [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}] ("upper side") and
+// [\p{Ll}\p{Lm}\p{Lo}\p{M}] ("lower side"); caseless letters and marks are on both.
+bool is_upper_side(CharCategory c) {
+  return c == CharCategory::kUpperLetter || c == CharCategory::kOtherLetter || c == CharCategory::kMark;
+}
+bool is_lower_side(CharCategory c) {
+  return c == CharCategory::kLowerLetter || c == CharCategory::kOtherLetter || c == CharCategory::kMark;
+}
+
+// End of the run of characters starting at `pos` whose category satisfies `in_class`.
+template <class InClass>
+std::size_t category_run_end(std::string_view text, std::size_t pos, InClass in_class) {
+  while (pos < text.size()) {
+    const Char c = char_at(text, pos);
+    if (!in_class(c.category)) break;
+    pos = c.end;
+  }
+  return pos;
+}
+
+// o200k's two word alternatives at `pos`, without their optional leading character:
+//   upper_first false: [upper side]*[lower side]+   upper_first true: [upper side]+[lower side]*
+// Returns the end of the regex's match, or 0 when the alternative does not match here.
+std::size_t o200k_word_end(std::string_view text, std::size_t pos, bool upper_first) {
+  // The greedy upper-side run, and where its last character that is also lower side ends.
+  std::size_t end = pos;
+  std::size_t last_shared_end = 0;
+  while (end < text.size()) {
+    const Char c = char_at(text, end);
+    if (!is_upper_side(c.category)) break;
+    if (is_lower_side(c.category)) last_shared_end = c.end;
+    end = c.end;
+  }
+  const bool lower_follows = end < text.size() && char_at(text, end).category == CharCategory::kLowerLetter;
+  if (lower_follows) {
+    if (upper_first && end == pos) return 0;
+    return category_run_end(text, end, is_lower_side);
+  }
+  // No lowercase letter follows: [upper]*[lower]+ backtracks to end at the last shared character.
+  if (!upper_first) return last_shared_end;
+  return end > pos ? end : 0;
+}
+
+std::size_t o200k_piece_end(std::string_view text, std::size_t pos) {
+  const Char first = char_at(text, pos);
+  const bool has_lead = may_lead_letters(first) && first.end < text.size();
+  for (bool upper_first : {false, true}) {
+    // [^\r\n\p{L}\p{N}]? tries with its character first, then without.
+    std::size_t end = has_lead ? o200k_word_end(text, first.end, upper_first) : 0;
+    if (!end) end = o200k_word_end(text, pos, upper_first);
+    if (end) {
+      // (?i:'s|'t|'re|'ve|'m|'ll|'d)?
+      if (end < text.size())
+        if (const std::size_t e = contraction_end(text, end, /*ignore_case=*/true)) return e;
+      return end;
+    }
+  }
+  return non_letter_piece_end(text, pos, 3, /*slash_after_punctuation=*/true);
+}
+
 }  // namespace
 
 std::size_t next_piece_end(PretokenizerPattern pattern, std::string_view text, std::size_t pos) {
@@ -127,6 +205,8 @@ std::size_t next_piece_end(PretokenizerPattern pattern, std::string_view text, s
       return cl100k_piece_end(text, pos, 3);
     case PretokenizerPattern::kCl100kSingleDigits:
       return cl100k_piece_end(text, pos, 1);
+    case PretokenizerPattern::kO200k:
+      return o200k_piece_end(text, pos);
   }
   throw std::logic_error("next_piece_end: unknown pattern");
 }
@@ -136,8 +216,9 @@ PretokenizerPattern pattern_from_name(std::string_view name) {
   if (name == "cl100k" || name == "llama3") return PretokenizerPattern::kCl100k;
   if (name == "cl100k-single-digits" || name == "qwen2")
     return PretokenizerPattern::kCl100kSingleDigits;
+  if (name == "o200k" || name == "gpt4o") return PretokenizerPattern::kO200k;
   throw std::runtime_error("unknown pre-tokenizer pattern '" + std::string(name) +
-                           "' (expected gpt2, cl100k, llama3, cl100k-single-digits or qwen2)");
+                           "' (expected gpt2, cl100k, llama3, cl100k-single-digits, qwen2, o200k or gpt4o)");
 }
 
 std::string_view pattern_name(PretokenizerPattern pattern) {
@@ -148,6 +229,8 @@ std::string_view pattern_name(PretokenizerPattern pattern) {
       return "cl100k";
     case PretokenizerPattern::kCl100kSingleDigits:
       return "cl100k-single-digits";
+    case PretokenizerPattern::kO200k:
+      return "o200k";
   }
   throw std::logic_error("pattern_name: unknown pattern");
 }
@@ -163,6 +246,13 @@ std::string pattern_regex(PretokenizerPattern pattern) {
       return contractions + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}" + cl100k_tail;
     case PretokenizerPattern::kCl100kSingleDigits:
       return contractions + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}" + cl100k_tail;
+    case PretokenizerPattern::kO200k: {
+      const std::string upper = "[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]";
+      const std::string lower = "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]";
+      const std::string lead = "[^\\r\\n\\p{L}\\p{N}]?";
+      return lead + upper + "*" + lower + "+" + contractions + "?|" + lead + upper + "+" + lower + "*" + contractions +
+             "?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    }
   }
   throw std::logic_error("pattern_regex: unknown pattern");
 }
@@ -172,10 +262,10 @@ std::optional<PretokenizerPattern> pattern_from_regex(std::string_view regex) {
   const std::string spelled_out =
       "('s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D)";
   std::string normalised(regex);
-  if (normalised.rfind(spelled_out, 0) == 0)
-    normalised = "(?i:'s|'t|'re|'ve|'m|'ll|'d)" + normalised.substr(spelled_out.size());
+  for (std::size_t at = normalised.find(spelled_out); at != std::string::npos; at = normalised.find(spelled_out, at))
+    normalised.replace(at, spelled_out.size(), "(?i:'s|'t|'re|'ve|'m|'ll|'d)");
   for (PretokenizerPattern p : {PretokenizerPattern::kGpt2, PretokenizerPattern::kCl100k,
-                                PretokenizerPattern::kCl100kSingleDigits}) {
+                                PretokenizerPattern::kCl100kSingleDigits, PretokenizerPattern::kO200k}) {
     if (normalised == pattern_regex(p)) return p;
   }
   return std::nullopt;

@@ -1,5 +1,5 @@
 // Pre-tokenization: splitting text into the pieces that byte-level BPE encodes one by one.
-// The regular expressions of GPT-2 and cl100k/Llama-3 are implemented as hand-written matchers
+// The regular expressions of GPT-2, cl100k/Llama-3 and o200k are implemented as hand-written matchers
 // that give exactly the regex's leftmost-first matches, for any bytes (invalid UTF-8 bytes are
 // characters of class "other").
 #pragma once
@@ -19,9 +19,14 @@ enum class PretokenizerPattern {
   kCl100k,
   // cl100k with single digits (\p{N} instead of \p{N}{1,3}), as Qwen2 uses.
   kCl100kSingleDigits,
+  // [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|...)?|
+  // [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|...)?|
+  // \p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+   (tiktoken's o200k_base, GPT-4o)
+  kO200k,
 };
 
-// "gpt2", "cl100k" (alias "llama3"), "cl100k-single-digits" (alias "qwen2"); throws
+// "gpt2", "cl100k" (alias "llama3"), "cl100k-single-digits" (alias "qwen2"), "o200k" (alias
+// "gpt4o"); throws
 // std::runtime_error listing the known names otherwise.
 PretokenizerPattern pattern_from_name(std::string_view name);
 

@@ -113,7 +113,11 @@ bool SentencePieceModel::emit(std::string_view segment, TokenId id, bool after_u
 }
 
 void SentencePieceModel::encode(std::string_view text, std::vector<TokenId>& ids) const {
-  const std::string normalized = normalizer_.normalize(text);
+  encode_segment(text, /*at_text_start=*/true, ids);
+}
+
+void SentencePieceModel::encode_segment(std::string_view text, bool at_text_start, std::vector<TokenId>& ids) const {
+  const std::string normalized = normalizer_.normalize(text, at_text_start);
   if (normalized.empty()) return;
   if (proto_.model_type == SentencePieceProto::ModelType::kBpe) encode_bpe(normalized, ids);
   else encode_unigram(normalized, ids);

@@ -22,6 +22,7 @@ class SentencePieceModel final : public TokenModel {
   SentencePieceModel(SentencePieceProto proto, const std::string& source);
 
   void encode(std::string_view text, std::vector<TokenId>& ids) const override;
+  void encode_segment(std::string_view text, bool at_text_start, std::vector<TokenId>& ids) const override;
   std::string decode(std::span<const TokenId> ids, bool at_text_start) const override;
   std::string piece(TokenId id) const override;
   std::optional<TokenId> find_piece(std::string_view piece) const override;
@@ -30,7 +31,9 @@ class SentencePieceModel final : public TokenModel {
   const SentencePieceProto& proto() const { return proto_; }
 
   // The normalised text the segmentation runs on ("▁Hello▁world").
-  std::string normalize(std::string_view text) const { return normalizer_.normalize(text); }
+  std::string normalize(std::string_view text, bool at_text_start = true) const {
+    return normalizer_.normalize(text, at_text_start);
+  }
 
  private:
   using PieceType = SentencePieceProto::PieceType;

@@ -26,7 +26,9 @@ SentencePieceNormalizer::SentencePieceNormalizer(const SentencePieceProto& proto
       add_dummy_prefix_(proto.add_dummy_prefix),
       remove_extra_whitespaces_(proto.remove_extra_whitespaces),
       escape_whitespaces_(proto.escape_whitespaces),
-      treat_whitespace_as_suffix_(proto.treat_whitespace_as_suffix) {
+      treat_whitespace_as_suffix_(proto.treat_whitespace_as_suffix),
+      dummy_prefix_unless_space_(proto.dummy_prefix_unless_space),
+      dummy_prefix_only_at_text_start_(proto.dummy_prefix_only_at_text_start) {
   std::sort(user_defined_.begin(), user_defined_.end(),
             [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   // precompiled_charsmap = uint32 trie size in bytes, the trie's units, then the replacement
@@ -76,7 +78,7 @@ std::pair<std::string_view, std::size_t> SentencePieceNormalizer::normalize_pref
   return {text.substr(0, c.length), c.length};
 }
 
-std::string SentencePieceNormalizer::normalize(std::string_view text) const {
+std::string SentencePieceNormalizer::normalize(std::string_view text, bool at_text_start) const {
   std::string out;
   if (remove_extra_whitespaces_) {
     while (!text.empty()) {
@@ -88,7 +90,10 @@ std::string SentencePieceNormalizer::normalize(std::string_view text) const {
   if (text.empty()) return out;
   out.reserve(text.size() * 3 / 2 + 3);
   const std::string_view space = escape_whitespaces_ ? kSentencePieceSpace : " ";
-  if (add_dummy_prefix_ && !treat_whitespace_as_suffix_) out += space;
+  const bool starts_with_space = normalize_prefix(text).first.starts_with(' ');
+  const bool prefix_here = !(dummy_prefix_unless_space_ && starts_with_space) &&
+                           !(dummy_prefix_only_at_text_start_ && !at_text_start);
+  if (add_dummy_prefix_ && !treat_whitespace_as_suffix_ && prefix_here) out += space;
   bool previous_was_space = remove_extra_whitespaces_;
   while (!text.empty()) {
     auto [piece, consumed] = normalize_prefix(text);

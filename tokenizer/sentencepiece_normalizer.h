@@ -21,7 +21,8 @@ class SentencePieceNormalizer {
   SentencePieceNormalizer(const SentencePieceProto& proto, std::vector<std::string> user_defined,
                           const std::string& source);
 
-  std::string normalize(std::string_view text) const;
+  // `at_text_start` says `text` begins the whole input (see dummy_prefix_only_at_text_start).
+  std::string normalize(std::string_view text, bool at_text_start = true) const;
 
  private:
   // The normalised form of the longest rule matching at the start of `text`, and how many input
@@ -37,6 +38,8 @@ class SentencePieceNormalizer {
   bool remove_extra_whitespaces_;
   bool escape_whitespaces_;
   bool treat_whitespace_as_suffix_;
+  bool dummy_prefix_unless_space_;
+  bool dummy_prefix_only_at_text_start_;
 };
 
 }  // namespace bytegrad::tokenizer

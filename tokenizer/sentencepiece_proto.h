@@ -31,6 +31,11 @@ struct SentencePieceProto {
   bool add_dummy_prefix = true;
   bool remove_extra_whitespaces = true;
   bool escape_whitespaces = true;
+  // Not in the .model format: tokenizer.json's Metaspace adds the dummy prefix only when the text
+  // does not already start with a space, and with prepend_scheme "first" only at the start of
+  // the whole input (not after a special token).
+  bool dummy_prefix_unless_space = false;
+  bool dummy_prefix_only_at_text_start = false;
 };
 
 // Parses a serialized ModelProto; `source` names the file in errors.

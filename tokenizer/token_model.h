@@ -22,6 +22,13 @@ class TokenModel {
   // Appends the ids of `text` to `ids`.
   virtual void encode(std::string_view text, std::vector<TokenId>& ids) const = 0;
 
+  // The same for one stretch of text between special tokens; `at_text_start` says it begins the
+  // whole input, where a tokenizer.json Metaspace with prepend_scheme "first" adds its "▁".
+  virtual void encode_segment(std::string_view text, bool at_text_start, std::vector<TokenId>& ids) const {
+    (void)at_text_start;
+    encode(text, ids);
+  }
+
   // The text `ids` stand for. `at_text_start` says the ids begin the decoded text, where a
   // SentencePiece model drops the space its normaliser prepended.
   virtual std::string decode(std::span<const TokenId> ids, bool at_text_start) const = 0;

@@ -19,9 +19,11 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, EncodeOptions opti
   std::vector<TokenId> ids;
   ids.reserve(text.size() / 3 + 4);
   if (options.add_special_tokens) ids.insert(ids.end(), wrap_.prefix.begin(), wrap_.prefix.end());
+  bool at_text_start = true;
   for (const TextSegment& segment : matcher_.split(text, options.parse_special)) {
     if (segment.token) ids.push_back(segment.token->id);
-    else model_->encode(segment.text, ids);
+    else model_->encode_segment(segment.text, at_text_start, ids);
+    at_text_start = false;
   }
   if (options.add_special_tokens) ids.insert(ids.end(), wrap_.suffix.begin(), wrap_.suffix.end());
   return ids;

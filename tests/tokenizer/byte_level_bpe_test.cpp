@@ -51,6 +51,19 @@ TEST_CASE("cl100k_base tiktoken ranks encode the corpus as js-tiktoken does") {
   check_same_ids(cl100k, corpus, javascript_reference_ids("cl100k-tiktoken", corpus));
 }
 
+TEST_CASE("o200k_base tiktoken ranks encode the corpus as js-tiktoken does") {
+  const Tokenizer o200k =
+      load_tokenizer(reference_file(".bytegrad-vocab/o200k_base.tiktoken"), PretokenizerPattern::kO200k);
+  std::vector<std::string> texts = reference_corpus();
+  // Letter case inside words, caseless letters and combining marks, contractions after either
+  // case, and "/" after punctuation: where o200k's pattern differs from cl100k's.
+  for (const char* text : {"HelloWorld CamelCaseXMLParser iPhone eBay ABCdef abcDEF", "DON'T don't I'M You'Re",
+                           "e\u0301te\u0301 \u0301A \u00e9\u0300\u0301X \u02b0h \u01c5ungla \u01c8jub",
+                           "a!/b //c \n/x ?!\r\n/", "\u4e2d\u6587Abc \u0915\u094d\u0937 \u1100\u1161xY"})
+    texts.push_back(text);
+  check_same_ids(o200k, texts, javascript_reference_ids("o200k-tiktoken", texts));
+}
+
 TEST_CASE("Llama-3 tokenizer.json encodes the corpus as llama3-tokenizer-js and Hugging Face's tokenizers.js do") {
   const Tokenizer tokenizer = llama3();
   const std::vector<std::string> corpus = reference_corpus();

