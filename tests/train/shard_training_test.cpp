@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "tests/tiny_llama.h"
 #include "tests/test_util.h"
 #include "tests/scratch_directory.h"
 #include "tokenizer/bpe_trainer.h"
@@ -23,16 +24,7 @@ using bytegrad::testing::check_close;
 using bytegrad::testing::error_of;
 using namespace bytegrad::testing;
 
-nn::ModelConfig tiny_llama() {
-  nn::ModelConfig c;
-  c.vocab_size = 16;
-  c.hidden_size = 32;
-  c.num_hidden_layers = 1;
-  c.num_attention_heads = 2;
-  c.intermediate_size = 64;
-  c.max_position_embeddings = 32;
-  return c;
-}
+nn::ModelConfig tiny_llama() { return testing::tiny_llama_config(16, 32, 32); }
 
 // Documents of a learnable rule (each token the previous plus the document's stride, mod 15),
 // each followed by EOS = 15.

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <numbers>
 
+#include "tests/tiny_llama.h"
 #include "tests/test_util.h"
 #include "nn/llama.h"
 #include "train/trainer.h"
@@ -11,16 +12,7 @@
 namespace bytegrad::train {
 namespace {
 
-nn::ModelConfig tiny_llama() {
-  nn::ModelConfig c;
-  c.vocab_size = 16;
-  c.hidden_size = 32;
-  c.num_hidden_layers = 1;
-  c.num_attention_heads = 2;
-  c.intermediate_size = 64;
-  c.max_position_embeddings = 32;
-  return c;
-}
+nn::ModelConfig tiny_llama() { return testing::tiny_llama_config(16, 32, 32); }
 
 // Documents of a learnable rule (each token is the previous plus its document's stride, mod
 // 15) packed with EOS = 15.

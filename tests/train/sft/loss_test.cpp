@@ -3,6 +3,7 @@
 // differentiable pieces pass float64 gradient checks.
 #include <cmath>
 
+#include "tests/tiny_llama.h"
 #include "autograd/gradcheck.h"
 #include "nn/model_family.h"
 #include "nn/llama.h"
@@ -36,16 +37,7 @@ std::vector<double> logits_row(const std::vector<double>& all, int64_t position,
   return {all.begin() + position * vocab, all.begin() + (position + 1) * vocab};
 }
 
-nn::ModelConfig tiny_llama() {
-  nn::ModelConfig c;
-  c.vocab_size = 42;
-  c.hidden_size = 16;
-  c.num_hidden_layers = 1;
-  c.num_attention_heads = 2;
-  c.intermediate_size = 32;
-  c.max_position_embeddings = 16;
-  return c;
-}
+nn::ModelConfig tiny_llama() { return testing::tiny_llama_config(42, 16, 16); }
 
 // The parameters' gradients after one backward of the SFT loss of `batch`.
 std::vector<std::vector<float>> parameter_gradients(nn::CausalLM& model, const SftBatch& batch) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "tests/tiny_llama.h"
 #include "tests/test_util.h"
 #include "tests/scratch_directory.h"
 #include "tests/train/sft/word_tokenizer.h"
@@ -16,16 +17,7 @@
 namespace bytegrad::train {
 namespace {
 
-nn::ModelConfig tiny_llama() {
-  nn::ModelConfig c;
-  c.vocab_size = 42;
-  c.hidden_size = 32;
-  c.num_hidden_layers = 1;
-  c.num_attention_heads = 2;
-  c.intermediate_size = 64;
-  c.max_position_embeddings = 16;
-  return c;
-}
+nn::ModelConfig tiny_llama() { return testing::tiny_llama_config(42, 32, 16); }
 
 // One-digit additions ("3+4=" -> "7" EOS) in the character tokenizer.
 std::vector<SftExample> addition_examples(int64_t count) {
