@@ -102,7 +102,8 @@ bool read_decoder(const json& decoder, bool byte_fallback, const JsonContext& ct
     }
   }
   if (byte_fallback && !decodes_bytes)
-    ctx.fail("decoder", "lacks ByteFallback, so <0xXX> pieces would decode as their spelling (not supported)");
+    ctx.fail("decoder", "lacks ByteFallback: this model has byte pieces (<0xNN>), which would decode as "
+                        "their spelling; add a ByteFallback decoder");
   return strips;
 }
 

@@ -1,6 +1,6 @@
 // The one option parser of the `bytegrad` subcommands. Each subcommand declares a CommandSpec
-// (tools/command_specs.cpp): its usage line, its options (name, value placeholder or flag,
-// default, one-line meaning) and one example. parse_options reads a command line against it;
+// (tools/command_specs.cpp): its usage line, its options (name, the name help gives its value or
+// none for a flag, default, one-line meaning) and one example. parse_options reads a command line against it;
 // help_text prints it. Both come from the same table, so help and parser cannot disagree.
 #pragma once
 
@@ -17,7 +17,7 @@ namespace bytegrad::tools {
 struct OptionSpec {
   std::string name;           // "--output"
   std::string alias;          // "-o", or empty
-  std::string value;          // placeholder of the value ("FILE"); empty for a flag
+  std::string value;          // what help calls the value ("FILE"); empty for a flag
   std::string default_value;  // used when the option is absent; empty for none
   std::string meaning;        // one line
   bool required = false;      // parse_options throws when absent
@@ -29,7 +29,7 @@ struct CommandSpec {
   std::string summary;     // one line, for `bytegrad --help`
   std::string usage;       // "bytegrad generate --model DIR --prompt TEXT [OPTIONS]"
   std::string example;     // one complete command line
-  std::string positional;  // placeholder of the one positional argument ("METRICS.jsonl"); empty for none
+  std::string positional;  // what help calls the one positional argument ("METRICS.jsonl"); empty for none
   bool positional_required = false;
   std::vector<OptionSpec> options;
 };

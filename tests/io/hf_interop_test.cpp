@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "tests/io/torch_reference.h"
 #include "tests/test_util.h"
 #include "tests/scratch_directory.h"
 #include "io/model_directory.h"
@@ -21,20 +22,7 @@ namespace {
 using bytegrad::testing::check_close;
 using namespace bytegrad::testing;
 
-constexpr const char* kPython = "/usr/bin/python3";
-
-bool skip_without_torch(const char* what) {
-  const std::string probe = std::string(kPython) + " -c \"import torch\" > /dev/null 2>&1";
-  if (std::system(probe.c_str()) == 0) return false;
-  MESSAGE("skipping " << what << ": " << kPython << " cannot import torch (install Debian's python3-torch)");
-  return true;
-}
-
-void run_reference(const std::string& arguments) {
-  const std::string command =
-      std::string(kPython) + " '" BYTEGRAD_SOURCE_DIR "/tests/reference/hf_model_dir.py' " + arguments;
-  REQUIRE_MESSAGE(std::system(command.c_str()) == 0, "reference script failed: " << command);
-}
+void run_reference(const std::string& arguments) { run_reference_script("hf_model_dir.py", arguments); }
 
 nn::ModelConfig small_config(const std::string& type) {
   nn::ModelConfig c;

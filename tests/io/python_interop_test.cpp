@@ -12,6 +12,7 @@
 #include <string>
 
 #include "tests/scratch_directory.h"
+#include "tests/io/torch_reference.h"
 #include "tests/test_util.h"
 #include "io/llama2c_export.h"
 #include "io/safetensors.h"
@@ -22,24 +23,7 @@ namespace {
 using bytegrad::testing::check_close;
 using namespace bytegrad::testing;
 
-constexpr const char* kPython = "/usr/bin/python3";
-
-bool torch_available() {
-  const std::string probe = std::string(kPython) + " -c \"import torch\" > /dev/null 2>&1";
-  return std::system(probe.c_str()) == 0;
-}
-
-bool skip_without_torch(const char* what) {
-  if (torch_available()) return false;
-  MESSAGE("skipping " << what << ": " << kPython << " cannot import torch (install Debian's python3-torch)");
-  return true;
-}
-
-void run_reference(const std::string& arguments) {
-  const std::string command =
-      std::string(kPython) + " '" BYTEGRAD_SOURCE_DIR "/tests/reference/train_formats.py' " + arguments;
-  REQUIRE_MESSAGE(std::system(command.c_str()) == 0, "reference script failed: " << command);
-}
+void run_reference(const std::string& arguments) { run_reference_script("train_formats.py", arguments); }
 
 }  // namespace
 
