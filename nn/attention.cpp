@@ -9,19 +9,16 @@
 
 namespace bytegrad::nn {
 
-Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t query_start,
-                        const Dropout& dropout, const CausalMaskCache* masks) {
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& blocked,
+                 const Dropout& dropout) {
   BYTEGRAD_CHECK(q.dim() == 4 && k.dim() == 4 && k.shape() == v.shape() &&
                      q.size(0) == k.size(0) && q.size(3) == k.size(3) &&
                      k.size(1) > 0 && q.size(1) % k.size(1) == 0,
-                 "causal_attention: q ", shape_str(q.shape()), ", k ", shape_str(k.shape()),
+                 "attention: q ", shape_str(q.shape()), ", k ", shape_str(k.shape()),
                  ", v ", shape_str(v.shape()),
                  " must be [B, H, T, D], [B, H_kv, S, D] and [B, H_kv, S, D] with H_kv dividing H");
   const int64_t batch = q.size(0), heads = q.size(1), tokens = q.size(2), dim = q.size(3);
   const int64_t kv_heads = k.size(1), keys = k.size(2), group = heads / kv_heads;
-  BYTEGRAD_CHECK(query_start + tokens <= keys, "causal_attention: queries at positions ",
-                 query_start, "..", query_start + tokens - 1, " need their keys, but only ",
-                 keys, " are given");
   // Grouping the query heads by the key/value head they share, [B, H_kv, group, T, D] against
   // [B, H_kv, 1, S, D], lets matmul broadcast each key/value head over its group instead of
   // copying it `group` times.
@@ -29,15 +26,35 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64
   const Tensor shared_k = unsqueeze(k, 2), shared_v = unsqueeze(v, 2);
   const Tensor scores =
       matmul(grouped_q, transpose(shared_k, -2, -1)) / std::sqrt(double(dim));  // [B,H_kv,g,T,S]
-  // Query i sits at position query_start + i and must not see keys after it.
-  const Tensor future = masks ? masks->get(query_start, tokens, keys, q.device())
-                              : causal_mask(query_start, tokens, keys, q.device());  // [T, S]
-  const double minus_infinity = -std::numeric_limits<double>::infinity();
-  const Tensor masked =
-      future.defined() ? masked_fill(upcast(scores), future, minus_infinity) : upcast(scores);
-  const Tensor weights = dropout.forward(to(softmax(masked, -1), q.dtype()));
+  Tensor visible = upcast(scores);
+  if (blocked.defined()) {
+    const bool shared = blocked.dim() == 2, per_sequence = blocked.dim() == 3;
+    BYTEGRAD_CHECK(blocked.dtype() == DType::Bool &&
+                       (shared || (per_sequence && blocked.size(0) == batch)) &&
+                       blocked.size(-2) == tokens && blocked.size(-1) == keys,
+                   "attention: mask ", shape_str(blocked.shape()), " ", dtype_name(blocked.dtype()),
+                   " must be bool [T, S] or [B, T, S] = [", tokens, ", ", keys, "] or [", batch,
+                   ", ", tokens, ", ", keys, "]");
+    // [B, T, S] -> [B, 1, 1, T, S] so that it broadcasts over the head groups; [T, S] already does.
+    const Tensor mask = shared ? blocked : reshape(blocked, {batch, 1, 1, tokens, keys});
+    visible = masked_fill(visible, mask, -std::numeric_limits<double>::infinity());
+  }
+  const Tensor weights = dropout.forward(to(softmax(visible, -1), q.dtype()));
   const Tensor out = matmul(weights, shared_v);  // [B, H_kv, g, T, D]
   return reshape(out, {batch, heads, tokens, dim});
+}
+
+Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t query_start,
+                        const Dropout& dropout, const CausalMaskCache* masks) {
+  BYTEGRAD_CHECK(q.dim() == 4 && k.dim() == 4 && query_start + q.size(2) <= k.size(2),
+                 "causal_attention: queries ", shape_str(q.shape()), " at positions ",
+                 query_start, ".. need their keys, but keys are ", shape_str(k.shape()));
+  const int64_t tokens = q.size(2), keys = k.size(2);
+  // Query i sits at position query_start + i and must not see keys after it; the mask is
+  // undefined when no query has a key in its future (a decode step), so nothing is masked.
+  const Tensor future = masks ? masks->get(query_start, tokens, keys, q.device())
+                              : causal_mask(query_start, tokens, keys, q.device());  // [T, S]
+  return attention(q, k, v, future, dropout);
 }
 
 Tensor split_heads(const Tensor& x, int64_t heads) {
@@ -89,6 +106,21 @@ Tensor GroupedQueryAttention::forward(const Tensor& x, const RotaryEmbedding& ro
   const auto [keys, values] = cache ? cache->write(k, v, start_pos) : std::pair{k, v};
   const Tensor attended =
       causal_attention(q, keys, values, start_pos, attention_dropout_, &masks_);
+  return o_proj.forward(merge_heads(attended));  // [B, T, hidden]
+}
+
+Tensor GroupedQueryAttention::forward_masked(const Tensor& x, const Tensor& blocked,
+                                             const RotaryEmbedding* rotary, int64_t start_pos,
+                                             KVCache::Layer* cache) const {
+  Tensor q = split_heads(q_proj.forward(x), options_.num_heads);
+  Tensor k = split_heads(k_proj.forward(x), options_.num_kv_heads);
+  if (rotary) {
+    q = rotary->apply(q, start_pos);
+    k = rotary->apply(k, start_pos);
+  }
+  const Tensor v = split_heads(v_proj.forward(x), options_.num_kv_heads);
+  const auto [keys, values] = cache ? cache->write(k, v, start_pos) : std::pair{k, v};
+  const Tensor attended = attention(q, keys, values, blocked, attention_dropout_);
   return o_proj.forward(merge_heads(attended));  // [B, T, hidden]
 }
 

@@ -17,11 +17,23 @@
 
 namespace bytegrad::nn {
 
-// softmax(q k^T / sqrt(D) + causal mask) v, for q [B, H, T, D] at positions query_start ..
-// query_start + T - 1 and k, v [B, H_kv, S, D] at positions 0 .. S - 1, where H is a multiple
-// of H_kv. Query position p sees keys 0..p. The attention weights pass through `dropout`.
-// The mask comes from `masks` (a module's cache) when given, else is built for this call.
-// Returns [B, H, T, D]. Throws Error naming the shapes when they do not fit.
+// Scaled dot-product attention over the keys each query may see:
+//   softmax(q k^T / sqrt(D), with blocked scores set to -inf) v
+// for q [B, H, T, D] and k, v [B, H_kv, S, D], where H is a multiple of H_kv. `blocked` marks
+// the keys a query must not see (true = blocked):
+//   - undefined: every query sees every key (bidirectional attention, as in an encoder);
+//   - bool [T, S]: the same for every sequence (the causal mask);
+//   - bool [B, T, S]: per sequence (key padding, document boundaries within a packed row).
+// Every query must see at least one key; a fully blocked row comes out NaN, as in PyTorch.
+// The attention weights pass through `dropout`. Returns [B, H, T, D]. Throws Error naming the
+// shapes when they do not fit.
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& blocked,
+                 const Dropout& dropout);
+
+// attention() with the causal mask, for q [B, H, T, D] at positions query_start ..
+// query_start + T - 1 and k, v [B, H_kv, S, D] at positions 0 .. S - 1: query position p sees
+// keys 0..p. The mask comes from `masks` (a module's cache) when given, else is built for this
+// call.
 Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t query_start,
                         const Dropout& dropout, const CausalMaskCache* masks = nullptr);
 
@@ -49,6 +61,11 @@ class GroupedQueryAttention : public Module {
   // chunk's keys and values into it and attends over its prefix too.
   Tensor forward(const Tensor& x, const RotaryEmbedding& rotary, int64_t start_pos,
                  KVCache::Layer* cache) const;
+  // As forward, with an explicit `blocked` mask (as attention() takes it, over the cached
+  // prefix and this chunk's keys) instead of the causal one, and `rotary` optional: nullptr
+  // rotates nothing, for models whose positions are learned and added to the input, or absent.
+  Tensor forward_masked(const Tensor& x, const Tensor& blocked, const RotaryEmbedding* rotary,
+                        int64_t start_pos = 0, KVCache::Layer* cache = nullptr) const;
 
   Linear q_proj, k_proj, v_proj, o_proj;
 
