@@ -1,106 +1,168 @@
 #include "train/data/aligned_memory_map.h"
 
 #include <cstring>
-#include <fstream>
-
-#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "io/atomic_file.h"
-#include "io/mapped_file.h"
+#include "tokenizer/utf8.h"
 
 namespace bytegrad::train {
 namespace {
 
-uint64_t meta_count(const nlohmann::json& meta, const char* key, const std::string& path) {
-  BYTEGRAD_CHECK(meta.contains(key) && meta[key].is_number_unsigned(), path, ": '", key,
-                 "' must be a non-negative integer");
-  return meta[key].get<uint64_t>();
-}
+struct Chunk {
+  uint64_t offset = 0;  // within P.bin
+  uint16_t length = 0;
+};
 
-nlohmann::json read_meta(const std::string& path) {
-  std::ifstream in(path);
-  BYTEGRAD_CHECK(in.good(), path, ": cannot open (build the aligned index first)");
-  try {
-    const nlohmann::json meta = nlohmann::json::parse(in);
-    BYTEGRAD_CHECK(meta.is_object(), path, ": expected a JSON object");
-    return meta;
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(concat(path, ": not valid JSON: ", e.what()));
+// Collects the chunks of the open group and writes a group's chunks once it closes, so that the
+// group still open at the end can be left out.
+class ChunkFiles {
+ public:
+  explicit ChunkFiles(const std::string& prefix)
+      : indices_(prefix + ".indices.bin"), lengths_(prefix + ".lengths.bin"),
+        offsets_(prefix + ".offsets.bin") {}
+
+  void add(Chunk chunk) {
+    open_.push_back(chunk);
+    open_bytes_ += chunk.length;
   }
+  uint64_t open_bytes() const { return open_bytes_; }
+
+  void close_group(AlignedIndexSummary& summary) {
+    if (open_.empty()) return;
+    const auto group = uint32_t(summary.groups);
+    for (const Chunk& chunk : open_) {
+      indices_.write(&group, sizeof(group));
+      lengths_.write(&chunk.length, sizeof(chunk.length));
+      offsets_.write(&chunk.offset, sizeof(chunk.offset));
+    }
+    summary.groups += 1;
+    summary.chunks += int64_t(open_.size());
+    summary.bytes += open_bytes_;
+    open_.clear();
+    open_bytes_ = 0;
+  }
+
+  void commit() {
+    indices_.commit();
+    lengths_.commit();
+    offsets_.commit();
+  }
+
+ private:
+  io::AtomicFile indices_, lengths_, offsets_;
+  std::vector<Chunk> open_;
+  uint64_t open_bytes_ = 0;
+};
+
+// The position of the last split byte in text[begin + 1, end), or `begin` when there is none.
+// The byte at `begin` is skipped: a chunk that follows another starts at the split byte that
+// ended it, and must not end there again.
+size_t last_split(std::string_view text, size_t begin, size_t end, std::string_view split_bytes) {
+  for (size_t i = end; i-- > begin + 1;)
+    if (split_bytes.find(text[i]) != std::string_view::npos) return i;
+  return begin;
 }
 
 }  // namespace
 
-void build_aligned_index(const std::string& prefix, uint64_t min_bytes) {
-  BYTEGRAD_CHECK(min_bytes > 0, prefix, ": aligned index needs min_bytes > 0");
+AlignedIndexSummary build_aligned_index(const std::string& prefix, const AlignedChunking& rules) {
+  BYTEGRAD_CHECK(rules.max_bytes > rules.tolerance && rules.max_bytes <= 65535 &&
+                     !rules.split_bytes.empty(),
+                 prefix, ": aligned chunking needs tolerance < max_bytes <= 65535 and split "
+                 "bytes, got max_bytes ", rules.max_bytes, ", tolerance ", rules.tolerance);
   const MemoryMap documents(prefix);
-  io::AtomicFile index(prefix + ".aligned.idx");
-  uint64_t group_count = 0, first = 0, bytes = 0;
-  auto close_group = [&](uint64_t end) {
-    const uint64_t entry[2] = {first, end - first};
-    index.write(entry, sizeof(entry));
-    ++group_count;
-    first = end;
-    bytes = 0;
-  };
-  const uint64_t document_count = uint64_t(documents.size());
-  for (uint64_t i = 0; i < document_count; ++i) {
-    bytes += documents.length(int64_t(i));
-    if (bytes >= min_bytes) close_group(i + 1);
+  ChunkFiles files(prefix);
+  AlignedIndexSummary summary;
+  const uint64_t group_target = rules.max_bytes - rules.tolerance;
+  for (int64_t d = 0; d < documents.size(); ++d) {
+    const std::string_view document = documents[d];
+    if (document.size() < rules.tolerance) {
+      ++summary.skipped_documents;
+      continue;
+    }
+    size_t position = 0;
+    while (document.size() - position > rules.tolerance || position == 0) {
+      // A chunk may take at most the room the open group has left; cut to exactly that room,
+      // it closes the group.
+      const uint64_t room = rules.max_bytes - files.open_bytes();
+      size_t candidate = std::min<size_t>(rules.max_bytes, document.size() - position);
+      const bool fills_room = candidate >= room;
+      if (fills_room) candidate = room;
+      const size_t end = last_split(document, position, position + candidate, rules.split_bytes);
+      if (end == position) {
+        // No boundary inside the candidate: a fresh group gives a longer window; an empty one
+        // already had the longest, so the rest of the document cannot be cut and is dropped.
+        if (files.open_bytes() == 0) break;
+        files.close_group(summary);
+        continue;
+      }
+      const std::string_view text = document.substr(position, end - position);
+      if (tokenizer::is_valid_utf8(text))
+        files.add({documents.offset(d) + position, uint16_t(text.size())});
+      else
+        ++summary.skipped_chunks;
+      if (fills_room || files.open_bytes() >= group_target) files.close_group(summary);
+      position = end;
+    }
   }
-  if (first < document_count) close_group(document_count);
-  index.commit();
-  const std::string meta = nlohmann::json{{"min_bytes", min_bytes},
-                                          {"group_count", group_count},
-                                          {"document_count", document_count}}
-                               .dump() + "\n";
-  io::write_file_atomically(prefix + ".aligned.meta.json", meta.data(), meta.size());
+  // The group still open here is left out: it would not fill a training sequence.
+  files.commit();
+  return summary;
 }
 
 AlignedMemoryMap::AlignedMemoryMap(const std::string& prefix) : documents_(prefix) {
-  const std::string meta_path = prefix + ".aligned.meta.json";
-  const nlohmann::json meta = read_meta(meta_path);
-  min_bytes_ = meta_count(meta, "min_bytes", meta_path);
-  const uint64_t group_count = meta_count(meta, "group_count", meta_path);
-  const uint64_t document_count = meta_count(meta, "document_count", meta_path);
-  BYTEGRAD_CHECK(document_count == uint64_t(documents_.size()), meta_path, ": built for ",
-                 document_count, " documents, but the MemoryMap holds ", documents_.size(),
-                 " (stale index: rebuild it)");
-  const io::MappedFile index(prefix + ".aligned.idx");
-  BYTEGRAD_CHECK(index.size() == group_count * sizeof(Group), index.path(), ": ", index.size(),
-                 " bytes, but ", group_count, " groups need ", group_count * sizeof(Group));
-  groups_.resize(group_count);
-  if (group_count > 0) std::memcpy(groups_.data(), index.data(), index.size());
-  uint64_t next = 0;
-  for (size_t g = 0; g < groups_.size(); ++g) {
-    BYTEGRAD_CHECK(groups_[g].first == next && groups_[g].count > 0 &&
-                       groups_[g].count <= document_count - next,
-                   index.path(), ": group ", g, " covers documents [", groups_[g].first, ", +",
-                   groups_[g].count, "), expected a non-empty run starting at ", next);
-    next += groups_[g].count;
+  const io::MappedFile indices(prefix + ".indices.bin");
+  lengths_ = std::make_unique<io::MappedFile>(prefix + ".lengths.bin");
+  offsets_ = std::make_unique<io::MappedFile>(prefix + ".offsets.bin");
+  BYTEGRAD_CHECK(indices.size() % 4 == 0, indices.path(), ": size ", indices.size(),
+                 " is not a whole number of uint32 group ids");
+  chunk_count_ = int64_t(indices.size() / 4);
+  BYTEGRAD_CHECK(lengths_->size() == uint64_t(chunk_count_) * 2 &&
+                     offsets_->size() == uint64_t(chunk_count_) * 8,
+                 prefix, ": the chunk files disagree: ", chunk_count_, " group ids in ",
+                 indices.path(), " but ", lengths_->size(), " bytes of uint16 lengths and ",
+                 offsets_->size(), " bytes of uint64 offsets");
+  group_first_.push_back(0);
+  uint32_t previous = 0;
+  for (int64_t c = 0; c < chunk_count_; ++c) {
+    uint32_t group = 0;
+    std::memcpy(&group, indices.data() + 4 * c, sizeof(group));
+    BYTEGRAD_CHECK(c > 0 ? group == previous || group == previous + 1 : group == 0,
+                   indices.path(), ": chunk ", c, " has group id ", group,
+                   c > 0 ? concat(" after ", previous) : std::string(),
+                   " (ids must start at 0 and grow by at most 1)");
+    if (group != previous) group_first_.push_back(c);
+    previous = group;
+    chunk(c);  // checks that the chunk lies inside P.bin
   }
-  BYTEGRAD_CHECK(next == document_count, index.path(), ": groups cover ", next, " of ",
-                 document_count, " documents");
+  if (chunk_count_ > 0) group_first_.push_back(chunk_count_);
 }
 
-const AlignedMemoryMap::Group& AlignedMemoryMap::at(int64_t index) const {
-  BYTEGRAD_CHECK(index >= 0 && index < size(), documents_.prefix(), ": aligned group ", index,
-                 " out of range [0, ", size(), ")");
-  return groups_[size_t(index)];
+std::string_view AlignedMemoryMap::chunk(int64_t index) const {
+  uint16_t length = 0;
+  uint64_t offset = 0;
+  std::memcpy(&length, lengths_->data() + 2 * index, sizeof(length));
+  std::memcpy(&offset, offsets_->data() + 8 * index, sizeof(offset));
+  const std::string_view data = documents_.bytes();
+  BYTEGRAD_CHECK(offset <= data.size() && length <= data.size() - offset, offsets_->path(),
+                 ": chunk ", index, " (offset ", offset, ", length ", length,
+                 ") runs past the end of ", documents_.prefix(), ".bin (", data.size(), " bytes)");
+  return data.substr(offset, length);
 }
 
 std::vector<std::string_view> AlignedMemoryMap::group(int64_t index) const {
-  const Group& g = at(index);
-  std::vector<std::string_view> result;
-  for (uint64_t i = g.first; i < g.first + g.count; ++i) result.push_back(documents_[int64_t(i)]);
-  return result;
+  BYTEGRAD_CHECK(index >= 0 && index < size(), documents_.prefix(), ": aligned group ", index,
+                 " out of range [0, ", size(), ")");
+  std::vector<std::string_view> chunks;
+  for (int64_t c = group_first_[size_t(index)]; c < group_first_[size_t(index) + 1]; ++c)
+    chunks.push_back(chunk(c));
+  return chunks;
 }
 
 uint64_t AlignedMemoryMap::group_bytes(int64_t index) const {
-  const Group& g = at(index);
   uint64_t bytes = 0;
-  for (uint64_t i = g.first; i < g.first + g.count; ++i) bytes += documents_.length(int64_t(i));
+  for (std::string_view piece : group(index)) bytes += piece.size();
   return bytes;
 }
 

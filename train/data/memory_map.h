@@ -51,6 +51,10 @@ class MemoryMap {
   uint64_t offset(int64_t index) const { return entry(index, 0); }
   uint64_t length(int64_t index) const { return entry(index, 1); }
   const std::string& prefix() const { return prefix_; }
+  // All of P.bin: chunk indexes (AlignedMemoryMap) address it by absolute offset.
+  std::string_view bytes() const {
+    return {reinterpret_cast<const char*>(data_->data()), data_->size()};
+  }
 
  private:
   uint64_t entry(int64_t index, int field) const;
