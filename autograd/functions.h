@@ -92,6 +92,16 @@ Tensor log_softmax(const Tensor& x, int64_t dim);
 // softmax - one_hot once instead of composing log_softmax, gather and their gradients.
 Tensor cross_entropy_rows(const Tensor& logits, const Tensor& targets);
 
+// Multi-label binary cross-entropy with logits against sparse targets (T-Free's loss):
+//   loss_scale * mean over (W, V) of weights[w] * BCEWithLogits(z[w, v], y[w, v], pos_weight),
+// BCE(z, y) = -[pos_weight * y * log sigmoid(z) + (1 - y) * log(1 - sigmoid(z))], where y[w] is
+// the binary pattern whose ones are target_ids[target_offsets[w] .. target_offsets[w + 1] - 1]
+// (int64 in [0, V); a repeated id counts once). logits [W, V] float32/float64, weights [W] (no
+// gradient). Returns the scalar in the logits' dtype; the value to log is loss / loss_scale.
+// One fused op: no dense targets, and the backward pass writes the logits' gradient once.
+Tensor multilabel_bce_with_logits(const Tensor& logits, const Tensor& target_ids, const Tensor& target_offsets,
+                                  const Tensor& weights, double pos_weight, double loss_scale = 1.0);
+
 // ---- normalisation (autograd/rms_norm.cpp) ----
 // x / sqrt(mean(x^2, -1) + eps) * weight: x [..., D], weight [D], one dtype, float32/float64.
 // One fused op forward and backward (the composed form is in nn/norm.cpp for other dtypes).
@@ -131,6 +141,14 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
 Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
 // Rows of weight [vocab, dim] for ids of any shape: result shape ids.shape + [dim].
 Tensor embedding(const Tensor& weight, const Tensor& ids);
+// Embedding bags (T-Free's word embedding): weight [V, h], ids int64 [N, m], offsets int64
+// [W + 1] -> [W, h], bag w's row = the sum over its items offsets[w] .. offsets[w + 1] - 1 of the
+// sum (or mean) of their m rows, divided by the item count when `normalize`; empty bags give
+// zeros (see ops::embedding_bag). Repeated ids count each time. The gradient adds rows into
+// weight's .grad in place (sparse). Throws Error for bad shapes, ids outside [0, V) and offsets
+// that do not start at 0, decrease or do not end at N.
+Tensor embedding_bag(const Tensor& weight, const Tensor& ids, const Tensor& offsets,
+                     BagAggregation aggregation = BagAggregation::Sum, bool normalize = false);
 Tensor triu(const Tensor& x, int64_t diagonal = 0);
 Tensor tril(const Tensor& x, int64_t diagonal = 0);
 Tensor cumsum(const Tensor& x, int64_t dim);

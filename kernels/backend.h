@@ -144,6 +144,33 @@ class Backend {
   virtual void rms_norm_backward(const ArrayView& x, const ArrayView& weight,
                                  const ArrayView& inverse_rms, const ArrayView& grad_out,
                                  const ArrayView& grad_x, const ArrayView& grad_weight) = 0;
+  // Embedding bags (T-Free's word embedding). ids int64 [N, m] name m rows of weight [V, h] (float
+  // or double) per item; offsets int64 [W + 1] group the items into W bags, bag w owning items
+  // offsets[w] .. offsets[w + 1] - 1. With c = (mean_items ? 1 / m : 1) * (normalize ? 1 / items
+  // of the bag : 1), out[w] = c * sum over the bag's items i and j < m of weight[ids[i, j]]:
+  // repeated ids count each time; an empty bag gives zeros. out [W, h] is contiguous.
+  virtual void embedding_bag(const ArrayView& weight, const ArrayView& ids, const ArrayView& offsets,
+                             bool mean_items, bool normalize, const ArrayView& out) = 0;
+  // The gradient of embedding_bag added in place: grad_weight[ids[i, j]] += c * grad_out[w] for
+  // every row the forward pass read; grad_weight [V, h] and grad_out [W, h] contiguous.
+  virtual void embedding_bag_backward(const ArrayView& grad_out, const ArrayView& ids,
+                                      const ArrayView& offsets, bool mean_items, bool normalize,
+                                      const ArrayView& grad_weight) = 0;
+  // Binary cross-entropy with logits against sparse binary targets, summed over each row of
+  // contiguous logits [W, V] (float or double). Row w's positive classes are
+  // target_ids[target_offsets[w] .. target_offsets[w + 1] - 1] (int64; a repeated id counts
+  // once), every other class is negative; weights [W] has the logits' dtype:
+  //   loss[w] = weights[w] * sum_v (positive ? pos_weight * softplus(-z) : softplus(z)),
+  // which is -[p y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))] computed without overflow.
+  virtual void multilabel_bce(const ArrayView& logits, const ArrayView& target_ids,
+                              const ArrayView& target_offsets, const ArrayView& weights,
+                              double pos_weight, const ArrayView& loss) = 0;
+  // grad_logits[w, v] = grad_loss[w] * weights[w] * (positive ? pos_weight * (sigmoid(z) - 1)
+  // : sigmoid(z)), written once per element; grad_loss [W] has the logits' dtype.
+  virtual void multilabel_bce_backward(const ArrayView& logits, const ArrayView& target_ids,
+                                       const ArrayView& target_offsets, const ArrayView& weights,
+                                       double pos_weight, const ArrayView& grad_loss,
+                                       const ArrayView& grad_logits) = 0;
   // Sorts each row; indices are int64 positions in the input row. Stable.
   virtual void sort(const ArrayView& in, const ArrayView& values, const ArrayView& indices,
                     bool descending) = 0;

@@ -124,4 +124,12 @@ Tensor GroupedQueryAttention::forward_masked(const Tensor& x, const Tensor& bloc
   return o_proj.forward(merge_heads(attended));  // [B, T, hidden]
 }
 
+Tensor GroupedQueryAttention::forward_packed(const Tensor& x, const Tensor& blocked,
+                                             const RotaryEmbedding& rotary, const Tensor& position_ids) const {
+  const Tensor q = rotary.apply(split_heads(q_proj.forward(x), options_.num_heads), position_ids);
+  const Tensor k = rotary.apply(split_heads(k_proj.forward(x), options_.num_kv_heads), position_ids);
+  const Tensor v = split_heads(v_proj.forward(x), options_.num_kv_heads);
+  return o_proj.forward(merge_heads(attention(q, k, v, blocked, attention_dropout_)));  // [B, T, hidden]
+}
+
 }  // namespace bytegrad::nn

@@ -66,6 +66,10 @@ class GroupedQueryAttention : public Module {
   // rotates nothing, for models whose positions are learned and added to the input, or absent.
   Tensor forward_masked(const Tensor& x, const Tensor& blocked, const RotaryEmbedding* rotary,
                         int64_t start_pos = 0, KVCache::Layer* cache = nullptr) const;
+  // Packed rows without a cache: x [B, T, hidden] with explicit position_ids int64 [B, T] for
+  // the rotary embedding and `blocked` [B, T, T] (nn/document_mask.h) -> [B, T, hidden].
+  Tensor forward_packed(const Tensor& x, const Tensor& blocked, const RotaryEmbedding& rotary,
+                        const Tensor& position_ids) const;
 
   Linear q_proj, k_proj, v_proj, o_proj;
 

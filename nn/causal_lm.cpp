@@ -1,5 +1,8 @@
 #include "nn/causal_lm.h"
 
+#include "nn/document_mask.h"
+#include "tensor/ops.h"
+
 namespace bytegrad::nn {
 
 CausalLM::CausalLM(const ModelConfig& config, const std::string& family)
@@ -36,6 +39,23 @@ Tensor CausalLM::hidden_states(const Tensor& inputs_embeds, int64_t start_pos, K
   const Tensor hidden = decode(inputs_embeds, start_pos, cache);
   if (cache) cache->length += tokens;
   return hidden;
+}
+
+Tensor CausalLM::hidden_states_packed(const Tensor& inputs_embeds, const Tensor& position_ids) const {
+  BYTEGRAD_CHECK(inputs_embeds.dim() == 3 && inputs_embeds.size(1) > 0 &&
+                     inputs_embeds.size(2) == config_.hidden_size && is_floating(inputs_embeds.dtype()),
+                 family_, ": inputs_embeds ", shape_str(inputs_embeds.shape()), " (", inputs_embeds.dtype(),
+                 ") must be floating [batch, tokens, ", config_.hidden_size, "]");
+  BYTEGRAD_CHECK(position_ids.dim() == 2 && position_ids.dtype() == kInt64 &&
+                     position_ids.size(0) == inputs_embeds.size(0) && position_ids.size(1) == inputs_embeds.size(1),
+                 family_, ": position_ids ", shape_str(position_ids.shape()), " (", position_ids.dtype(),
+                 ") must be int64 [", inputs_embeds.size(0), ", ", inputs_embeds.size(1), "]");
+  ops::check_ids_below(family_.c_str(), "position_ids", position_ids, config_.max_position_embeddings);
+  return decode_packed(inputs_embeds, position_ids.to(inputs_embeds.device()), document_causal_mask(position_ids).to(inputs_embeds.device()));
+}
+
+Tensor CausalLM::decode_packed(const Tensor&, const Tensor&, const Tensor&) const {
+  throw Error(concat(family_, ": packed rows (explicit position ids with document masking) are not supported"));
 }
 
 }  // namespace bytegrad::nn

@@ -46,6 +46,12 @@ class CausalLM : public Module {
   // forward), and advances cache->length by T.
   Tensor hidden_states(const Tensor& inputs_embeds, int64_t start_pos = 0,
                        KVCache* cache = nullptr) const;
+  // Packed rows, for pretraining on several documents per row: inputs_embeds [B, T, hidden]
+  // with position_ids int64 [B, T] that restart at 0 where each document starts -> final hidden
+  // states [B, T, hidden], each document attending causally within itself only, so that its
+  // outputs equal those of running it alone (nn/document_mask.h). No cache. Throws Error for
+  // bad shapes, positions past max_position_embeddings, or a family without packed support.
+  Tensor hidden_states_packed(const Tensor& inputs_embeds, const Tensor& position_ids) const;
   // hidden [..., hidden] -> logits [..., vocab].
   virtual Tensor head(const Tensor& hidden) const = 0;
 
@@ -67,6 +73,13 @@ class CausalLM : public Module {
   // normalised hidden states [B, T, hidden]; writes keys and values into `cache` when given
   // (hidden_states advances its length afterwards).
   virtual Tensor decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const = 0;
+  // The decoder stack over checked packed rows: explicit position_ids [B, T] and the
+  // document mask `blocked` [B, T, T]. Families that do not support packing keep this default,
+  // which throws Error.
+  virtual Tensor decode_packed(const Tensor& inputs_embeds, const Tensor& position_ids,
+                               const Tensor& blocked) const;
+  // The family's name for errors ("Llama").
+  const std::string& family() const { return family_; }
 
  private:
   ModelConfig config_;

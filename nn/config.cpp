@@ -26,6 +26,14 @@ Setter set_optional_size(int64_t ModelConfig::*field) {
   };
 }
 
+// A field of the nested T-Free section.
+template <typename T>
+Setter set_tfree(T TFreeConfig::*field) {
+  return [field](ModelConfig& config, const nlohmann::json& value) {
+    config.tfree.*field = value.get<T>();
+  };
+}
+
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> table = {
       {"vocab_size", set(&ModelConfig::vocab_size)},
@@ -54,6 +62,12 @@ const std::map<std::string, Setter>& setters() {
       {"attention_dropout", set(&ModelConfig::attention_dropout)},
       {"resid_pdrop", set(&ModelConfig::residual_dropout)},
       {"initializer_range", set(&ModelConfig::initializer_range)},
+      {"tfree_population", set_tfree(&TFreeConfig::population)},
+      {"tfree_lowercase_overlap", set_tfree(&TFreeConfig::lowercase_overlap)},
+      {"tfree_aggregation", set_tfree(&TFreeConfig::aggregation)},
+      {"tfree_normalize", set_tfree(&TFreeConfig::normalize)},
+      {"loss_pos_weight", set_tfree(&TFreeConfig::loss_pos_weight)},
+      {"loss_scale", set_tfree(&TFreeConfig::loss_scale)},
       {"rope_scaling",
        [](ModelConfig&, const nlohmann::json& value) {
          BYTEGRAD_CHECK(value.is_null(), "rope scaling is not supported (only null)");

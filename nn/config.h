@@ -11,6 +11,17 @@
 
 namespace bytegrad::nn {
 
+// T-Free's own fields (model_type "tfree", nn/tfree.h), saved in config.json under the names in
+// comments. The defaults are the original's 7B release (configs/7b_fineweb.yaml).
+struct TFreeConfig {
+  int64_t population = 10;          // tfree_population: m hashed rows per trigram
+  int64_t lowercase_overlap = 2;    // tfree_lowercase_overlap: k of the m from the lowercased trigram
+  std::string aggregation = "sum";  // tfree_aggregation: "sum" or "mean" over a trigram's m rows
+  bool normalize = false;           // tfree_normalize: divide a word's sum by its trigram count
+  double loss_pos_weight = 300.0;   // loss_pos_weight: BCE weight of a pattern's ones
+  double loss_scale = 100.0;        // loss_scale: the loss is multiplied by it (logged divided)
+};
+
 struct ModelConfig {
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
@@ -31,6 +42,7 @@ struct ModelConfig {
   double attention_dropout = 0.0;    // attn_pdrop / attention_dropout
   double residual_dropout = 0.0;     // resid_pdrop
   double initializer_range = 0.02;   // std of the initial weights
+  TFreeConfig tfree;                 // read by the T-Free family only
 
   // The defaults above resolved (kv heads, head_dim, intermediate size).
   int64_t kv_heads() const {

@@ -38,10 +38,16 @@ Tensor LlamaDecoderLayer::forward(const Tensor& x, const RotaryEmbedding& rotary
   return h + mlp.forward(post_attention_layernorm.forward(h));
 }
 
-LlamaModel::LlamaModel(const ModelConfig& config, Generator& generator)
+Tensor LlamaDecoderLayer::forward_packed(const Tensor& x, const RotaryEmbedding& rotary,
+                                         const Tensor& position_ids, const Tensor& blocked) const {
+  const Tensor h = x + self_attn.forward_packed(input_layernorm.forward(x), blocked, rotary, position_ids);
+  return h + mlp.forward(post_attention_layernorm.forward(h));
+}
+
+LlamaModel::LlamaModel(const ModelConfig& config, Generator& generator, RotaryPairing pairing)
     : embed_tokens(config.vocab_size, config.hidden_size, generator),
       norm(config.hidden_size, config.norm_eps),
-      rotary_(config.head_size(), config.max_position_embeddings, config.rope_theta) {
+      rotary_(config.head_size(), config.max_position_embeddings, config.rope_theta, pairing) {
   for (int64_t i = 0; i < config.num_hidden_layers; ++i)
     layers.push_back(std::make_unique<LlamaDecoderLayer>(config, generator));
   register_module("embed_tokens", &embed_tokens);
@@ -53,6 +59,13 @@ Tensor LlamaModel::forward(const Tensor& inputs_embeds, int64_t start_pos, KVCac
   Tensor h = inputs_embeds;  // [B, T, hidden]
   for (int64_t i = 0; i < layers.size(); ++i)
     h = layers[i].forward(h, rotary_, start_pos, cache ? &cache->layers[size_t(i)] : nullptr);
+  return norm.forward(h);  // [B, T, hidden]
+}
+
+Tensor LlamaModel::forward_packed(const Tensor& inputs_embeds, const Tensor& position_ids,
+                                  const Tensor& blocked) const {
+  Tensor h = inputs_embeds;  // [B, T, hidden]
+  for (int64_t i = 0; i < layers.size(); ++i) h = layers[i].forward_packed(h, rotary_, position_ids, blocked);
   return norm.forward(h);  // [B, T, hidden]
 }
 
@@ -70,11 +83,14 @@ Tensor Llama::decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* ca
   return model.forward(inputs_embeds, start_pos, cache);
 }
 
+Tensor Llama::decode_packed(const Tensor& inputs_embeds, const Tensor& position_ids,
+                           const Tensor& blocked) const {
+  return model.forward_packed(inputs_embeds, position_ids, blocked);
+}
+
 Tensor Llama::head(const Tensor& hidden) const {
   return lm_head ? lm_head->forward(hidden) : matmul(hidden, transpose(model.embed_tokens.weight, 0, 1));
 }
-
-namespace {
 
 nlohmann::json llama_hf_config(const ModelConfig& config) {
   nlohmann::json json = {{"architectures", {"LlamaForCausalLM"}},
@@ -101,6 +117,8 @@ nlohmann::json llama_hf_config(const ModelConfig& config) {
   if (config.residual_dropout != 0) json["resid_pdrop"] = config.residual_dropout;
   return json;
 }
+
+namespace {
 
 std::optional<std::string> llama_parameter_name(const std::string& name, const ModelConfig& config) {
   if (name == "lm_head.weight" && config.tie_word_embeddings) return std::nullopt;  // a tied head's copy

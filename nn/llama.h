@@ -25,6 +25,9 @@ class LlamaDecoderLayer : public Module {
   // x [B, T, hidden] -> [B, T, hidden].
   Tensor forward(const Tensor& x, const RotaryEmbedding& rotary, int64_t start_pos,
                  KVCache::Layer* cache) const;
+  // Packed rows: explicit position_ids [B, T] and document mask blocked [B, T, T].
+  Tensor forward_packed(const Tensor& x, const RotaryEmbedding& rotary, const Tensor& position_ids,
+                        const Tensor& blocked) const;
 
   RMSNorm input_layernorm;
   GroupedQueryAttention self_attn;
@@ -35,9 +38,14 @@ class LlamaDecoderLayer : public Module {
 // The decoder stack without the head: input embeddings -> final normalised hidden states.
 class LlamaModel : public Module {
  public:
-  LlamaModel(const ModelConfig& config, Generator& generator);
+  // `pairing` chooses the rotary form: Hugging Face's half-split (Llama checkpoints) or the
+  // interleaved pairs of Meta's original code (T-Free).
+  LlamaModel(const ModelConfig& config, Generator& generator,
+             RotaryPairing pairing = RotaryPairing::HalfSplit);
   // inputs_embeds [B, T, hidden] -> [B, T, hidden].
   Tensor forward(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const;
+  // Packed rows (CausalLM::hidden_states_packed): position_ids [B, T], blocked [B, T, T].
+  Tensor forward_packed(const Tensor& inputs_embeds, const Tensor& position_ids, const Tensor& blocked) const;
 
   Embedding embed_tokens;
   ModuleList<LlamaDecoderLayer> layers;
@@ -68,10 +76,15 @@ class Llama : public CausalLM {
 
  private:
   Tensor decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const override;
+  Tensor decode_packed(const Tensor& inputs_embeds, const Tensor& position_ids,
+                       const Tensor& blocked) const override;
 };
 
 // Llama's registration (nn/model_family.h): "llama", LlamaForCausalLM, its config.json fields
 // and transformers' weight names (the same as ours; a tied model's lm_head.weight is dropped).
 ModelFamily llama_family();
+
+// config.json's fields for a LlamaForCausalLM of `config` (also the base of T-Free's).
+nlohmann::json llama_hf_config(const ModelConfig& config);
 
 }  // namespace bytegrad::nn

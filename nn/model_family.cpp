@@ -3,6 +3,7 @@
 #include "base/error.h"
 #include "nn/gpt2.h"
 #include "nn/llama.h"
+#include "nn/tfree.h"
 
 namespace bytegrad::nn {
 
@@ -10,6 +11,7 @@ const std::vector<ModelFamily>& model_families() {
   static const std::vector<ModelFamily> families = {
       llama_family(),
       gpt2_family(),
+      tfree_family(),
   };
   return families;
 }

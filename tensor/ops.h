@@ -13,6 +13,15 @@
 #include "tensor/tensor.h"
 #include "tensor/views.h"
 
+namespace bytegrad {
+
+// How the m rows of one embedding-bag item combine (T-Free's embedding_aggregation). Outside
+// namespace ops, so that argument-dependent lookup does not make ops::embedding_bag a candidate
+// beside the differentiable bytegrad::embedding_bag.
+enum class BagAggregation { Sum, Mean };
+
+}  // namespace bytegrad
+
 namespace bytegrad::ops {
 
 using kernels::BinaryOp;
@@ -51,6 +60,37 @@ std::pair<Tensor, Tensor> cross_entropy(const Tensor& logits, const Tensor& targ
 // forward pass's log_normalizer.
 Tensor cross_entropy_backward(const Tensor& logits, const Tensor& targets,
                               const Tensor& log_normalizer, const Tensor& grad_loss);
+
+// --- sparse rows: offsets, embedding bags, multi-label BCE (bags.cpp, embedding_bag.cpp,
+// multilabel_bce.cpp) ---
+// Checks that `offsets` is int64 [rows + 1] on the CPU or a device, starting at 0, never
+// decreasing and ending at `items`: the row boundaries of a compressed-sparse-row layout whose
+// row r owns items offsets[r] .. offsets[r + 1] - 1. `what` names the tensor in the error.
+// Returns the number of rows.
+int64_t check_offsets(const char* op, const char* what, const Tensor& offsets, int64_t items);
+// Checks that every element of the int64 `ids` lies in [0, size); `what` names the tensor.
+void check_ids_below(const char* op, const char* what, const Tensor& ids, int64_t size);
+
+// Embedding bags: weight [V, h] (float32/float64), ids int64 [N, m] in [0, V), offsets int64
+// [W + 1] (see check_offsets; bag w owns items offsets[w] .. offsets[w + 1] - 1) -> [W, h]:
+// bag w's row is the sum over its items of the sum (or mean) of their m rows, divided by its
+// item count when `normalize`; an empty bag gives zeros (see Backend::embedding_bag).
+Tensor embedding_bag(const Tensor& weight, const Tensor& ids, const Tensor& offsets,
+                     BagAggregation aggregation, bool normalize);
+// Adds the gradient of embedding_bag for grad_out [W, h] into the contiguous grad_weight [V, h]
+// in place, touching only the rows the bags read.
+void embedding_bag_backward_(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& ids,
+                             const Tensor& offsets, BagAggregation aggregation, bool normalize);
+// Multi-label BCE with logits per row: logits [W, V] (float32/float64), row w's positive classes
+// target_ids[target_offsets[w] .. target_offsets[w + 1] - 1] (int64 in [0, V), repeats count
+// once), weights [W] -> loss [W] in the logits' dtype, weights[w] * sum over v of
+// BCEWithLogits(z, y, pos_weight) (see Backend::multilabel_bce).
+Tensor multilabel_bce(const Tensor& logits, const Tensor& target_ids, const Tensor& target_offsets,
+                      const Tensor& weights, double pos_weight);
+// Its logits' gradient for grad_loss [W].
+Tensor multilabel_bce_backward(const Tensor& logits, const Tensor& target_ids,
+                               const Tensor& target_offsets, const Tensor& weights,
+                               double pos_weight, const Tensor& grad_loss);
 
 // --- RMS normalisation over the last dim (rms_norm.cpp) ---
 // x [..., D] and weight [D], both float32 or both float64: returns (x * r * weight, r) with

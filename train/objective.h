@@ -5,6 +5,7 @@
 // predict sets of embedding rows.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +14,8 @@
 
 namespace bytegrad::train {
 
+struct WordBatch;  // T-Free's batch of trigram bags and target patterns (train/word_batch.h)
+
 // One micro-batch as objectives see it.
 struct Batch {
   Tensor inputs;   // what the model reads: ids [B, T] int64
@@ -20,6 +23,9 @@ struct Batch {
   Tensor mask;     // float32 [B, T], 1 where a position counts; undefined: every position counts
   int64_t tokens = 0;          // positions in the batch (B * T), for throughput
   int64_t counted_tokens = 0;  // positions that count: the mask's sum, or `tokens` without a mask
+  // For models that read words as trigram bags (T-Free) instead of ids: their inputs and
+  // targets, with inputs/targets/mask left undefined. Null for token models.
+  std::shared_ptr<const WordBatch> words;
 };
 
 // A loss and the figures worth logging beside it.
@@ -27,6 +33,9 @@ struct ObjectiveValue {
   Tensor loss;  // scalar, recorded for backward
   // Named figures (plain numbers, no graph) that the loop averages over micro-batches and logs.
   std::vector<std::pair<std::string, double>> metrics;
+  // The factor `loss` carries for the optimizer's sake (T-Free's loss_scale): the loss logged
+  // is loss / loss_scale.
+  double loss_scale = 1.0;
 };
 
 class Objective {

@@ -17,7 +17,7 @@ TrainingStepResult run_training_step(nn::CausalLM& model, Optimizer& optimizer, 
   for (int64_t micro = 0; micro < settings.micro_batches; ++micro) {
     const Batch batch = next_batch();
     const ObjectiveValue value = objective.evaluate(model, batch);
-    result.loss += value.loss.item<float>();
+    result.loss += value.loss.item<float>() / value.loss_scale;
     result.tokens += batch.tokens;
     if (result.metrics.empty()) result.metrics.assign(value.metrics.size(), {"", 0.0});
     for (size_t i = 0; i < value.metrics.size(); ++i) {

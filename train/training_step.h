@@ -23,7 +23,7 @@ struct TrainingStepSettings {
 };
 
 struct TrainingStepResult {
-  double loss = 0;       // the objective's loss, averaged over the micro-batches
+  double loss = 0;       // the objective's loss over its loss_scale, averaged over the micro-batches
   double grad_norm = 0;  // global gradient norm before clipping
   int64_t tokens = 0;    // positions processed (sum of Batch::tokens)
   // The objective's metrics, each averaged over the micro-batches, in the objective's order.

@@ -50,6 +50,22 @@ class CpuBackend final : public Backend {
                               const ArrayView& log_normalizer, const ArrayView& grad_loss,
                               const ArrayView& grad_logits) override;
 
+  // embedding_bag.cpp
+  void embedding_bag(const ArrayView& weight, const ArrayView& ids, const ArrayView& offsets,
+                     bool mean_items, bool normalize, const ArrayView& out) override;
+  void embedding_bag_backward(const ArrayView& grad_out, const ArrayView& ids,
+                              const ArrayView& offsets, bool mean_items, bool normalize,
+                              const ArrayView& grad_weight) override;
+
+  // multilabel_bce.cpp
+  void multilabel_bce(const ArrayView& logits, const ArrayView& target_ids,
+                      const ArrayView& target_offsets, const ArrayView& weights, double pos_weight,
+                      const ArrayView& loss) override;
+  void multilabel_bce_backward(const ArrayView& logits, const ArrayView& target_ids,
+                               const ArrayView& target_offsets, const ArrayView& weights,
+                               double pos_weight, const ArrayView& grad_loss,
+                               const ArrayView& grad_logits) override;
+
   // rms_norm.cpp
   void rms_norm(const ArrayView& x, const ArrayView& weight, double eps, const ArrayView& out,
                 const ArrayView& inverse_rms) override;
