@@ -124,7 +124,7 @@ int run_train(const Args& args) {
                 format_duration(eta).c_str());
     std::fflush(stdout);
   };
-  callbacks.on_sample = [&](int64_t step, const std::vector<int64_t>& ids) { print_sample(tok, step, ids); };
+  callbacks.on_sample = [&](int64_t step) { print_sample(tok, step, trainer.sample(prompt)); };
   fs::path checkpoint_dir;
   const auto save_checkpoint = [&](int64_t step) {
     checkpoint_dir = config.output_dir / train::checkpoint_name(step);
@@ -132,7 +132,7 @@ int run_train(const Args& args) {
     train::prune_checkpoints(config.output_dir, config.keep_last_checkpoints);
   };
   callbacks.on_checkpoint = save_checkpoint;
-  const train::MetricsRecord last = trainer.run(prompt, &log, callbacks);
+  const train::MetricsRecord last = trainer.run(&log, callbacks);
   if (config.trainer.checkpoint_interval == 0) save_checkpoint(trainer.step());
   // The trained model in Hugging Face's layout, for generation, fine-tuning or transformers.
   const fs::path model_dir = config.output_dir / "model";

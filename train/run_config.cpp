@@ -27,6 +27,23 @@ std::vector<std::string> read_strings(const json& config, const char* key, const
   return out;
 }
 
+// The data section of a T-Free run: text (paths or a MemoryMap), split into words; no tokenizer.
+void read_word_data(const json& config, const std::string& source, DataConfig& data) {
+  const ConfigSection s(config, "data", source,
+                        {"paths", "memory_map", "document_delimiter", "eval_fraction", "dictionary_words"});
+  BYTEGRAD_CHECK(config.contains("data") && (config["data"].contains("paths") != config["data"].contains("memory_map")),
+                 source, ": a T-Free run reads words from text: give "data.paths" (text files or directories) or "
+                 ""data.memory_map" (the prefix of a MemoryMap that `bytegrad prep` wrote), one of them");
+  for (const std::string& p : read_strings(config, "paths", source)) data.corpus.paths.emplace_back(p);
+  s.read("memory_map", data.memory_map);
+  s.read("document_delimiter", data.corpus.document_delimiter);
+  s.read("eval_fraction", data.eval_fraction);
+  s.read("dictionary_words", data.dictionary_words);
+  BYTEGRAD_CHECK(data.eval_fraction >= 0 && data.eval_fraction < 1, source,
+                 ": \"data.eval_fraction\" must be in [0, 1), got ", data.eval_fraction);
+  check_positive(source, "data.dictionary_words", double(data.dictionary_words));
+}
+
 void read_data(const json& config, const std::string& source, bool has_init_model, DataConfig& data) {
   const ConfigSection s(config, "data", source,
                   {"paths", "shards", "eval_shards", "document_delimiter", "tokenizer", "bpe_vocab_size", "eval_fraction",
@@ -161,7 +178,8 @@ RunConfig run_config_from_json(const json& config, const std::string& source) {
                    "output_dir)");
   RunConfig run;
   read_model(config, source, run);
-  read_data(config, source, !run.init_from.empty(), run.data);
+  if (run.model_type == "tfree") read_word_data(config, source, run.data);
+  else read_data(config, source, !run.init_from.empty(), run.data);
   if (!run.init_from.empty() && run.data.tokenizer.empty() && run.data.bpe_vocab_size == 0)
     run.data.tokenizer = run.init_from.string();
   read_optimizer_section(config, source, run.optimizer, run.trainer.grad_clip);

@@ -16,6 +16,10 @@
 //                 "eval_shards" (held-out shards; without them the last eval_fraction of the
 //                 shard tokens is held out); the tokenizer is "tokenizer", init_from's, or the
 //                 tokenizer.json that prep wrote beside the first shard.
+//                 A T-Free model ("model_type": "tfree", nn/tfree.h) has no tokenizer: its
+//                 data is "paths" or "memory_map" (a MemoryMap prefix from `bytegrad prep`),
+//                 "document_delimiter", "eval_fraction" and "dictionary_words" (train/data/
+//                 word_stream.h); its model section gives vocab_size (the hashed rows V).
 //   "optimizer":  "name" ("adamw" | "sgd"), "lr", "beta1", "beta2", "eps", "weight_decay",
 //                 "momentum" (sgd), "grad_clip".
 //   "schedule":   "decay" ("cosine" | "linear" | "constant"), "warmup_steps", "min_lr".
@@ -53,6 +57,12 @@ struct DataConfig {
   std::vector<std::string> special_tokens;  // added to a trained BPE after "<|endoftext|>"
   std::string chat_template;                // "chatml" | "llama3": its markers join a trained BPE
   double eval_fraction = 0.05;
+  // T-Free runs ("model_type": "tfree") read words, not tokens: "paths" or "memory_map" (the
+  // prefix of a MemoryMap, with or without its aligned chunk index), and keep the
+  // "dictionary_words" most frequent training words (plus the special words) in the decoding
+  // dictionary saved with the model.
+  std::string memory_map;
+  int64_t dictionary_words = 50000;
 };
 
 struct RunConfig {

@@ -8,30 +8,30 @@
 
 namespace bytegrad::train {
 
-Trainer::Trainer(nn::CausalLM& model, Optimizer& optimizer, LearningRateSchedule schedule, TokenBatches train_batches,
-                 std::optional<TokenBatches> eval_batches, Generator& model_generator, TrainerOptions options,
-                 std::shared_ptr<const Objective> objective)
+Trainer::Trainer(nn::CausalLM& model, Optimizer& optimizer, LearningRateSchedule schedule,
+                 std::unique_ptr<BatchSource> train_batches, std::unique_ptr<BatchSource> eval_batches,
+                 Generator& model_generator, TrainerOptions options, std::shared_ptr<const Objective> objective)
     : model_(model), optimizer_(optimizer), schedule_(schedule), train_batches_(std::move(train_batches)),
       eval_batches_(std::move(eval_batches)), model_generator_(model_generator), options_(options),
       objective_(std::move(objective)) {
+  BYTEGRAD_CHECK(train_batches_ != nullptr, "trainer: no training batches");
   BYTEGRAD_CHECK(options_.steps > 0, "trainer: steps must be positive, got ", options_.steps);
   BYTEGRAD_CHECK(options_.grad_accum_steps > 0, "trainer: grad_accum_steps must be positive, got ",
                  options_.grad_accum_steps);
   BYTEGRAD_CHECK(objective_ != nullptr, "trainer: no objective");
 }
 
-namespace {
-
-Batch as_batch(const TokenBatch& tokens) {
-  return {tokens.inputs, tokens.targets, Tensor(), tokens.inputs.numel(), tokens.inputs.numel()};
-}
-
-}  // namespace
+Trainer::Trainer(nn::CausalLM& model, Optimizer& optimizer, LearningRateSchedule schedule, TokenBatches train_batches,
+                 std::optional<TokenBatches> eval_batches, Generator& model_generator, TrainerOptions options,
+                 std::shared_ptr<const Objective> objective)
+    : Trainer(model, optimizer, schedule, std::make_unique<TokenBatches>(std::move(train_batches)),
+              eval_batches ? std::make_unique<TokenBatches>(std::move(*eval_batches)) : nullptr,
+              model_generator, options, std::move(objective)) {}
 
 MetricsRecord Trainer::train_step() {
   const auto start = std::chrono::steady_clock::now();
   const TrainingStepResult step =
-      run_training_step(model_, optimizer_, *objective_, [&] { return as_batch(train_batches_.next()); },
+      run_training_step(model_, optimizer_, *objective_, [&] { return train_batches_->next(); },
                         {options_.grad_accum_steps, options_.grad_clip, schedule_.at(step_)});
   MetricsRecord record;
   record.grad_norm = step.grad_norm;
@@ -45,13 +45,17 @@ MetricsRecord Trainer::train_step() {
 }
 
 double Trainer::evaluate() {
-  BYTEGRAD_CHECK(eval_batches_.has_value(), "trainer: no held-out tokens to evaluate on");
+  BYTEGRAD_CHECK(eval_batches_ != nullptr, "trainer: no held-out data to evaluate on");
   NoGradGuard no_grad;
   model_.eval();
   eval_batches_->set_position(0);
   double total = 0;
   for (int64_t i = 0; i < options_.eval_batches; ++i)
-    total += objective_->evaluate(model_, as_batch(eval_batches_->next())).loss.item<float>();
+  {
+    // As training logs it: without the factor the objective carries for the optimizer.
+    const ObjectiveValue value = objective_->evaluate(model_, eval_batches_->next());
+    total += value.loss.item<float>() / value.loss_scale;
+  }
   model_.train();
   return total / double(std::max<int64_t>(1, options_.eval_batches));
 }
@@ -65,7 +69,7 @@ std::vector<int64_t> Trainer::sample(const std::vector<int64_t>& prompt) {
   return infer::generate(model_, {prompt}, generation).tokens.front();
 }
 
-MetricsRecord Trainer::run(const std::vector<int64_t>& prompt, MetricsLog* log, const TrainerCallbacks& callbacks) {
+MetricsRecord Trainer::run(MetricsLog* log, const TrainerCallbacks& callbacks) {
   const auto due = [&](int64_t interval) { return interval > 0 && (step_ % interval == 0 || step_ == options_.steps); };
   const int64_t first_step = step_;
   const auto start = std::chrono::steady_clock::now();
@@ -78,7 +82,7 @@ MetricsRecord Trainer::run(const std::vector<int64_t>& prompt, MetricsLog* log, 
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       callbacks.on_step(record, elapsed / double(step_ - first_step) * double(options_.steps - step_));
     }
-    if (due(options_.sample_interval) && callbacks.on_sample) callbacks.on_sample(step_, sample(prompt));
+    if (due(options_.sample_interval) && callbacks.on_sample) callbacks.on_sample(step_);
     if (due(options_.checkpoint_interval) && callbacks.on_checkpoint) callbacks.on_checkpoint(step_);
   }
   return record;

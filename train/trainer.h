@@ -1,4 +1,5 @@
-// The training loop for causal language models: batches of packed token windows, gradient
+// The training loop for causal language models: batches from a BatchSource (packed token
+// windows, or T-Free's packed word windows), gradient
 // accumulation, global-norm clipping, a learning-rate schedule, periodic eval loss on held-out
 // tokens and samples of generated text. Everything random is drawn from seeded generators and
 // the data position is explicit, so a run is reproducible and a checkpoint can resume it
@@ -20,6 +21,7 @@
 #include "train/objective.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
+#include "train/batch_source.h"
 #include "train/data/token_stream.h"
 
 namespace bytegrad::train {
@@ -41,8 +43,8 @@ struct TrainerOptions {
 struct TrainerCallbacks {
   // After each step, with the estimated seconds left.
   std::function<void(const MetricsRecord&, double eta_seconds)> on_step;
-  // After each sample: the step and the generated ids (prompt excluded).
-  std::function<void(int64_t step, const std::vector<int64_t>& ids)> on_sample;
+  // When a sample is due: the caller draws it (Trainer::sample for token models) and shows it.
+  std::function<void(int64_t step)> on_sample;
   std::function<void(int64_t step)> on_checkpoint;
 };
 
@@ -52,6 +54,10 @@ class Trainer {
   // trainer records its state for checkpoints. The model, optimizer and generator must outlive
   // the trainer. `objective` (next-token cross-entropy unless given) makes each batch's loss.
   // Throws Error when steps or grad_accum_steps are not positive.
+  Trainer(nn::CausalLM& model, Optimizer& optimizer, LearningRateSchedule schedule,
+          std::unique_ptr<BatchSource> train_batches, std::unique_ptr<BatchSource> eval_batches,
+          Generator& model_generator, TrainerOptions options, std::shared_ptr<const Objective> objective);
+  // Token models: packed token windows and (unless given) next-token cross-entropy.
   Trainer(nn::CausalLM& model, Optimizer& optimizer, LearningRateSchedule schedule, TokenBatches train_batches,
           std::optional<TokenBatches> eval_batches, Generator& model_generator, TrainerOptions options,
           std::shared_ptr<const Objective> objective = std::make_shared<NextTokenCrossEntropy>());
@@ -61,21 +67,23 @@ class Trainer {
   MetricsRecord train_step();
 
   // The objective's mean loss over the first eval_batches held-out batches (the same every
-  // time), in eval mode without recording gradients. Throws Error when there is no held-out stream.
+  // time), in eval mode without recording gradients. Throws Error when there is no held-out
+  // source.
   double evaluate();
 
-  // A continuation of `prompt` (options' sample length and temperature) by infer::generate,
-  // seeded by the step; stops early at the model's context.
+  // A continuation of token ids `prompt` (options' sample length and temperature) by
+  // infer::generate, seeded by the step; stops early at the model's context.
   std::vector<int64_t> sample(const std::vector<int64_t>& prompt);
 
-  // Steps until options.steps, evaluating, sampling (from `prompt`) and calling back at the
-  // intervals; writes each record to `log` when given. Returns the last record.
-  MetricsRecord run(const std::vector<int64_t>& prompt, MetricsLog* log, const TrainerCallbacks& callbacks);
+  // Steps until options.steps, evaluating and calling back at the intervals; writes each record
+  // to `log` when given. Returns the last record.
+  MetricsRecord run(MetricsLog* log, const TrainerCallbacks& callbacks);
 
   // State for checkpoints.
   int64_t step() const { return step_; }
   void set_step(int64_t step) { step_ = step; }
-  TokenBatches& train_batches() { return train_batches_; }
+  BatchSource& train_batches() { return *train_batches_; }
+  bool has_eval_batches() const { return eval_batches_ != nullptr; }
   Generator& model_generator() { return model_generator_; }
   Optimizer& optimizer() { return optimizer_; }
   nn::CausalLM& model() { return model_; }
@@ -85,8 +93,8 @@ class Trainer {
   nn::CausalLM& model_;
   Optimizer& optimizer_;
   LearningRateSchedule schedule_;
-  TokenBatches train_batches_;
-  std::optional<TokenBatches> eval_batches_;
+  std::unique_ptr<BatchSource> train_batches_;
+  std::unique_ptr<BatchSource> eval_batches_;  // null: no held-out data
   Generator& model_generator_;
   TrainerOptions options_;
   std::shared_ptr<const Objective> objective_;

@@ -93,12 +93,12 @@ TEST_CASE("run() logs every step, evaluates and samples at the intervals") {
   {
     MetricsLog log(path, false);
     TrainerCallbacks callbacks;
-    callbacks.on_sample = [&](int64_t, const std::vector<int64_t>& ids) { samples += ids.size() == 5; };
     callbacks.on_checkpoint = [&](int64_t) { ++checkpoints; };
     Trainer trainer(run.model, run.optimizer, {.peak = 1e-2, .total_steps = 6}, TokenBatches(rule_tokens(), 2, 8, "train"),
                     TokenBatches(rule_tokens(), 2, 8, "eval"), run.generator,
                     {.steps = 6, .eval_interval = 4, .sample_interval = 3, .sample_tokens = 5, .checkpoint_interval = 5});
-    trainer.run({15}, &log, callbacks);
+    callbacks.on_sample = [&](int64_t) { samples += trainer.sample({15}).size() == 5; };
+    trainer.run(&log, callbacks);
   }
   const std::vector<MetricsRecord> records = read_metrics(path);
   REQUIRE(records.size() == 6);

@@ -69,7 +69,12 @@ void TokenBatches::set_position(int64_t position) {
   position_ = position;
 }
 
-TokenBatch TokenBatches::next() {
+Batch TokenBatches::next() {
+  const TokenBatch tokens = next_tokens();
+  return {tokens.inputs, tokens.targets, Tensor(), tokens.inputs.numel(), tokens.inputs.numel()};
+}
+
+TokenBatch TokenBatches::next_tokens() {
   const TensorOptions ids{DType::Int64, kCPU};
   TokenBatch batch{empty({batch_size_, seq_len_}, ids), empty({batch_size_, seq_len_}, ids)};
   int64_t* inputs = batch.inputs.data<int64_t>();

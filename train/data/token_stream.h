@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tensor/tensor.h"
+#include "train/batch_source.h"
 #include "train/data/token_source.h"
 
 namespace bytegrad::train {
@@ -36,15 +37,17 @@ struct TokenBatch {
 // as llm.c's data loader does: each batch widens the tokens it needs straight from the source
 // (mapped shards or an encoded buffer) into its int64 tensors, the only copy made. The position
 // is all the state there is, so saving it and setting it back resumes the same sequence of batches.
-class TokenBatches {
+class TokenBatches final : public BatchSource {
  public:
   // Throws Error naming `name` when the stream is shorter than one window.
   TokenBatches(TokenSource tokens, int64_t batch_size, int64_t seq_len, const std::string& name);
 
-  TokenBatch next();
+  TokenBatch next_tokens();
+  // next_tokens() as the objectives take it: every position counts.
+  Batch next() override;
 
-  int64_t position() const { return position_; }
-  void set_position(int64_t position);
+  int64_t position() const override { return position_; }
+  void set_position(int64_t position) override;
   int64_t size() const { return tokens_.size(); }
   int64_t tokens_per_batch() const { return batch_size_ * seq_len_; }
 

@@ -50,7 +50,7 @@ std::vector<uint32_t> unsigned_ids(const std::vector<int32_t>& tokens) { return 
 // Checks `count` batches of `batches` against the reference, comparing positions after each.
 void expect_same_batches(TokenBatches& batches, ReferenceBatches& reference, int count) {
   for (int i = 0; i < count; ++i) {
-    const TokenBatch batch = batches.next();
+    const TokenBatch batch = batches.next_tokens();
     const auto [inputs, targets] = reference.next();
     INFO("batch " << i);
     CHECK(batch.inputs.dtype() == DType::Int64);
