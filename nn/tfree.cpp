@@ -102,7 +102,7 @@ ModelFamily tfree_family() {
           [](const ModelConfig& config, Generator& generator) -> std::unique_ptr<CausalLM> {
             return std::make_unique<TFree>(config, generator);
           },
-          tfree_hf_config, tfree_parameter_name};
+          tfree_hf_config, tfree_parameter_name, /*reads_token_ids=*/false};
 }
 
 ParameterCounts tfree_parameter_counts(const ModelConfig& config) {
