@@ -821,6 +821,9 @@ void check_cross_entropy_backward(const Setting& s) {
 const Values kBagOffsets = {0, 2, 2, 5, 6};
 constexpr int64_t kBagItems = 6, kBagPopulation = 3, kBagTable = 7;
 
+// The first id (in the flattened [items, m] ids) of bag b.
+int64_t bag_begin(int64_t b) { return int64_t(kBagOffsets[size_t(b)]) * kBagPopulation; }
+
 // Bag w's factor: 1/m for mean items, 1/items when normalising (see Backend::embedding_bag).
 double bag_factor_reference(int64_t w, bool mean_items, bool normalize) {
   const double items = kBagOffsets[size_t(w + 1)] - kBagOffsets[size_t(w)];
@@ -837,9 +840,10 @@ void check_embedding_bag(const Setting& s, bool mean_items, bool normalize) {
   s.backend.embedding_bag(weight.view(), ids.view(), offsets.view(), mean_items, normalize, out.view());
   Values expected(size_t(bags * width), 0.0);
   for (int64_t b = 0; b < bags; ++b)
-    for (int64_t i = int64_t(kBagOffsets[size_t(b)]) * kBagPopulation; i < int64_t(kBagOffsets[size_t(b + 1)]) * kBagPopulation; ++i)
+    for (int64_t i = bag_begin(b); i < bag_begin(b + 1); ++i)
       for (int64_t d = 0; d < width; ++d)
-        expected[size_t(b * width + d)] += bag_factor_reference(b, mean_items, normalize) * w[size_t(int64_t(id[size_t(i)]) * width + d)];
+        expected[size_t(b * width + d)] +=
+            bag_factor_reference(b, mean_items, normalize) * w[size_t(int64_t(id[size_t(i)]) * width + d)];
   check_close("embedding_bag", out.download(), expected, tolerance_for(s.dtype).scaled(8));
 }
 
@@ -855,9 +859,10 @@ void check_embedding_bag_backward(const Setting& s, bool mean_items, bool normal
   s.backend.embedding_bag_backward(grad_out.view(), ids.view(), offsets.view(), mean_items, normalize,
                                    grad_weight.view());
   for (int64_t b = 0; b < bags; ++b)
-    for (int64_t i = int64_t(kBagOffsets[size_t(b)]) * kBagPopulation; i < int64_t(kBagOffsets[size_t(b + 1)]) * kBagPopulation; ++i)
+    for (int64_t i = bag_begin(b); i < bag_begin(b + 1); ++i)
       for (int64_t d = 0; d < width; ++d)
-        expected[size_t(int64_t(id[size_t(i)]) * width + d)] += bag_factor_reference(b, mean_items, normalize) * g[size_t(b * width + d)];
+        expected[size_t(int64_t(id[size_t(i)]) * width + d)] +=
+            bag_factor_reference(b, mean_items, normalize) * g[size_t(b * width + d)];
   check_close("embedding_bag backward", grad_weight.download(), expected, tolerance_for(s.dtype).scaled(8));
 }
 
