@@ -32,6 +32,9 @@ struct ModelFamily {
   // The parameter name a checkpoint's tensor `name` loads into, or nullopt for tensors that are
   // not parameters here (causal-mask buffers, the extra copy of a tied head).
   std::optional<std::string> (*parameter_name)(const std::string& name, const ModelConfig& config);
+  // False for families whose inputs are not token ids (T-Free reads trigram bags): their
+  // embed(ids) and forward(ids) throw, and callers feed hidden_states embeddings instead.
+  bool reads_token_ids = true;
 };
 
 // Every family, in registration order.

@@ -2,6 +2,8 @@
 
 #include <iomanip>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "autograd/functions.h"
 #include "nn/init.h"
@@ -82,7 +84,27 @@ nlohmann::json tfree_hf_config(const ModelConfig& config) {
   return json;
 }
 
-std::optional<std::string> tfree_parameter_name(const std::string& name, const ModelConfig&) { return name; }
+// The original T-Free checkpoint's state-dict names (transformer/transformer.pt), converted to
+// safetensors as they are, load by their own names: each maps to ours. Its q/k weights need no
+// permutation, since this model rotates the same adjacent pairs.
+std::optional<std::string> tfree_parameter_name(const std::string& name, const ModelConfig&) {
+  static const std::vector<std::pair<std::string, std::string>> renames = {
+      {"transformer.embeddings.embedding.", "model.embed_tokens."},
+      {"transformer.norm.", "model.norm."},
+      {"transformer.layers.", "model.layers."},
+      {".attention.query.", ".self_attn.q_proj."},
+      {".attention.key.", ".self_attn.k_proj."},
+      {".attention.value.", ".self_attn.v_proj."},
+      {".attention.dense.", ".self_attn.o_proj."},
+      {".mlp.dense_in.", ".mlp.gate_proj."},
+      {".mlp.swiglu.", ".mlp.up_proj."},
+      {".mlp.dense_out.", ".mlp.down_proj."},
+  };
+  std::string ours = name;
+  for (const auto& [theirs, replacement] : renames)
+    if (const size_t at = ours.find(theirs); at != std::string::npos) ours.replace(at, theirs.size(), replacement);
+  return ours;
+}
 
 // One decoder stack's parameters (attention, MLP, norms), as nn/llama.cpp builds it.
 int64_t llama_backbone_parameters(const ModelConfig& config) {
@@ -102,7 +124,7 @@ ModelFamily tfree_family() {
           [](const ModelConfig& config, Generator& generator) -> std::unique_ptr<CausalLM> {
             return std::make_unique<TFree>(config, generator);
           },
-          tfree_hf_config, tfree_parameter_name};
+          tfree_hf_config, tfree_parameter_name, /*reads_token_ids=*/false};
 }
 
 ParameterCounts tfree_parameter_counts(const ModelConfig& config) {

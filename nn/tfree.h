@@ -7,7 +7,10 @@
 // The backbone is Llama's (pre-norm RMSNorm, full multi-head attention, SwiGLU) with the
 // original code's adjacent-pair ("complex") rotary embedding. Parameter names follow our Llama
 // (model.embed_tokens.weight is the trigram table, lm_head.weight the head), since T-Free has no
-// Hugging Face form; config.json carries model_type "tfree" and the tfree_* fields.
+// Hugging Face form; config.json carries model_type "tfree" and the tfree_* fields. A checkpoint
+// whose tensors keep the original code's names (transformer.embeddings.embedding.weight,
+// transformer.layers.N.attention.{query,key,value,dense}, mlp.{dense_in,swiglu,dense_out}, ...)
+// loads too.
 //
 //   trigram_ids [N, m], bag_offsets [B*T + 1] --embed_words--> [B, T, hidden]
 //       --hidden_states / hidden_states_packed--> [B, T, hidden] --head--> [B, T, V] logits

@@ -815,6 +815,118 @@ void check_cross_entropy_backward(const Setting& s) {
   check_close("cross_entropy backward", grad_logits.download(), expected, tolerance_for(s.dtype).scaled(4));
 }
 
+// ---- sparse rows: embedding bags, multi-label BCE ----
+
+// Four bags of 2, 0, 3 and 1 items (an empty bag is padding), m = 3 rows per item.
+const Values kBagOffsets = {0, 2, 2, 5, 6};
+constexpr int64_t kBagItems = 6, kBagPopulation = 3, kBagTable = 7;
+
+// The first id (in the flattened [items, m] ids) of bag b.
+int64_t bag_begin(int64_t b) { return int64_t(kBagOffsets[size_t(b)]) * kBagPopulation; }
+
+// Bag w's factor: 1/m for mean items, 1/items when normalising (see Backend::embedding_bag).
+double bag_factor_reference(int64_t w, bool mean_items, bool normalize) {
+  const double items = kBagOffsets[size_t(w + 1)] - kBagOffsets[size_t(w)];
+  return (mean_items ? 1.0 / kBagPopulation : 1.0) / (normalize && items > 0 ? items : 1.0);
+}
+
+void check_embedding_bag(const Setting& s, bool mean_items, bool normalize) {
+  const int64_t width = s.size, bags = int64_t(kBagOffsets.size()) - 1;
+  DeviceArray weight(s.backend, s.dtype, {kBagTable, width}), out(s.backend, s.dtype, {bags, width});
+  DeviceArray ids(s.backend, kInt64, {kBagItems, kBagPopulation}), offsets(s.backend, kInt64, {bags + 1});
+  const Values w = weight.upload_drawn(s.draws.uniform(-2, 2));
+  const Values id = ids.upload_drawn(s.draws.integers(0, kBagTable - 1));
+  offsets.upload(kBagOffsets);
+  s.backend.embedding_bag(weight.view(), ids.view(), offsets.view(), mean_items, normalize, out.view());
+  Values expected(size_t(bags * width), 0.0);
+  for (int64_t b = 0; b < bags; ++b)
+    for (int64_t i = bag_begin(b); i < bag_begin(b + 1); ++i)
+      for (int64_t d = 0; d < width; ++d)
+        expected[size_t(b * width + d)] +=
+            bag_factor_reference(b, mean_items, normalize) * w[size_t(int64_t(id[size_t(i)]) * width + d)];
+  check_close("embedding_bag", out.download(), expected, tolerance_for(s.dtype).scaled(8));
+}
+
+// The gradient is added into grad_weight's existing values.
+void check_embedding_bag_backward(const Setting& s, bool mean_items, bool normalize) {
+  const int64_t width = s.size, bags = int64_t(kBagOffsets.size()) - 1;
+  DeviceArray grad_out(s.backend, s.dtype, {bags, width}), grad_weight(s.backend, s.dtype, {kBagTable, width});
+  DeviceArray ids(s.backend, kInt64, {kBagItems, kBagPopulation}), offsets(s.backend, kInt64, {bags + 1});
+  const Values g = grad_out.upload_drawn(s.draws.uniform(-2, 2));
+  Values expected = grad_weight.upload_drawn(s.draws.uniform(-1, 1));
+  const Values id = ids.upload_drawn(s.draws.integers(0, kBagTable - 1));
+  offsets.upload(kBagOffsets);
+  s.backend.embedding_bag_backward(grad_out.view(), ids.view(), offsets.view(), mean_items, normalize,
+                                   grad_weight.view());
+  for (int64_t b = 0; b < bags; ++b)
+    for (int64_t i = bag_begin(b); i < bag_begin(b + 1); ++i)
+      for (int64_t d = 0; d < width; ++d)
+        expected[size_t(int64_t(id[size_t(i)]) * width + d)] +=
+            bag_factor_reference(b, mean_items, normalize) * g[size_t(b * width + d)];
+  check_close("embedding_bag backward", grad_weight.download(), expected, tolerance_for(s.dtype).scaled(8));
+}
+
+// Five rows: a repeated positive, none, two, one, and a row of weight 0.
+const Values kTargetOffsets = {0, 3, 3, 5, 6, 7};
+constexpr double kPosWeight = 3.0;
+
+// Row r's positive classes (each once) as a mask over `classes`.
+std::vector<bool> positives_reference(const Values& targets, int64_t r, int64_t classes) {
+  std::vector<bool> positive(size_t(classes), false);
+  for (int64_t i = int64_t(kTargetOffsets[size_t(r)]); i < int64_t(kTargetOffsets[size_t(r + 1)]); ++i)
+    positive[size_t(targets[size_t(i)])] = true;
+  return positive;
+}
+
+void check_multilabel_bce(const Setting& s) {
+  const int64_t rows = int64_t(kTargetOffsets.size()) - 1, classes = s.size;
+  DeviceArray logits(s.backend, s.dtype, {rows, classes}), weights(s.backend, s.dtype, {rows});
+  DeviceArray targets(s.backend, kInt64, {int64_t(kTargetOffsets.back())}), offsets(s.backend, kInt64, {rows + 1});
+  DeviceArray loss(s.backend, s.dtype, {rows});
+  const Values z = logits.upload_drawn(s.draws.uniform(-30, 30));
+  Values w = {1.0, 0.5, 2.0, 1.0, 0.0};
+  weights.upload(w);
+  const Values t = targets.upload_drawn(s.draws.integers(0, classes - 1));
+  offsets.upload(kTargetOffsets);
+  s.backend.multilabel_bce(logits.view(), targets.view(), offsets.view(), weights.view(), kPosWeight, loss.view());
+  Values expected;
+  for (int64_t r = 0; r < rows; ++r) {
+    const std::vector<bool> positive = positives_reference(t, r, classes);
+    double total = 0;
+    for (int64_t v = 0; v < classes; ++v) {
+      const double x = z[size_t(r * classes + v)];
+      const double softplus_x = std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x)));  // -log(1 - sigmoid(x))
+      total += positive[size_t(v)] ? kPosWeight * (softplus_x - x) : softplus_x;
+    }
+    expected.push_back(w[size_t(r)] * total);
+  }
+  check_close("multilabel_bce", loss.download(), expected, tolerance_for(s.dtype).scaled(8));
+}
+
+void check_multilabel_bce_backward(const Setting& s) {
+  const int64_t rows = int64_t(kTargetOffsets.size()) - 1, classes = s.size;
+  DeviceArray logits(s.backend, s.dtype, {rows, classes}), weights(s.backend, s.dtype, {rows});
+  DeviceArray targets(s.backend, kInt64, {int64_t(kTargetOffsets.back())}), offsets(s.backend, kInt64, {rows + 1});
+  DeviceArray grad_loss(s.backend, s.dtype, {rows}), grad_logits(s.backend, s.dtype, {rows, classes});
+  const Values z = logits.upload_drawn(s.draws.uniform(-30, 30));
+  const Values w = {1.0, 0.5, 2.0, 1.0, 0.0};
+  weights.upload(w);
+  const Values g = grad_loss.upload_drawn(s.draws.uniform(-2, 2));
+  const Values t = targets.upload_drawn(s.draws.integers(0, classes - 1));
+  offsets.upload(kTargetOffsets);
+  s.backend.multilabel_bce_backward(logits.view(), targets.view(), offsets.view(), weights.view(), kPosWeight,
+                                    grad_loss.view(), grad_logits.view());
+  Values expected;
+  for (int64_t r = 0; r < rows; ++r) {
+    const std::vector<bool> positive = positives_reference(t, r, classes);
+    for (int64_t v = 0; v < classes; ++v) {
+      const double sigmoid = 1 / (1 + std::exp(-z[size_t(r * classes + v)]));
+      expected.push_back(g[size_t(r)] * w[size_t(r)] * (positive[size_t(v)] ? kPosWeight * (sigmoid - 1) : sigmoid));
+    }
+  }
+  check_close("multilabel_bce backward", grad_logits.download(), expected, tolerance_for(s.dtype).scaled(8));
+}
+
 constexpr double kRmsEpsilon = 1e-5;
 
 Values inverse_rms_reference(const Values& x, int64_t rows, int64_t dim) {
@@ -1346,6 +1458,16 @@ std::vector<ParityCase> parity_cases() {
       {"cumsum", kFloatsAndIntegers, kContiguousOnly, kSizes, check_cumsum},
       {"cross_entropy", kFloat32And64, kContiguousOnly, kSizes, check_cross_entropy},
       {"cross_entropy_backward", kFloat32And64, kContiguousOnly, kSizes, check_cross_entropy_backward},
+      {"embedding_bag, sum", kFloat32And64, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_embedding_bag(s, false, false); }},
+      {"embedding_bag, mean and normalised", kFloat32And64, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_embedding_bag(s, true, true); }},
+      {"embedding_bag_backward, sum", kFloat32And64, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_embedding_bag_backward(s, false, false); }},
+      {"embedding_bag_backward, mean and normalised", kFloat32And64, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_embedding_bag_backward(s, true, true); }},
+      {"multilabel_bce", kFloat32And64, kContiguousOnly, kSizes, check_multilabel_bce},
+      {"multilabel_bce_backward", kFloat32And64, kContiguousOnly, kSizes, check_multilabel_bce_backward},
       {"rms_norm", kFloat32And64, kContiguousOnly, kSizes, check_rms_norm},
       {"rms_norm_backward", kFloat32And64, kContiguousOnly, kSizes,
        [](const Setting& s) { check_rms_norm_backward(s, true); }},

@@ -122,6 +122,21 @@ TEST_CASE("T-Free embeds words as bags of trigram rows and rejects token ids") {
                        doctest::Contains("tfree_population"), Error);
 }
 
+TEST_CASE("T-Free decodes through a KV cache as in one full pass") {
+  Generator generator(6);
+  nn::TFree model(tiny_tfree_config(), generator);
+  model.eval();
+  CHECK_FALSE(nn::model_family("tfree").reads_token_ids);
+  const Tensor embeds = model.embed_words(int64s({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {4, 3}),
+                                          int64s({0, 1, 2, 3, 4}, {5}), 1, 4);
+  const Tensor full = model.forward_embeds(embeds);
+  NoGradGuard no_grad;
+  nn::KVCache cache = model.make_cache();
+  model.hidden_states(narrow(embeds, 1, 0, 3), 0, &cache);
+  testing::check_close(model.forward_embeds(contiguous(narrow(embeds, 1, 3, 1)), 3, &cache), narrow(full, 1, 3, 1),
+                       1e-5, 1e-5);
+}
+
 TEST_CASE("T-Free's config fields round-trip through config.json and are checked") {
   nn::ModelConfig config = tiny_tfree_config();
   config.tfree.aggregation = "mean";
