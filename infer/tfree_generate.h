@@ -25,6 +25,10 @@
 
 namespace bytegrad::infer {
 
+// The file of a T-Free model directory that holds its decoding dictionary
+// (tokenizer::TfreeDictionary::save), beside config.json and model.safetensors.
+inline constexpr const char* kTfreeDictionaryFile = "tfree_dictionary.jsonl";
+
 struct TfreeGenerationOptions : SamplingOptions {
   int64_t max_new_words = 64;
   uint64_t seed = 0;                // seeds the sampler's Generator

@@ -42,11 +42,14 @@ infer::GenerationOptions generation_options_from(const Options& args) {
   return options;
 }
 
-io::PretrainedModel load_model_with_tokenizer(const Options& args) {
-  const std::string directory = args.get("--model");
-  io::PretrainedModel pretrained = io::load_pretrained_model(directory);
+void require_tokenizer(const io::PretrainedModel& pretrained, const Options& args) {
   if (!pretrained.tokenizer)
-    throw std::runtime_error(directory + ": no tokenizer.json or tokenizer.model to turn text into tokens");
+    throw std::runtime_error(args.get("--model") + ": no tokenizer.json or tokenizer.model to turn text into tokens");
+}
+
+io::PretrainedModel load_model_with_tokenizer(const Options& args) {
+  io::PretrainedModel pretrained = io::load_pretrained_model(args.get("--model"));
+  require_tokenizer(pretrained, args);
   return pretrained;
 }
 

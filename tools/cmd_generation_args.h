@@ -19,6 +19,8 @@ infer::GenerationOptions generation_options_from(const Options& args);
 
 // Loads --model DIR; throws std::runtime_error when the directory has no tokenizer.
 io::PretrainedModel load_model_with_tokenizer(const Options& args);
+// Throws std::runtime_error naming --model's directory when `pretrained` has no tokenizer.
+void require_tokenizer(const io::PretrainedModel& pretrained, const Options& args);
 
 struct StreamedReply {
   std::vector<int64_t> tokens;  // the generated tokens, stop token excluded

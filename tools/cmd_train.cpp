@@ -12,6 +12,7 @@
 
 #include "tensor/generator.h"
 #include "tools/cmd_run_args.h"
+#include "tools/cmd_train_tfree.h"
 #include "tools/commands.h"
 #include "train/data/corpus_tokens.h"
 #include "train/loss_plot.h"
@@ -45,6 +46,7 @@ int run_train(const Args& args) {
   const train::RunConfig config = train::load_run_config(cli.config, cli.overrides, resolved);
   fs::create_directories(config.output_dir);
   std::ofstream(config.output_dir / "run_config.json") << resolved.dump(2) << '\n';
+  if (config.model_type == "tfree") return run_train_tfree(cli, config, resolved);
 
   const train::CorpusTokens data = config.data.shards.empty()
                                        ? train::tokenize_corpus(config.data, config.output_dir, config.trainer.seed)

@@ -32,8 +32,8 @@ void read_word_data(const json& config, const std::string& source, DataConfig& d
   const ConfigSection s(config, "data", source,
                         {"paths", "memory_map", "document_delimiter", "eval_fraction", "dictionary_words"});
   BYTEGRAD_CHECK(config.contains("data") && (config["data"].contains("paths") != config["data"].contains("memory_map")),
-                 source, ": a T-Free run reads words from text: give "data.paths" (text files or directories) or "
-                 ""data.memory_map" (the prefix of a MemoryMap that `bytegrad prep` wrote), one of them");
+                 source, ": a T-Free run reads words from text: give \"data.paths\" (text files or directories) or "
+                 "\"data.memory_map\" (the prefix of a MemoryMap that `bytegrad prep` wrote), one of them");
   for (const std::string& p : read_strings(config, "paths", source)) data.corpus.paths.emplace_back(p);
   s.read("memory_map", data.memory_map);
   s.read("document_delimiter", data.corpus.document_delimiter);

@@ -5,9 +5,25 @@
 #include "base/error.h"
 #include "tensor/creation.h"
 #include "tokenizer/tfree_words.h"
+#include "train/data/aligned_memory_map.h"
 #include "train/data/token_stream.h"
 
 namespace bytegrad::train {
+
+std::vector<std::string> read_word_documents(const std::string& memory_map, const CorpusOptions& corpus) {
+  if (memory_map.empty()) return read_text_corpus(corpus).documents;
+  std::vector<std::string> documents;
+  if (std::filesystem::exists(memory_map + ".indices.bin")) {
+    const AlignedMemoryMap aligned(memory_map);
+    for (int64_t g = 0; g < aligned.size(); ++g)
+      for (std::string_view chunk : aligned.group(g)) documents.emplace_back(chunk);
+  } else {
+    const MemoryMap map(memory_map);
+    for (int64_t d = 0; d < map.size(); ++d) documents.emplace_back(map[d]);
+  }
+  BYTEGRAD_CHECK(!documents.empty(), memory_map, ": the MemoryMap holds no documents");
+  return documents;
+}
 
 WordCorpus split_into_words(const std::vector<std::string>& documents, const tokenizer::TrigramHasher& hasher,
                             double eval_fraction, uint64_t seed) {

@@ -18,6 +18,7 @@
 
 #include "tokenizer/trigram_hasher.h"
 #include "train/batch_source.h"
+#include "train/data/text_corpus.h"
 #include "train/word_batch.h"
 
 namespace bytegrad::train {
@@ -39,6 +40,11 @@ struct WordCorpus {
   std::vector<int32_t> train;  // word ids: doc, EOT, doc, EOT, ...
   std::vector<int32_t> eval;   // the held-out documents, packed the same way
 };
+
+// The documents of a T-Free run: the text files of `corpus`, or, when `memory_map` names a
+// MemoryMap prefix, its aligned chunks in group order if it has an aligned index
+// (train/data/aligned_memory_map.h), else its documents. Throws Error naming the files.
+std::vector<std::string> read_word_documents(const std::string& memory_map, const CorpusOptions& corpus);
 
 // Splits every document into words, interns them, shuffles the documents with `seed` and holds
 // out the last eval_fraction of them (pack_documents), and hashes every distinct word's trigrams

@@ -1,0 +1,158 @@
+// `bytegrad train --config FILE` for a T-Free model ("model_type": "tfree"): reads the corpus
+// as words (train/data/word_stream.h), hashes every distinct word's trigrams once, trains with
+// the multi-label objective (train/tfree_objective.h) through the same loop, checkpoints and
+// metrics as token models, samples through the decoding dictionary, and writes the model
+// directory with its dictionary (the training words by count) beside the weights.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "infer/tfree_generate.h"
+#include "io/model_directory.h"
+#include "nn/tfree.h"
+#include "tools/cmd_run_args.h"
+#include "tools/cmd_train_tfree.h"
+#include "train/data/word_stream.h"
+#include "train/loss_plot.h"
+#include "train/run_export.h"
+#include "train/tfree_objective.h"
+#include "train/training_checkpoint.h"
+
+namespace bytegrad::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The dictionary of the training words: the special words, then the `top_n` most frequent.
+tokenizer::TfreeDictionary training_dictionary(const train::WordTable& table, const tokenizer::TrigramHasher& hasher,
+                                               int64_t top_n) {
+  tokenizer::WordCounts counts;
+  for (size_t w = 0; w < table.words.size(); ++w)
+    if (table.counts[w] > 0) counts[table.words[w]] = table.counts[w];
+  return tokenizer::TfreeDictionary::from_counts(hasher, counts, top_n);
+}
+
+void print_sample(int64_t step, const std::string& prompt, const infer::TfreeGeneration& sample) {
+  std::string text = prompt + sample.text;
+  for (size_t at = 0; (at = text.find('\n', at)) != std::string::npos; at += 3) text.replace(at, 1, "\n  ");
+  std::printf("--- sample at step %lld ---\n  %s\n---\n", static_cast<long long>(step), text.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nlohmann::json& resolved) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  BYTEGRAD_CHECK(config.init_from.empty() ? config.model.contains("vocab_size") : true, cli.config,
+                 ": a T-Free model section needs \"vocab_size\" (V, the hashed rows of its embedding and head; "
+                 "the paper's best 1B setting is 8000)");
+  manual_seed(config.trainer.seed);
+  std::unique_ptr<Generator> model_generator;
+  std::unique_ptr<nn::CausalLM> model_owner;
+  if (!config.init_from.empty()) {
+    io::PretrainedModel pretrained = io::load_pretrained_model(config.init_from);
+    model_generator = std::move(pretrained.generator);
+    model_generator->set_state(config.trainer.seed, 0);
+    model_owner = std::move(pretrained.model);
+    std::printf("initialized from %s\n", config.init_from.c_str());
+  } else {
+    model_generator = std::make_unique<Generator>(config.trainer.seed);
+    const nn::ModelConfig model_config = train::run_model_config(config.model, 0, cli.config + ": model");
+    model_owner = nn::build_causal_lm("tfree", model_config, *model_generator);
+  }
+  auto& model = dynamic_cast<nn::TFree&>(*model_owner);
+  const nn::ModelConfig& model_config = model.config();
+  const tokenizer::TrigramHasher hasher(infer::tfree_hash_config(model_config));
+
+  const auto data_start = std::chrono::steady_clock::now();
+  const std::vector<std::string> documents = train::read_word_documents(config.data.memory_map, config.data.corpus);
+  const train::WordCorpus corpus =
+      train::split_into_words(documents, hasher, config.data.eval_fraction, config.trainer.seed);
+  const double data_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - data_start).count();
+  std::printf("corpus: %zu documents -> %zu train and %zu held-out words, %zu distinct, hashed in %.1f s\n",
+              documents.size(), corpus.train.size(), corpus.eval.size(), corpus.table->words.size(), data_seconds);
+  std::printf("model: tfree, %lld layers, hidden %lld, V %lld, m %lld, k %lld, %.2fM parameters\n%s\n",
+              static_cast<long long>(model_config.num_hidden_layers), static_cast<long long>(model_config.hidden_size),
+              static_cast<long long>(model_config.vocab_size), static_cast<long long>(model_config.tfree.population),
+              static_cast<long long>(model_config.tfree.lowercase_overlap), double(model.parameter_count()) / 1e6,
+              nn::parameter_count_report(model_config, 1024).c_str());
+
+  const std::unique_ptr<train::Optimizer> optimizer = train::make_optimizer(config.optimizer, model);
+  std::unique_ptr<train::BatchSource> eval_batches;
+  if (int64_t(corpus.eval.size()) > config.seq_len)
+    eval_batches = std::make_unique<train::WordBatches>(corpus.table, corpus.eval, config.batch_size, config.seq_len,
+                                                        "held-out words");
+  train::Trainer trainer(model, *optimizer, config.schedule,
+                         std::make_unique<train::WordBatches>(corpus.table, corpus.train, config.batch_size,
+                                                              config.seq_len, "training words"),
+                         std::move(eval_batches), *model_generator, config.trainer,
+                         std::make_shared<train::TFreeObjective>());
+  if (!cli.resume.empty()) {
+    const fs::path checkpoint = train::resolve_checkpoint(cli.resume);
+    train::load_training_checkpoint(checkpoint, trainer);
+    std::printf("resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(trainer.step()));
+  }
+  const tokenizer::TfreeDictionary dictionary =
+      training_dictionary(*corpus.table, hasher, config.data.dictionary_words);
+  std::printf("training: %lld steps of %lld x %lld words (x%lld accumulated), %s, peak lr %g; dictionary of %lld words\n",
+              static_cast<long long>(config.trainer.steps), static_cast<long long>(config.batch_size),
+              static_cast<long long>(config.seq_len), static_cast<long long>(config.trainer.grad_accum_steps),
+              config.optimizer.name.c_str(), config.schedule.peak, static_cast<long long>(dictionary.size()));
+  std::fflush(stdout);
+
+  const auto sample = [&](uint64_t seed) {
+    infer::TfreeGenerationOptions options;
+    options.max_new_words = config.trainer.sample_tokens;
+    options.temperature = config.trainer.sample_temperature;
+    options.top_p = 1.0;
+    options.seed = seed;
+    return infer::tfree_generate(model, hasher, dictionary, config.sample_prompt, options);
+  };
+  const fs::path metrics_path = config.output_dir / "metrics.jsonl";
+  train::MetricsLog log(metrics_path, !cli.resume.empty());
+  double first_loss = NAN;
+  int64_t words_trained = 0;
+  train::TrainerCallbacks callbacks;
+  callbacks.on_step = [&](const train::MetricsRecord& r, double eta) {
+    if (std::isnan(first_loss)) first_loss = r.loss;
+    words_trained += config.batch_size * config.seq_len * config.trainer.grad_accum_steps;
+    if (r.step % config.log_interval != 0 && r.step != config.trainer.steps && !r.eval_loss) return;
+    std::printf("step %5lld/%lld  loss %.5f", static_cast<long long>(r.step), static_cast<long long>(config.trainer.steps),
+                r.loss);
+    if (r.eval_loss) std::printf("  eval %.5f", *r.eval_loss);
+    std::printf("  lr %.2e  grad norm %.3f  %.0f words/s  ETA %s\n", r.lr, r.grad_norm, r.tokens_per_second,
+                format_duration(eta).c_str());
+    std::fflush(stdout);
+  };
+  callbacks.on_sample = [&](int64_t step) {
+    print_sample(step, config.sample_prompt, sample(config.trainer.seed * 1000003 + uint64_t(step)));
+  };
+  fs::path checkpoint_dir;
+  const auto save_checkpoint = [&](int64_t step) {
+    checkpoint_dir = config.output_dir / train::checkpoint_name(step);
+    train::save_training_checkpoint(checkpoint_dir, trainer, resolved);
+    train::prune_checkpoints(config.output_dir, config.keep_last_checkpoints);
+  };
+  callbacks.on_checkpoint = save_checkpoint;
+  const auto train_start = std::chrono::steady_clock::now();
+  const train::MetricsRecord last = trainer.run(&log, callbacks);
+  const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
+  if (config.trainer.checkpoint_interval == 0) save_checkpoint(trainer.step());
+
+  const fs::path model_dir = config.output_dir / "model";
+  train::save_run_model(model_dir, model, nullptr, {});
+  dictionary.save(model_dir / infer::kTfreeDictionaryFile);
+  const fs::path svg_path = config.output_dir / "loss.svg";
+  std::ofstream(svg_path) << train::loss_curve_svg(train::read_metrics(metrics_path), "bytegrad train: " + cli.config);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  std::printf("\nloss %.5f -> %.5f (multi-label BCE per id)", first_loss, last.loss);
+  if (last.eval_loss) std::printf(", held-out %.5f", *last.eval_loss);
+  std::printf("; %.0f words/s over the run; wall time %s\n", double(words_trained) / std::max(train_seconds, 1e-9),
+              format_duration(wall).c_str());
+  for (uint64_t i = 1; i <= 3; ++i) print_sample(trainer.step(), config.sample_prompt, sample(config.trainer.seed + i));
+  std::printf("wrote %s, %s, %s, %s\n", metrics_path.c_str(), svg_path.c_str(), checkpoint_dir.c_str(), model_dir.c_str());
+  return 0;
+}
+
+}  // namespace bytegrad::tools
