@@ -76,8 +76,12 @@ std::vector<uint32_t> word_trigram_ids(std::string_view word) {
   return ids;
 }
 
-TrigramHasher::TrigramHasher(TrigramHashConfig config) : config_(config) { config_.validate(); }
-TrigramHasher::~TrigramHasher() = default;
+TrigramHasher::TrigramHasher(TrigramHashConfig config)
+    : config_(config), pages_(std::make_unique<std::atomic<Page*>[]>(kPages)) {
+  config_.validate();
+}
+
+TrigramHasher::~TrigramHasher() { clear_cache(); }
 
 std::vector<int32_t> TrigramHasher::plain_row(uint32_t trigram_id) const {
   std::vector<int32_t> row;
@@ -117,21 +121,30 @@ std::vector<int32_t> TrigramHasher::trigram_row(uint32_t trigram_id) const {
 }
 
 void TrigramHasher::copy_row(uint32_t trigram_id, int32_t* out) const {
-  Shard& shard = shards_[trigram_id % kShards];
-  {
-    std::lock_guard lock(shard.mutex);
-    if (auto it = shard.rows.find(trigram_id); it != shard.rows.end()) {
-      std::copy_n(it->second.get(), config_.population, out);
+  std::atomic<Page*>& page_slot = pages_[trigram_id >> 8];
+  std::atomic<const int32_t*>* row_slot = nullptr;
+  if (Page* page = page_slot.load(std::memory_order_acquire)) {
+    row_slot = &page->rows[trigram_id & 0xFF];
+    if (const int32_t* row = row_slot->load(std::memory_order_acquire)) {
+      std::copy_n(row, config_.population, out);
       return;
     }
   }
-  // Computed outside the lock: two threads may both compute a row, and both get the same one.
+  // Hashed outside the lock: two threads may both compute a row; the first one stored is kept.
   const std::vector<int32_t> row = trigram_row(trigram_id);
   std::copy(row.begin(), row.end(), out);
-  auto stored = std::make_unique<int32_t[]>(row.size());
-  std::copy(row.begin(), row.end(), stored.get());
-  std::lock_guard lock(shard.mutex);
-  shard.rows.try_emplace(trigram_id, std::move(stored));
+  std::lock_guard lock(fill_mutex_);
+  Page* page = page_slot.load(std::memory_order_relaxed);
+  if (!page) {
+    page = new Page();
+    page_slot.store(page, std::memory_order_release);
+  }
+  row_slot = &page->rows[trigram_id & 0xFF];
+  if (row_slot->load(std::memory_order_relaxed)) return;
+  int32_t* stored = new int32_t[row.size()];
+  std::copy(row.begin(), row.end(), stored);
+  row_slot->store(stored, std::memory_order_release);
+  ++row_count_;
 }
 
 std::vector<int32_t> TrigramHasher::special_word_row(std::string_view word) const {
@@ -236,21 +249,21 @@ WordPatterns TrigramHasher::encode_patterns(const std::vector<std::string>& word
 }
 
 std::size_t TrigramHasher::cached_rows() const {
-  std::size_t total = 0;
-  for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
-    total += shard.rows.size();
-  }
-  std::lock_guard lock(special_mutex_);
-  return total + special_rows_.size();
+  std::lock_guard lock(fill_mutex_);
+  std::lock_guard special_lock(special_mutex_);
+  return row_count_ + special_rows_.size();
 }
 
 void TrigramHasher::clear_cache() {
-  for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
-    shard.rows.clear();
+  std::lock_guard lock(fill_mutex_);
+  for (std::size_t p = 0; p < kPages; ++p) {
+    Page* page = pages_[p].exchange(nullptr);
+    if (!page) continue;
+    for (auto& row : page->rows) delete[] row.load();
+    delete page;
   }
-  std::lock_guard lock(special_mutex_);
+  row_count_ = 0;
+  std::lock_guard special_lock(special_mutex_);
   special_rows_.clear();
 }
 
