@@ -38,11 +38,6 @@ void append_number(std::string& out, uint64_t value) {
   out.append(buffer, end);
 }
 
-std::vector<int64_t> sorted_distinct(std::vector<int64_t> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
 
 }  // namespace
 
@@ -191,9 +186,22 @@ int64_t TrigramHasher::append_word_rows(std::string_view word, std::vector<int64
 }
 
 std::vector<int64_t> TrigramHasher::word_pattern(std::string_view word) const {
-  std::vector<int64_t> ids;
-  append_word_rows(word, ids);
-  return sorted_distinct(std::move(ids));
+  // Gathered as int32 in a reused buffer: sorting half-width values without allocating is most of
+  // the cost of a pattern once the rows are cached.
+  thread_local std::vector<int32_t> gathered;
+  gathered.clear();
+  if (word.empty()) return {};
+  if (is_tfree_special_word(word)) {
+    gathered = special_word_row(word);
+  } else {
+    const std::size_t m = std::size_t(config_.population);
+    for (uint32_t trigram : word_trigram_ids(word)) {
+      gathered.resize(gathered.size() + m);
+      copy_row(trigram, gathered.data() + gathered.size() - m);
+    }
+  }
+  std::sort(gathered.begin(), gathered.end());
+  return std::vector<int64_t>(gathered.begin(), std::unique(gathered.begin(), gathered.end()));
 }
 
 WordIdSets TrigramHasher::word_id_sets(std::string_view word) const {
