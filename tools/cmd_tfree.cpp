@@ -3,6 +3,7 @@
 //     words of stdin, each word's sorted distinct active ids, and words_to_text(words).
 // `bytegrad tfree dictionary --corpus FILE... --out FILE [--top N] [--more-words TEXT...]`
 //     counts the words of the corpus files and writes the decoding dictionary (JSON lines).
+// `bytegrad tfree stats ...`: tools/cmd_tfree_stats.cpp.
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,9 @@
 #include "tools/commands.h"
 
 namespace bytegrad::tools {
+
+int run_tfree_stats(const Args& args);  // tools/cmd_tfree_stats.cpp
+
 namespace {
 
 int run_encode(const Args& args) {
@@ -70,9 +74,10 @@ int run_dictionary(const Args& args) {
 int run_tfree(const Args& args) {
   if (!args.empty() && args[0] == "encode") return run_encode(Args(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "dictionary") return run_dictionary(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "stats") return run_tfree_stats(Args(args.begin() + 1, args.end()));
   const std::optional<std::string> what = parse_options(command_spec("tfree"), args).positional();
   throw UsageError("bytegrad tfree: " + (what ? "unknown subcommand '" + *what + "'" : std::string("missing SUBCOMMAND")) +
-                   " (available: encode, dictionary; see bytegrad tfree --help)");
+                   " (available: encode, dictionary, stats; see bytegrad tfree --help)");
 }
 
 }  // namespace bytegrad::tools

@@ -103,5 +103,15 @@ TEST_CASE("tfree dictionary writes the dictionary the library builds") {
   CHECK(missing.err == "bytegrad tfree: /nonexistent: cannot open file\n");
 }
 
+TEST_CASE("tfree stats prints T-Free's fertility per text file") {
+  const fs::path dir = scratch("tfree_stats");
+  std::ofstream(dir / "en.txt") << "Hello, world: it's 2024.\n";  // 4 whitespace words, 14 T-Free words
+  const CommandResult run = run_bytegrad("tfree stats --text '" + (dir / "en.txt").string() + "'", "");
+  REQUIRE(run.status == 0);
+  CHECK(run.out.find("en.txt") != std::string::npos);
+  CHECK(run.out.find("T-Free words                         -    0.00   0.00   0.00   0.00          3.500") !=
+        std::string::npos);
+}
+
 }  // namespace
 }  // namespace bytegrad::tools
