@@ -186,21 +186,26 @@ int64_t TrigramHasher::append_word_rows(std::string_view word, std::vector<int64
 }
 
 std::vector<int64_t> TrigramHasher::word_pattern(std::string_view word) const {
-  // Gathered as int32 in a reused buffer: sorting half-width values without allocating is most of
-  // the cost of a pattern once the rows are cached.
+  // Gathered as int32 in a reused buffer: ordering the ids is most of the cost of a pattern once
+  // the rows are cached.
   thread_local std::vector<int32_t> gathered;
   gathered.clear();
   if (word.empty()) return {};
   if (is_tfree_special_word(word)) {
     gathered = special_word_row(word);
+    std::sort(gathered.begin(), gathered.end());
   } else {
+    // Rows are sorted unless the lowercase overlap rewrote their tail; each is sorted as it comes
+    // and merged into the sorted prefix, cheaper than sorting the whole gather.
     const std::size_t m = std::size_t(config_.population);
     for (uint32_t trigram : word_trigram_ids(word)) {
-      gathered.resize(gathered.size() + m);
-      copy_row(trigram, gathered.data() + gathered.size() - m);
+      const std::size_t start = gathered.size();
+      gathered.resize(start + m);
+      copy_row(trigram, gathered.data() + start);
+      if (config_.lowercase_overlap > 0) std::sort(gathered.begin() + std::ptrdiff_t(start), gathered.end());
+      std::inplace_merge(gathered.begin(), gathered.begin() + std::ptrdiff_t(start), gathered.end());
     }
   }
-  std::sort(gathered.begin(), gathered.end());
   return std::vector<int64_t>(gathered.begin(), std::unique(gathered.begin(), gathered.end()));
 }
 
