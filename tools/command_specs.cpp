@@ -54,7 +54,7 @@ std::vector<CommandSpec> make_specs() {
        .example = "bytegrad demo --steps 200",
        .options = {{.name = "--steps", .value = "N", .default_value = "400", .meaning = "full-batch SGD steps"}}},
       {.name = "bench",
-       .summary = "speed of the tensor core beside BLAS and Eigen (core), of training or decoding beside PyTorch",
+       .summary = "speed of the tensor core beside BLAS and Eigen (core), of training or decoding beside PyTorch, of T-Free (tfree)",
        .usage = "bytegrad bench [core]  |  bytegrad bench train [OPTIONS]  |  bytegrad bench generate [OPTIONS]\n"
                 "       |  bytegrad bench tfree [OPTIONS]\n"
                 "       (bytegrad bench train --help, bench generate --help and bench tfree --help list their options)",
