@@ -236,15 +236,30 @@ WordIdSets TrigramHasher::word_id_sets(std::string_view word) const {
 }
 
 TrigramBatch TrigramHasher::encode_batch(const std::vector<std::string>& words) const {
+  // Two passes, both parallel over words for long inputs: the trigram count of every word gives
+  // the offsets, then every word writes its rows into its own slice.
+  const std::ptrdiff_t n = std::ptrdiff_t(words.size());
+  const bool parallel = words.size() >= 4096;
   TrigramBatch batch;
   batch.population = config_.population;
-  batch.word_offsets.reserve(words.size() + 1);
-  batch.trigram_counts.reserve(words.size());
-  batch.word_offsets.push_back(0);
-  for (const std::string& word : words) {
-    const int64_t rows = append_word_rows(word, batch.ids);
-    batch.trigram_counts.push_back(rows);
-    batch.word_offsets.push_back(batch.word_offsets.back() + rows);
+  batch.trigram_counts.resize(words.size());
+#pragma omp parallel for schedule(static) if (parallel)
+  for (std::ptrdiff_t w = 0; w < n; ++w) {
+    const std::string& word = words[std::size_t(w)];
+    batch.trigram_counts[std::size_t(w)] =
+        word.empty() ? 0 : is_tfree_special_word(word) ? 1 : int64_t(word_trigram_ids(word).size());
+  }
+  batch.word_offsets.resize(words.size() + 1, 0);
+  for (std::size_t w = 0; w < words.size(); ++w)
+    batch.word_offsets[w + 1] = batch.word_offsets[w] + batch.trigram_counts[w];
+  const std::size_t m = std::size_t(config_.population);
+  batch.ids.resize(std::size_t(batch.word_offsets.back()) * m);
+#pragma omp parallel for schedule(dynamic, 256) if (parallel)
+  for (std::ptrdiff_t w = 0; w < n; ++w) {
+    thread_local std::vector<int64_t> rows;
+    rows.clear();
+    append_word_rows(words[std::size_t(w)], rows);
+    std::copy(rows.begin(), rows.end(), batch.ids.begin() + std::ptrdiff_t(std::size_t(batch.word_offsets[std::size_t(w)]) * m));
   }
   return batch;
 }

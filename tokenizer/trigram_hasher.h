@@ -100,7 +100,8 @@ class TrigramHasher {
   // The interior and edge id sets of `word` (see WordIdSets).
   WordIdSets word_id_sets(std::string_view word) const;
 
-  // Every word's rows, in the embedding-bag layout; an empty word has no rows.
+  // Every word's rows, in the embedding-bag layout; an empty word has no rows. Batches of 4096
+  // words or more are encoded in parallel (OpenMP) with the same result.
   TrigramBatch encode_batch(const std::vector<std::string>& words) const;
 
   // Every word's pattern, in CSR form.
