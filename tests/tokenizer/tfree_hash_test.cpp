@@ -1,4 +1,4 @@
-// T-Free trigram hashing (tokenizer/trigram_hasher.h): the measured rows of the research notes
+// T-Free trigram hashing (tokenizer/trigram_hasher.h): rows measured on the original rules
 // (V = 32000, m = 10, with and without the lowercase overlap k = 2), special words, and the
 // layouts handed to the model.
 #include <doctest/doctest.h>
