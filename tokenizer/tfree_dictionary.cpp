@@ -128,7 +128,8 @@ void TfreeDictionary::append(std::string word, int64_t count, WordIdSets sets) {
 void TfreeDictionary::save(const std::filesystem::path& path) const {
   std::ofstream out(path, std::ios::binary);
   if (!out) throw std::runtime_error(path.string() + ": cannot open for writing");
-  out << nlohmann::json{{"format", kFormat},
+  // ordered_json keeps the keys in the order written, the word first.
+  out << nlohmann::ordered_json{{"format", kFormat},
                         {"version", kVersion},
                         {"vocab_size", config_.vocab_size},
                         {"population", config_.population},
@@ -140,7 +141,7 @@ void TfreeDictionary::save(const std::filesystem::path& path) const {
     const auto slice = [&](const std::vector<int32_t>& ids, const std::vector<int64_t>& offsets) {
       return std::vector<int32_t>(ids.begin() + offsets[std::size_t(w)], ids.begin() + offsets[std::size_t(w) + 1]);
     };
-    out << nlohmann::json{{"word", words_[std::size_t(w)]},
+    out << nlohmann::ordered_json{{"word", words_[std::size_t(w)]},
                           {"count", counts_[std::size_t(w)]},
                           {"trigrams", trigram_counts_[std::size_t(w)]},
                           {"interior", slice(interior_ids_, interior_offsets_)},

@@ -38,11 +38,6 @@ void append_number(std::string& out, uint64_t value) {
   out.append(buffer, end);
 }
 
-std::vector<int64_t> sorted_distinct(std::vector<int64_t> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
 
 }  // namespace
 
@@ -76,8 +71,12 @@ std::vector<uint32_t> word_trigram_ids(std::string_view word) {
   return ids;
 }
 
-TrigramHasher::TrigramHasher(TrigramHashConfig config) : config_(config) { config_.validate(); }
-TrigramHasher::~TrigramHasher() = default;
+TrigramHasher::TrigramHasher(TrigramHashConfig config)
+    : config_(config), pages_(std::make_unique<std::atomic<Page*>[]>(kPages)) {
+  config_.validate();
+}
+
+TrigramHasher::~TrigramHasher() { clear_cache(); }
 
 std::vector<int32_t> TrigramHasher::plain_row(uint32_t trigram_id) const {
   std::vector<int32_t> row;
@@ -117,21 +116,30 @@ std::vector<int32_t> TrigramHasher::trigram_row(uint32_t trigram_id) const {
 }
 
 void TrigramHasher::copy_row(uint32_t trigram_id, int32_t* out) const {
-  Shard& shard = shards_[trigram_id % kShards];
-  {
-    std::lock_guard lock(shard.mutex);
-    if (auto it = shard.rows.find(trigram_id); it != shard.rows.end()) {
-      std::copy_n(it->second.get(), config_.population, out);
+  std::atomic<Page*>& page_slot = pages_[trigram_id >> 8];
+  std::atomic<const int32_t*>* row_slot = nullptr;
+  if (Page* page = page_slot.load(std::memory_order_acquire)) {
+    row_slot = &page->rows[trigram_id & 0xFF];
+    if (const int32_t* row = row_slot->load(std::memory_order_acquire)) {
+      std::copy_n(row, config_.population, out);
       return;
     }
   }
-  // Computed outside the lock: two threads may both compute a row, and both get the same one.
+  // Hashed outside the lock: two threads may both compute a row; the first one stored is kept.
   const std::vector<int32_t> row = trigram_row(trigram_id);
   std::copy(row.begin(), row.end(), out);
-  auto stored = std::make_unique<int32_t[]>(row.size());
-  std::copy(row.begin(), row.end(), stored.get());
-  std::lock_guard lock(shard.mutex);
-  shard.rows.try_emplace(trigram_id, std::move(stored));
+  std::lock_guard lock(fill_mutex_);
+  Page* page = page_slot.load(std::memory_order_relaxed);
+  if (!page) {
+    page = new Page();
+    page_slot.store(page, std::memory_order_release);
+  }
+  row_slot = &page->rows[trigram_id & 0xFF];
+  if (row_slot->load(std::memory_order_relaxed)) return;
+  int32_t* stored = new int32_t[row.size()];
+  std::copy(row.begin(), row.end(), stored);
+  row_slot->store(stored, std::memory_order_release);
+  ++row_count_;
 }
 
 std::vector<int32_t> TrigramHasher::special_word_row(std::string_view word) const {
@@ -178,9 +186,27 @@ int64_t TrigramHasher::append_word_rows(std::string_view word, std::vector<int64
 }
 
 std::vector<int64_t> TrigramHasher::word_pattern(std::string_view word) const {
-  std::vector<int64_t> ids;
-  append_word_rows(word, ids);
-  return sorted_distinct(std::move(ids));
+  // Gathered as int32 in a reused buffer: ordering the ids is most of the cost of a pattern once
+  // the rows are cached.
+  thread_local std::vector<int32_t> gathered;
+  gathered.clear();
+  if (word.empty()) return {};
+  if (is_tfree_special_word(word)) {
+    gathered = special_word_row(word);
+    std::sort(gathered.begin(), gathered.end());
+  } else {
+    // Rows are sorted unless the lowercase overlap rewrote their tail; each is sorted as it comes
+    // and merged into the sorted prefix, cheaper than sorting the whole gather.
+    const std::size_t m = std::size_t(config_.population);
+    for (uint32_t trigram : word_trigram_ids(word)) {
+      const std::size_t start = gathered.size();
+      gathered.resize(start + m);
+      copy_row(trigram, gathered.data() + start);
+      if (config_.lowercase_overlap > 0) std::sort(gathered.begin() + std::ptrdiff_t(start), gathered.end());
+      std::inplace_merge(gathered.begin(), gathered.begin() + std::ptrdiff_t(start), gathered.end());
+    }
+  }
+  return std::vector<int64_t>(gathered.begin(), std::unique(gathered.begin(), gathered.end()));
 }
 
 WordIdSets TrigramHasher::word_id_sets(std::string_view word) const {
@@ -210,15 +236,30 @@ WordIdSets TrigramHasher::word_id_sets(std::string_view word) const {
 }
 
 TrigramBatch TrigramHasher::encode_batch(const std::vector<std::string>& words) const {
+  // Two passes, both parallel over words for long inputs: the trigram count of every word gives
+  // the offsets, then every word writes its rows into its own slice.
+  const std::ptrdiff_t n = std::ptrdiff_t(words.size());
+  const bool parallel = words.size() >= 4096;
   TrigramBatch batch;
   batch.population = config_.population;
-  batch.word_offsets.reserve(words.size() + 1);
-  batch.trigram_counts.reserve(words.size());
-  batch.word_offsets.push_back(0);
-  for (const std::string& word : words) {
-    const int64_t rows = append_word_rows(word, batch.ids);
-    batch.trigram_counts.push_back(rows);
-    batch.word_offsets.push_back(batch.word_offsets.back() + rows);
+  batch.trigram_counts.resize(words.size());
+#pragma omp parallel for schedule(static) if (parallel)
+  for (std::ptrdiff_t w = 0; w < n; ++w) {
+    const std::string& word = words[std::size_t(w)];
+    batch.trigram_counts[std::size_t(w)] =
+        word.empty() ? 0 : is_tfree_special_word(word) ? 1 : int64_t(word_trigram_ids(word).size());
+  }
+  batch.word_offsets.resize(words.size() + 1, 0);
+  for (std::size_t w = 0; w < words.size(); ++w)
+    batch.word_offsets[w + 1] = batch.word_offsets[w] + batch.trigram_counts[w];
+  const std::size_t m = std::size_t(config_.population);
+  batch.ids.resize(std::size_t(batch.word_offsets.back()) * m);
+#pragma omp parallel for schedule(dynamic, 256) if (parallel)
+  for (std::ptrdiff_t w = 0; w < n; ++w) {
+    thread_local std::vector<int64_t> rows;
+    rows.clear();
+    append_word_rows(words[std::size_t(w)], rows);
+    std::copy(rows.begin(), rows.end(), batch.ids.begin() + std::ptrdiff_t(std::size_t(batch.word_offsets[std::size_t(w)]) * m));
   }
   return batch;
 }
@@ -236,21 +277,21 @@ WordPatterns TrigramHasher::encode_patterns(const std::vector<std::string>& word
 }
 
 std::size_t TrigramHasher::cached_rows() const {
-  std::size_t total = 0;
-  for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
-    total += shard.rows.size();
-  }
-  std::lock_guard lock(special_mutex_);
-  return total + special_rows_.size();
+  std::lock_guard lock(fill_mutex_);
+  std::lock_guard special_lock(special_mutex_);
+  return row_count_ + special_rows_.size();
 }
 
 void TrigramHasher::clear_cache() {
-  for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
-    shard.rows.clear();
+  std::lock_guard lock(fill_mutex_);
+  for (std::size_t p = 0; p < kPages; ++p) {
+    Page* page = pages_[p].exchange(nullptr);
+    if (!page) continue;
+    for (auto& row : page->rows) delete[] row.load();
+    delete page;
   }
-  std::lock_guard lock(special_mutex_);
+  row_count_ = 0;
+  std::lock_guard special_lock(special_mutex_);
   special_rows_.clear();
 }
 

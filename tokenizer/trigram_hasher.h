@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -99,7 +100,8 @@ class TrigramHasher {
   // The interior and edge id sets of `word` (see WordIdSets).
   WordIdSets word_id_sets(std::string_view word) const;
 
-  // Every word's rows, in the embedding-bag layout; an empty word has no rows.
+  // Every word's rows, in the embedding-bag layout; an empty word has no rows. Batches of 4096
+  // words or more are encoded in parallel (OpenMP) with the same result.
   TrigramBatch encode_batch(const std::vector<std::string>& words) const;
 
   // Every word's pattern, in CSR form.
@@ -107,7 +109,8 @@ class TrigramHasher {
 
   // Rows computed so far (trigrams and special words); for benchmarks and tests.
   std::size_t cached_rows() const;
-  // Forgets every cached row (a cold-cache benchmark starts here).
+  // Forgets every cached row (a cold-cache benchmark starts here). Not to be called while another
+  // thread uses the hasher.
   void clear_cache();
 
  private:
@@ -116,14 +119,19 @@ class TrigramHasher {
   // Copies the cached row of `trigram_id` (computing it first if need be) to `out`.
   void copy_row(uint32_t trigram_id, int32_t* out) const;
 
-  struct Shard {
-    std::mutex mutex;
-    std::unordered_map<uint32_t, std::unique_ptr<int32_t[]>> rows;
+  // The row cache: a two-level table indexed by trigram id, filled on demand. Reads are two atomic
+  // loads and no lock: a row is written in full before its pointer is published (release/acquire),
+  // and rows stay until clear_cache. A page covers the 256 trigrams that share their last two bytes,
+  // so text touches a few thousand pages (about 2 KB each), never the 2^24-row table.
+  struct Page {
+    std::array<std::atomic<const int32_t*>, 256> rows{};
   };
-  static constexpr std::size_t kShards = 64;
+  static constexpr std::size_t kPages = std::size_t(1) << 16;
 
   TrigramHashConfig config_;
-  mutable std::array<Shard, kShards> shards_;
+  std::unique_ptr<std::atomic<Page*>[]> pages_;
+  mutable std::mutex fill_mutex_;  // serialises publishing pages and rows, never held by readers
+  mutable std::size_t row_count_ = 0;
   mutable std::mutex special_mutex_;
   mutable std::unordered_map<std::string, std::vector<int32_t>> special_rows_;
 };

@@ -1,6 +1,7 @@
-// `bytegrad bench [core|train|generate]`: speed of the tensor core beside the libraries
+// `bytegrad bench [core|train|generate|tfree]`: speed of the tensor core beside the libraries
 // underneath it (core, below), or training throughput (train, tools/bench_train.cpp) and decoding
-// speed (generate, tools/bench_generate.cpp) beside PyTorch.
+// speed (generate, tools/bench_generate.cpp) beside PyTorch, or T-Free encoding and dictionary
+// decoding (tfree, tools/bench_tfree.cpp).
 //   matmul: our matmul vs. cblas_sgemm called directly vs. Eigen's own GEMM (GFLOP/s)
 //   elementwise/softmax: our ops vs. the same loop written directly with Eigen (GB/s)
 //   dispatch: time per call of a tiny op (allocation, checks, dispatch)
@@ -24,6 +25,7 @@ namespace bytegrad::tools {
 
 int run_bench_train(const Args& args);     // tools/bench_train.cpp
 int run_bench_generate(const Args& args);  // tools/bench_generate.cpp
+int run_bench_tfree(const Args& args);     // tools/bench_tfree.cpp
 
 namespace {
 
@@ -136,9 +138,10 @@ void bench_dispatch() {
 int run_bench(const Args& args) {
   if (!args.empty() && args[0] == "train") return run_bench_train(Args(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "generate") return run_bench_generate(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "tfree") return run_bench_tfree(Args(args.begin() + 1, args.end()));
   const std::string what = parse_options(command_spec("bench"), args).positional().value_or("core");
   BYTEGRAD_CHECK(what == "core", "bench: unknown benchmark '", what,
-                 "' (available: core, train, generate)");
+                 "' (available: core, train, generate, tfree)");
   // OpenBLAS honours OPENBLAS_CORETYPE; the kernel family it runs decides the GEMM ceiling.
   std::printf("OpenBLAS kernels: %s\n", openblas_get_corename());
   std::printf("matmul, float32                    ours GFLOP/s  OpenBLAS  Eigen   BLAS/ours\n");

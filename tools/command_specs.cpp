@@ -31,6 +31,16 @@ std::vector<OptionSpec> sampling_options() {
   };
 }
 
+// The T-Free hash config (tokenizer/trigram_hasher.h); the defaults are the released 7B model's.
+std::vector<OptionSpec> tfree_hash_options() {
+  return {
+      {.name = "--vocab-size", .value = "V", .default_value = "32000", .meaning = "rows of the sparse embedding and head"},
+      {.name = "--population", .value = "M", .default_value = "10", .meaning = "ids each trigram activates"},
+      {.name = "--lowercase-overlap", .value = "K", .default_value = "2",
+       .meaning = "ids a capitalised trigram shares with its lowercase form"},
+  };
+}
+
 std::vector<OptionSpec> joined(std::vector<OptionSpec> first, const std::vector<OptionSpec>& second) {
   first.insert(first.end(), second.begin(), second.end());
   return first;
@@ -44,9 +54,10 @@ std::vector<CommandSpec> make_specs() {
        .example = "bytegrad demo --steps 200",
        .options = {{.name = "--steps", .value = "N", .default_value = "400", .meaning = "full-batch SGD steps"}}},
       {.name = "bench",
-       .summary = "speed of the tensor core beside BLAS and Eigen (core), of training or decoding beside PyTorch",
+       .summary = "speed of the tensor core beside BLAS and Eigen (core), of training or decoding beside PyTorch, of T-Free (tfree)",
        .usage = "bytegrad bench [core]  |  bytegrad bench train [OPTIONS]  |  bytegrad bench generate [OPTIONS]\n"
-                "       (bytegrad bench train --help and bytegrad bench generate --help list their options)",
+                "       |  bytegrad bench tfree [OPTIONS]\n"
+                "       (bytegrad bench train --help, bench generate --help and bench tfree --help list their options)",
        .example = "bytegrad bench core",
        .positional = "BENCHMARK"},
       {.name = "bench train",
@@ -69,6 +80,19 @@ std::vector<CommandSpec> make_specs() {
            {.name = "--repeats", .value = "N", .default_value = "5", .meaning = "timed runs per model (the median is shown)"},
            {.name = "--model", .value = "stories15M|stories110M", .meaning = "only this model (default: both)"},
        }},
+      {.name = "bench tfree",
+       .summary = "T-Free trigram encoding in MB/s (cold and warm row cache) and dictionary decoding in words/s",
+       .usage = "bytegrad bench tfree [OPTIONS]",
+       .example = "bytegrad bench tfree --dictionary-words 100000",
+       .options = joined(
+           {
+               {.name = "--text", .value = "FILE", .meaning = "text to encode (default: Debian's fortunes)",
+                .repeatable = true},
+               {.name = "--dictionary-words", .value = "N", .default_value = "100000",
+                .meaning = "dictionary size for decoding (corpus words, then synthetic ones)"},
+               {.name = "--repeats", .value = "N", .default_value = "5", .meaning = "timed runs (the best is shown)"},
+           },
+           tfree_hash_options())},
       {.name = "info",
        .summary = "print the build configuration and the devices present, and with --model DIR the model and its tokenizer",
        .usage = "bytegrad info [--model DIR]",
@@ -188,6 +212,42 @@ std::vector<CommandSpec> make_specs() {
        .example = "echo '{\"prompt\": \"2+2=\", \"response\": \"4\"}' | bytegrad score --model runs/sft/model",
        .options = {{.name = "--model", .value = "DIR", .meaning = "Hugging Face model directory with a tokenizer",
                     .required = true}}},
+      {.name = "tfree",
+       .summary = "T-Free words: encode text to words and trigram patterns, build a decoding dictionary, compare with BPE",
+       .usage = "bytegrad tfree encode [OPTIONS] < TEXT  |  bytegrad tfree dictionary --corpus FILE --out FILE [OPTIONS]\n"
+                "       |  bytegrad tfree stats --text FILE [--tokenizer PATH...]\n"
+                "       (bytegrad tfree encode --help, tfree dictionary --help and tfree stats --help list their options)",
+       .example = "echo 'Hello World!' | bytegrad tfree encode --vocab-size 8000 --population 10",
+       .positional = "SUBCOMMAND"},
+      {.name = "tfree encode",
+       .summary = "print {\"words\", \"patterns\", \"text\"} of UTF-8 stdin as one JSON object",
+       .usage = "bytegrad tfree encode [--vocab-size V] [--population M] [--lowercase-overlap K] < TEXT",
+       .example = "echo 'Hello World!' | bytegrad tfree encode --vocab-size 8000 --population 10 --lowercase-overlap 2",
+       .options = tfree_hash_options()},
+      {.name = "tfree dictionary",
+       .summary = "build a T-Free decoding dictionary from the word counts of text files",
+       .usage = "bytegrad tfree dictionary --corpus FILE [--corpus FILE...] --out FILE [OPTIONS]",
+       .example = "bytegrad tfree dictionary --corpus corpus.txt --top 50000 --out dictionary.jsonl",
+       .options = joined(
+           {
+               {.name = "--corpus", .value = "FILE", .meaning = "UTF-8 text whose words are counted", .required = true,
+                .repeatable = true},
+               {.name = "--top", .value = "N", .default_value = "100000", .meaning = "most frequent words kept"},
+               {.name = "--out", .value = "FILE", .meaning = "the dictionary to write (JSON lines)", .required = true},
+               {.name = "--more-words", .value = "TEXT", .meaning = "add the words of TEXT too", .repeatable = true},
+           },
+           tfree_hash_options())},
+      {.name = "tfree stats",
+       .summary = "fertility and near-duplicate vocabulary entries of T-Free words beside subword tokenizers",
+       .usage = "bytegrad tfree stats --text FILE [--text FILE...] [--tokenizer PATH...] [--pattern NAME]",
+       .example = "bytegrad tfree stats --text english.txt --text german.txt --tokenizer llama3/tokenizer.json",
+       .options = {
+           {.name = "--text", .value = "FILE", .meaning = "UTF-8 text to measure fertility on", .required = true,
+            .repeatable = true},
+           {.name = "--tokenizer", .value = "PATH", .meaning = "a subword tokenizer to compare (tokenizer.json, .model, ...)",
+            .repeatable = true},
+           {.name = "--pattern", .value = "NAME", .meaning = "pre-tokenizer pattern of tiktoken files"},
+       }},
       {.name = "plot",
        .summary = "draw a metrics.jsonl loss curve as SVG",
        .usage = "bytegrad plot METRICS.jsonl [-o FILE.svg] [--title TEXT]",

@@ -33,6 +33,7 @@ constexpr Command kCommands[] = {
     {"generate", bytegrad::tools::run_generate},
     {"chat", bytegrad::tools::run_chat},
     {"score", bytegrad::tools::run_score},
+    {"tfree", bytegrad::tools::run_tfree},
     {"plot", bytegrad::tools::run_plot},
 };
 

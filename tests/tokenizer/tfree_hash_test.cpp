@@ -1,4 +1,4 @@
-// T-Free trigram hashing (tokenizer/trigram_hasher.h): the measured rows of the research notes
+// T-Free trigram hashing (tokenizer/trigram_hasher.h): rows measured on the original rules
 // (V = 32000, m = 10, with and without the lowercase overlap k = 2), special words, and the
 // layouts handed to the model.
 #include <doctest/doctest.h>
@@ -118,6 +118,22 @@ TEST_CASE("a batch lays words out as an embedding bag reads them") {
   CHECK(patterns.offsets.size() == 3);
   CHECK(std::vector<int64_t>(patterns.ids.begin(), patterns.ids.begin() + patterns.offsets[1]) == hasher.word_pattern("a"));
   CHECK(std::vector<int64_t>(patterns.ids.begin() + patterns.offsets[1], patterns.ids.end()) == hasher.word_pattern("Hello"));
+}
+
+TEST_CASE("a long batch, encoded in parallel, equals its words encoded one at a time") {
+  const TrigramHasher hasher(kOverlap);
+  std::vector<std::string> words;
+  for (int i = 0; i < 6000; ++i)
+    words.push_back(i % 7 == 0 ? "<|ws|>" : i % 11 == 0 ? "" : "w" + std::to_string(i * 7919 % 1000) + "Ab");
+  const TrigramBatch batch = hasher.encode_batch(words);
+  REQUIRE(batch.num_words() == 6000);
+  std::vector<int64_t> expected;
+  for (std::size_t w = 0; w < words.size(); ++w) {
+    const int64_t rows = hasher.append_word_rows(words[w], expected);
+    CHECK(batch.trigram_counts[w] == rows);
+    CHECK(batch.word_offsets[w + 1] - batch.word_offsets[w] == rows);
+  }
+  CHECK(batch.ids == expected);
 }
 
 TEST_CASE("rows are cached and the cache is safe to fill from many threads") {

@@ -1,0 +1,117 @@
+// `bytegrad tfree encode` and `bytegrad tfree dictionary` end to end: the built program's output
+// must equal what the library computes, and bad input must give a clear error.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "tokenizer/tfree_dictionary.h"
+#include "tokenizer/tfree_words.h"
+
+namespace bytegrad::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CommandResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+fs::path scratch(const std::string& name) {
+  const fs::path path = fs::path(BYTEGRAD_BINARY_DIR) / "tools_tests" / name;
+  fs::remove_all(path);
+  fs::create_directories(path);
+  return path;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs `bytegrad ARGUMENTS` with `input` on stdin.
+CommandResult run_bytegrad(const std::string& arguments, const std::string& input) {
+  const fs::path dir = scratch("tfree_command");
+  std::ofstream(dir / "stdin", std::ios::binary) << input;
+  const std::string command = std::string("'" BYTEGRAD_BINARY_DIR "/bytegrad' ") + arguments + " < '" +
+                              (dir / "stdin").string() + "' > '" + (dir / "stdout").string() + "' 2> '" +
+                              (dir / "stderr").string() + "'";
+  const int raw = std::system(command.c_str());
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"), read_file(dir / "stderr")};
+}
+
+const std::string kParagraph =
+    "T-Free splits text into words. Each word's byte trigrams activate m of V rows;\n"
+    "in 2024 it reported 87.5% fewer embedding parameters.  Hello<|endoftext|>";
+
+TEST_CASE("tfree encode prints the words, their patterns and the text as one JSON object") {
+  const CommandResult run =
+      run_bytegrad("tfree encode --vocab-size 8000 --population 7 --lowercase-overlap 3", kParagraph);
+  REQUIRE(run.status == 0);
+  CHECK(run.err.empty());
+  CHECK(run.out.starts_with("{\"words\":"));
+  const nlohmann::json out = nlohmann::json::parse(run.out);
+  const std::vector<std::string> words = tokenizer::text_to_words(kParagraph);
+  CHECK(out["words"].get<std::vector<std::string>>() == words);
+  const tokenizer::TrigramHasher hasher({.vocab_size = 8000, .population = 7, .lowercase_overlap = 3});
+  REQUIRE(out["patterns"].size() == words.size());
+  for (std::size_t i = 0; i < words.size(); ++i)
+    CHECK(out["patterns"][i].get<std::vector<int64_t>>() == hasher.word_pattern(words[i]));
+  CHECK(out["text"].get<std::string>() == kParagraph);
+}
+
+TEST_CASE("tfree encode of empty input has no words, and invalid UTF-8 is an error") {
+  const CommandResult empty = run_bytegrad("tfree encode", "");
+  CHECK(empty.status == 0);
+  CHECK(empty.out == "{\"words\":[],\"patterns\":[],\"text\":\"\"}\n");
+  const CommandResult bad = run_bytegrad("tfree encode", "ok \xFF");
+  CHECK(bad.status == 1);
+  CHECK(bad.err == "bytegrad tfree: stdin: T-Free text_to_words: invalid UTF-8 at byte 3 of 4\n");
+  const CommandResult config = run_bytegrad("tfree encode --population 0", "x");
+  CHECK(config.status == 2);
+  CHECK(config.err.find("population") != std::string::npos);
+}
+
+TEST_CASE("tfree dictionary writes the dictionary the library builds") {
+  const fs::path dir = scratch("tfree_dictionary");
+  std::ofstream(dir / "a.txt") << "the cat and the dog\n";
+  std::ofstream(dir / "b.txt") << "the owl and a cat\n";
+  const CommandResult run = run_bytegrad("tfree dictionary --corpus '" + (dir / "a.txt").string() + "' --corpus '" +
+                                             (dir / "b.txt").string() + "' --top 3 --more-words 'zebra yak' --out '" +
+                                             (dir / "dict.jsonl").string() + "' --vocab-size 512 --population 4",
+                                         "");
+  REQUIRE(run.status == 0);
+  const tokenizer::TfreeDictionary loaded = tokenizer::TfreeDictionary::load(dir / "dict.jsonl");
+  CHECK(loaded.config() == tokenizer::TrigramHashConfig{.vocab_size = 512, .population = 4, .lowercase_overlap = 2});
+  REQUIRE(loaded.size() == 16 + 3 + 2);
+  CHECK(loaded.word(16) == "the");
+  CHECK(loaded.word(17) == "and");
+  CHECK(loaded.word(18) == "cat");
+  CHECK(loaded.word(19) == "zebra");
+  CHECK(loaded.word(20) == "yak");
+  const CommandResult missing = run_bytegrad("tfree dictionary --corpus /nonexistent --out x.jsonl", "");
+  CHECK(missing.status == 1);
+  CHECK(missing.err == "bytegrad tfree: /nonexistent: cannot open file\n");
+}
+
+TEST_CASE("tfree stats prints T-Free's fertility per text file") {
+  const fs::path dir = scratch("tfree_stats");
+  std::ofstream(dir / "en.txt") << "Hello, world: it's 2024.\n";  // 4 whitespace words, 14 T-Free words
+  const CommandResult run = run_bytegrad("tfree stats --text '" + (dir / "en.txt").string() + "'", "");
+  REQUIRE(run.status == 0);
+  CHECK(run.out.find("en.txt") != std::string::npos);
+  CHECK(run.out.find("T-Free words                         -    0.00   0.00   0.00   0.00          3.500") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace bytegrad::tools
