@@ -216,7 +216,9 @@ std::vector<CommandSpec> make_specs() {
        .summary = "T-Free words: encode text to words and trigram patterns, build a decoding dictionary, compare with BPE",
        .usage = "bytegrad tfree encode [OPTIONS] < TEXT  |  bytegrad tfree dictionary --corpus FILE --out FILE [OPTIONS]\n"
                 "       |  bytegrad tfree stats --text FILE [--tokenizer PATH...]\n"
-                "       (bytegrad tfree encode --help, tfree dictionary --help and tfree stats --help list their options)",
+                "       |  bytegrad tfree accuracy --config FILE --model DIR [OPTIONS]\n"
+                "       (bytegrad tfree encode --help, tfree dictionary --help, tfree stats --help and tfree accuracy "
+                "--help list their options)",
        .example = "echo 'Hello World!' | bytegrad tfree encode --vocab-size 8000 --population 10",
        .positional = "SUBCOMMAND"},
       {.name = "tfree encode",
@@ -237,6 +239,19 @@ std::vector<CommandSpec> make_specs() {
                {.name = "--more-words", .value = "TEXT", .meaning = "add the words of TEXT too", .repeatable = true},
            },
            tfree_hash_options())},
+      {.name = "tfree accuracy",
+       .summary = "held-out next-word accuracy of a T-Free or a token model, judged on the same words",
+       .usage = "bytegrad tfree accuracy --config FILE --model DIR [--documents N] [--words N]",
+       .example = "bytegrad tfree accuracy --config configs/fortunes-tfree.json --model runs/fortunes-tfree/model",
+       .options = {
+           {.name = "--config", .value = "FILE", .meaning = "the run config whose held-out documents are judged",
+            .required = true},
+           {.name = "--set", .value = "KEY=VALUE", .meaning = "override one config key", .repeatable = true},
+           {.name = "--model", .value = "DIR", .meaning = "model directory (T-Free with its dictionary, or with a tokenizer)",
+            .required = true},
+           {.name = "--documents", .value = "N", .default_value = "200", .meaning = "held-out documents judged at most"},
+           {.name = "--words", .value = "N", .default_value = "32", .meaning = "first words of each document judged"},
+       }},
       {.name = "tfree stats",
        .summary = "fertility and near-duplicate vocabulary entries of T-Free words beside subword tokenizers",
        .usage = "bytegrad tfree stats --text FILE [--text FILE...] [--tokenizer PATH...] [--pattern NAME]",

@@ -19,22 +19,31 @@ uint64_t splitmix64(uint64_t& state) {
 
 }  // namespace
 
-PackedTokens pack_documents(const std::vector<std::vector<int32_t>>& documents, int32_t eos,
-                            double eval_fraction, uint64_t seed) {
-  BYTEGRAD_CHECK(eval_fraction >= 0 && eval_fraction < 1, "pack_documents: eval_fraction ", eval_fraction,
+DocumentSplit split_documents(size_t count, double eval_fraction, uint64_t seed) {
+  BYTEGRAD_CHECK(eval_fraction >= 0 && eval_fraction < 1, "split_documents: eval_fraction ", eval_fraction,
                  " is not in [0, 1)");
-  std::vector<size_t> order(documents.size());
+  std::vector<size_t> order(count);
   std::iota(order.begin(), order.end(), size_t(0));
   uint64_t state = seed;
   for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[splitmix64(state) % i]);
-  size_t held_out = size_t(std::llround(eval_fraction * double(documents.size())));
+  size_t held_out = size_t(std::llround(eval_fraction * double(count)));
   if (eval_fraction > 0 && held_out == 0) held_out = 1;
+  held_out = std::min(held_out, count);
+  DocumentSplit split;
+  split.train.assign(order.begin(), order.end() - std::ptrdiff_t(held_out));
+  split.eval.assign(order.end() - std::ptrdiff_t(held_out), order.end());
+  return split;
+}
+
+PackedTokens pack_documents(const std::vector<std::vector<int32_t>>& documents, int32_t eos,
+                            double eval_fraction, uint64_t seed) {
+  const DocumentSplit split = split_documents(documents.size(), eval_fraction, seed);
   PackedTokens packed;
-  for (size_t i = 0; i < order.size(); ++i) {
-    std::vector<int32_t>& part = i + held_out >= order.size() ? packed.eval : packed.train;
-    part.insert(part.end(), documents[order[i]].begin(), documents[order[i]].end());
-    part.push_back(eos);
-  }
+  for (const auto& [indices, part] : {std::pair{&split.train, &packed.train}, std::pair{&split.eval, &packed.eval}})
+    for (size_t index : *indices) {
+      part->insert(part->end(), documents[index].begin(), documents[index].end());
+      part->push_back(eos);
+    }
   return packed;
 }
 

@@ -18,6 +18,15 @@ struct PackedTokens {
   std::vector<int32_t> eval;
 };
 
+// Which documents train and which are held out: the indices 0 .. count - 1 shuffled with
+// `seed`, the last eval_fraction of them (at least one when the fraction is positive) held out.
+// pack_documents splits this way, so that any model trained on the same documents with the same
+// seed and fraction is judged on the same held-out ones.
+struct DocumentSplit {
+  std::vector<size_t> train, eval;
+};
+DocumentSplit split_documents(size_t count, double eval_fraction, uint64_t seed);
+
 // Shuffles the documents' order with `seed` (so a held-out part spans the whole corpus, not its
 // last file), holds out the last `eval_fraction` of them (at least one when the fraction is
 // positive), and packs each part as doc, EOS, doc, EOS, ...
