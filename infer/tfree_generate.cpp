@@ -56,10 +56,11 @@ TfreeGeneration tfree_generate(nn::TFree& model, const tokenizer::TrigramHasher&
                  options.max_new_words);
   TfreeGeneration result;
   result.prompt_words = tokenizer::text_to_words(prompt);
-  std::vector<std::string> context = result.prompt_words;
-  if (context.empty()) context.emplace_back(kEndOfText);
+  // A document begins after an end of text, as in training (train/data/word_stream.h).
+  std::vector<std::string> context{std::string(kEndOfText)};
+  context.insert(context.end(), result.prompt_words.begin(), result.prompt_words.end());
   const int64_t capacity = model.config().max_position_embeddings;
-  BYTEGRAD_CHECK(int64_t(context.size()) <= capacity, "tfree_generate: the prompt has ", context.size(),
+  BYTEGRAD_CHECK(int64_t(context.size()) <= capacity, "tfree_generate: the prompt has ", context.size() - 1,
                  " words, more than the model's context of ", capacity);
 
   tokenizer::TfreeDictionary words = dictionary;

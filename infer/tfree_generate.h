@@ -1,14 +1,15 @@
 // Text generation with a T-Free model (nn/tfree.h): words in, words out, through the decoding
 // dictionary (infer/tfree_decode.h). As the original's generation loop:
 //   1. the prompt is split into words (tokenizer/tfree_words.h), a trailing space becoming
-//      "<|ws|>", and run through the model at once, filling the KV cache;
+//      "<|ws|>", and run through the model at once after "<|endoftext|>", filling the KV cache;
 //   2. the last position's logits score every dictionary word, and one is chosen (greedy, or
 //      sampled with a temperature, top-k and top-p, which the original does not offer);
 //   3. the chosen word is hashed alone into its trigram bag and fed back for one step;
 //   4. generation stops at "<|endoftext|>" or after max_new_words; the text is words_to_text.
 // The prompt's words are added to the dictionary first (the original does this at every call),
-// so that a name in the prompt can be repeated. An empty prompt starts from "<|endoftext|>",
-// the beginning of a document as the model saw it in training (train/data/word_stream.h).
+// so that a name in the prompt can be repeated. The words read are "<|endoftext|>" and then the
+// prompt's: a document begins that way in training (train/data/word_stream.h), so an empty
+// prompt starts a fresh text.
 #pragma once
 
 #include <cstdint>
