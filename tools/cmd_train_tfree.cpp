@@ -72,11 +72,13 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
   const double data_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - data_start).count();
   std::printf("corpus: %zu documents -> %zu train and %zu held-out words, %zu distinct, hashed in %.1f s\n",
               documents.size(), corpus.train.size(), corpus.eval.size(), corpus.table->words.size(), data_seconds);
-  std::printf("model: tfree, %lld layers, hidden %lld, V %lld, m %lld, k %lld, %.2fM parameters\n%s\n",
+  const nn::ParameterCounts counts = nn::tfree_parameter_counts(model_config);
+  std::printf("model: tfree, %lld layers, hidden %lld, V %lld, m %lld, k %lld, %.2fM parameters (%.2fM in the "
+              "embedding and head)\n",
               static_cast<long long>(model_config.num_hidden_layers), static_cast<long long>(model_config.hidden_size),
               static_cast<long long>(model_config.vocab_size), static_cast<long long>(model_config.tfree.population),
               static_cast<long long>(model_config.tfree.lowercase_overlap), double(model.parameter_count()) / 1e6,
-              nn::parameter_count_report(model_config, 1024).c_str());
+              double(counts.embedding_and_head) / 1e6);
 
   const std::unique_ptr<train::Optimizer> optimizer = train::make_optimizer(config.optimizer, model);
   std::unique_ptr<train::BatchSource> eval_batches;

@@ -154,7 +154,8 @@ std::vector<CommandSpec> make_specs() {
        .options = joined(run_config_options(),
                          {{.name = "--resume", .value = "DIR", .meaning = "continue from a run directory or checkpoint"}})},
       {.name = "prep",
-       .summary = "tokenize a training config's corpus into llm.c token shards (train.bin, val.bin)",
+       .summary = "tokenize a training config's corpus into llm.c token shards (train.bin, val.bin); a T-Free "
+                  "config's into a MemoryMap with its aligned index",
        .usage = "bytegrad prep --config FILE [--set KEY=VALUE ...]",
        .example = "bytegrad prep --config configs/shakespeare.json",
        .options = run_config_options()},

@@ -168,8 +168,23 @@ void apply_overrides(json& config, const std::vector<std::string>& overrides) {
   }
 }
 
-RunConfig run_config_from_json(const json& config, const std::string& source) {
-  BYTEGRAD_CHECK(config.is_object(), source, ": a training config must be a JSON object");
+namespace {
+
+// `json` without the members whose value is null, at every depth: a null value means the key is
+// absent, so that an override can remove one (--set data.paths=null).
+json without_nulls(const json& value) {
+  if (!value.is_object()) return value;
+  json kept = json::object();
+  for (const auto& [key, member] : value.items())
+    if (!member.is_null()) kept[key] = without_nulls(member);
+  return kept;
+}
+
+}  // namespace
+
+RunConfig run_config_from_json(const json& given, const std::string& source) {
+  BYTEGRAD_CHECK(given.is_object(), source, ": a training config must be a JSON object");
+  const json config = without_nulls(given);
   static const std::set<std::string> sections = {"model", "init_from", "data", "optimizer", "schedule", "training",
                                                  "eval", "sample", "checkpoint", "output_dir"};
   for (const auto& [key, v] : config.items())

@@ -31,7 +31,8 @@
 //   "output_dir": metrics.jsonl, loss.svg, the tokenizer, checkpoints and, at the end, the model
 //                 in Hugging Face's layout (output_dir/model) go here.
 // Every key but model's is optional with the defaults of the structs below; unknown keys and
-// values of the wrong type are errors naming the file and the key.
+// values of the wrong type are errors naming the file and the key. A key whose value is null
+// counts as absent, so that `--set data.paths=null` removes one.
 #pragma once
 
 #include <filesystem>
