@@ -1,8 +1,10 @@
 // `bytegrad train --config FILE` for a T-Free model ("model_type": "tfree"): reads the corpus
-// as words (train/data/word_stream.h), hashes every distinct word's trigrams once, trains with
+// as words (train/data/word_stream.h; or segment lists to fine-tune, train/data/word_segments.h),
+// hashes every distinct word's trigrams once, trains with
 // the multi-label objective (train/tfree_objective.h) through the same loop, checkpoints and
 // metrics as token models, samples through the decoding dictionary, and writes the model
 // directory with its dictionary (the training words by count) beside the weights.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include "nn/tfree.h"
 #include "tools/cmd_run_args.h"
 #include "tools/cmd_train_tfree.h"
+#include "train/data/word_segments.h"
 #include "train/data/word_stream.h"
 #include "train/loss_plot.h"
 #include "train/run_export.h"
@@ -23,15 +26,6 @@ namespace bytegrad::tools {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The dictionary of the training words: the special words, then the `top_n` most frequent.
-tokenizer::TfreeDictionary training_dictionary(const train::WordTable& table, const tokenizer::TrigramHasher& hasher,
-                                               int64_t top_n) {
-  tokenizer::WordCounts counts;
-  for (size_t w = 0; w < table.words.size(); ++w)
-    if (table.counts[w] > 0) counts[table.words[w]] = table.counts[w];
-  return tokenizer::TfreeDictionary::from_counts(hasher, counts, top_n);
-}
 
 void print_sample(int64_t step, const std::string& prompt, const infer::TfreeGeneration& sample) {
   std::string text = prompt + sample.text;
@@ -65,38 +59,65 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
   const nn::ModelConfig& model_config = model.config();
   const tokenizer::TrigramHasher hasher(infer::tfree_hash_config(model_config));
 
+  // Pre-training reads a corpus as packed words; fine-tuning reads segment lists, one per row.
   const auto data_start = std::chrono::steady_clock::now();
-  const std::vector<std::string> documents = train::read_word_documents(config.data.memory_map, config.data.corpus);
-  const train::WordCorpus corpus =
-      train::split_into_words(documents, hasher, config.data.eval_fraction, config.trainer.seed);
-  const double data_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - data_start).count();
-  std::printf("corpus: %zu documents -> %zu train and %zu held-out words, %zu distinct, hashed in %.1f s\n",
-              documents.size(), corpus.train.size(), corpus.eval.size(), corpus.table->words.size(), data_seconds);
-  const nn::ParameterCounts counts = nn::tfree_parameter_counts(model_config);
+  std::unique_ptr<train::BatchSource> train_batches, eval_batches;
+  tokenizer::WordCounts counts;
+  if (config.data.segments.empty()) {
+    const std::vector<std::string> documents = train::read_word_documents(config.data.memory_map, config.data.corpus);
+    const train::WordCorpus corpus =
+        train::split_into_words(documents, hasher, config.data.eval_fraction, config.trainer.seed);
+    std::printf("corpus: %zu documents -> %zu train and %zu held-out words, %zu distinct, hashed in %.1f s\n",
+                documents.size(), corpus.train.size(), corpus.eval.size(), corpus.table->words.size(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - data_start).count());
+    for (size_t w = 0; w < corpus.table->words.size(); ++w)
+      if (corpus.table->counts[w] > 0) counts[corpus.table->words[w]] = corpus.table->counts[w];
+    train_batches = std::make_unique<train::WordBatches>(corpus.table, corpus.train, config.batch_size,
+                                                         config.seq_len, "training words");
+    if (int64_t(corpus.eval.size()) > config.seq_len)
+      eval_batches = std::make_unique<train::WordBatches>(corpus.table, corpus.eval, config.batch_size,
+                                                          config.seq_len, "held-out words");
+  } else {
+    std::vector<train::SegmentSample> samples = train::read_segment_samples(config.data.segments);
+    for (const train::SegmentSample& sample : samples)
+      for (const std::string& word : sample.words) ++counts[word];
+    std::printf("fine-tuning data: %zu samples of segments from %s\n", samples.size(), config.data.segments.c_str());
+    train_batches = std::make_unique<train::SegmentBatches>(std::move(samples), hasher, config.batch_size,
+                                                            config.seq_len, config.data.segments);
+    if (!config.data.eval_segments.empty())
+      eval_batches = std::make_unique<train::SegmentBatches>(train::read_segment_samples(config.data.eval_segments),
+                                                             hasher, config.batch_size, config.seq_len,
+                                                             config.data.eval_segments);
+  }
+  const nn::ParameterCounts parameters = nn::tfree_parameter_counts(model_config);
   std::printf("model: tfree, %lld layers, hidden %lld, V %lld, m %lld, k %lld, %.2fM parameters (%.2fM in the "
               "embedding and head)\n",
               static_cast<long long>(model_config.num_hidden_layers), static_cast<long long>(model_config.hidden_size),
               static_cast<long long>(model_config.vocab_size), static_cast<long long>(model_config.tfree.population),
               static_cast<long long>(model_config.tfree.lowercase_overlap), double(model.parameter_count()) / 1e6,
-              double(counts.embedding_and_head) / 1e6);
+              double(parameters.embedding_and_head) / 1e6);
 
   const std::unique_ptr<train::Optimizer> optimizer = train::make_optimizer(config.optimizer, model);
-  std::unique_ptr<train::BatchSource> eval_batches;
-  if (int64_t(corpus.eval.size()) > config.seq_len)
-    eval_batches = std::make_unique<train::WordBatches>(corpus.table, corpus.eval, config.batch_size, config.seq_len,
-                                                        "held-out words");
-  train::Trainer trainer(model, *optimizer, config.schedule,
-                         std::make_unique<train::WordBatches>(corpus.table, corpus.train, config.batch_size,
-                                                              config.seq_len, "training words"),
-                         std::move(eval_batches), *model_generator, config.trainer,
-                         std::make_shared<train::TFreeObjective>());
+  train::Trainer trainer(model, *optimizer, config.schedule, std::move(train_batches), std::move(eval_batches),
+                         *model_generator, config.trainer, std::make_shared<train::TFreeObjective>());
   if (!cli.resume.empty()) {
     const fs::path checkpoint = train::resolve_checkpoint(cli.resume);
     train::load_training_checkpoint(checkpoint, trainer);
     std::printf("resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(trainer.step()));
   }
-  const tokenizer::TfreeDictionary dictionary =
-      training_dictionary(*corpus.table, hasher, config.data.dictionary_words);
+  // The words the model may produce: the training words by count; a fine-tuned model keeps its
+  // base model's dictionary and gains the fine-tuning data's words.
+  const fs::path base_dictionary = config.init_from / infer::kTfreeDictionaryFile;
+  tokenizer::TfreeDictionary dictionary =
+      !config.init_from.empty() && fs::exists(base_dictionary)
+          ? tokenizer::TfreeDictionary::load(base_dictionary)
+          : tokenizer::TfreeDictionary::from_counts(hasher, counts, config.data.dictionary_words);
+  if (!config.init_from.empty()) {
+    std::vector<std::string> words;
+    for (const auto& [word, count] : counts) words.push_back(word);
+    std::sort(words.begin(), words.end());
+    dictionary.add_words(hasher, words);
+  }
   std::printf("training: %lld steps of %lld x %lld words (x%lld accumulated), %s, peak lr %g; dictionary of %lld words\n",
               static_cast<long long>(config.trainer.steps), static_cast<long long>(config.batch_size),
               static_cast<long long>(config.seq_len), static_cast<long long>(config.trainer.grad_accum_steps),

@@ -30,10 +30,17 @@ std::vector<std::string> read_strings(const json& config, const char* key, const
 // The data section of a T-Free run: text (paths or a MemoryMap), split into words; no tokenizer.
 void read_word_data(const json& config, const std::string& source, DataConfig& data) {
   const ConfigSection s(config, "data", source,
-                        {"paths", "memory_map", "document_delimiter", "eval_fraction", "dictionary_words"});
-  BYTEGRAD_CHECK(config.contains("data") && (config["data"].contains("paths") != config["data"].contains("memory_map")),
-                 source, ": a T-Free run reads words from text: give \"data.paths\" (text files or directories) or "
-                 "\"data.memory_map\" (the prefix of a MemoryMap that `bytegrad prep` wrote), one of them");
+                        {"paths", "memory_map", "segments", "eval_segments", "document_delimiter", "eval_fraction",
+                         "dictionary_words"});
+  const auto has = [&](const char* key) { return config.contains("data") && config["data"].contains(key); };
+  BYTEGRAD_CHECK(int(has("paths")) + int(has("memory_map")) + int(has("segments")) == 1, source,
+                 ": a T-Free run reads words from text: give one of \"data.paths\" (text files or directories), "
+                 "\"data.memory_map\" (the prefix of a MemoryMap that `bytegrad prep` wrote) and \"data.segments\" "
+                 "(JSONL lists of segments with has_loss, for fine-tuning)");
+  s.read("segments", data.segments);
+  s.read("eval_segments", data.eval_segments);
+  BYTEGRAD_CHECK(data.eval_segments.empty() || !data.segments.empty(), source,
+                 ": \"data.eval_segments\" needs \"data.segments\"");
   for (const std::string& p : read_strings(config, "paths", source)) data.corpus.paths.emplace_back(p);
   s.read("memory_map", data.memory_map);
   s.read("document_delimiter", data.corpus.document_delimiter);

@@ -19,7 +19,9 @@
 //                 A T-Free model ("model_type": "tfree", nn/tfree.h) has no tokenizer: its
 //                 data is "paths" or "memory_map" (a MemoryMap prefix from `bytegrad prep`),
 //                 "document_delimiter", "eval_fraction" and "dictionary_words" (train/data/
-//                 word_stream.h); its model section gives vocab_size (the hashed rows V).
+//                 word_stream.h), or, to fine-tune, "segments" and "eval_segments" (JSONL
+//                 segment lists, train/data/word_segments.h); its model section gives
+//                 vocab_size (the hashed rows V).
 //   "optimizer":  "name" ("adamw" | "sgd"), "lr", "beta1", "beta2", "eps", "weight_decay",
 //                 "momentum" (sgd), "grad_clip".
 //   "schedule":   "decay" ("cosine" | "linear" | "constant"), "warmup_steps", "min_lr".
@@ -64,6 +66,8 @@ struct DataConfig {
   // dictionary saved with the model.
   std::string memory_map;
   int64_t dictionary_words = 50000;
+  // Or T-Free fine-tuning: JSONL files of segment lists with has_loss (train/data/word_segments.h).
+  std::string segments, eval_segments;
 };
 
 struct RunConfig {
