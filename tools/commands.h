@@ -27,5 +27,6 @@ int run_export(const Args& args);
 int run_generate(const Args& args);
 int run_chat(const Args& args);
 int run_score(const Args& args);
+int run_soft_tokenizer(const Args& args);
 
 }  // namespace bytegrad::tools

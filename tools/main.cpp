@@ -34,6 +34,7 @@ constexpr Command kCommands[] = {
     {"chat", bytegrad::tools::run_chat},
     {"score", bytegrad::tools::run_score},
     {"plot", bytegrad::tools::run_plot},
+    {"soft-tokenizer", bytegrad::tools::run_soft_tokenizer},
 };
 
 // "bytegrad COMMAND: MESSAGE", the prefix said once: library errors often name their component
