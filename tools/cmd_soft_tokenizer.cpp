@@ -12,6 +12,7 @@
 // Writes OUTPUT/encoder (its own model directory), metrics.jsonl, loss.svg, config.json (the
 // resolved config), checkpoint-N/ directories, encoder-finetuned/ (and host-finetuned/ when the
 // host was trained too), and with --report a JSON object of the figures.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -42,12 +43,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The encoder's config: the "encoder" section, sized to the host and its longest token.
+// The encoder's config: the "encoder" section, sized to the host, reading at least the longest
+// token (a larger encoder.max_bytes leaves room for longer out-of-vocabulary words).
 nn::SoftEncoderConfig encoder_config(const train::SoftTokenizerConfig& config, int64_t output_size,
                                      int64_t max_bytes, const std::string& source) {
   nlohmann::json json = config.encoder;
   json["output_size"] = output_size;
-  json["max_bytes"] = max_bytes;
+  json["max_bytes"] = std::max<int64_t>(json.value("max_bytes", int64_t(0)), max_bytes);
   return nn::SoftEncoderConfig::from_json(json, source + " (encoder)");
 }
 

@@ -36,8 +36,7 @@ SoftTokenizerConfig soft_tokenizer_config_from_json(const nlohmann::json& config
   SoftTokenizerConfig out;
   if (config.contains("encoder")) out.encoder = config["encoder"];
   BYTEGRAD_CHECK(out.encoder.is_object(), source, ": \"encoder\" must be an object");
-  BYTEGRAD_CHECK(!out.encoder.contains("output_size") && !out.encoder.contains("max_bytes"), source,
-                 ": encoder.output_size and encoder.max_bytes come from the host and its tokenizer");
+  BYTEGRAD_CHECK(!out.encoder.contains("output_size"), source, ": encoder.output_size comes from the host");
 
   const ConfigSection data(config, "data", source, {"true_bytes", "heldout_fraction", "seed"});
   data.read("true_bytes", out.data.true_bytes);

@@ -2,8 +2,8 @@
 //
 //   {"encoder":  {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
 //                 "intermediate_size": 512, "learned_positions": true, "padding_mask": true,
-//                 "projection": "linear"},               nn/soft_encoder.h; output_size and
-//                                                         max_bytes come from the host
+//                 "projection": "linear", "max_bytes": 24},  nn/soft_encoder.h; output_size is
+//                                                         the host's, max_bytes at least its longest token
 //    "data":     {"true_bytes": true, "heldout_fraction": 0.05, "seed": 0},
 //    "loss":     {"mse": 1, "cosine": 1, "contrastive": 0, "temperature": 0.05},
 //    "optimizer": {"name": "adamw", "lr": 1e-3, ...},     train/optimizer_settings.h
