@@ -176,6 +176,13 @@ int run_encoder_training(const Args& args) {
           *host.model, train::soft_input_table(encoder, data, config.rescale_norms), text.eval, *config.host_data);
       std::printf("host held-out loss after fine-tuning: %.4f\n", after);
       report["host_loss_after_finetune"] = after;
+      if (!config.finetune.freeze_host) {
+        // The trained host with its own (also trained) table: what the host alone gained.
+        const double own_after = train::host_heldout_loss(*host.model, train::host_input_table(*host.model, host_dir),
+                                                          text.eval, *config.host_data);
+        std::printf("fine-tuned host with its own embeddings: %.4f\n", own_after);
+        report["host_loss_own_after_finetune"] = own_after;
+      }
       report["finetune_seconds"] = seconds_since(finetune_start);
       report["finetune_freeze_host"] = config.finetune.freeze_host;
       io::save_soft_encoder(config.output_dir / "encoder-finetuned", encoder);
