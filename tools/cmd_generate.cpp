@@ -8,7 +8,7 @@
 // --soft-encoder ENC_DIR (a directory `bytegrad soft-tokenizer train` wrote) reads each [[word]]
 // of the prompt as one input position embedded by the encoder from the word's bytes, a word the
 // vocabulary need not hold (train/soft_encoder/soft_prompt.h); --soft-table takes every ordinary
-// token's embedding from the encoder as well.
+// token's embedding from the encoder as well. stderr names the host tokens nearest to each word.
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -39,6 +39,14 @@ StreamedReply generate_with_soft_words(nn::CausalLM& host, const tokenizer::Toke
                                            /*rescale_norms=*/false)
                  : own;
   const train::SoftPrompt soft = train::encode_soft_prompt(prompt, tok, encoder, own.size(0), true);
+  // Which host tokens each word's embedding lies nearest to, on stderr beside the speed.
+  const std::vector<std::vector<int64_t>> nearest =
+      soft.words.empty() ? std::vector<std::vector<int64_t>>{} : train::nearest_tokens(soft.rows, own, 3);
+  for (size_t i = 0; i < soft.words.size(); ++i) {
+    std::string line = "[[" + soft.words[i] + "]] is nearest to";
+    for (int64_t id : nearest[i]) line += " '" + tok.decode(std::vector<tokenizer::TokenId>{tokenizer::TokenId(id)}) + "'";
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
   const Tensor table = soft.words.empty() ? vocabulary_table : cat({vocabulary_table, soft.rows}, 0);
   nn::SoftEmbeddingLM model(host, table);
   return stream_reply(model, tok, soft.ids, generation);

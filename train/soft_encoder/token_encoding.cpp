@@ -24,14 +24,39 @@ Tensor encode_tokens(const nn::SoftByteEncoder& encoder, const TokenDataset& dat
   return parts.size() == 1 ? parts[0] : cat(parts, 0);
 }
 
+namespace {
+
+// [N, vocab]: 2 p.t - |t|^2, which ranks the rows t of `table` as -|p - t|^2 does (|p|^2 is the
+// same for every t).
+Tensor closeness(const Tensor& pred, const Tensor& table) {
+  return 2.0 * matmul(pred, transpose(table, 0, 1)) - sum(square(table), {-1});
+}
+
+}  // namespace
+
+std::vector<std::vector<int64_t>> nearest_tokens(const Tensor& pred, const Tensor& table, int64_t k) {
+  NoGradGuard no_grad;
+  const int64_t vocab = table.size(0);
+  k = std::min(k, vocab);
+  const std::vector<float> scores = bytegrad::to(closeness(pred, table), kFloat32).to_vector<float>();
+  std::vector<std::vector<int64_t>> nearest;
+  for (int64_t row = 0; row < pred.size(0); ++row) {
+    std::vector<int64_t> order(static_cast<size_t>(vocab));
+    for (int64_t id = 0; id < vocab; ++id) order[size_t(id)] = id;
+    const float* score = scores.data() + row * vocab;
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int64_t a, int64_t b) { return score[a] > score[b]; });
+    nearest.emplace_back(order.begin(), order.begin() + k);
+  }
+  return nearest;
+}
+
 double nearest_neighbour_accuracy(const Tensor& pred, const Tensor& table, const std::vector<int64_t>& ids) {
   BYTEGRAD_CHECK(pred.dim() == 2 && pred.size(0) == int64_t(ids.size()), "nearest_neighbour_accuracy: predictions ",
                  shape_str(pred.shape()), " for ", ids.size(), " ids");
   if (ids.empty()) return 0.0;
   NoGradGuard no_grad;
-  // argmin |p - t|^2 = argmax 2 p.t - |t|^2 (|p|^2 is the same for every t).
-  const Tensor scores = 2.0 * matmul(pred, transpose(table, 0, 1)) - sum(square(table), {-1});  // [N, vocab]
-  const std::vector<int64_t> nearest = argmax(scores, -1).to_vector<int64_t>();
+  const std::vector<int64_t> nearest = argmax(closeness(pred, table), -1).to_vector<int64_t>();
   int64_t hits = 0;
   for (size_t i = 0; i < ids.size(); ++i) hits += nearest[i] == ids[i];
   return double(hits) / double(ids.size());

@@ -19,6 +19,10 @@ Tensor encode_tokens(const nn::SoftByteEncoder& encoder, const TokenDataset& dat
 // Euclidean distance) is ids[i]: the host token the prediction would be taken for.
 double nearest_neighbour_accuracy(const Tensor& pred, const Tensor& table, const std::vector<int64_t>& ids);
 
+// The `k` rows of `table` nearest (by Euclidean distance) to each row of `pred`, nearest first:
+// which host tokens an embedding resembles, e.g. an out-of-vocabulary word's.
+std::vector<std::vector<int64_t>> nearest_tokens(const Tensor& pred, const Tensor& table, int64_t k);
+
 // The input table [vocab, hidden] a host reads with the encoder: the encoder's embedding for
 // every encoded token, the host's own row for the others (special tokens). With `rescale_norms`
 // the encoder's rows are scaled by mean |host row| / mean |encoder row| over the encoded tokens,
