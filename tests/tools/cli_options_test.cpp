@@ -184,6 +184,7 @@ TEST_CASE("bytegrad soft-tokenizer train writes the encoder, the metrics and a r
 
   const std::string settings =
       " --set training.steps=6 --set training.batch_size=16 --set training.log_interval=2 --set encoder.hidden_size=16"
+      " --set training.checkpoint_interval=3"
       " --set encoder.intermediate_size=32 --set encoder.num_hidden_layers=1 --set finetune.steps=2"
       " --set 'host_data={\"paths\": [\"" + (dir / "text.txt").string() + "\"], \"document_delimiter\": \"\\n%\\n\","
       " \"eval_fraction\": 0.1, \"batch_size\": 2, \"seq_len\": 8, \"eval_batches\": 1}'";
@@ -197,7 +198,8 @@ TEST_CASE("bytegrad soft-tokenizer train writes the encoder, the metrics and a r
                           "host_loss_soft_embeddings", "host_loss_after_finetune"})
     CHECK_MESSAGE(report.contains(key), key);
   for (const char* file : {"encoder/config.json", "encoder/model.safetensors", "encoder-finetuned/model.safetensors",
-                           "metrics.jsonl", "loss.svg", "config.json"})
+                           "metrics.jsonl", "loss.svg", "config.json", "checkpoint-3/model.safetensors",
+                           "checkpoint-6/optimizer.safetensors"})
     CHECK_MESSAGE(fs::exists(dir / "run" / file), file);
 
   const CommandResult generated =
