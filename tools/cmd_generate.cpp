@@ -5,6 +5,10 @@
 // tokens (BOS for Llama tokenizers); generation stops at the tokenizer's EOS. --echo prints the
 // prompt before the continuation; --logprobs adds a last line of JSON,
 // {"tokens": [...], "log_probs": [...]}, the returned tokens with log p(token | before).
+// --soft-encoder ENC_DIR (a directory `bytegrad soft-tokenizer train` wrote) reads each [[word]]
+// of the prompt as one input position embedded by the encoder from the word's bytes, a word the
+// vocabulary need not hold (train/soft_encoder/soft_prompt.h); --soft-table takes every ordinary
+// token's embedding from the encoder as well. stderr names the host tokens nearest to each word.
 // A T-Free model directory generates words through its dictionary (infer/tfree_generate.h).
 #include <chrono>
 #include <cstdio>
@@ -17,10 +21,41 @@
 #include "tools/cmd_generation_args.h"
 #include "tools/command_specs.h"
 #include "tools/commands.h"
+#include "autograd/functions.h"
+#include "io/soft_encoder_directory.h"
+#include "nn/soft_embedding_lm.h"
+#include "train/soft_encoder/soft_prompt.h"
+#include "train/soft_encoder/token_encoding.h"
 
 namespace bytegrad::tools {
-
 namespace {
+
+// The host fed the encoder's [[word]] embeddings as extra table rows after its own (or the
+// encoder's, with `soft_table`) embeddings of its vocabulary.
+StreamedReply generate_with_soft_words(nn::CausalLM& host, const tokenizer::Tokenizer& tok,
+                                       const io::LoadedSoftEncoder& loaded, const std::string& prompt, bool soft_table,
+                                       const infer::GenerationOptions& generation) {
+  const nn::SoftByteEncoder& encoder = *loaded.encoder;
+  const Tensor own = train::host_input_table(host, "generate --model");
+  BYTEGRAD_CHECK(encoder.config().output_size == own.size(1), "generate: the soft encoder's output_size ",
+                 encoder.config().output_size, " is not the model's hidden size ", own.size(1));
+  const Tensor vocabulary_table =
+      soft_table ? train::soft_input_table(encoder, train::make_token_dataset(tok, own, {.heldout_fraction = 0}, "generate"),
+                                           /*rescale_norms=*/false)
+                 : own;
+  const train::SoftPrompt soft = train::encode_soft_prompt(prompt, tok, encoder, own.size(0), true);
+  // Which host tokens each word's embedding lies nearest to, on stderr beside the speed.
+  const std::vector<std::vector<int64_t>> nearest =
+      soft.words.empty() ? std::vector<std::vector<int64_t>>{} : train::nearest_tokens(soft.rows, own, 3);
+  for (size_t i = 0; i < soft.words.size(); ++i) {
+    std::string line = "[[" + soft.words[i] + "]] is nearest to";
+    for (int64_t id : nearest[i]) line += " '" + tok.decode(std::vector<tokenizer::TokenId>{tokenizer::TokenId(id)}) + "'";
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  const Tensor table = soft.words.empty() ? vocabulary_table : cat({vocabulary_table, soft.rows}, 0);
+  nn::SoftEmbeddingLM model(host, table);
+  return stream_reply(model, tok, soft.ids, generation);
+}
 
 // A T-Free model directory: words through its dictionary instead of tokens. --max-new-tokens
 // counts words; --logprobs gives each word's log softmax score over the dictionary.
@@ -39,7 +74,6 @@ int generate_tfree_words(const Options& cli, const infer::GenerationOptions& gen
   static_cast<infer::SamplingOptions&>(options) = generation;
   options.max_new_words = generation.max_gen_len;
   options.seed = generation.seed;
-  std::vector<std::string> words;
   if (generation.echo) std::fwrite(prompt.data(), 1, prompt.size(), stdout);
   // Words become text only next to their neighbours (spaces are implied), so each word is
   // printed as the growing text's new part.
@@ -76,11 +110,16 @@ int run_generate(const Args& args) {
   require_tokenizer(pretrained, cli);
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   if (tok.eos_id()) generation.stop_tokens = {*tok.eos_id()};
-  const std::vector<tokenizer::TokenId> encoded = tok.encode(prompt, {.add_special_tokens = true});
-  const std::vector<int64_t> prompt_ids(encoded.begin(), encoded.end());
-
   if (generation.echo) std::fwrite(prompt.data(), 1, prompt.size(), stdout);
-  const StreamedReply reply = stream_reply(*pretrained.model, tok, prompt_ids, generation);
+  StreamedReply reply;
+  if (const auto encoder_dir = cli.value("--soft-encoder")) {
+    reply = generate_with_soft_words(*pretrained.model, tok, io::load_soft_encoder(*encoder_dir), prompt,
+                                     cli.flag("--soft-table"), generation);
+  } else {
+    BYTEGRAD_CHECK(!cli.flag("--soft-table"), "generate: --soft-table needs --soft-encoder");
+    const std::vector<tokenizer::TokenId> encoded = tok.encode(prompt, {.add_special_tokens = true});
+    reply = stream_reply(*pretrained.model, tok, std::vector<int64_t>(encoded.begin(), encoded.end()), generation);
+  }
   if (generation.logprobs)
     std::printf("%s\n", nlohmann::json{{"tokens", reply.tokens}, {"log_probs", reply.log_probs}}.dump().c_str());
   return 0;

@@ -28,5 +28,6 @@ int run_generate(const Args& args);
 int run_chat(const Args& args);
 int run_score(const Args& args);
 int run_tfree(const Args& args);
+int run_soft_tokenizer(const Args& args);
 
 }  // namespace bytegrad::tools

@@ -35,6 +35,7 @@ constexpr Command kCommands[] = {
     {"score", bytegrad::tools::run_score},
     {"tfree", bytegrad::tools::run_tfree},
     {"plot", bytegrad::tools::run_plot},
+    {"soft-tokenizer", bytegrad::tools::run_soft_tokenizer},
 };
 
 // "bytegrad COMMAND: MESSAGE", the prefix said once: library errors often name their component

@@ -31,9 +31,13 @@ void read_optimizer_section(const nlohmann::json& config, const std::string& sou
 
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, const nn::CausalLM& model) {
   const std::vector<std::string> tables = model.embedding_parameter_names();
-  const std::set<std::string> embedding_names(tables.begin(), tables.end());
-  if (settings.name == "adamw") return std::make_unique<AdamW>(model.named_parameters(), settings.adamw, embedding_names);
-  if (settings.name == "sgd") return std::make_unique<Sgd>(model.named_parameters(), settings.sgd, embedding_names);
+  return make_optimizer(settings, model.named_parameters(), std::set<std::string>(tables.begin(), tables.end()));
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, NamedTensors parameters,
+                                          const std::set<std::string>& embedding_names) {
+  if (settings.name == "adamw") return std::make_unique<AdamW>(std::move(parameters), settings.adamw, embedding_names);
+  if (settings.name == "sgd") return std::make_unique<Sgd>(std::move(parameters), settings.sgd, embedding_names);
   throw Error(concat("optimizer: \"", settings.name, "\" is not \"adamw\" or \"sgd\""));
 }
 

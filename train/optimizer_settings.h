@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -34,5 +35,10 @@ void read_optimizer_section(const nlohmann::json& config, const std::string& sou
 // The optimizer `settings` name over all of `model`'s parameters, with the model's embedding
 // tables (and every vector) left out of weight decay.
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, const nn::CausalLM& model);
+
+// The same over any named parameters (a module that is not a language model, such as the soft
+// encoder), with `embedding_names` left out of weight decay.
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, NamedTensors parameters,
+                                          const std::set<std::string>& embedding_names);
 
 }  // namespace bytegrad::train

@@ -12,6 +12,10 @@
 
 #include "bytegrad.h"
 #include "io/model_directory.h"
+#include "nn/llama.h"
+#include "tokenizer/bpe_trainer.h"
+#include "tokenizer/load.h"
+#include "tests/tiny_llama.h"
 #include "tools/command_specs.h"
 
 namespace bytegrad::tools {
@@ -159,6 +163,53 @@ TEST_CASE("bytegrad summary counts the parameters Module::parameter_count() coun
     CHECK(contains(run.out, std::string("architecture: ") + type));
     CHECK(contains(run.out, "at batch 2 x 16 tokens"));
   }
+}
+
+TEST_CASE("bytegrad soft-tokenizer train writes the encoder, the metrics and a report generate can use") {
+  const fs::path dir = scratch("soft_tokenizer");
+  std::vector<std::string> lines;
+  for (int i = 0; i < 40; ++i) lines.push_back("the cat sat on the mat, the dog sat on the log " + std::to_string(i));
+  tokenizer::write_tokenizer_json(
+      tokenizer::train_byte_level_bpe(lines, {.vocab_size = 290, .special_tokens = {"<|endoftext|>"}}),
+      dir / "tokenizer.json");
+  const tokenizer::Tokenizer tok = tokenizer::load_hf_tokenizer_json(dir / "tokenizer.json");
+  Generator generator(1);
+  nn::Llama host(testing::tiny_llama_config(int64_t(tok.vocab_size()), 16, 32), generator);
+  io::save_pretrained_model(dir / "host", host, &tok);
+  std::ofstream(dir / "text.txt") << [&] {
+    std::string text;
+    for (const std::string& line : lines) text += line + "\n%\n";
+    return text;
+  }();
+
+  const std::string settings =
+      " --set training.steps=6 --set training.batch_size=16 --set training.log_interval=2 --set encoder.hidden_size=16"
+      " --set training.checkpoint_interval=3"
+      " --set encoder.intermediate_size=32 --set encoder.num_hidden_layers=1 --set finetune.steps=2"
+      " --set 'host_data={\"paths\": [\"" + (dir / "text.txt").string() + "\"], \"document_delimiter\": \"\\n%\\n\","
+      " \"eval_fraction\": 0.1, \"batch_size\": 2, \"seq_len\": 8, \"eval_batches\": 1}'";
+  const CommandResult run = run_bytegrad("soft-tokenizer train --model '" + (dir / "host").string() + "' --output '" +
+                                         (dir / "run").string() + "' --report '" + (dir / "report.json").string() +
+                                         "'" + settings);
+  REQUIRE_MESSAGE(run.status == 0, run.err);
+  CHECK(contains(run.out, "ETA"));
+  const nlohmann::json report = nlohmann::json::parse(read_file(dir / "report.json"));
+  for (const char* key : {"nn_accuracy_train", "nn_accuracy_heldout", "host_loss_own_embeddings",
+                          "host_loss_soft_embeddings", "host_loss_after_finetune"})
+    CHECK_MESSAGE(report.contains(key), key);
+  for (const char* file : {"encoder/config.json", "encoder/model.safetensors", "encoder-finetuned/model.safetensors",
+                           "metrics.jsonl", "loss.svg", "config.json", "checkpoint-3/model.safetensors",
+                           "checkpoint-6/optimizer.safetensors"})
+    CHECK_MESSAGE(fs::exists(dir / "run" / file), file);
+
+  const CommandResult generated =
+      run_bytegrad("generate --model '" + (dir / "host").string() + "' --soft-encoder '" + (dir / "run/encoder").string() +
+                   "' --prompt 'the [[ zqx]] sat' --max-new-tokens 3 --temperature 0");
+  CHECK_MESSAGE(generated.status == 0, generated.err);
+  const CommandResult unknown = run_bytegrad("soft-tokenizer train --model '" + (dir / "host").string() +
+                                             "' --set loss.msee=1 --output '" + (dir / "bad").string() + "'");
+  CHECK(unknown.status != 0);
+  CHECK_MESSAGE(contains(unknown.err, "msee"), unknown.err);
 }
 
 }  // namespace
