@@ -128,7 +128,7 @@ TEST_CASE("the host's held-out loss with its own table is its ordinary loss") {
   double expected = 0;
   NoGradGuard no_grad;
   for (int i = 0; i < 3; ++i) {
-    const train::TokenBatch batch = batches.next();
+    const train::TokenBatch batch = batches.next_tokens();
     expected += nn::cross_entropy(host.forward(batch.inputs), batch.targets).item<float>();
   }
   CHECK(own == doctest::Approx(expected / 3).epsilon(1e-12));

@@ -69,7 +69,7 @@ double host_heldout_loss(const nn::CausalLM& host, const Tensor& table, const To
   TokenBatches batches(eval, options.batch_size, options.seq_len, "host held-out text");
   double total = 0;
   for (int64_t i = 0; i < options.eval_batches; ++i) {
-    const TokenBatch batch = batches.next();
+    const TokenBatch batch = batches.next_tokens();
     const Tensor logits = host.forward_embeds(embedding(table, batch.inputs));
     total += nn::cross_entropy(logits, batch.targets).item<float>();
   }
@@ -106,7 +106,7 @@ void finetune_through_host(nn::CausalLM& host, nn::SoftByteEncoder& encoder, con
   const auto start = std::chrono::steady_clock::now();
   for (int64_t step = 0; step < options.steps; ++step) {
     const auto step_start = std::chrono::steady_clock::now();
-    const TokenBatch batch = batches.next();
+    const TokenBatch batch = batches.next_tokens();
     const Tensor loss = nn::cross_entropy(host.forward_embeds(soft_embeds(encoder, data, batch.inputs)), batch.targets);
     optimizer.zero_grad();
     backward(loss);
