@@ -89,8 +89,8 @@ int run_bench_tfree(const Args& args) {
   const CommandSpec& spec = command_spec("bench tfree");
   const Options options = parse_options(spec, args);
   const tokenizer::TrigramHashConfig config = tfree_hash_config(spec, options);
-  const int repeats = int(std::max(1LL, integer_option(spec, options, "--repeats")));
-  const int64_t dictionary_words = integer_option(spec, options, "--dictionary-words");
+  const int repeats = int(std::max(1LL, options.number<long long>("--repeats")));
+  const int64_t dictionary_words = options.number<long long>("--dictionary-words");
 
   std::vector<std::string> files = options.values("--text");
   if (files.empty()) files = default_text_files();

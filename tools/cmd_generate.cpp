@@ -9,7 +9,8 @@
 // of the prompt as one input position embedded by the encoder from the word's bytes, a word the
 // vocabulary need not hold (train/soft_encoder/soft_prompt.h); --soft-table takes every ordinary
 // token's embedding from the encoder as well. stderr names the host tokens nearest to each word.
-// A T-Free model directory generates words through its dictionary (infer/tfree_generate.h).
+// A T-Free model directory generates words through its dictionary (infer/tfree_generate.h);
+// --edge-weight, --tfree-score and --more-words set its decoding.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -74,6 +75,13 @@ int generate_tfree_words(const Options& cli, const infer::GenerationOptions& gen
   static_cast<infer::SamplingOptions&>(options) = generation;
   options.max_new_words = generation.max_gen_len;
   options.seed = generation.seed;
+  options.decode.edge_weight = cli.number<double>("--edge-weight");
+  const std::string score = cli.get("--tfree-score");
+  if (score != "outside" && score != "mean")
+    throw std::runtime_error("generate: --tfree-score must be 'outside' or 'mean', got '" + score + "'");
+  options.decode.score = score == "mean" ? infer::TfreeScore::kPatternMean : infer::TfreeScore::kPatternMeanMinusOutside;
+  for (const std::string& text : cli.values("--more-words"))
+    for (std::string& word : tokenizer::text_to_words(text)) options.more_words.push_back(std::move(word));
   if (generation.echo) std::fwrite(prompt.data(), 1, prompt.size(), stdout);
   // Words become text only next to their neighbours (spaces are implied), so each word is
   // printed as the growing text's new part.

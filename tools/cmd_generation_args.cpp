@@ -10,19 +10,6 @@
 namespace bytegrad::tools {
 namespace {
 
-// The value of option `name` (given or default) parsed as a T: the whole text, nothing left over.
-template <typename T>
-T number_option(const Options& args, const std::string& name) {
-  const std::optional<std::string> text = args.value(name);
-  T value{};
-  const char* end = text->data() + text->size();
-  const auto [stop, error] = std::from_chars(text->data(), end, value);
-  if (error != std::errc() || stop != end)
-    throw std::runtime_error("option " + name + " expects " + (std::is_integral_v<T> ? "an integer" : "a number") +
-                             ", got '" + *text + "'");
-  return value;
-}
-
 // Writes `text` to stdout now (all its bytes, NUL included).
 void print_now(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -33,11 +20,11 @@ void print_now(const std::string& text) {
 
 infer::GenerationOptions generation_options_from(const Options& args) {
   infer::GenerationOptions options;
-  options.max_gen_len = number_option<int64_t>(args, "--max-new-tokens");
-  options.temperature = number_option<double>(args, "--temperature");
-  options.top_p = number_option<double>(args, "--top-p");
-  options.top_k = number_option<int64_t>(args, "--top-k");
-  options.seed = number_option<uint64_t>(args, "--seed");
+  options.max_gen_len = args.number<int64_t>("--max-new-tokens");
+  options.temperature = args.number<double>("--temperature");
+  options.top_p = args.number<double>("--top-p");
+  options.top_k = args.number<int64_t>("--top-k");
+  options.seed = args.number<uint64_t>("--seed");
   options.validate();
   return options;
 }

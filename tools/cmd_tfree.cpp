@@ -55,7 +55,7 @@ int run_dictionary(const Args& args) {
   const CommandSpec& spec = command_spec("tfree dictionary");
   const Options options = parse_options(spec, args);
   const tokenizer::TrigramHasher hasher(tfree_hash_config(spec, options));
-  const long long top = integer_option(spec, options, "--top");
+  const long long top = options.number<long long>("--top");
   if (top < 0) throw UsageError("bytegrad tfree dictionary: --top must not be negative");
   tokenizer::WordCounts counts;
   for (const std::string& path : options.values("--corpus")) {
@@ -80,8 +80,8 @@ int run_dictionary(const Args& args) {
 int run_accuracy(const Args& args) {
   const CommandSpec& spec = command_spec("tfree accuracy");
   const Options options = parse_options(spec, args);
-  const long long documents = integer_option(spec, options, "--documents");
-  const long long words = integer_option(spec, options, "--words");
+  const long long documents = options.number<long long>("--documents");
+  const long long words = options.number<long long>("--words");
   if (documents <= 0 || words <= 0) throw UsageError("bytegrad tfree accuracy: --documents and --words must be positive");
   nlohmann::json resolved;
   const train::RunConfig config = train::load_run_config(options.get("--config"), options.values("--set"), resolved);

@@ -9,10 +9,6 @@
 
 namespace bytegrad::tools {
 
-// The whole-number value of option `name`; throws UsageError naming the command and option when it
-// is not one.
-long long integer_option(const CommandSpec& spec, const Options& options, const std::string& name);
-
 // The config the three options give; throws UsageError when it is invalid.
 tokenizer::TrigramHashConfig tfree_hash_config(const CommandSpec& spec, const Options& options);
 

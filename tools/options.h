@@ -4,10 +4,12 @@
 // help_text prints it. Both come from the same table, so help and parser cannot disagree.
 #pragma once
 
+#include <charconv>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "tools/commands.h"
@@ -60,6 +62,19 @@ class Options {
   std::string get(const std::string& name) const;
   // Every value given for a repeatable option, in order; its default alone when none was given.
   std::vector<std::string> values(const std::string& name) const;
+  // get(name) parsed as a T (an integer type or double), the whole text and nothing left over;
+  // throws UsageError naming the command and the option when it is not one.
+  template <typename T>
+  T number(const std::string& name) const {
+    const std::string text = get(name);
+    T parsed{};
+    const char* end = text.data() + text.size();
+    const auto [stop, error] = std::from_chars(text.data(), end, parsed);
+    if (text.empty() || error != std::errc() || stop != end)
+      throw UsageError("bytegrad " + spec_->name + ": option " + name + " expects " +
+                       (std::is_integral_v<T> ? "an integer" : "a number") + ", got '" + text + "'");
+    return parsed;
+  }
   // The positional argument, when the spec takes one.
   const std::optional<std::string>& positional() const { return positional_; }
 
