@@ -58,6 +58,14 @@ std::vector<float> tfree_word_probabilities(std::span<const float> scores) {
   return probabilities;
 }
 
+int64_t tfree_pick_word(std::span<const float> scores, const SamplingOptions& sampling, Generator& generator) {
+  sampling.validate();
+  BYTEGRAD_CHECK(!scores.empty(), "tfree_pick_word: no scores");
+  if (sampling.temperature == 0) return int64_t(std::max_element(scores.begin(), scores.end()) - scores.begin());
+  const Tensor row = from_vector(std::vector<float>(scores.begin(), scores.end()), Shape{1, int64_t(scores.size())});
+  return next_tokens(row, sampling, generator).to_vector<int64_t>().at(0);
+}
+
 int64_t tfree_greedy_word(const tokenizer::TfreeDictionary& dictionary, std::span<const float> logits,
                           const TfreeDecodeOptions& options) {
   const std::vector<float> scores = tfree_word_scores(dictionary, logits, options);
@@ -66,12 +74,7 @@ int64_t tfree_greedy_word(const tokenizer::TfreeDictionary& dictionary, std::spa
 
 int64_t tfree_sample_word(const tokenizer::TfreeDictionary& dictionary, std::span<const float> logits,
                           const TfreeDecodeOptions& options, const SamplingOptions& sampling, Generator& generator) {
-  sampling.validate();
-  if (sampling.temperature == 0) return tfree_greedy_word(dictionary, logits, options);
-  std::vector<float> scores = tfree_word_scores(dictionary, logits, options);
-  const int64_t count = int64_t(scores.size());
-  const Tensor row = from_vector(scores, Shape{1, count});
-  return next_tokens(row, sampling, generator).to_vector<int64_t>().at(0);
+  return tfree_pick_word(tfree_word_scores(dictionary, logits, options), sampling, generator);
 }
 
 }  // namespace bytegrad::infer

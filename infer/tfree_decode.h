@@ -42,6 +42,11 @@ std::vector<float> tfree_word_probabilities(std::span<const float> scores);
 int64_t tfree_greedy_word(const tokenizer::TfreeDictionary& dictionary, std::span<const float> logits,
                           const TfreeDecodeOptions& options = {});
 
+// The index chosen from scores already computed (tfree_word_scores): the best (the first on
+// ties) at temperature 0, else drawn as tfree_sample_word draws. Throws Error for empty scores or
+// invalid sampling options.
+int64_t tfree_pick_word(std::span<const float> scores, const SamplingOptions& sampling, Generator& generator);
+
 // A word index drawn from softmax(keep_top_k(scores / temperature)) within its top-p nucleus;
 // temperature 0 is greedy. The scores lie in [-1, 1], so the softmax at temperature 1 is nearly
 // flat over a large dictionary: useful temperatures are small (around 0.01 to 0.05).

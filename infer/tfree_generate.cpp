@@ -74,9 +74,7 @@ TfreeGeneration tfree_generate(nn::TFree& model, const tokenizer::TrigramHasher&
   std::vector<float> logits = last_logits(model.forward_embeds(embed_tfree_words(model, hasher, context), 0, &cache));
   for (int64_t step = 0; step < options.max_new_words; ++step) {
     const std::vector<float> scores = tfree_word_scores(words, logits, options.decode);
-    const int64_t chosen = options.temperature == 0
-                               ? tfree_greedy_word(words, logits, options.decode)
-                               : tfree_sample_word(words, logits, options.decode, options, generator);
+    const int64_t chosen = tfree_pick_word(scores, options, generator);
     // The original's log-prob: log softmax of the scores at temperature 1.
     const std::vector<float> probabilities = tfree_word_probabilities(scores);
     const std::string& word = words.word(chosen);
