@@ -115,3 +115,73 @@ TEST_CASE("tfree stats prints T-Free's fertility per text file") {
 
 }  // namespace
 }  // namespace bytegrad::tools
+
+namespace bytegrad::tools {
+namespace {
+
+// A config for a one-layer T-Free model trained for a few steps on `corpus`.
+std::string tiny_tfree_config(const fs::path& corpus, const fs::path& output) {
+  nlohmann::json config = {
+      {"model", {{"model_type", "tfree"}, {"vocab_size", 256}, {"tfree_population", 4}, {"tfree_lowercase_overlap", 1},
+                 {"loss_pos_weight", 20.0}, {"loss_scale", 10.0}, {"hidden_size", 32}, {"num_hidden_layers", 1},
+                 {"num_attention_heads", 2}, {"intermediate_size", 64}, {"max_position_embeddings", 32}}},
+      {"data", {{"paths", {corpus.string()}}, {"document_delimiter", "\n%\n"}, {"eval_fraction", 0.2}}},
+      {"optimizer", {{"name", "adamw"}, {"lr", 1e-2}}},
+      {"training", {{"steps", 40}, {"batch_size", 4}, {"seq_len", 16}, {"log_interval", 10}}},
+      {"eval", {{"interval", 20}, {"batches", 1}}},
+      {"sample", {{"interval", 0}, {"tokens", 8}, {"temperature", 0.0}}},
+      {"output_dir", output.string()}};
+  const fs::path path = output.parent_path() / "tfree.json";
+  std::ofstream(path) << config.dump(2);
+  return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("bytegrad train, generate, tfree accuracy and prep work on a T-Free model end to end") {
+  const fs::path dir = scratch("tfree_end_to_end");
+  std::string corpus_text;
+  for (int i = 0; i < 40; ++i) corpus_text += "the cat sat on the mat.\n%\nthe dog ran to the park.\n%\n";
+  std::ofstream(dir / "corpus.txt") << corpus_text;
+  const std::string config = tiny_tfree_config(dir / "corpus.txt", dir / "run");
+
+  const CommandResult train = run_bytegrad("train --config '" + config + "'", "");
+  REQUIRE_MESSAGE(train.status == 0, train.err);
+  CHECK(train.out.find("model: tfree") != std::string::npos);
+  CHECK(train.out.find("words/s") != std::string::npos);
+  CHECK(fs::exists(dir / "run" / "model" / "tfree_dictionary.jsonl"));
+  CHECK(fs::exists(dir / "run" / "metrics.jsonl"));
+
+  const CommandResult generate = run_bytegrad(
+      "generate --model '" + (dir / "run" / "model").string() + "' --prompt 'the dog ran to the' --temperature 0 "
+      "--max-new-tokens 4 --logprobs", "");
+  REQUIRE_MESSAGE(generate.status == 0, generate.err);
+  CHECK(generate.err.find("words in") != std::string::npos);
+  const std::string last_line = generate.out.substr(generate.out.rfind('\n', generate.out.size() - 2) + 1);
+  const nlohmann::json reply = nlohmann::json::parse(last_line);
+  CHECK(reply["words"].size() == reply["log_probs"].size());
+  CHECK(reply["words"].size() >= 1);
+
+  const CommandResult accuracy =
+      run_bytegrad("tfree accuracy --config '" + config + "' --model '" + (dir / "run" / "model").string() +
+                   "' --words 8", "");
+  REQUIRE_MESSAGE(accuracy.status == 0, accuracy.err);
+  const nlohmann::json figures = nlohmann::json::parse(accuracy.out.substr(accuracy.out.find('{')));
+  CHECK(figures["positions"].get<int>() > 0);
+  CHECK(figures["accuracy"].get<double>() > figures["baseline"].get<double>());
+
+  const CommandResult prep = run_bytegrad("prep --config '" + config + "' --set output_dir='" +
+                                              (dir / "prep").string() + "'", "");
+  REQUIRE_MESSAGE(prep.status == 0, prep.err);
+  for (const char* suffix : {".bin", ".idx", ".meta.json", ".indices.bin", ".lengths.bin", ".offsets.bin"})
+    CHECK(fs::exists(dir / "prep" / (std::string("corpus") + suffix)));
+
+  // A T-Free directory without its dictionary is named as such.
+  fs::remove(dir / "run" / "model" / "tfree_dictionary.jsonl");
+  const CommandResult missing = run_bytegrad(
+      "generate --model '" + (dir / "run" / "model").string() + "' --prompt 'the'", "");
+  CHECK(missing.status != 0);
+  CHECK(missing.err.find("tfree_dictionary.jsonl") != std::string::npos);
+}
+
+}  // namespace bytegrad::tools
