@@ -62,23 +62,12 @@ int run_train(const Args& args) {
   std::printf("unigram entropy of the training tokens: %.3f nats = %.3f bits per token (the loss to beat)\n", entropy,
               entropy / std::log(2.0));
 
-  manual_seed(config.trainer.seed);
   // The model: a pretrained one (init_from), or a fresh one drawn from the seed. Its generator
   // then drives dropout, from the seed either way.
-  std::unique_ptr<Generator> model_generator;
-  std::unique_ptr<nn::CausalLM> model_owner;
-  if (!config.init_from.empty()) {
-    io::PretrainedModel pretrained = io::load_pretrained_model(config.init_from);
-    model_generator = std::move(pretrained.generator);
-    model_generator->set_state(config.trainer.seed, 0);
-    model_owner = std::move(pretrained.model);
-    std::printf("initialized from %s\n", config.init_from.c_str());
-  } else {
-    model_generator = std::make_unique<Generator>(config.trainer.seed);
-    const nn::ModelConfig model_config =
-        train::run_model_config(config.model, int64_t(tok.vocab_size()), cli.config + ": model");
-    model_owner = nn::build_causal_lm(config.model_type, model_config, *model_generator);
-  }
+  train::StartingModel start = train::starting_model(config, int64_t(tok.vocab_size()), cli.config + ": model");
+  if (!config.init_from.empty()) std::printf("initialized from %s\n", config.init_from.c_str());
+  std::unique_ptr<Generator> model_generator = std::move(start.generator);
+  std::unique_ptr<nn::CausalLM> model_owner = std::move(start.model);
   nn::CausalLM& model = *model_owner;
   const nn::ModelConfig& model_config = model.config();
   if (size_t(model_config.vocab_size) < tok.vocab_size())

@@ -41,20 +41,10 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
   BYTEGRAD_CHECK(config.init_from.empty() ? config.model.contains("vocab_size") : true, cli.config,
                  ": a T-Free model section needs \"vocab_size\" (V, the hashed rows of its embedding and head; "
                  "the paper's best 1B setting is 8000)");
-  manual_seed(config.trainer.seed);
-  std::unique_ptr<Generator> model_generator;
-  std::unique_ptr<nn::CausalLM> model_owner;
-  if (!config.init_from.empty()) {
-    io::PretrainedModel pretrained = io::load_pretrained_model(config.init_from);
-    model_generator = std::move(pretrained.generator);
-    model_generator->set_state(config.trainer.seed, 0);
-    model_owner = std::move(pretrained.model);
-    std::printf("initialized from %s\n", config.init_from.c_str());
-  } else {
-    model_generator = std::make_unique<Generator>(config.trainer.seed);
-    const nn::ModelConfig model_config = train::run_model_config(config.model, 0, cli.config + ": model");
-    model_owner = nn::build_causal_lm("tfree", model_config, *model_generator);
-  }
+  train::StartingModel start = train::starting_model(config, 0, cli.config + ": model");
+  if (!config.init_from.empty()) std::printf("initialized from %s\n", config.init_from.c_str());
+  std::unique_ptr<Generator> model_generator = std::move(start.generator);
+  std::unique_ptr<nn::CausalLM> model_owner = std::move(start.model);
   auto& model = dynamic_cast<nn::TFree&>(*model_owner);
   const nn::ModelConfig& model_config = model.config();
   const tokenizer::TrigramHasher hasher(infer::tfree_hash_config(model_config));

@@ -35,6 +35,22 @@ nn::ModelConfig run_model_config(const nlohmann::json& model, int64_t vocab_size
   return nn::model_config_from_json(json, source);
 }
 
+StartingModel starting_model(const RunConfig& config, int64_t vocab_size, const std::string& source) {
+  manual_seed(config.trainer.seed);
+  StartingModel start;
+  if (!config.init_from.empty()) {
+    io::PretrainedModel pretrained = io::load_pretrained_model(config.init_from);
+    start.generator = std::move(pretrained.generator);
+    start.generator->set_state(config.trainer.seed, 0);
+    start.model = std::move(pretrained.model);
+    return start;
+  }
+  start.generator = std::make_unique<Generator>(config.trainer.seed);
+  start.model = nn::build_causal_lm(config.model_type, run_model_config(config.model, vocab_size, source),
+                                    *start.generator);
+  return start;
+}
+
 RunModel load_run_model(const fs::path& run_directory) {
   const fs::path config_path = run_directory / "run_config.json";
   BYTEGRAD_CHECK(fs::exists(config_path), run_directory.string(),

@@ -7,11 +7,13 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "nn/config.h"
 #include "nn/causal_lm.h"
+#include "tensor/generator.h"
 #include "tokenizer/tokenizer.h"
 #include "train/run_config.h"
 #include "io/safetensors.h"
@@ -37,6 +39,16 @@ RunModel load_run_model(const std::filesystem::path& run_directory);
 // The model config of a run: `model` (the config's model section, model_type removed) with
 // vocab_size filled from `vocab_size` when absent.
 nn::ModelConfig run_model_config(const nlohmann::json& model, int64_t vocab_size, const std::string& source);
+
+// The model a run starts from, and the generator that drives its dropout: init_from's model
+// (its generator reseeded with the run's seed), or a fresh one of the run's family drawn from the
+// seed, its config run_model_config(config.model, vocab_size, source). Seeds the global
+// generator too (manual_seed), as every run does before building anything.
+struct StartingModel {
+  std::unique_ptr<Generator> generator;
+  std::unique_ptr<nn::CausalLM> model;
+};
+StartingModel starting_model(const RunConfig& config, int64_t vocab_size, const std::string& source);
 
 // Writes `model`'s tokenizer beside a saved model in `directory`: as tokenizer.json when it is a
 // byte-level BPE, else by copying the tokenizer files found beside `tokenizer_source`.

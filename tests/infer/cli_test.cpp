@@ -22,6 +22,7 @@
 #include "tokenizer/chat.h"
 #include "tokenizer/load.h"
 #include "io/model_directory.h"
+#include "tests/cli_runner.h"
 
 namespace bytegrad::infer {
 namespace {
@@ -29,36 +30,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct CommandResult {
-  int status = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using testing::CommandResult;
+using testing::read_whole_file;
+using testing::run_bytegrad;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-fs::path scratch(const std::string& name) {
-  const fs::path path = fs::path(BYTEGRAD_BINARY_DIR) / "infer_tests" / name;
-  fs::remove_all(path);
-  fs::create_directories(path);
-  return path;
-}
-
-// Runs `bytegrad ARGS` with `input` on stdin.
-CommandResult run_bytegrad(const std::string& arguments, const std::string& input = "") {
-  const fs::path dir = scratch("command");
-  std::ofstream(dir / "stdin", std::ios::binary) << input;
-  const std::string command = std::string("'" BYTEGRAD_BINARY_DIR "/bytegrad' ") + arguments + " < '" +
-                              (dir / "stdin").string() + "' > '" + (dir / "stdout").string() + "' 2> '" +
-                              (dir / "stderr").string() + "'";
-  const int raw = std::system(command.c_str());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"), read_file(dir / "stderr")};
-}
+fs::path scratch(const std::string& name) { return testing::cli_scratch("infer_tests", name); }
 
 // A model directory: a byte-level BPE learned from a few sentences (with an end-of-text and,
 // unless `chat_markers` is off, ChatML's markers) and a random `model_type` model over its

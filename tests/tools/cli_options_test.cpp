@@ -15,6 +15,7 @@
 #include "nn/llama.h"
 #include "tokenizer/bpe_trainer.h"
 #include "tokenizer/load.h"
+#include "tests/cli_runner.h"
 #include "tests/tiny_llama.h"
 #include "tools/command_specs.h"
 
@@ -23,34 +24,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int status = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using testing::CommandResult;
+using testing::read_whole_file;
 
-fs::path scratch(const std::string& name) {
-  const fs::path path = fs::path(BYTEGRAD_BINARY_DIR) / "tools_tests" / name;
-  fs::remove_all(path);
-  fs::create_directories(path);
-  return path;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+fs::path scratch(const std::string& name) { return testing::cli_scratch("tools_tests", name); }
 
 // Runs `bytegrad ARGUMENTS` with an empty stdin.
-CommandResult run_bytegrad(const std::string& arguments) {
-  const fs::path dir = scratch("command");
-  const std::string command = std::string("'" BYTEGRAD_BINARY_DIR "/bytegrad' ") + arguments + " < /dev/null > '" +
-                              (dir / "stdout").string() + "' 2> '" + (dir / "stderr").string() + "'";
-  const int raw = std::system(command.c_str());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"), read_file(dir / "stderr")};
-}
+CommandResult run_bytegrad(const std::string& arguments) { return testing::run_bytegrad(arguments, "", "tools_tests"); }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -193,7 +173,7 @@ TEST_CASE("bytegrad soft-tokenizer train writes the encoder, the metrics and a r
                                          "'" + settings);
   REQUIRE_MESSAGE(run.status == 0, run.err);
   CHECK(contains(run.out, "ETA"));
-  const nlohmann::json report = nlohmann::json::parse(read_file(dir / "report.json"));
+  const nlohmann::json report = nlohmann::json::parse(read_whole_file(dir / "report.json"));
   for (const char* key : {"nn_accuracy_train", "nn_accuracy_heldout", "host_loss_own_embeddings",
                           "host_loss_soft_embeddings", "host_loss_after_finetune"})
     CHECK_MESSAGE(report.contains(key), key);

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/cli_runner.h"
 #include "tokenizer/tfree_dictionary.h"
 #include "tokenizer/tfree_words.h"
 
@@ -18,35 +19,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
+using testing::CommandResult;
+using testing::read_whole_file;
 
-fs::path scratch(const std::string& name) {
-  const fs::path path = fs::path(BYTEGRAD_BINARY_DIR) / "tools_tests" / name;
-  fs::remove_all(path);
-  fs::create_directories(path);
-  return path;
-}
+fs::path scratch(const std::string& name) { return testing::cli_scratch("tools_tests", name); }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Runs `bytegrad ARGUMENTS` with `input` on stdin.
 CommandResult run_bytegrad(const std::string& arguments, const std::string& input) {
-  const fs::path dir = scratch("tfree_command");
-  std::ofstream(dir / "stdin", std::ios::binary) << input;
-  const std::string command = std::string("'" BYTEGRAD_BINARY_DIR "/bytegrad' ") + arguments + " < '" +
-                              (dir / "stdin").string() + "' > '" + (dir / "stdout").string() + "' 2> '" +
-                              (dir / "stderr").string() + "'";
-  const int raw = std::system(command.c_str());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"), read_file(dir / "stderr")};
+  return testing::run_bytegrad(arguments, input, "tools_tests");
 }
 
 const std::string kParagraph =
