@@ -79,13 +79,12 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
                                                              hasher, config.batch_size, config.seq_len,
                                                              config.data.eval_segments);
   }
-  const nn::ParameterCounts parameters = nn::tfree_parameter_counts(model_config);
-  std::printf("model: tfree, %lld layers, hidden %lld, V %lld, m %lld, k %lld, %.2fM parameters (%.2fM in the "
-              "embedding and head)\n",
+  std::printf("model: tfree, %lld layers, hidden %lld, V %lld, m %lld, k %lld, %.2fM parameters; beside a BPE Llama of "
+              "the same backbone with the paper's 64k baseline vocabulary:\n%s",
               static_cast<long long>(model_config.num_hidden_layers), static_cast<long long>(model_config.hidden_size),
               static_cast<long long>(model_config.vocab_size), static_cast<long long>(model_config.tfree.population),
               static_cast<long long>(model_config.tfree.lowercase_overlap), double(model.parameter_count()) / 1e6,
-              double(parameters.embedding_and_head) / 1e6);
+              nn::parameter_count_report(model_config, 64000).c_str());
 
   const std::unique_ptr<train::Optimizer> optimizer = train::make_optimizer(config.optimizer, model);
   train::Trainer trainer(model, *optimizer, config.schedule, std::move(train_batches), std::move(eval_batches),
