@@ -1,5 +1,5 @@
 // `bytegrad soft-tokenizer train --model HOST_DIR [--config FILE] [--set KEY=VALUE ...]
-//                                [--output DIR] [--report FILE]`
+//                                [--output DIR] [--resume RUN_DIR] [--report FILE]`
 // Trains the soft byte-to-token encoder (nn/soft_encoder.h) to reproduce the input embeddings of
 // the host model directory from its tokens' bytes, then plugs it into the host:
 //   1. the encoder learns the training tokens (train/soft_encoder/encoder_trainer.h), printing
@@ -11,15 +11,19 @@
 //      the host's held-out loss measured again.
 // Writes OUTPUT/encoder (its own model directory), metrics.jsonl, loss.svg, config.json (the
 // resolved config), checkpoint-N/ directories, encoder-finetuned/ (and host-finetuned/ when the
-// host was trained too), and with --report a JSON object of the figures.
+// host was trained too), and with --report a JSON object of the figures. --resume RUN_DIR
+// continues a run from its newest checkpoint-N exactly as it would have gone on.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
+#include "autograd/grad_mode.h"
+#include "io/atomic_file.h"
 #include "io/json_file.h"
 #include "io/model_directory.h"
 #include "io/safetensors.h"
@@ -27,6 +31,8 @@
 #include "tools/cmd_run_args.h"
 #include "tools/command_specs.h"
 #include "tools/commands.h"
+#include "tensor/views.h"
+#include "train/checkpoint.h"
 #include "train/loss_plot.h"
 #include "train/metrics.h"
 #include "train/run_config.h"
@@ -53,12 +59,63 @@ nn::SoftEncoderConfig encoder_config(const train::SoftTokenizerConfig& config, i
   return nn::SoftEncoderConfig::from_json(json, source + " (encoder)");
 }
 
-void save_checkpoint(const fs::path& directory, const nn::SoftByteEncoder& encoder, const train::Optimizer& optimizer) {
-  io::save_soft_encoder(directory, encoder);
-  io::TensorMap state;
-  for (const auto& [name, tensor] : optimizer.state()) state[name] = tensor;
-  io::save_safetensors((directory / "optimizer.safetensors").string(), state,
-                       {{"step", std::to_string(optimizer.step_count())}});
+// A checkpoint in the layout of training checkpoints (train/checkpoint.h): the encoder's weights,
+// the optimizer's state, and in training_state.json the optimizer's step count, the trainer's
+// state (train::EncoderTrainer::State: step, this epoch's token order, position, generator) and
+// the resolved config, so that --resume continues exactly.
+void save_encoder_checkpoint(const fs::path& directory, const nn::SoftByteEncoder& encoder,
+                             const train::Optimizer& optimizer, const train::EncoderTrainer& trainer,
+                             const nlohmann::json& resolved) {
+  io::TensorMap weights, moments;
+  for (const auto& [name, tensor] : encoder.state_dict()) weights[name] = tensor;
+  for (const auto& [name, tensor] : optimizer.state()) moments[name] = tensor;
+  const train::EncoderTrainer::State state = trainer.state();
+  train::save_checkpoint(directory.string(), weights, moments,
+                         {{"step", state.step},
+                          {"optimizer_steps", optimizer.step_count()},
+                          {"order", state.order},
+                          {"position", state.position},
+                          {"generator_seed", state.generator_seed},
+                          {"generator_offset", state.generator_offset},
+                          {"config", resolved}});
+}
+
+// Restores what save_encoder_checkpoint wrote; returns the step it was taken after.
+int64_t load_encoder_checkpoint(const fs::path& directory, nn::SoftByteEncoder& encoder, train::Optimizer& optimizer,
+                                train::EncoderTrainer& trainer) {
+  const train::Checkpoint checkpoint = train::load_checkpoint(directory.string());
+  const nlohmann::json& state = checkpoint.state;
+  for (const char* key : {"step", "optimizer_steps", "position", "generator_seed", "generator_offset"})
+    BYTEGRAD_CHECK(state.contains(key) && state[key].is_number_integer(), "resume: ", directory.string(),
+                   "/training_state.json has no integer \"", key, "\" (not a soft encoder checkpoint?)");
+  BYTEGRAD_CHECK(state.contains("order") && state["order"].is_array(), "resume: ", directory.string(),
+                 "/training_state.json has no \"order\" list (not a soft encoder checkpoint?)");
+  encoder.load_state_dict(checkpoint.model);
+  {
+    NoGradGuard no_grad;
+    for (const auto& [name, tensor] : optimizer.state()) {
+      const auto saved = checkpoint.optimizer.find(name);
+      BYTEGRAD_CHECK(saved != checkpoint.optimizer.end() && saved->second.shape() == tensor.shape(), "resume: ",
+                     directory.string(), ": the optimizer state has no ", name, " of shape ", shape_str(tensor.shape()));
+      ops::copy_(tensor, saved->second);
+    }
+  }
+  optimizer.set_step_count(state["optimizer_steps"].get<int64_t>());
+  trainer.restore({state["step"].get<int64_t>(), state["order"].get<std::vector<int64_t>>(),
+                   state["position"].get<int64_t>(), state["generator_seed"].get<uint64_t>(),
+                   state["generator_offset"].get<uint64_t>()});
+  return trainer.step();
+}
+
+// Keeps the lines of metrics.jsonl up to `step`, so that a resumed run does not log a step twice.
+void cut_metrics(const fs::path& path, int64_t step) {
+  std::ifstream in(path);
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    const nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+    if (!record.is_discarded() && record.value("step", int64_t(0)) <= step) kept += line + "\n";
+  }
+  io::write_file_atomically(path.string(), kept.data(), kept.size());
 }
 
 void print_evaluation(const char* when, const train::EncoderEvaluation& e) {
@@ -70,9 +127,16 @@ void print_evaluation(const char* when, const train::EncoderEvaluation& e) {
 int run_encoder_training(const Args& args) {
   const Options cli = parse_options(command_spec("soft-tokenizer train"), args);
   const auto wall_start = std::chrono::steady_clock::now();
-  const std::string config_source = cli.value("--config").value_or("the default config");
-  nlohmann::json resolved = cli.value("--config") ? io::read_json(*cli.value("--config")) : nlohmann::json::object();
+  // A resumed run reads the config it saved (config.json in its output directory); --set still
+  // overrides single keys.
+  const std::optional<std::string> resume = cli.value("--resume");
+  BYTEGRAD_CHECK(!(resume && cli.value("--config")), "soft-tokenizer train: --resume reads the run's own config.json; "
+                 "give --set to change a key, not --config");
+  const std::string config_source =
+      resume ? (fs::path(*resume) / "config.json").string() : cli.value("--config").value_or("the default config");
+  nlohmann::json resolved = resume || cli.value("--config") ? io::read_json(config_source) : nlohmann::json::object();
   train::apply_overrides(resolved, cli.values("--set"));
+  if (resume) resolved["output_dir"] = *resume;
   if (cli.value("--output")) resolved["output_dir"] = *cli.value("--output");
   const train::SoftTokenizerConfig config = train::soft_tokenizer_config_from_json(resolved, config_source);
 
@@ -105,11 +169,18 @@ int run_encoder_training(const Args& args) {
   fs::create_directories(config.output_dir);
   io::write_json((config.output_dir / "config.json").string(), resolved);
   const fs::path metrics_path = config.output_dir / "metrics.jsonl";
-  train::MetricsLog log(metrics_path, /*append=*/false);
   train::EncoderTrainer trainer(encoder, *optimizer, config.schedule, data, config.loss, config.training);
+  int64_t first_step = 1;
+  if (resume) {
+    const fs::path checkpoint = train::resolve_checkpoint(*resume);
+    first_step = load_encoder_checkpoint(checkpoint, encoder, *optimizer, trainer) + 1;
+    cut_metrics(metrics_path, first_step - 1);
+    std::printf("resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(first_step - 1));
+  }
+  train::MetricsLog log(metrics_path, /*append=*/resume.has_value());
   const auto train_start = std::chrono::steady_clock::now();
   train::EncoderEvaluation evaluation;
-  for (int64_t step = 1; step <= config.training.steps; ++step) {
+  for (int64_t step = first_step; step <= config.training.steps; ++step) {
     train::MetricsRecord record = trainer.train_step();
     const bool last = step == config.training.steps;
     if (last || (config.eval_interval > 0 && step % config.eval_interval == 0)) {
@@ -118,7 +189,8 @@ int run_encoder_training(const Args& args) {
     }
     log.write(record);
     if (step % config.log_interval == 0 || last || record.eval_loss) {
-      const double eta = seconds_since(train_start) / double(step) * double(config.training.steps - step);
+      const double eta =
+          seconds_since(train_start) / double(step - first_step + 1) * double(config.training.steps - step);
       std::printf("step %5lld/%lld  loss %.4f", static_cast<long long>(step),
                   static_cast<long long>(config.training.steps), record.loss);
       if (record.eval_loss)
@@ -129,7 +201,7 @@ int run_encoder_training(const Args& args) {
       std::fflush(stdout);
     }
     if (config.checkpoint_interval > 0 && step % config.checkpoint_interval == 0)
-      save_checkpoint(config.output_dir / train::checkpoint_name(step), encoder, *optimizer);
+      save_encoder_checkpoint(config.output_dir / train::checkpoint_name(step), encoder, *optimizer, trainer, resolved);
   }
   const double training_seconds = seconds_since(train_start);
   const fs::path encoder_dir = config.output_dir / "encoder";

@@ -204,6 +204,8 @@ std::vector<CommandSpec> make_specs() {
            {.name = "--set", .value = "KEY=VALUE", .meaning = "override one config key (dotted path, JSON value)",
             .repeatable = true},
            {.name = "--output", .value = "DIR", .meaning = "where the run's files go (the config's output_dir)"},
+           {.name = "--resume", .value = "RUN_DIR",
+            .meaning = "continue a run from its newest checkpoint, with the config it saved"},
            {.name = "--report", .value = "FILE", .meaning = "write the accuracies and host losses as one JSON object"},
        }},
       {.name = "generate",

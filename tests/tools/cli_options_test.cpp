@@ -16,6 +16,7 @@
 #include "tokenizer/bpe_trainer.h"
 #include "tokenizer/load.h"
 #include "tests/cli_runner.h"
+#include "train/metrics.h"
 #include "tests/tiny_llama.h"
 #include "tools/command_specs.h"
 
@@ -181,6 +182,18 @@ TEST_CASE("bytegrad soft-tokenizer train writes the encoder, the metrics and a r
                            "metrics.jsonl", "loss.svg", "config.json", "checkpoint-3/model.safetensors",
                            "checkpoint-6/optimizer.safetensors"})
     CHECK_MESSAGE(fs::exists(dir / "run" / file), file);
+
+  // Resuming from checkpoint-3 ends with the uninterrupted run's encoder, every step logged once.
+  const std::string uninterrupted = read_whole_file(dir / "run/encoder/model.safetensors");
+  fs::remove_all(dir / "run/checkpoint-6");
+  const CommandResult resumed = run_bytegrad("soft-tokenizer train --model '" + (dir / "host").string() +
+                                             "' --resume '" + (dir / "run").string() + "'");
+  REQUIRE_MESSAGE(resumed.status == 0, resumed.err);
+  CHECK(contains(resumed.out, "resumed from"));
+  CHECK(read_whole_file(dir / "run/encoder/model.safetensors") == uninterrupted);
+  std::vector<int64_t> steps;
+  for (const train::MetricsRecord& record : train::read_metrics(dir / "run/metrics.jsonl")) steps.push_back(record.step);
+  CHECK(steps == std::vector<int64_t>{1, 2, 3, 4, 5, 6});
 
   const CommandResult generated =
       run_bytegrad("generate --model '" + (dir / "host").string() + "' --soft-encoder '" + (dir / "run/encoder").string() +

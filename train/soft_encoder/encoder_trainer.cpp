@@ -1,5 +1,7 @@
 #include "train/soft_encoder/encoder_trainer.h"
 
+#include <set>
+
 #include <chrono>
 
 #include "autograd/backward.h"
@@ -35,6 +37,24 @@ EncoderTrainer::EncoderTrainer(nn::SoftByteEncoder& encoder, Optimizer& optimize
   BYTEGRAD_CHECK(!data.train_ids.empty(), "EncoderTrainer: no training tokens");
   BYTEGRAD_CHECK(options.steps > 0 && options.batch_size > 0, "EncoderTrainer: steps ", options.steps,
                  " and batch_size ", options.batch_size, " must be positive");
+}
+
+EncoderTrainer::State EncoderTrainer::state() const {
+  return {step_, order_, int64_t(position_), order_generator_.seed(), order_generator_.offset()};
+}
+
+void EncoderTrainer::restore(const State& state) {
+  BYTEGRAD_CHECK(state.position >= 0 && size_t(state.position) <= state.order.size() && state.step >= 0,
+                 "EncoderTrainer: position ", state.position, " lies outside an epoch of ", state.order.size(),
+                 " tokens (step ", state.step, ")");
+  const std::set<int64_t> training(data_.train_ids.begin(), data_.train_ids.end());
+  for (int64_t id : state.order)
+    BYTEGRAD_CHECK(training.count(id), "EncoderTrainer: token ", id,
+                   " of the saved order is not a training token of this run (another host or split?)");
+  step_ = state.step;
+  order_ = state.order;
+  position_ = size_t(state.position);
+  order_generator_.set_state(state.generator_seed, state.generator_offset);
 }
 
 std::vector<int64_t> EncoderTrainer::next_batch() {

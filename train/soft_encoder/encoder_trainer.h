@@ -44,6 +44,20 @@ class EncoderTrainer {
 
   int64_t step() const { return step_; }
 
+  // Everything besides the encoder's weights and the optimizer's state that a checkpoint must
+  // hold to continue exactly as an uninterrupted run: the step, this epoch's token order, the
+  // position in it, and the state of the generator that draws the next epoch's order.
+  struct State {
+    int64_t step = 0;
+    std::vector<int64_t> order;
+    int64_t position = 0;
+    uint64_t generator_seed = 0, generator_offset = 0;
+  };
+  State state() const;
+  // Throws Error when the position lies outside the order or the order names a token that is not
+  // a training token of this run's data.
+  void restore(const State& state);
+
  private:
   std::vector<int64_t> next_batch();
 
