@@ -31,6 +31,12 @@ void print_data_summary(const train::CorpusTokens& data, const std::filesystem::
               static_cast<long long>(data.eval.size()), double(data.text_bytes) / double(tokens));
 }
 
+void throw_stopped_run(const train::NonFiniteStepError& error, const std::filesystem::path& last_checkpoint) {
+  throw std::runtime_error(std::string(error.what()) + "; " +
+                           (last_checkpoint.empty() ? std::string("no checkpoint was written before it")
+                                                    : "the last good checkpoint is " + last_checkpoint.string()));
+}
+
 std::string format_duration(double seconds) {
   char text[32];
   const int s = int(std::lround(std::max(0.0, seconds)));

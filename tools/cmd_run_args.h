@@ -9,6 +9,7 @@
 
 #include "tools/commands.h"
 #include "train/data/corpus_tokens.h"
+#include "train/nonfinite.h"
 
 namespace bytegrad::tools {
 
@@ -24,6 +25,10 @@ RunArgs parse_run_args(const std::string& command, const Args& args);
 
 // Prints the corpus size, the tokenizer (and where a trained one was written) and the token counts.
 void print_data_summary(const train::CorpusTokens& data, const std::filesystem::path& output_dir);
+
+// Rethrows a run's NonFiniteStepError with where to go on from: `last_checkpoint` (the newest
+// checkpoint written or resumed from), or that none was written.
+[[noreturn]] void throw_stopped_run(const train::NonFiniteStepError& error, const std::filesystem::path& last_checkpoint);
 
 // "M:SS" for a number of seconds (negative reads as 0), for ETAs and wall times.
 std::string format_duration(double seconds);

@@ -94,8 +94,10 @@ int run_train(const Args& args) {
   train::Trainer trainer(model, *optimizer, config.schedule,
                          train::TokenBatches(data.train, config.batch_size, config.seq_len, "training tokens"),
                          std::move(eval_batches), *model_generator, config.trainer);
+  fs::path checkpoint_dir;  // the newest complete checkpoint of this run
   if (!cli.resume.empty()) {
     const fs::path checkpoint = train::resolve_checkpoint(cli.resume);
+    checkpoint_dir = checkpoint;
     train::load_training_checkpoint(checkpoint, trainer);
     std::printf("resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(trainer.step()));
   }
@@ -112,13 +114,12 @@ int run_train(const Args& args) {
     for (int32_t id : tok.encode(config.sample_prompt)) ids.push_back(id);
     return ids;
   }();
-  double first_loss = NAN, tokens_per_second_sum = 0;
-  int64_t steps_run = 0;
+  double first_loss = NAN;
+  int64_t tokens_trained = 0;
   train::TrainerCallbacks callbacks;
   callbacks.on_step = [&](const train::MetricsRecord& r, double eta) {
     if (std::isnan(first_loss)) first_loss = r.loss;
-    tokens_per_second_sum += r.tokens_per_second;
-    ++steps_run;
+    tokens_trained += config.batch_size * config.seq_len * config.trainer.grad_accum_steps;
     if (r.step % config.log_interval != 0 && r.step != config.trainer.steps && !r.eval_loss) return;
     std::printf("step %5lld/%lld  loss %.4f", static_cast<long long>(r.step), static_cast<long long>(config.trainer.steps), r.loss);
     if (r.eval_loss) std::printf("  eval %.4f", *r.eval_loss);
@@ -127,14 +128,20 @@ int run_train(const Args& args) {
     std::fflush(stdout);
   };
   callbacks.on_sample = [&](int64_t step) { print_sample(tok, step, trainer.sample(prompt)); };
-  fs::path checkpoint_dir;
   const auto save_checkpoint = [&](int64_t step) {
     checkpoint_dir = config.output_dir / train::checkpoint_name(step);
     train::save_training_checkpoint(checkpoint_dir, trainer, resolved);
     train::prune_checkpoints(config.output_dir, config.keep_last_checkpoints);
   };
   callbacks.on_checkpoint = save_checkpoint;
-  const train::MetricsRecord last = trainer.run(&log, callbacks);
+  const auto train_start = std::chrono::steady_clock::now();
+  train::MetricsRecord last;
+  try {
+    last = trainer.run(&log, callbacks);
+  } catch (const train::NonFiniteStepError& e) {
+    throw_stopped_run(e, checkpoint_dir);
+  }
+  const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
   if (config.trainer.checkpoint_interval == 0) save_checkpoint(trainer.step());
   // The trained model in Hugging Face's layout, for generation, fine-tuning or transformers.
   const fs::path model_dir = config.output_dir / "model";
@@ -147,8 +154,12 @@ int run_train(const Args& args) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   std::printf("\nloss %.3f -> %.3f nats/token (unigram entropy %.3f)", first_loss, last.loss, entropy);
   if (last.eval_loss) std::printf(", held-out %.3f", *last.eval_loss);
-  std::printf("; %.0f tokens/s; wall time %s\n", steps_run ? tokens_per_second_sum / double(steps_run) : 0.0,
+  // All the tokens over all the time the steps took (evaluations, samples and checkpoints included).
+  std::printf("; %.0f tokens/s over the run; wall time %s\n", double(tokens_trained) / std::max(train_seconds, 1e-9),
               format_duration(wall).c_str());
+  if (trainer.skipped_steps() > 0)
+    std::printf("skipped %lld steps whose loss or gradient norm was not finite\n",
+                static_cast<long long>(trainer.skipped_steps()));
   infer::GenerationOptions sampling;
   sampling.max_gen_len = config.trainer.sample_tokens;
   sampling.temperature = config.trainer.sample_temperature;

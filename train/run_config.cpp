@@ -122,13 +122,17 @@ void read_model(const json& config, const std::string& source, RunConfig& run) {
 }
 
 void read_loop(const json& config, const std::string& source, RunConfig& run) {
-  const ConfigSection training(config, "training", source, {"steps", "batch_size", "seq_len", "grad_accum_steps", "seed", "log_interval"});
+  const ConfigSection training(config, "training", source,
+                               {"steps", "batch_size", "seq_len", "grad_accum_steps", "seed", "log_interval", "on_nonfinite"});
   training.read("steps", run.trainer.steps);
   training.read("batch_size", run.batch_size);
   training.read("seq_len", run.seq_len);
   training.read("grad_accum_steps", run.trainer.grad_accum_steps);
   training.read("seed", run.trainer.seed);
   training.read("log_interval", run.log_interval);
+  std::string on_nonfinite = "stop";
+  training.read("on_nonfinite", on_nonfinite);
+  run.trainer.on_nonfinite = parse_nonfinite_policy(on_nonfinite, source);
   check_positive(source, "training.steps", double(run.trainer.steps));
   check_positive(source, "training.batch_size", double(run.batch_size));
   check_positive(source, "training.seq_len", double(run.seq_len));

@@ -24,7 +24,8 @@
 //                 "momentum" (sgd), "grad_clip".
 //   "schedule":   "decay" ("cosine" | "linear" | "constant"), "warmup_steps", "min_lr".
 //   "training":   "steps", "batch_size", "seq_len", "grad_accum_steps", "seed", "log_interval"
-//                 (steps between progress lines).
+//                 (steps between progress lines), "on_nonfinite" ("stop" | "skip": what a step
+//                 whose loss or gradient norm is NaN or infinite does, train/nonfinite.h).
 //   "eval":       "interval", "batches".   "sample": "interval", "tokens", "temperature", "prompt".
 //   "checkpoint": "interval" (0: only at the end), "keep_last" (the newest checkpoints kept as
 //                 output_dir/checkpoint-STEP; older ones are removed).

@@ -2,6 +2,7 @@
 // replaced whole or not at all, and the Hugging Face layout of save_pretrained.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <string>
 
@@ -69,6 +70,23 @@ TEST_CASE("checkpoint: a save that fails midway keeps the previous checkpoint in
   });
   CHECK(error.rfind(directory + ": checkpoint not saved, the previous one is kept", 0) == 0);
   CHECK(error.find("optimizer.safetensors: tensor 'exp_avg/broken' is undefined") != std::string::npos);
+  check_checkpoint(load_checkpoint(directory), 1, 1);
+  CHECK(entries(parent) == std::vector<std::string>{"latest"});
+}
+
+TEST_CASE("checkpoint: weights or moments holding NaN or infinity are refused, naming the tensor") {
+  const std::string parent = scratch_directory("checkpoint_nonfinite");
+  const std::string directory = parent + "/latest";
+  save_checkpoint(directory, model_at(1), optimizer_at(1), state_at(1));
+  io::TensorMap model = model_at(2);
+  model["model.norm.weight"] = full({2}, NAN, {kBFloat16, kCPU});
+  CHECK(error_of([&] { save_checkpoint(directory, model, optimizer_at(2), state_at(2)); }) ==
+        directory + ": checkpoint not written: model tensor 'model.norm.weight' holds NaN or infinite values; "
+                    "the previous checkpoint is kept");
+  io::TensorMap optimizer = optimizer_at(2);
+  optimizer["exp_avg_sq/model.norm.weight"] = full({2}, INFINITY);
+  CHECK(error_of([&] { save_checkpoint(directory, model_at(2), optimizer, state_at(2)); }).find(
+            "optimizer tensor 'exp_avg_sq/model.norm.weight' holds NaN or infinite values") != std::string::npos);
   check_checkpoint(load_checkpoint(directory), 1, 1);
   CHECK(entries(parent) == std::vector<std::string>{"latest"});
 }

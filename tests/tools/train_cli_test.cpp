@@ -1,0 +1,130 @@
+// `bytegrad train` end to end on a tiny model and corpus: what a run does when its loss or
+// gradient stops being finite (the divergence of a learning rate of 1e6 without clipping), and
+// what generation and scoring do with a model whose weights are not finite.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "io/safetensors.h"
+#include "tensor/finite.h"
+#include "tensor/ops.h"
+#include "train/checkpoint.h"
+#include "train/metrics.h"
+
+namespace bytegrad::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CommandResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A fresh directory holding a small corpus of documents separated by "\n%\n".
+fs::path corpus_directory(const std::string& name) {
+  const fs::path dir = fs::path(BYTEGRAD_BINARY_DIR) / "tools_tests" / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const char* words[] = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "far", "away", "home"};
+  std::ofstream corpus(dir / "corpus.txt");
+  for (int d = 0; d < 120; ++d) {
+    if (d) corpus << "\n%\n";
+    for (int w = 0; w < 24; ++w) corpus << (w ? " " : "") << words[(d * 7 + w * (d % 5 + 1)) % 12];
+  }
+  return dir;
+}
+
+// Runs `bytegrad ARGUMENTS` in `dir` with `input` on stdin.
+CommandResult run_bytegrad(const fs::path& dir, const std::string& arguments, const std::string& input = "") {
+  std::ofstream(dir / "stdin") << input;
+  const std::string command = "cd '" + dir.string() + "' && '" BYTEGRAD_BINARY_DIR "/bytegrad' " + arguments +
+                              " < stdin > stdout 2> stderr";
+  const int raw = std::system(command.c_str());
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"), read_file(dir / "stderr")};
+}
+
+// The README's config shrunk to a model and run of a few milliseconds, diverging from step 4
+// on: a peak learning rate of 1e6 with no gradient clipping.
+std::string diverging_run(const std::string& extra) {
+  return "train --config '" BYTEGRAD_SOURCE_DIR "/configs/fortunes-llama.json' --set 'data.paths=[\"corpus.txt\"]' "
+         "--set data.bpe_vocab_size=300 --set model.hidden_size=16 --set model.num_hidden_layers=1 "
+         "--set model.num_attention_heads=2 --set model.num_key_value_heads=1 --set model.intermediate_size=32 "
+         "--set training.steps=8 --set training.batch_size=2 --set training.seq_len=16 --set training.log_interval=1 "
+         "--set checkpoint.interval=2 --set eval.interval=0 --set sample.interval=0 --set output_dir=run "
+         "--set optimizer.lr=1e6 --set optimizer.grad_clip=0 " +
+         extra;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+void check_finite_checkpoint(const fs::path& directory) {
+  const train::Checkpoint checkpoint = train::load_checkpoint(directory.string());
+  for (const io::TensorMap* part : {&checkpoint.model, &checkpoint.optimizer})
+    CHECK(ops::first_nonfinite({part->begin(), part->end()}).empty());
+}
+
+}  // namespace
+
+TEST_CASE("a diverging run stops at the first non-finite step, naming it, its value and the last good checkpoint") {
+  const fs::path dir = corpus_directory("train_diverging");
+  const CommandResult run = run_bytegrad(dir, diverging_run(""));
+  INFO(run.out << run.err);
+  CHECK(run.status == 1);
+  CHECK(contains(run.err, "training stopped at step 4: loss 5."));
+  CHECK(contains(run.err, "gradient norm -nan (not finite)"));
+  CHECK(contains(run.err, "the last good checkpoint is run/checkpoint-2"));
+  // Only the checkpoint of before the divergence, whole and finite; the log stops at the last step taken.
+  CHECK(fs::exists(dir / "run/checkpoint-2"));
+  CHECK_FALSE(fs::exists(dir / "run/checkpoint-4"));
+  check_finite_checkpoint(dir / "run/checkpoint-2");
+  CHECK(train::read_metrics(dir / "run/metrics.jsonl").size() == 3);
+}
+
+TEST_CASE("with on_nonfinite skip the run counts skipped steps, logs them as null and writes only finite checkpoints") {
+  const fs::path dir = corpus_directory("train_diverging_skip");
+  const CommandResult run = run_bytegrad(dir, diverging_run("--set training.on_nonfinite=skip"));
+  INFO(run.out << run.err);
+  CHECK(run.status == 0);
+  CHECK(contains(run.out, "skipped 5 steps whose loss or gradient norm was not finite"));
+  const std::vector<train::MetricsRecord> records = train::read_metrics(dir / "run/metrics.jsonl");
+  REQUIRE(records.size() == 8);
+  CHECK_FALSE(records[2].skipped);
+  CHECK(records[3].skipped);
+  CHECK(std::isnan(records[3].grad_norm));
+  CHECK(contains(read_file(dir / "run/metrics.jsonl"), "\"grad_norm\":null"));
+  CHECK(contains(read_file(dir / "run/loss.svg"), "<polyline"));
+  check_finite_checkpoint(dir / "run/checkpoint-8");
+}
+
+TEST_CASE("generate and score refuse a model whose weights hold a NaN, naming the tensor") {
+  const fs::path dir = corpus_directory("train_nan_weights");
+  REQUIRE(run_bytegrad(dir, diverging_run("--set training.steps=2 --set optimizer.lr=1e-3")).status == 0);
+  const fs::path weights = dir / "run/model/model.safetensors";
+  io::TensorMap tensors = io::load_safetensors(weights.string()).tensors;
+  ops::copy_(tensors.at("model.norm.weight"), full({1}, NAN));
+  io::save_safetensors(weights.string(), tensors);
+  const std::string expected = "run/model: weight 'model.norm.weight' holds NaN or infinite values";
+  const CommandResult generate = run_bytegrad(dir, "generate --model run/model --prompt the --max-new-tokens 3");
+  CHECK(generate.status == 1);
+  CHECK(contains(generate.err, expected));
+  const CommandResult score = run_bytegrad(dir, "score --model run/model", "{\"prompt\": \"the\", \"response\": \" cat\"}\n");
+  CHECK(score.status == 1);
+  CHECK(contains(score.err, expected));
+}
+
+}  // namespace bytegrad::tools
