@@ -18,6 +18,7 @@
 #include "train/loss_plot.h"
 #include "infer/generate.h"
 #include "io/model_directory.h"
+#include "train/run_checks.h"
 #include "train/run_config.h"
 #include "train/run_export.h"
 #include "train/training_checkpoint.h"
@@ -44,6 +45,7 @@ int run_train(const Args& args) {
   const RunArgs cli = parse_run_args("train", args);
   json resolved;
   const train::RunConfig config = train::load_run_config(cli.config, cli.overrides, resolved);
+  train::check_run_before_data(config, cli.config);
   fs::create_directories(config.output_dir);
   std::ofstream(config.output_dir / "run_config.json") << resolved.dump(2) << '\n';
   if (config.model_type == "tfree") return run_train_tfree(cli, config, resolved);
@@ -72,6 +74,7 @@ int run_train(const Args& args) {
     model_generator = std::move(pretrained.generator);
     model_generator->set_state(config.trainer.seed, 0);
     model_owner = std::move(pretrained.model);
+    if (pretrained.tokenizer) train::check_same_tokenizer(tok, *pretrained.tokenizer, cli.config);
     std::printf("initialized from %s\n", config.init_from.c_str());
   } else {
     model_generator = std::make_unique<Generator>(config.trainer.seed);

@@ -127,4 +127,16 @@ TEST_CASE("generate and score refuse a model whose weights hold a NaN, naming th
   CHECK(contains(score.err, expected));
 }
 
+TEST_CASE("a model too big to train is refused before the corpus is read, with the bytes it would need") {
+  const fs::path dir = corpus_directory("train_too_big");
+  const CommandResult run = run_bytegrad(dir, "train --config '" BYTEGRAD_SOURCE_DIR "/configs/fortunes-llama.json' "
+                                              "--set 'data.paths=[\"missing.txt\"]' --set model.num_hidden_layers=1e9 "
+                                              "--set output_dir=run");
+  CHECK(run.status == 1);
+  CHECK(contains(run.err, "fortunes-llama.json: the model would have "));
+  CHECK(contains(run.err, " bytes ("));
+  CHECK_FALSE(contains(run.err, "missing.txt"));
+  CHECK_FALSE(fs::exists(dir / "run"));
+}
+
 }  // namespace bytegrad::tools
