@@ -12,9 +12,15 @@ namespace bytegrad::tools {
 RunArgs parse_run_args(const std::string& command, const Args& args) {
   const Options options = parse_options(command_spec(command), args);
   RunArgs out;
-  out.config = options.get("--config");
+  out.config = options.value("--config").value_or("");
   out.overrides = options.values("--set");
-  if (command == "train") out.resume = options.value("--resume").value_or("");
+  if (command != "train") return out;
+  out.resume = options.value("--resume").value_or("");
+  out.overwrite = options.flag("--overwrite");
+  if (out.config.empty() && out.resume.empty())
+    throw UsageError("bytegrad train: give --config FILE (a new run) or --resume DIR (see bytegrad train --help)");
+  if (out.overwrite && !out.resume.empty())
+    throw UsageError("bytegrad train: --overwrite starts a new run and --resume continues one; give one of them");
   return out;
 }
 

@@ -17,10 +17,12 @@ struct RunArgs {
   std::string config;
   std::vector<std::string> overrides;
   std::string resume;  // empty unless --resume was given
+  bool overwrite = false;
 };
 
-// Reads the command line of `command` ("train", "prep" or "sft") against its spec; --resume
-// exists for train only. Throws as parse_options does.
+// Reads the command line of `command` ("train", "prep" or "sft") against its spec; --resume and
+// --overwrite exist for train only, which needs --config or --resume and not both of --resume
+// and --overwrite. Throws as parse_options does.
 RunArgs parse_run_args(const std::string& command, const Args& args);
 
 // Prints the corpus size, the tokenizer (and where a trained one was written) and the token counts.

@@ -1,4 +1,4 @@
-// `bytegrad train --config FILE [--set KEY=VALUE ...] [--resume DIR]`
+// `bytegrad train (--config FILE [--overwrite] | --resume DIR) [--set KEY=VALUE ...]`
 // Trains a causal language model as a config (train/run_config.h) describes: reads the corpus,
 // loads or trains its tokenizer, packs the documents, prints the unigram entropy the model must
 // beat, trains with progress lines, eval losses and samples, and writes metrics.jsonl, loss.svg
@@ -20,6 +20,7 @@
 #include "io/model_directory.h"
 #include "train/run_checks.h"
 #include "train/run_config.h"
+#include "train/run_directory.h"
 #include "train/run_export.h"
 #include "train/training_checkpoint.h"
 
@@ -42,11 +43,27 @@ void print_sample(const tokenizer::Tokenizer& tok, int64_t step, const std::vect
 
 int run_train(const Args& args) {
   const auto wall_start = std::chrono::steady_clock::now();
-  const RunArgs cli = parse_run_args("train", args);
+  RunArgs cli = parse_run_args("train", args);
   json resolved;
-  const train::RunConfig config = train::load_run_config(cli.config, cli.overrides, resolved);
+  std::optional<train::ResumedRun> resumed;
+  if (!cli.resume.empty()) {
+    resumed = train::resume_run(cli.resume, cli.overrides);
+    if (!cli.config.empty())
+      std::printf("resuming with %s's saved run_config.json; %s is not read\n", resumed->directory.c_str(),
+                  cli.config.c_str());
+    for (const std::string& change : resumed->changes) std::printf("override on resume: %s\n", change.c_str());
+    cli.config = (resumed->directory / "run_config.json").string();
+    cli.resume = resumed->checkpoint.string();
+    resolved = resumed->config;
+  } else {
+    resolved = train::load_run_config_json(cli.config, cli.overrides);
+  }
+  const train::RunConfig config = train::run_config_from_json(resolved, cli.config);
   train::check_run_before_data(config, cli.config);
-  fs::create_directories(config.output_dir);
+  const train::RunDirectory run_directory(config.output_dir, resumed      ? train::RunStart::Resume
+                                                             : cli.overwrite ? train::RunStart::Overwrite
+                                                                             : train::RunStart::Fresh);
+  if (resumed) train::truncate_metrics(config.output_dir / "metrics.jsonl", resumed->step);
   std::ofstream(config.output_dir / "run_config.json") << resolved.dump(2) << '\n';
   if (config.model_type == "tfree") return run_train_tfree(cli, config, resolved);
 

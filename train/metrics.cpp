@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "io/atomic_file.h"
 
 namespace bytegrad::train {
 
@@ -37,6 +38,21 @@ void MetricsLog::write(const MetricsRecord& record) {
   out_ << metrics_json(record).dump() << '\n';
   out_.flush();
   BYTEGRAD_CHECK(out_.good(), "metrics: writing '", path_.string(), "' failed");
+}
+
+void truncate_metrics(const std::filesystem::path& path, int64_t last_step) {
+  if (!std::filesystem::exists(path)) return;
+  std::ifstream in(path);
+  BYTEGRAD_CHECK(in.good(), "metrics: cannot read '", path.string(), "'");
+  std::string kept, text;
+  while (std::getline(in, text)) {
+    const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+    // A line cut short by a crash, or a step the resumed run takes again, goes.
+    if (json.is_object() && json.contains("step") && json["step"].is_number_integer() &&
+        json["step"].get<int64_t>() <= last_step)
+      kept += text + '\n';
+  }
+  io::write_file_atomically(path.string(), kept.data(), kept.size());
 }
 
 std::vector<MetricsRecord> read_metrics(const std::filesystem::path& path) {

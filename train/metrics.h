@@ -43,6 +43,11 @@ class MetricsLog {
   std::ofstream out_;
 };
 
+// Keeps the lines of the metrics file at `path` up to step `last_step` and drops the rest (the
+// steps after the checkpoint a run resumes from, which it takes again), so that no step appears
+// twice. The file is rewritten atomically; a missing file stays missing.
+void truncate_metrics(const std::filesystem::path& path, int64_t last_step);
+
 // Every record of a metrics file; a null loss, grad_norm or eval_loss reads as NaN. Throws Error
 // naming the file and line when a line is not a JSON object with a numeric step and a numeric or
 // null loss.

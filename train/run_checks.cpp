@@ -34,11 +34,6 @@ int64_t planned_vocab_size(const RunConfig& config) {
 
 void check_run_before_data(const RunConfig& config, const std::string& source, uint64_t memory_bytes) {
   const nn::ModelConfig model = run_model_config(config.model, planned_vocab_size(config), source + ": model");
-  if (!config.init_from.empty() && config.data.bpe_vocab_size > 0)
-    BYTEGRAD_CHECK(config.data.bpe_vocab_size <= model.vocab_size, source, ": \"data.bpe_vocab_size\" ",
-                   config.data.bpe_vocab_size, " would train a tokenizer with ids that init_from's model (vocab_size ",
-                   model.vocab_size, ", ", config.init_from.string(),
-                   ") has no embeddings for; leave data.bpe_vocab_size out to use the model's own tokenizer");
   const int64_t parameters = model.parameter_estimate(source + ": model");
   const double bytes = double(parameters) * double(kTrainingBytesPerParameter);
   BYTEGRAD_CHECK(bytes <= double(memory_bytes), source, ": the model would have ", double(parameters),

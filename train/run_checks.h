@@ -1,6 +1,8 @@
 // Checks of a training run that must fail before the corpus is read or a tensor is allocated
 // (a mistake should cost seconds, not the minutes of tokenizing a corpus): the model's size
-// against the machine's memory, and the tokenizer the data uses against the model it starts from.
+// against the machine's memory; and, once the data's tokenizer is loaded or trained (a trained
+// BPE's size is known only then) but before any step, that tokenizer against the model a run
+// starts from.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +28,7 @@ int64_t planned_vocab_size(const RunConfig& config);
 
 // Throws Error naming `source` when the model config (with planned_vocab_size) is invalid, its
 // parameter count overflows, or training it needs more than `memory_bytes` (the bytes needed
-// printed). For init_from runs that train a BPE, also when that BPE would be larger than the
-// pretrained model's vocabulary.
+// printed).
 void check_run_before_data(const RunConfig& config, const std::string& source,
                            uint64_t memory_bytes = physical_memory_bytes());
 

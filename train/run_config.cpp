@@ -197,13 +197,18 @@ RunConfig run_config_from_json(const json& config, const std::string& source) {
   return run;
 }
 
-RunConfig load_run_config(const std::filesystem::path& path, const std::vector<std::string>& overrides,
-                          json& resolved) {
+json load_run_config_json(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
   std::ifstream in(path);
   BYTEGRAD_CHECK(in.good(), "config: cannot read '", path.string(), "'");
-  resolved = json::parse(in, nullptr, false);
-  BYTEGRAD_CHECK(!resolved.is_discarded(), "config: '", path.string(), "' is not valid JSON");
-  apply_overrides(resolved, overrides);
+  json config = json::parse(in, nullptr, false);
+  BYTEGRAD_CHECK(!config.is_discarded(), "config: '", path.string(), "' is not valid JSON");
+  apply_overrides(config, overrides);
+  return config;
+}
+
+RunConfig load_run_config(const std::filesystem::path& path, const std::vector<std::string>& overrides,
+                          json& resolved) {
+  resolved = load_run_config_json(path, overrides);
   return run_config_from_json(resolved, path.string());
 }
 

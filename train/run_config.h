@@ -90,6 +90,10 @@ void apply_overrides(nlohmann::json& config, const std::vector<std::string>& ove
 // Reads a parsed config; `source` names it in errors.
 RunConfig run_config_from_json(const nlohmann::json& config, const std::string& source);
 
+// The JSON of the config file at `path` with `overrides` applied. Throws Error naming the path
+// when it cannot be read or is not JSON.
+nlohmann::json load_run_config_json(const std::filesystem::path& path, const std::vector<std::string>& overrides);
+
 // Reads `path`, applies `overrides`, and parses the result. Returns the final JSON in `resolved`
 // (to record beside the run's outputs).
 RunConfig load_run_config(const std::filesystem::path& path, const std::vector<std::string>& overrides,

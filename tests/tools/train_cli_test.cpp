@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "tensor/ops.h"
 #include "train/checkpoint.h"
 #include "train/metrics.h"
+#include "train/run_directory.h"
 
 namespace bytegrad::tools {
 namespace {
@@ -58,16 +60,21 @@ CommandResult run_bytegrad(const fs::path& dir, const std::string& arguments, co
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"), read_file(dir / "stderr")};
 }
 
-// The README's config shrunk to a model and run of a few milliseconds, diverging from step 4
-// on: a peak learning rate of 1e6 with no gradient clipping.
-std::string diverging_run(const std::string& extra) {
+// The README's config shrunk to a model and run of a few milliseconds (8 steps, a checkpoint
+// every 2, the newest 2 kept) into ./run.
+std::string tiny_run(const std::string& extra) {
   return "train --config '" BYTEGRAD_SOURCE_DIR "/configs/fortunes-llama.json' --set 'data.paths=[\"corpus.txt\"]' "
          "--set data.bpe_vocab_size=300 --set model.hidden_size=16 --set model.num_hidden_layers=1 "
          "--set model.num_attention_heads=2 --set model.num_key_value_heads=1 --set model.intermediate_size=32 "
          "--set training.steps=8 --set training.batch_size=2 --set training.seq_len=16 --set training.log_interval=1 "
-         "--set checkpoint.interval=2 --set eval.interval=0 --set sample.interval=0 --set output_dir=run "
-         "--set optimizer.lr=1e6 --set optimizer.grad_clip=0 " +
+         "--set checkpoint.interval=2 --set eval.interval=0 --set sample.interval=0 --set output_dir=run " +
          extra;
+}
+
+// The tiny run diverging from step 4 on: a peak learning rate of 1e6 with no gradient clipping,
+// the issue's reproduction.
+std::string diverging_run(const std::string& extra) {
+  return tiny_run("--set optimizer.lr=1e6 --set optimizer.grad_clip=0 " + extra);
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -113,7 +120,7 @@ TEST_CASE("with on_nonfinite skip the run counts skipped steps, logs them as nul
 
 TEST_CASE("generate and score refuse a model whose weights hold a NaN, naming the tensor") {
   const fs::path dir = corpus_directory("train_nan_weights");
-  REQUIRE(run_bytegrad(dir, diverging_run("--set training.steps=2 --set optimizer.lr=1e-3")).status == 0);
+  REQUIRE(run_bytegrad(dir, tiny_run("--set training.steps=2")).status == 0);
   const fs::path weights = dir / "run/model/model.safetensors";
   io::TensorMap tensors = io::load_safetensors(weights.string()).tensors;
   ops::copy_(tensors.at("model.norm.weight"), full({1}, NAN));
@@ -137,6 +144,72 @@ TEST_CASE("a model too big to train is refused before the corpus is read, with t
   CHECK(contains(run.err, " bytes ("));
   CHECK_FALSE(contains(run.err, "missing.txt"));
   CHECK_FALSE(fs::exists(dir / "run"));
+}
+
+TEST_CASE("a second run into a directory holding checkpoints is refused; --overwrite replaces the earlier run") {
+  const fs::path dir = corpus_directory("train_twice");
+  REQUIRE(run_bytegrad(dir, tiny_run("")).status == 0);
+  fs::create_directories(dir / "run/notes");  // not a run file: an overwrite leaves it
+  const CommandResult again = run_bytegrad(dir, tiny_run("--set training.steps=4"));
+  CHECK(again.status == 1);
+  CHECK(contains(again.err, "run holds the checkpoints of an earlier run (checkpoint-6, checkpoint-8): pass --resume run "
+                            "to continue it, --overwrite to replace it, or choose another output_dir"));
+  CHECK(train::read_metrics(dir / "run/metrics.jsonl").size() == 8);
+  const CommandResult overwrite = run_bytegrad(dir, tiny_run("--set training.steps=4 --overwrite"));
+  CHECK(overwrite.status == 0);
+  CHECK(train::read_metrics(dir / "run/metrics.jsonl").size() == 4);
+  CHECK(fs::exists(dir / "run/checkpoint-4"));
+  CHECK_FALSE(fs::exists(dir / "run/checkpoint-8"));
+  CHECK(fs::exists(dir / "run/notes"));
+  CHECK(run_bytegrad(dir, "train --resume run --overwrite").status == 2);
+}
+
+TEST_CASE("--resume continues with the run's saved config, logs overrides, and no step appears twice in metrics.jsonl") {
+  const fs::path dir = corpus_directory("train_resume");
+  REQUIRE(run_bytegrad(dir, tiny_run("")).status == 0);
+  const std::vector<train::MetricsRecord> whole = train::read_metrics(dir / "run/metrics.jsonl");
+  fs::create_directories(dir / "run/checkpoint-8.tmp-AbCdEf");  // a save a kill interrupted
+  // From step 6 (not the newest checkpoint), as after a crash that lost the later steps' checkpoint.
+  const CommandResult resumed = run_bytegrad(dir, "train --resume run/checkpoint-6 --set training.log_interval=2");
+  INFO(resumed.out << resumed.err);
+  CHECK(resumed.status == 0);
+  CHECK(contains(resumed.out, "override on resume: training.log_interval: 1 -> 2"));
+  CHECK(contains(resumed.out, "resumed from run/checkpoint-6 at step 6"));
+  const std::vector<train::MetricsRecord> records = train::read_metrics(dir / "run/metrics.jsonl");
+  REQUIRE(records.size() == 8);
+  for (size_t i = 0; i < records.size(); ++i) {
+    CHECK(records[i].step == int64_t(i + 1));
+    CHECK(records[i].loss == whole[i].loss);  // the resumed steps are the ones an uninterrupted run takes
+  }
+  CHECK_FALSE(fs::exists(dir / "run/checkpoint-8.tmp-AbCdEf"));
+  CHECK(run_bytegrad(dir, "train --resume run/checkpoint-6 --set output_dir=elsewhere").status == 1);
+}
+
+TEST_CASE("a run directory another live process holds is refused, naming that process") {
+  const fs::path dir = corpus_directory("train_locked");
+  REQUIRE(run_bytegrad(dir, tiny_run("--set training.steps=2")).status == 0);
+  {
+    const train::RunDirectory held(dir / "run", train::RunStart::Resume);
+    const CommandResult second = run_bytegrad(dir, "train --resume run");
+    CHECK(second.status == 1);
+    CHECK(contains(second.err, "run: another live run (process " + std::to_string(getpid()) +
+                                   ") is writing into this directory"));
+  }
+  CHECK(run_bytegrad(dir, "train --resume run --set training.steps=3").status == 0);
+}
+
+TEST_CASE("init_from with the data its model was trained on passes the tokenizer check; another BPE is refused before training") {
+  const fs::path dir = corpus_directory("train_init_from");
+  REQUIRE(run_bytegrad(dir, tiny_run("--set training.steps=2")).status == 0);
+  const CommandResult more = run_bytegrad(dir, tiny_run("--set training.steps=2 --set init_from=run/model --set output_dir=more"));
+  INFO(more.out << more.err);
+  CHECK(more.status == 0);
+  const CommandResult other =
+      run_bytegrad(dir, tiny_run("--set init_from=run/model --set output_dir=other --set data.bpe_vocab_size=280"));
+  CHECK(other.status == 1);
+  CHECK(contains(other.err, "fortunes-llama.json: the data's tokenizer has 280 tokens but init_from's model was "
+                            "trained with a tokenizer of 292"));
+  CHECK_FALSE(fs::exists(dir / "other/metrics.jsonl"));
 }
 
 }  // namespace bytegrad::tools
