@@ -99,7 +99,9 @@ TEST_CASE("a vocabulary whose parameter count overflows is refused before any da
 TEST_CASE("a tokenizer other than init_from's model's is named by its first differing token") {
   const auto trained = [](const std::vector<std::string>& texts, size_t vocab_size, const char* name) {
     const std::filesystem::path path = std::filesystem::path(BYTEGRAD_BINARY_DIR) / name;
-    tokenizer::write_tokenizer_json(tokenizer::train_byte_level_bpe(texts, {.vocab_size = vocab_size}), path);
+    tokenizer::BpeTrainerOptions options;
+    options.vocab_size = vocab_size;
+    tokenizer::write_tokenizer_json(tokenizer::train_byte_level_bpe(texts, options), path);
     return tokenizer::load_hf_tokenizer_json(path);
   };
   const std::vector<std::string> cat_texts(20, "the cat sat on the mat"), dog_texts(20, "a dog dug a big bog");
