@@ -14,7 +14,9 @@ RunArgs parse_run_args(const std::string& command, const Args& args) {
   RunArgs out;
   out.config = options.value("--config").value_or("");
   out.overrides = options.values("--set");
+  if (command == "sft") out.detect_anomaly = options.flag("--detect-anomaly");
   if (command != "train") return out;
+  out.detect_anomaly = options.flag("--detect-anomaly");
   out.resume = options.value("--resume").value_or("");
   out.overwrite = options.flag("--overwrite");
   if (out.config.empty() && out.resume.empty())

@@ -18,6 +18,7 @@ struct RunArgs {
   std::vector<std::string> overrides;
   std::string resume;  // empty unless --resume was given
   bool overwrite = false;
+  bool detect_anomaly = false;  // train and sft: autograd/anomaly.h's checks for the whole run
 };
 
 // Reads the command line of `command` ("train", "prep" or "sft") against its spec; --resume and

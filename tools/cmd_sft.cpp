@@ -10,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "autograd/anomaly.h"
 #include "tools/cmd_run_args.h"
 #include "tools/commands.h"
 #include "train/loss_plot.h"
@@ -70,6 +71,7 @@ std::vector<train::SftQuestion> load_questions(const train::SftConfig& config, c
 int run_sft(const Args& args) {
   const auto wall_start = std::chrono::steady_clock::now();
   const RunArgs cli = parse_run_args("sft", args);
+  const DetectAnomaly anomaly(cli.detect_anomaly);
   json resolved;
   const train::SftConfig config = train::load_sft_config(cli.config, cli.overrides, resolved);
   fs::create_directories(config.output_dir);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "autograd/anomaly.h"
 #include "tensor/generator.h"
 #include "tools/cmd_run_args.h"
 #include "tools/cmd_train_tfree.h"
@@ -44,6 +45,7 @@ void print_sample(const tokenizer::Tokenizer& tok, int64_t step, const std::vect
 int run_train(const Args& args) {
   const auto wall_start = std::chrono::steady_clock::now();
   RunArgs cli = parse_run_args("train", args);
+  const DetectAnomaly anomaly(cli.detect_anomaly);
   json resolved;
   std::optional<train::ResumedRun> resumed;
   if (!cli.resume.empty()) {

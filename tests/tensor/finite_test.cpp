@@ -29,6 +29,14 @@ TEST_CASE("all_finite finds a NaN or an infinity anywhere, in every float dtype"
   });
 }
 
+TEST_CASE("has_nan finds a NaN but not an infinity") {
+  for_each_device([](Device device) {
+    CHECK(ops::has_nan(from_vector<float>({1, NAN}, {2}, {kFloat32, device})));
+    CHECK_FALSE(ops::has_nan(from_vector<float>({-INFINITY, INFINITY}, {2}, {kFloat32, device})));
+    CHECK_FALSE(ops::has_nan(full({2}, 3, {kInt32, device})));
+  });
+}
+
 TEST_CASE("first_nonfinite names the first tensor that is not finite") {
   const Tensor fine = full({2}, 1.0), bad = full({2}, NAN);
   CHECK(ops::first_nonfinite({{"a", fine}, {"b", bad}, {"c", bad}}) == "b");

@@ -132,6 +132,17 @@ TEST_CASE("generate and score refuse a model whose weights hold a NaN, naming th
   const CommandResult score = run_bytegrad(dir, "score --model run/model", "{\"prompt\": \"the\", \"response\": \" cat\"}\n");
   CHECK(score.status == 1);
   CHECK(contains(score.err, expected));
+
+  // Training from it stops at step 1; --detect-anomaly names the op and the module instead.
+  const std::string from_nan = tiny_run("--set init_from=run/model --set output_dir=from_nan");
+  const CommandResult stopped = run_bytegrad(dir, from_nan);
+  CHECK(stopped.status == 1);
+  CHECK(contains(stopped.err, "training stopped at step 1: loss nan"));
+  CHECK(contains(stopped.err, "no checkpoint was written before it"));
+  const CommandResult anomaly = run_bytegrad(dir, from_nan + " --overwrite --detect-anomaly");
+  CHECK(anomaly.status == 1);
+  CHECK(contains(anomaly.err, "bytegrad train: anomaly: forward of '"));
+  CHECK(contains(anomaly.err, "in module model.norm produced NaN"));
 }
 
 TEST_CASE("a model too big to train is refused before the corpus is read, with the bytes it would need") {
