@@ -4,10 +4,6 @@
 
 namespace bytegrad {
 
-namespace detail {
-thread_local bool anomaly_mode = false;
-}
-
 namespace {
 
 thread_local std::vector<std::string> module_paths;

@@ -19,8 +19,10 @@
 namespace bytegrad {
 
 namespace detail {
-extern thread_local bool anomaly_mode;
-}
+// Defined here, constant-initialised, so that reading it is a plain thread-local load (an
+// extern thread_local would be read through a wrapper function).
+inline thread_local bool anomaly_mode = false;
+}  // namespace detail
 
 // Whether anomaly mode is on in this thread.
 inline bool anomaly_enabled() { return detail::anomaly_mode; }

@@ -152,6 +152,12 @@ void read_loop(const json& config, const std::string& source, RunConfig& run) {
   checkpoint.read("interval", run.trainer.checkpoint_interval);
   checkpoint.read("keep_last", run.keep_last_checkpoints);
   check_positive(source, "checkpoint.keep_last", double(run.keep_last_checkpoints));
+  check_not_negative(source, "checkpoint.interval", double(run.trainer.checkpoint_interval));
+  check_not_negative(source, "eval.interval", double(run.trainer.eval_interval));
+  check_not_negative(source, "eval.batches", double(run.trainer.eval_batches));
+  check_not_negative(source, "sample.interval", double(run.trainer.sample_interval));
+  check_not_negative(source, "sample.tokens", double(run.trainer.sample_tokens));
+  check_not_negative(source, "sample.temperature", run.trainer.sample_temperature);
 }
 
 }  // namespace

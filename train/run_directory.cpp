@@ -53,10 +53,18 @@ RunDirectory::RunDirectory(const fs::path& directory, RunStart start) {
                    ") is writing into this directory; wait for it to end or choose another output_dir");
     throw Error(concat(lock_path.string(), ": cannot lock: ", std::strerror(error)));
   }
+  // The pid only makes another run's error clearer; the lock holds without it.
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(lock_fd_, 0) != 0 || ::pwrite(lock_fd_, pid.data(), pid.size(), 0) != ssize_t(pid.size())) {
-    // The pid only makes another run's error clearer; the lock holds without it.
+  if (::ftruncate(lock_fd_, 0) == 0) (void)!::pwrite(lock_fd_, pid.data(), pid.size(), 0);
+  try {
+    prepare(directory, start);
+  } catch (...) {
+    ::close(lock_fd_);  // no destructor runs for a constructor that throws
+    throw;
   }
+}
+
+void RunDirectory::prepare(const fs::path& directory, RunStart start) {
   for (const auto& entry : fs::directory_iterator(directory))
     if (is_staging_leftover(entry.path().filename().string())) fs::remove_all(entry.path());
 
@@ -70,6 +78,8 @@ RunDirectory::RunDirectory(const fs::path& directory, RunStart start) {
     for (const StepCheckpoint& c : checkpoints) fs::remove_all(c.directory);
     if (legacy) fs::remove_all(directory / "checkpoint");
     for (const char* name : kRunFiles) fs::remove_all(directory / name);
+    for (const auto& entry : fs::directory_iterator(directory))  // checkpoint-N.previous of an interrupted swap
+      if (entry.path().extension() == ".previous") fs::remove_all(entry.path());
   }
 }
 

@@ -40,6 +40,9 @@ class RunDirectory {
   RunDirectory& operator=(const RunDirectory&) = delete;
 
  private:
+  // Everything after locking: staging leftovers, then what `start` asks of earlier runs' files.
+  static void prepare(const std::filesystem::path& directory, RunStart start);
+
   int lock_fd_ = -1;
 };
 

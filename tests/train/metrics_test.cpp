@@ -54,6 +54,18 @@ TEST_CASE("a diverged step is written as valid JSON with null values and read ba
   std::filesystem::remove(path);
 }
 
+TEST_CASE("truncate_metrics keeps the steps up to a resumed checkpoint and drops a line cut short") {
+  const std::filesystem::path path = BYTEGRAD_BINARY_DIR "/metrics_truncate.jsonl";
+  std::ofstream(path) << "{\"step\": 1, \"loss\": 3}\n{\"step\": 2, \"loss\": 2}\n{\"step\": 3, \"loss\": 1}\n{\"step\": 4, \"lo";
+  truncate_metrics(path, 2);
+  const std::vector<MetricsRecord> records = read_metrics(path);
+  REQUIRE(records.size() == 2);
+  CHECK(records[1].step == 2);
+  truncate_metrics(BYTEGRAD_BINARY_DIR "/metrics_missing.jsonl", 5);
+  CHECK_FALSE(std::filesystem::exists(BYTEGRAD_BINARY_DIR "/metrics_missing.jsonl"));
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("a malformed metrics line is an error naming the file and line") {
   const std::filesystem::path path = BYTEGRAD_BINARY_DIR "/metrics_bad.jsonl";
   std::ofstream(path) << "{\"step\": 1, \"loss\": 2}\nnot json\n";

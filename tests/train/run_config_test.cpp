@@ -116,3 +116,26 @@ TEST_CASE("a tokenizer other than init_from's model's is named by its first diff
 }
 
 }  // namespace bytegrad::train
+
+namespace bytegrad::train {
+
+TEST_CASE("values outside their range are errors naming the key, not taken silently") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"optimizer.beta1=2", "\"optimizer.beta1\" must be in [0, 1), got 2"},
+      {"optimizer.eps=-1e-8", "\"optimizer.eps\" must not be negative, got -1e-08"},
+      {"optimizer.weight_decay=-0.1", "\"optimizer.weight_decay\" must not be negative, got -0.1"},
+      {"optimizer.grad_clip=-1", "\"optimizer.grad_clip\" must not be negative, got -1"},
+      {"schedule.warmup_steps=-5", "\"schedule.warmup_steps\" must not be negative, got -5"},
+      {"eval.interval=-1", "\"eval.interval\" must not be negative, got -1"},
+      {"checkpoint.interval=-2", "\"checkpoint.interval\" must not be negative, got -2"},
+      {"training.steps=128.5", "\"training.steps\" must be an integer, got 128.5"},
+  };
+  for (const auto& [override_text, expected] : cases) {
+    CAPTURE(override_text);
+    nlohmann::json config = minimal();
+    apply_overrides(config, {override_text});
+    CHECK(testing::error_of([&] { run_config_from_json(config, "c.json"); }) == std::string("c.json: ") + expected);
+  }
+}
+
+}  // namespace bytegrad::train
