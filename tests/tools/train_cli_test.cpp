@@ -51,11 +51,12 @@ fs::path corpus_directory(const std::string& name) {
   return dir;
 }
 
-// Runs `bytegrad ARGUMENTS` in `dir` with `input` on stdin.
-CommandResult run_bytegrad(const fs::path& dir, const std::string& arguments, const std::string& input = "") {
+// Runs `bytegrad ARGUMENTS` in `dir` with `input` on stdin, after the shell commands `setup`.
+CommandResult run_bytegrad(const fs::path& dir, const std::string& arguments, const std::string& input = "",
+                           const std::string& setup = "") {
   std::ofstream(dir / "stdin") << input;
-  const std::string command = "cd '" + dir.string() + "' && '" BYTEGRAD_BINARY_DIR "/bytegrad' " + arguments +
-                              " < stdin > stdout 2> stderr";
+  const std::string command = "cd '" + dir.string() + "' && " + setup + "'" BYTEGRAD_BINARY_DIR "/bytegrad' " +
+                              arguments + " < stdin > stdout 2> stderr";
   const int raw = std::system(command.c_str());
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(dir / "stdout"), read_file(dir / "stderr")};
 }
@@ -221,6 +222,27 @@ TEST_CASE("init_from with the data its model was trained on passes the tokenizer
   CHECK(contains(other.err, "fortunes-llama.json: the data's tokenizer has 280 tokens but init_from's model was "
                             "trained with a tokenizer of 292"));
   CHECK_FALSE(fs::exists(dir / "other/metrics.jsonl"));
+}
+
+TEST_CASE("a checkpoint write that fails (the file-size limit, as a full disk) stops the run and keeps the checkpoints") {
+  const fs::path dir = corpus_directory("train_write_fails");
+  REQUIRE(run_bytegrad(dir, tiny_run("--set training.steps=4")).status == 0);
+  // 20 blocks (10 or 20 KiB as the shell counts them): the tokenizer and the metrics fit, the
+  // model's weights (29 KB) do not. SIGXFSZ is ignored, so the write fails with EFBIG instead of
+  // the signal ending the process.
+  const CommandResult full = run_bytegrad(dir, "train --resume run --set training.steps=6",
+                                          "", "trap '' XFSZ; ulimit -f 20; ");
+  CHECK(full.status == 1);
+  CHECK(contains(full.err, "run/checkpoint-6: checkpoint not saved, the previous one is kept: "));
+  CHECK(contains(full.err, ".safetensors: write failed: File too large"));
+  check_finite_checkpoint(dir / "run/checkpoint-4");
+  CHECK(fs::exists(dir / "run/checkpoint-2"));
+  CHECK_FALSE(fs::exists(dir / "run/checkpoint-6"));
+  // Room again: the run resumes from the checkpoint that was kept.
+  const CommandResult resumed = run_bytegrad(dir, "train --resume run --set training.steps=6");
+  CHECK(resumed.status == 0);
+  CHECK(contains(resumed.out, "resumed from run/checkpoint-4 at step 4"));
+  CHECK(train::read_metrics(dir / "run/metrics.jsonl").size() == 6);
 }
 
 }  // namespace bytegrad::tools
