@@ -1,4 +1,4 @@
-// `bytegrad train (--config FILE [--overwrite] | --resume DIR) [--set KEY=VALUE ...]`
+// `bytegrad train (--config FILE [--overwrite] | --resume DIR) [--set KEY=VALUE ...] [--detect-anomaly]`
 // Trains a causal language model as a config (train/run_config.h) describes: reads the corpus,
 // loads or trains its tokenizer, packs the documents, prints the unigram entropy the model must
 // beat, trains with progress lines, eval losses and samples, and writes metrics.jsonl, loss.svg
