@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "autograd/anomaly.h"
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
@@ -93,6 +94,10 @@ void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) 
     std::vector<Tensor> input_grads;
     if (sparse) add_into_leaf_grad(node, grad);
     else input_grads = node.backward(grad, needs);
+    if (anomaly_enabled()) [[unlikely]] {
+      for (size_t i = 0; i < node.inputs.size(); ++i)
+        if (node.inputs[i]) check_backward_anomaly(node, i, sparse ? node.inputs[i]->grad : input_grads.at(i));
+    }
     if (!retain_graph) {  // frees the tensors they saved
       node.backward = nullptr;
       node.add_into_leaf_grad = nullptr;

@@ -1,5 +1,6 @@
 #include "autograd/node.h"
 
+#include "autograd/anomaly.h"
 #include "autograd/grad_mode.h"
 #include "base/profile.h"
 #include "tensor/creation.h"
@@ -23,8 +24,12 @@ bool should_record(std::initializer_list<Tensor> inputs) {
 Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs,
               BackwardFn backward) {
   if (profile::enabled()) profile::add(std::string("forward ") + name, profile::lap());
+  if (anomaly_enabled()) [[unlikely]]
+    check_forward_anomaly(name, output, inputs);
   auto node = std::make_shared<Node>();
   node->name = name;
+  if (anomaly_enabled()) [[unlikely]]
+    node->module_path = current_module_path();
   for (const Tensor& input : inputs) {
     BYTEGRAD_CHECK(!input.defined() || !output.is_same(input), name,
           ": internal error, an op's output is its own input");

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "tensor/tensor.h"
@@ -32,6 +33,8 @@ struct Node {
   // `backward` with the leaf's own .grad (zeros the first time), which is what a dense gradient
   // would have been summed into; `backward` serves inputs that are not leaves.
   AddGradFn add_into_leaf_grad;
+  // The module whose forward recorded this node, kept in anomaly mode only (autograd/anomaly.h).
+  std::string module_path;
 };
 
 // True when grad mode is on and some input requires a gradient: only then is building the

@@ -61,7 +61,7 @@ GenerationResult cut_rows(const TokenRows& tokens, const std::vector<std::vector
   for (size_t b = 0; b < tokens.size(); ++b) {
     const int64_t prompt_len = int64_t(prompts[b].size());
     const int64_t start = options.echo ? 0 : prompt_len;
-    const int64_t end = std::min(prompt_len + options.max_gen_len, total_len);
+    const int64_t end = std::min(prompt_len + std::min(options.max_gen_len, total_len), total_len);
     const std::vector<int64_t> row(tokens[b].begin() + start, tokens[b].begin() + end);
     const int64_t kept = tokens_before_stop(row, options.stop_tokens);
     result.tokens.emplace_back(row.begin(), row.begin() + kept);
@@ -96,7 +96,8 @@ GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int
     min_prompt_len = std::min(min_prompt_len, prompt_len(b));
     max_prompt_len = std::max(max_prompt_len, prompt_len(b));
   }
-  const int64_t total_len = std::min(max_seq_len, options.max_gen_len + max_prompt_len);
+  // max_gen_len may be any int64 ("as many as fit"): bounded first, so the sum cannot overflow.
+  const int64_t total_len = std::min(max_seq_len, std::min(options.max_gen_len, max_seq_len) + max_prompt_len);
 
   NoGradGuard no_grad;
   EvalModeGuard eval_mode(model);

@@ -220,7 +220,7 @@ SafetensorsContents parse_safetensors(const uint8_t* data, size_t size, const st
 SafetensorsContents load_safetensors(const std::string& path) {
   const MappedFile file(path);
   if (is_zstd(file.data(), file.size())) {
-    const std::vector<uint8_t> bytes = zstd_decompress(file.data(), file.size(), path);
+    const std::vector<uint8_t> bytes = zstd_decompress(file.data(), file.size(), path, default_decompression_limit());
     return parse_safetensors(bytes.data(), bytes.size(), path);
   }
   return parse_safetensors(file.data(), file.size(), path);

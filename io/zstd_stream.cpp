@@ -1,6 +1,10 @@
 #include "io/zstd_stream.h"
 
+#include <unistd.h>
 #include <zstd.h>
+
+#include <cstdint>
+#include <new>
 
 #include "base/error.h"
 
@@ -52,10 +56,29 @@ void ZstdCompressor::finish() {
   state_->drive(input, ZSTD_e_end);
 }
 
-std::vector<uint8_t> zstd_decompress(const uint8_t* data, size_t size, const std::string& source) {
+size_t default_decompression_limit() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page_size > 0 ? size_t(pages) * size_t(page_size) : SIZE_MAX;
+}
+
+std::vector<uint8_t> zstd_decompress(const uint8_t* data, size_t size, const std::string& source, size_t max_bytes) {
   ZSTD_DCtx* context = ZSTD_createDCtx();
   BYTEGRAD_CHECK(context != nullptr, source, ": cannot create a zstd decompression context");
   std::vector<uint8_t> result;
+  // Appends one buffer of output, within the limit and without a bare std::bad_alloc.
+  const auto append = [&](const uint8_t* bytes, size_t count) {
+    if (result.size() + count > max_bytes) {
+      ZSTD_freeDCtx(context);
+      throw Error(concat(source, ": the zstd data decompresses to more than ", max_bytes,
+                         " bytes (the limit: this machine's memory), so it is not read"));
+    }
+    try {
+      result.insert(result.end(), bytes, bytes + count);
+    } catch (const std::bad_alloc&) {
+      ZSTD_freeDCtx(context);
+      throw Error(concat(source, ": out of memory decompressing the zstd data after ", result.size(), " bytes"));
+    }
+  };
   std::vector<uint8_t> buffer(ZSTD_DStreamOutSize());
   ZSTD_inBuffer input{data, size, 0};
   size_t frame_remaining = 0;  // 0 exactly when the last frame read ended
@@ -67,7 +90,7 @@ std::vector<uint8_t> zstd_decompress(const uint8_t* data, size_t size, const std
       ZSTD_freeDCtx(context);
       throw Error(concat(source, ": corrupt zstd data: ", reason));
     }
-    result.insert(result.end(), buffer.data(), buffer.data() + out.pos);
+    append(buffer.data(), out.pos);
   }
   // Flush what the last frame still holds once the input is consumed; a frame that still wants
   // input when nothing more comes out was cut short.
@@ -80,7 +103,7 @@ std::vector<uint8_t> zstd_decompress(const uint8_t* data, size_t size, const std
       throw Error(concat(source, ": corrupt zstd data: ", reason));
     }
     if (out.pos == 0) break;
-    result.insert(result.end(), buffer.data(), buffer.data() + out.pos);
+    append(buffer.data(), out.pos);
   }
   ZSTD_freeDCtx(context);
   BYTEGRAD_CHECK(frame_remaining == 0, source,

@@ -37,7 +37,12 @@ class ZstdCompressor {
 };
 
 // Decompresses a whole zstd stream (one or more frames). `source` names the file in errors:
-// corrupt data and a stream that ends mid-frame (a truncated file) throw Error.
-std::vector<uint8_t> zstd_decompress(const uint8_t* data, size_t size, const std::string& source);
+// corrupt data, a stream that ends mid-frame (a truncated file), and output beyond `max_bytes`
+// (a small file can expand to any size: 284 KB holds 8 GiB of zeros) throw Error.
+std::vector<uint8_t> zstd_decompress(const uint8_t* data, size_t size, const std::string& source, size_t max_bytes);
+
+// The default bound on decompressed bytes: the machine's physical memory, which the result
+// must fit in anyway.
+size_t default_decompression_limit();
 
 }  // namespace bytegrad::io

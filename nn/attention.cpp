@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "autograd/operators.h"
+#include "nn/module_scope.h"
 #include "nn/precision.h"
 #include "tensor/creation.h"
 
@@ -99,6 +100,7 @@ GroupedQueryAttention::GroupedQueryAttention(const AttentionOptions& options, Ge
 
 Tensor GroupedQueryAttention::forward(const Tensor& x, const RotaryEmbedding& rotary,
                                       int64_t start_pos, KVCache::Layer* cache) const {
+  const ModuleScope scope(this);
   const Tensor q = rotary.apply(split_heads(q_proj.forward(x), options_.num_heads), start_pos);
   const Tensor k = rotary.apply(split_heads(k_proj.forward(x), options_.num_kv_heads), start_pos);
   const Tensor v = split_heads(v_proj.forward(x), options_.num_kv_heads);
@@ -112,6 +114,7 @@ Tensor GroupedQueryAttention::forward(const Tensor& x, const RotaryEmbedding& ro
 Tensor GroupedQueryAttention::forward_masked(const Tensor& x, const Tensor& blocked,
                                              const RotaryEmbedding* rotary, int64_t start_pos,
                                              KVCache::Layer* cache) const {
+  const ModuleScope scope(this);
   Tensor q = split_heads(q_proj.forward(x), options_.num_heads);
   Tensor k = split_heads(k_proj.forward(x), options_.num_kv_heads);
   if (rotary) {
@@ -126,6 +129,7 @@ Tensor GroupedQueryAttention::forward_masked(const Tensor& x, const Tensor& bloc
 
 Tensor GroupedQueryAttention::forward_packed(const Tensor& x, const Tensor& blocked,
                                              const RotaryEmbedding& rotary, const Tensor& position_ids) const {
+  const ModuleScope scope(this);
   const Tensor q = rotary.apply(split_heads(q_proj.forward(x), options_.num_heads), position_ids);
   const Tensor k = rotary.apply(split_heads(k_proj.forward(x), options_.num_kv_heads), position_ids);
   const Tensor v = split_heads(v_proj.forward(x), options_.num_kv_heads);

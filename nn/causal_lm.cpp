@@ -1,6 +1,7 @@
 #include "nn/causal_lm.h"
 
 #include "nn/document_mask.h"
+#include "nn/module_scope.h"
 #include "tensor/ops.h"
 
 namespace bytegrad::nn {
@@ -11,6 +12,7 @@ CausalLM::CausalLM(const ModelConfig& config, const std::string& family)
 }
 
 Tensor CausalLM::forward(const Tensor& ids, int64_t start_pos, KVCache* cache) const {
+  const ModuleScope scope(this);
   BYTEGRAD_CHECK(ids.dim() == 2 && ids.dtype() == kInt64 && ids.size(1) > 0, family_, ": ids ",
                  shape_str(ids.shape()), " (", ids.dtype(), ") must be int64 [batch, tokens]");
   return head(hidden_states(embed(ids), start_pos, cache));
@@ -21,6 +23,7 @@ Tensor CausalLM::forward_embeds(const Tensor& inputs_embeds, int64_t start_pos, 
 }
 
 Tensor CausalLM::hidden_states(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const {
+  const ModuleScope scope(this);
   BYTEGRAD_CHECK(inputs_embeds.dim() == 3 && inputs_embeds.size(1) > 0 &&
                      inputs_embeds.size(2) == config_.hidden_size && is_floating(inputs_embeds.dtype()),
                  family_, ": inputs_embeds ", shape_str(inputs_embeds.shape()), " (", inputs_embeds.dtype(),
@@ -42,6 +45,7 @@ Tensor CausalLM::hidden_states(const Tensor& inputs_embeds, int64_t start_pos, K
 }
 
 Tensor CausalLM::hidden_states_packed(const Tensor& inputs_embeds, const Tensor& position_ids) const {
+  const ModuleScope scope(this);
   BYTEGRAD_CHECK(inputs_embeds.dim() == 3 && inputs_embeds.size(1) > 0 &&
                      inputs_embeds.size(2) == config_.hidden_size && is_floating(inputs_embeds.dtype()),
                  family_, ": inputs_embeds ", shape_str(inputs_embeds.shape()), " (", inputs_embeds.dtype(),

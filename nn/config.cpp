@@ -1,5 +1,7 @@
 #include "nn/config.h"
 
+#include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -12,17 +14,34 @@ namespace {
 
 using Setter = std::function<void(ModelConfig&, const nlohmann::json&)>;
 
+// An integer field's value: a JSON integer, or a number with an integral value that int64
+// holds (JSON writers may give 1e3 for 1000). Converting 1e30 or 128.5 with get<int64_t> would
+// silently give garbage.
+int64_t integer_value(const nlohmann::json& value) {
+  if (value.is_number_integer()) {
+    BYTEGRAD_CHECK(!value.is_number_unsigned() || value.get<uint64_t>() <= uint64_t(INT64_MAX),
+                   "must be an integer of at most ", INT64_MAX, ", got ", value.dump());
+    return value.get<int64_t>();
+  }
+  BYTEGRAD_CHECK(value.is_number_float(), "must be an integer, got ", value.dump());
+  const double number = value.get<double>();
+  BYTEGRAD_CHECK(number == std::trunc(number), "must be an integer, got ", value.dump());
+  BYTEGRAD_CHECK(std::fabs(number) < 0x1p63, "must be an integer of at most ", INT64_MAX, ", got ", value.dump());
+  return int64_t(number);
+}
+
 template <typename T>
 Setter set(T ModelConfig::*field) {
   return [field](ModelConfig& config, const nlohmann::json& value) {
-    config.*field = value.get<T>();
+    if constexpr (std::is_same_v<T, int64_t>) config.*field = integer_value(value);
+    else config.*field = value.get<T>();
   };
 }
 
 // GPT-2 writes n_inner: null for "the default, 4 * hidden".
 Setter set_optional_size(int64_t ModelConfig::*field) {
   return [field](ModelConfig& config, const nlohmann::json& value) {
-    config.*field = value.is_null() ? 0 : value.get<int64_t>();
+    config.*field = value.is_null() ? 0 : integer_value(value);
   };
 }
 
@@ -30,7 +49,8 @@ Setter set_optional_size(int64_t ModelConfig::*field) {
 template <typename T>
 Setter set_tfree(T TFreeConfig::*field) {
   return [field](ModelConfig& config, const nlohmann::json& value) {
-    config.tfree.*field = value.get<T>();
+    if constexpr (std::is_same_v<T, int64_t>) config.tfree.*field = integer_value(value);
+    else config.tfree.*field = value.get<T>();
   };
 }
 
@@ -105,6 +125,41 @@ void ModelConfig::validate(const std::string& source) const {
                  ": num_key_value_heads ", kv_heads(), " must divide num_attention_heads ",
                  num_attention_heads);
   BYTEGRAD_CHECK(norm_eps > 0, source, ": the norm epsilon must be positive, not ", norm_eps);
+  BYTEGRAD_CHECK(rope_theta > 0, source, ": rope_theta must be positive, not ", rope_theta);
+  for (const auto& [field, p] : {std::pair{"embd_pdrop", embedding_dropout}, std::pair{"attention_dropout", attention_dropout},
+                                 std::pair{"resid_pdrop", residual_dropout}})
+    BYTEGRAD_CHECK(p >= 0 && p < 1, source, ": ", field, " must be in [0, 1), not ", p);
+  parameter_estimate(source);
+}
+
+int64_t ModelConfig::parameter_estimate(const std::string& source) const {
+  const auto fail = [&] {
+    const double h = double(hidden_size), q = double(num_attention_heads) * double(head_size()),
+                 kv = double(kv_heads()) * double(head_size());
+    const double about = (tie_word_embeddings ? 1 : 2) * double(vocab_size) * h +
+                         double(num_hidden_layers) * (2 * h * q + 2 * h * kv + 3 * h * double(mlp_size()));
+    return Error(concat(source, ": hidden_size ", hidden_size, ", ", num_hidden_layers, " layers, vocab_size ",
+                        vocab_size, " and intermediate_size ", mlp_size(), " make about ", about,
+                        " parameters, more than 64 bits can count"));
+  };
+  const auto product = [&](std::initializer_list<int64_t> factors) {
+    int64_t n = 1;
+    for (int64_t f : factors)
+      if (__builtin_mul_overflow(n, f, &n)) throw fail();
+    return n;
+  };
+  const auto sum = [&](std::initializer_list<int64_t> terms) {
+    int64_t n = 0;
+    for (int64_t t : terms)
+      if (__builtin_add_overflow(n, t, &n)) throw fail();
+    return n;
+  };
+  const int64_t q_size = product({num_attention_heads, head_size()}), kv_size = product({kv_heads(), head_size()});
+  // q, k, v and o projections; gate, up and down (GPT-2 has two of the three); two norms.
+  const int64_t layer = sum({product({2, hidden_size, q_size}), product({2, hidden_size, kv_size}),
+                             product({3, hidden_size, mlp_size()}), product({2, hidden_size})});
+  const int64_t embeddings = product({tie_word_embeddings ? 1 : 2, vocab_size, hidden_size});
+  return sum({embeddings, product({num_hidden_layers, layer}), hidden_size});
 }
 
 ModelConfig model_config_from_json(const nlohmann::json& json, const std::string& source) {

@@ -51,15 +51,23 @@ struct ModelConfig {
   int64_t head_size() const { return head_dim ? head_dim : hidden_size / num_attention_heads; }
   int64_t mlp_size() const { return intermediate_size ? intermediate_size : 4 * hidden_size; }
 
+  // The number of parameters a model of this config has, give or take biases and GPT-2's
+  // position table, counting three MLP matrices (GPT-2 has two, so its count is up to a third
+  // below): what sizes memory before anything is allocated. Throws Error naming `source` when the count overflows 64 bits.
+  int64_t parameter_estimate(const std::string& source) const;
+
   // Throws Error naming `source` and the field when a size is not positive, the heads do not
-  // divide hidden_size (without an explicit head_dim) or kv heads do not divide the heads.
+  // divide hidden_size (without an explicit head_dim), kv heads do not divide the heads,
+  // rope_theta or the norm epsilon is not positive, a dropout is outside [0, 1), or the
+  // parameter count overflows.
   void validate(const std::string& source) const;
 };
 
 // Reads a config from parsed JSON; `source` (a file name) names it in errors. Keys that only
 // describe the checkpoint (architectures, model_type, torch_dtype, token ids, ...) are accepted
-// and ignored; any other unknown key, a value of the wrong type, or a feature this framework
-// does not implement (rope_scaling) throws Error naming the source and the key.
+// and ignored; any other unknown key, a value of the wrong type (a size must be an integer:
+// 128.5 or 1e30 is an error, 1e3 reads as 1000), or a feature this framework does not
+// implement (rope_scaling) throws Error naming the source and the key.
 ModelConfig model_config_from_json(const nlohmann::json& json, const std::string& source);
 
 // Reads and parses the JSON file at `path` (e.g. a checkpoint's config.json). Throws Error

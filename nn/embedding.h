@@ -3,6 +3,7 @@
 
 #include "autograd/functions.h"
 #include "nn/module.h"
+#include "nn/module_scope.h"
 #include "tensor/creation.h"
 
 namespace bytegrad::nn {
@@ -17,7 +18,10 @@ class Embedding : public Module {
   }
 
   // ids (int64, any shape) -> ids.shape + [dim]. Throws Error for an id outside the table.
-  Tensor forward(const Tensor& ids) const { return embedding(weight, ids); }
+  Tensor forward(const Tensor& ids) const {
+    const ModuleScope scope(this);
+    return embedding(weight, ids);
+  }
 
   Tensor weight;  // [num_embeddings, dim]
 };

@@ -2,6 +2,7 @@
 
 #include "autograd/operators.h"
 #include "nn/init.h"
+#include "nn/module_scope.h"
 #include "tensor/creation.h"
 
 namespace bytegrad::nn {
@@ -37,6 +38,7 @@ GPT2Attention::GPT2Attention(const ModelConfig& config, Generator& generator)
 }
 
 Tensor GPT2Attention::forward(const Tensor& x, int64_t start_pos, KVCache::Layer* cache) const {
+  const ModuleScope scope(this);
   const std::vector<Tensor> qkv = split(c_attn.forward(x), x.size(-1), -1);  // 3 x [B, T, hidden]
   const Tensor q = split_heads(qkv[0], heads_);                               // [B, H, T, D]
   const Tensor k = split_heads(qkv[1], heads_), v = split_heads(qkv[2], heads_);
@@ -60,6 +62,7 @@ GPT2Block::GPT2Block(const ModelConfig& config, Generator& generator)
 }
 
 Tensor GPT2Block::forward(const Tensor& x, int64_t start_pos, KVCache::Layer* cache) const {
+  const ModuleScope scope(this);
   // Pre-norm residual blocks: x + attention(ln_1(x)), then h + MLP(ln_2(h)).
   const Tensor h = x + attn.forward(ln_1.forward(x), start_pos, cache);
   return h + mlp_dropout_.forward(mlp.forward(ln_2.forward(h)));
@@ -80,6 +83,7 @@ GPT2Model::GPT2Model(const ModelConfig& config, Generator& generator)
 }
 
 Tensor GPT2Model::forward(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const {
+  const ModuleScope scope(this);
   const Tensor positions = arange(double(start_pos), double(start_pos + inputs_embeds.size(1)), 1.0,
                                   {kInt64, inputs_embeds.device()});                // [T]
   Tensor x = drop_.forward(inputs_embeds + wpe.forward(positions));  // [B, T, hidden]
@@ -99,6 +103,7 @@ Tensor GPT2::decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cac
 }
 
 Tensor GPT2::head(const Tensor& hidden) const {
+  const ModuleScope scope(this);
   return matmul(hidden, transpose(transformer.wte.weight, 0, 1));
 }
 

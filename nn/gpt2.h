@@ -14,6 +14,7 @@
 #include "nn/mlp.h"
 #include "nn/model_family.h"
 #include "nn/module_list.h"
+#include "nn/module_scope.h"
 #include "nn/norm.h"
 
 namespace bytegrad::nn {
@@ -76,7 +77,10 @@ class GPT2 : public CausalLM {
   GPT2(const ModelConfig& config, Generator& generator);
 
   std::string model_type() const override { return "gpt2"; }
-  Tensor embed(const Tensor& ids) const override { return transformer.wte.forward(ids); }
+  Tensor embed(const Tensor& ids) const override {
+    const ModuleScope scope(this);
+    return transformer.wte.forward(ids);
+  }
   // The tied head: the transposed token embedding.
   Tensor head(const Tensor& hidden) const override;
   std::vector<std::string> embedding_parameter_names() const override {

@@ -5,6 +5,7 @@
 
 #include "autograd/functions.h"
 #include "nn/module.h"
+#include "nn/module_scope.h"
 #include "tensor/creation.h"
 
 namespace bytegrad::nn {
@@ -32,6 +33,7 @@ class Linear : public Module {
 
   // x [..., in_features] -> [..., out_features].
   Tensor forward(const Tensor& x) const {
+    const ModuleScope scope(this);
     const Tensor y = matmul(x, layout_ == WeightLayout::OutIn ? transpose(weight, 0, 1) : weight);
     return bias.defined() ? add(y, bias) : y;
   }

@@ -2,6 +2,7 @@
 
 #include "autograd/operators.h"
 #include "nn/init.h"
+#include "nn/module_scope.h"
 
 namespace bytegrad::nn {
 namespace {
@@ -33,6 +34,7 @@ LlamaDecoderLayer::LlamaDecoderLayer(const ModelConfig& config, Generator& gener
 
 Tensor LlamaDecoderLayer::forward(const Tensor& x, const RotaryEmbedding& rotary,
                                   int64_t start_pos, KVCache::Layer* cache) const {
+  const ModuleScope scope(this);
   // Pre-norm residual blocks: x + attention(norm(x)), then h + SwiGLU(norm(h)).
   const Tensor h = x + self_attn.forward(input_layernorm.forward(x), rotary, start_pos, cache);
   return h + mlp.forward(post_attention_layernorm.forward(h));
@@ -40,6 +42,7 @@ Tensor LlamaDecoderLayer::forward(const Tensor& x, const RotaryEmbedding& rotary
 
 Tensor LlamaDecoderLayer::forward_packed(const Tensor& x, const RotaryEmbedding& rotary,
                                          const Tensor& position_ids, const Tensor& blocked) const {
+  const ModuleScope scope(this);
   const Tensor h = x + self_attn.forward_packed(input_layernorm.forward(x), blocked, rotary, position_ids);
   return h + mlp.forward(post_attention_layernorm.forward(h));
 }
@@ -56,6 +59,7 @@ LlamaModel::LlamaModel(const ModelConfig& config, Generator& generator, RotaryPa
 }
 
 Tensor LlamaModel::forward(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const {
+  const ModuleScope scope(this);
   Tensor h = inputs_embeds;  // [B, T, hidden]
   for (int64_t i = 0; i < layers.size(); ++i)
     h = layers[i].forward(h, rotary_, start_pos, cache ? &cache->layers[size_t(i)] : nullptr);
@@ -64,6 +68,7 @@ Tensor LlamaModel::forward(const Tensor& inputs_embeds, int64_t start_pos, KVCac
 
 Tensor LlamaModel::forward_packed(const Tensor& inputs_embeds, const Tensor& position_ids,
                                   const Tensor& blocked) const {
+  const ModuleScope scope(this);
   Tensor h = inputs_embeds;  // [B, T, hidden]
   for (int64_t i = 0; i < layers.size(); ++i) h = layers[i].forward_packed(h, rotary_, position_ids, blocked);
   return norm.forward(h);  // [B, T, hidden]
@@ -89,6 +94,7 @@ Tensor Llama::decode_packed(const Tensor& inputs_embeds, const Tensor& position_
 }
 
 Tensor Llama::head(const Tensor& hidden) const {
+  const ModuleScope scope(this);
   return lm_head ? lm_head->forward(hidden) : matmul(hidden, transpose(model.embed_tokens.weight, 0, 1));
 }
 

@@ -14,6 +14,7 @@
 #include "nn/mlp.h"
 #include "nn/model_family.h"
 #include "nn/module_list.h"
+#include "nn/module_scope.h"
 #include "nn/norm.h"
 #include "nn/rotary.h"
 
@@ -62,7 +63,10 @@ class Llama : public CausalLM {
   Llama(const ModelConfig& config, Generator& generator);
 
   std::string model_type() const override { return "llama"; }
-  Tensor embed(const Tensor& ids) const override { return model.embed_tokens.forward(ids); }
+  Tensor embed(const Tensor& ids) const override {
+    const ModuleScope scope(this);
+    return model.embed_tokens.forward(ids);
+  }
   // The head, or the transposed embedding table when tied.
   Tensor head(const Tensor& hidden) const override;
   std::vector<std::string> embedding_parameter_names() const override {

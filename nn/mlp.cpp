@@ -1,6 +1,7 @@
 #include "nn/mlp.h"
 
 #include "autograd/operators.h"
+#include "nn/module_scope.h"
 
 namespace bytegrad::nn {
 
@@ -14,6 +15,7 @@ GeluMLP::GeluMLP(int64_t hidden_size, int64_t intermediate_size, bool tanh_appro
 }
 
 Tensor GeluMLP::forward(const Tensor& x) const {
+  const ModuleScope scope(this);
   return c_proj.forward(gelu(c_fc.forward(x), tanh_approximation_));
 }
 
@@ -27,6 +29,7 @@ SwiGLU::SwiGLU(int64_t hidden_size, int64_t intermediate_size, bool bias, Genera
 }
 
 Tensor SwiGLU::forward(const Tensor& x) const {
+  const ModuleScope scope(this);
   return down_proj.forward(silu(gate_proj.forward(x)) * up_proj.forward(x));
 }
 

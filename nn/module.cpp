@@ -123,4 +123,13 @@ void Module::to(Device device) {
   replace_parameters([device](const Tensor& p) { return p.to(device); });
 }
 
+std::string Module::path_of(const Module* descendant) const {
+  for (const auto& [name, child] : children_) {
+    if (child == descendant) return name;
+    const std::string below = child->path_of(descendant);
+    if (!below.empty()) return name + "." + below;
+  }
+  return "";
+}
+
 }  // namespace bytegrad::nn

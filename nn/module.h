@@ -39,6 +39,10 @@ class Module {
   void eval() { train(false); }
   bool is_training() const { return training_; }
 
+  // The dotted path of `descendant` below this module ("layers.3.self_attn"); "" when it is
+  // this module itself or not among its descendants.
+  std::string path_of(const Module* descendant) const;
+
   // Clears the accumulated gradient of every parameter.
   void zero_grad();
 

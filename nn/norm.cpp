@@ -1,6 +1,7 @@
 #include "nn/norm.h"
 
 #include "autograd/operators.h"
+#include "nn/module_scope.h"
 #include "nn/precision.h"
 
 namespace bytegrad::nn {
@@ -21,6 +22,7 @@ LayerNorm::LayerNorm(int64_t dim, double eps) : eps_(eps) {
 }
 
 Tensor LayerNorm::forward(const Tensor& x) const {
+  const ModuleScope scope(this);
   check_last_dim("LayerNorm", x, weight);
   const Tensor wide = upcast(x);
   const Tensor centered = wide - mean(wide, {-1}, true);
@@ -35,6 +37,7 @@ RMSNorm::RMSNorm(int64_t dim, double eps) : eps_(eps) {
 }
 
 Tensor RMSNorm::forward(const Tensor& x) const {
+  const ModuleScope scope(this);
   check_last_dim("RMSNorm", x, weight);
   // float32/float64 take the fused op; 16-bit inputs normalise in float32 through the composed
   // form below, then narrow back.

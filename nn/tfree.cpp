@@ -7,6 +7,7 @@
 
 #include "autograd/functions.h"
 #include "nn/init.h"
+#include "nn/module_scope.h"
 
 namespace bytegrad::nn {
 namespace {
@@ -47,6 +48,7 @@ Tensor TFree::embed(const Tensor&) const {
 
 Tensor TFree::embed_words(const Tensor& trigram_ids, const Tensor& bag_offsets, int64_t batch,
                           int64_t tokens) const {
+  const ModuleScope scope(this);
   const TFreeConfig& tfree = config().tfree;
   BYTEGRAD_CHECK(batch > 0 && tokens > 0 && bag_offsets.dim() == 1 && bag_offsets.size(0) == batch * tokens + 1,
                  "TFree: bag_offsets ", shape_str(bag_offsets.shape()), " must hold batch * tokens + 1 = ",

@@ -21,6 +21,7 @@
 #include "nn/linear.h"
 #include "nn/llama.h"
 #include "nn/model_family.h"
+#include "nn/module_scope.h"
 
 namespace bytegrad::nn {
 
@@ -42,7 +43,10 @@ class TFree : public CausalLM {
   // Throws Error when the shapes or ids do not fit.
   Tensor embed_words(const Tensor& trigram_ids, const Tensor& bag_offsets, int64_t batch, int64_t tokens) const;
   // hidden [..., hidden] -> logits [..., vocab_size] of the next word's pattern.
-  Tensor head(const Tensor& hidden) const override { return lm_head.forward(hidden); }
+  Tensor head(const Tensor& hidden) const override {
+    const ModuleScope scope(this);
+    return lm_head.forward(hidden);
+  }
   std::vector<std::string> embedding_parameter_names() const override { return {"model.embed_tokens.weight"}; }
 
   LlamaModel model;  // model.embed_tokens is the [V, hidden] trigram table

@@ -17,8 +17,11 @@ void manual_seed(uint64_t seed) { default_generator().set_state(seed, 0); }
 Tensor empty(const Shape& shape, TensorOptions options) {
   for (int64_t s : shape)
     BYTEGRAD_CHECK(s >= 0, "empty: negative size in shape ", shape_str(shape));
-  auto storage = std::make_shared<Storage>(size_t(numel_of(shape)) * dtype_size(options.dtype),
-                                           options.device);
+  const int64_t numel = numel_of(shape);
+  int64_t nbytes = 0;
+  BYTEGRAD_CHECK(!__builtin_mul_overflow(numel, int64_t(dtype_size(options.dtype)), &nbytes), "empty: shape ",
+                 shape_str(shape), " of ", options.dtype, " needs more bytes than 64 bits can count");
+  auto storage = std::make_shared<Storage>(size_t(nbytes), options.device);
   return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, options.dtype);
 }
 

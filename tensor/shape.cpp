@@ -8,7 +8,11 @@ namespace bytegrad {
 
 int64_t numel_of(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t s : shape) n *= s;
+  // Checked: a wrapped count (e.g. [2^57 + 1, 64] gives 64) would size a buffer too small for
+  // the indices that kernels then compute from the shape.
+  for (int64_t s : shape)
+    BYTEGRAD_CHECK(!__builtin_mul_overflow(n, s, &n), "shape ", shape_str(shape),
+                   ": the number of elements does not fit in 64 bits");
   return n;
 }
 

@@ -10,6 +10,7 @@ namespace bytegrad {
 using Shape = std::vector<int64_t>;
 using Strides = std::vector<int64_t>;  // in elements, not bytes
 
+// The product of the sizes; throws Error naming the shape when it overflows int64.
 int64_t numel_of(const Shape& shape);
 Strides contiguous_strides(const Shape& shape);
 

@@ -17,6 +17,25 @@ struct JsonContext {
   }
 };
 
+// Real tokenizer files nest a few levels deep; a limit far above that keeps the recursive parts
+// of reading (copies of sub-trees, nested post-processor sequences) off the end of the stack.
+inline constexpr int kMaxJsonDepth = 256;
+
+// Parses `text` (the file ctx names; `field` says which part for errors, e.g. "JSON"), failing
+// on invalid JSON and on nesting deeper than kMaxJsonDepth. nlohmann's parser itself does not
+// recurse, so the depth is checked as the document is read.
+inline nlohmann::json parse_bounded_json(const std::string& text, const JsonContext& ctx, const std::string& field = "JSON") {
+  const nlohmann::json::parser_callback_t limit_depth = [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > kMaxJsonDepth) ctx.fail(field, "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    return true;
+  };
+  try {
+    return nlohmann::json::parse(text, limit_depth);
+  } catch (const nlohmann::json::parse_error& e) {
+    ctx.fail(field, e.what());
+  }
+}
+
 // object[key] as a bool; `fallback` when it is absent or null.
 inline bool json_flag(const nlohmann::json& object, const char* key, bool fallback) {
   const auto it = object.find(key);

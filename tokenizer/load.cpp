@@ -34,7 +34,9 @@ Tokenizer load_file(const fs::path& path, std::optional<PretokenizerPattern> tik
     return load_gpt2(path, merges);
   }
   if (path.extension() == ".json") return load_hf_tokenizer_json(path);
-  if (looks_like_tiktoken(path)) {
+  // A .tiktoken file is read as one even when its first line is malformed, so that the error
+  // names that line rather than a protobuf field.
+  if (path.extension() == ".tiktoken" || looks_like_tiktoken(path)) {
     if (!tiktoken_pattern)
       throw std::runtime_error(path.string() + ": a tiktoken rank file needs a pre-tokenizer pattern "
                                                "(--pattern gpt2, cl100k, llama3 or qwen2)");

@@ -1,5 +1,7 @@
 // Hugging Face tokenizer.json files: byte-level BPE (GPT-2, Llama-3, Qwen2, and the files our
 // trainer writes) or SentencePiece-style BPE and Unigram (Llama-2, TinyLlama, Mistral, T5).
+#include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 #include "tokenizer/byte_level_vocab.h"
@@ -59,13 +61,24 @@ ByteLevelBpe::MergeList read_merges(const json& merges, const JsonContext& ctx) 
   return list;
 }
 
-std::vector<SpecialToken> read_added_tokens(const json& root) {
+std::vector<SpecialToken> read_added_tokens(const json& root, const JsonContext& ctx) {
   std::vector<SpecialToken> tokens;
   const auto it = root.find("added_tokens");
   if (it == root.end() || it->is_null()) return tokens;
-  for (const json& t : *it)
-    tokens.push_back({t.at("content").get<std::string>(), t.at("id").get<TokenId>(), json_flag(t, "special", true),
+  if (!it->is_array()) ctx.fail("added_tokens", std::string("expected an array, got ") + it->type_name());
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const json& t = (*it)[i];
+    const std::string field = "added_tokens[" + std::to_string(i) + "]";
+    if (!t.is_object() || !t.contains("content") || !t["content"].is_string())
+      ctx.fail(field + ".content", "expected a string");
+    // get<TokenId> would wrap 2^32 + 5 around to 5, shadowing that token.
+    const json& id = t.contains("id") ? t["id"] : json();
+    if (!id.is_number_integer() || (id.is_number_unsigned() ? id.get<std::uint64_t>() > std::uint64_t(INT32_MAX)
+                                                            : id.get<std::int64_t>() < 0 || id.get<std::int64_t>() > INT32_MAX))
+      ctx.fail(field + ".id", "expected an integer in [0, " + std::to_string(INT32_MAX) + "], got " + id.dump());
+    tokens.push_back({t["content"].get<std::string>(), id.get<TokenId>(), json_flag(t, "special", true),
                       json_flag(t, "lstrip", false), json_flag(t, "rstrip", false)});
+  }
   return tokens;
 }
 
@@ -99,10 +112,14 @@ SpecialTokenTemplate read_template(const json& post, const JsonContext& ctx) {
 }
 
 // BOS/EOS as tokenizer_config.json names them ("bos_token": "<s>" or {"content": "<s>"}).
-std::optional<TokenId> config_token(const json& config, const char* key, const std::vector<SpecialToken>& added) {
+std::optional<TokenId> config_token(const json& config, const char* key, const std::vector<SpecialToken>& added,
+                                    const JsonContext& ctx) {
   const auto it = config.find(key);
   if (it == config.end() || it->is_null()) return std::nullopt;
-  const std::string text = it->is_string() ? it->get<std::string>() : it->value("content", "");
+  const bool content = it->is_object() && it->contains("content") && (*it)["content"].is_string();
+  if (!it->is_string() && !content)
+    ctx.fail(key, "expected a string or an object with a string \"content\", got " + it->dump());
+  const std::string text = it->is_string() ? it->get<std::string>() : (*it)["content"].get<std::string>();
   for (const SpecialToken& t : added)
     if (t.text == text) return t.id;
   return std::nullopt;
@@ -127,32 +144,38 @@ std::shared_ptr<const TokenModel> read_byte_level_bpe(const json& root, const Js
 
 Tokenizer load_hf_tokenizer_json(const std::filesystem::path& path) {
   const JsonContext ctx{path.string()};
-  json root;
+  const json root = parse_bounded_json(read_file_bytes(path), ctx);
+  if (!root.is_object()) ctx.fail("JSON", std::string("expected an object, got ") + root.type_name());
   try {
-    root = json::parse(read_file_bytes(path));
-  } catch (const json::parse_error& e) {
-    ctx.fail("JSON", e.what());
-  }
-  try {
-    std::vector<SpecialToken> added = read_added_tokens(root);
-    SpecialTokenTemplate wrap = read_template(root.value("post_processor", json()), ctx);
+    std::vector<SpecialToken> added = read_added_tokens(root, ctx);
+    const auto post_processor = root.find("post_processor");
+    SpecialTokenTemplate wrap =
+        post_processor == root.end() ? SpecialTokenTemplate() : read_template(*post_processor, ctx);
     std::shared_ptr<const TokenModel> token_model;
     if (is_sentencepiece_style(root))
       token_model = std::make_shared<SentencePieceModel>(sentencepiece_proto_from_json(root, added, ctx.source), ctx.source);
     else
       token_model = read_byte_level_bpe(root, ctx);
 
+    // Checked here, with the file to name, rather than failing at the first encode.
+    std::size_t vocab_size = token_model->vocab_size();  // as Tokenizer::vocab_size counts
+    for (const SpecialToken& t : added) vocab_size = std::max(vocab_size, std::size_t(t.id) + 1);
+    for (const std::vector<TokenId>* ids : {&wrap.prefix, &wrap.suffix})
+      for (TokenId id : *ids)
+        if (id < 0 || std::size_t(id) >= vocab_size)
+          ctx.fail("post_processor.special_tokens",
+                   "id " + std::to_string(id) + " is outside the vocabulary of " + std::to_string(vocab_size));
     std::optional<TokenId> bos = wrap.prefix.empty() ? std::nullopt : std::optional<TokenId>(wrap.prefix.front());
     std::optional<TokenId> eos = wrap.suffix.empty() ? std::nullopt : std::optional<TokenId>(wrap.suffix.back());
     std::optional<TokenId> pad;
     const std::filesystem::path config_path = path.parent_path() / "tokenizer_config.json";
     if (std::filesystem::exists(config_path)) {
-      const json config = json::parse(read_file_bytes(config_path), nullptr, /*allow_exceptions=*/false);
-      if (config.is_object()) {
-        if (auto id = config_token(config, "bos_token", added)) bos = id;
-        if (auto id = config_token(config, "eos_token", added)) eos = id;
-        if (auto id = config_token(config, "pad_token", added)) pad = id;
-      }
+      const JsonContext config_ctx{config_path.string()};
+      const json config = parse_bounded_json(read_file_bytes(config_path), config_ctx);
+      if (!config.is_object()) config_ctx.fail("JSON", std::string("expected an object, got ") + config.type_name());
+      if (auto id = config_token(config, "bos_token", added, config_ctx)) bos = id;
+      if (auto id = config_token(config, "eos_token", added, config_ctx)) eos = id;
+      if (auto id = config_token(config, "pad_token", added, config_ctx)) pad = id;
     }
     return Tokenizer(std::move(token_model), std::move(added), std::move(wrap), bos, eos, pad);
   } catch (const json::exception& e) {

@@ -10,6 +10,15 @@
 namespace bytegrad::tokenizer {
 namespace {
 
+// SentencePiece rejects a model with an empty piece ("piece must not be empty"): an empty
+// user-defined piece matches zero bytes, so the normalizer would stand still on it forever.
+SentencePieceProto without_empty_pieces(SentencePieceProto proto, const std::string& source) {
+  for (std::size_t id = 0; id < proto.pieces.size(); ++id)
+    if (proto.pieces[id].text.empty())
+      throw std::runtime_error(source + ": piece " + std::to_string(id) + " is empty (SentencePiece rejects empty pieces)");
+  return proto;
+}
+
 std::vector<std::string> user_defined_pieces(const SentencePieceProto& proto) {
   std::vector<std::string> pieces;
   for (const auto& p : proto.pieces)
@@ -40,7 +49,7 @@ constexpr std::string_view kUnknownSurface = " \xE2\x81\x87 ";
 }  // namespace
 
 SentencePieceModel::SentencePieceModel(SentencePieceProto proto, const std::string& source)
-    : proto_(std::move(proto)),
+    : proto_(without_empty_pieces(std::move(proto), source)),
       normalizer_(proto_, user_defined_pieces(proto_), source),
       user_defined_(user_defined_pieces(proto_)) {
   if (proto_.model_type != SentencePieceProto::ModelType::kBpe &&

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "infer/finite_weights.h"
 #include "infer/tfree_generate.h"
 #include "tokenizer/tfree_words.h"
 #include "tools/cmd_generation_args.h"
@@ -114,6 +115,7 @@ int run_generate(const Args& args) {
   generation.logprobs = cli.flag("--logprobs");
   const std::string prompt = cli.get("--prompt");
   io::PretrainedModel pretrained = io::load_pretrained_model(cli.get("--model"));
+  infer::require_finite_weights(*pretrained.model, cli.get("--model"));
   if (pretrained.model->model_type() == "tfree") return generate_tfree_words(cli, generation, prompt, pretrained);
   require_tokenizer(pretrained, cli);
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "infer/finite_weights.h"
 #include "infer/text_stream.h"
 
 namespace bytegrad::tools {
@@ -36,6 +37,7 @@ void require_tokenizer(const io::PretrainedModel& pretrained, const Options& arg
 
 io::PretrainedModel load_model_with_tokenizer(const Options& args) {
   io::PretrainedModel pretrained = io::load_pretrained_model(args.get("--model"));
+  infer::require_finite_weights(*pretrained.model, args.get("--model"));
   require_tokenizer(pretrained, args);
   return pretrained;
 }

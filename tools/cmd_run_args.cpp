@@ -12,9 +12,17 @@ namespace bytegrad::tools {
 RunArgs parse_run_args(const std::string& command, const Args& args) {
   const Options options = parse_options(command_spec(command), args);
   RunArgs out;
-  out.config = options.get("--config");
+  out.config = options.value("--config").value_or("");
   out.overrides = options.values("--set");
-  if (command == "train") out.resume = options.value("--resume").value_or("");
+  if (command == "sft") out.detect_anomaly = options.flag("--detect-anomaly");
+  if (command != "train") return out;
+  out.detect_anomaly = options.flag("--detect-anomaly");
+  out.resume = options.value("--resume").value_or("");
+  out.overwrite = options.flag("--overwrite");
+  if (out.config.empty() && out.resume.empty())
+    throw UsageError("bytegrad train: give --config FILE (a new run) or --resume DIR (see bytegrad train --help)");
+  if (out.overwrite && !out.resume.empty())
+    throw UsageError("bytegrad train: --overwrite starts a new run and --resume continues one; give one of them");
   return out;
 }
 
@@ -29,6 +37,12 @@ void print_data_summary(const train::CorpusTokens& data, const std::filesystem::
   const int64_t tokens = data.train.size() + data.eval.size();
   std::printf("tokens: %lld train, %lld held out (%.2f bytes/token)\n", static_cast<long long>(data.train.size()),
               static_cast<long long>(data.eval.size()), double(data.text_bytes) / double(tokens));
+}
+
+void throw_stopped_run(const train::NonFiniteStepError& error, const std::filesystem::path& last_checkpoint) {
+  throw std::runtime_error(std::string(error.what()) + "; " +
+                           (last_checkpoint.empty() ? std::string("no checkpoint was written before it")
+                                                    : "the last good checkpoint is " + last_checkpoint.string()));
 }
 
 std::string format_duration(double seconds) {

@@ -13,6 +13,7 @@
 
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
+#include "infer/finite_weights.h"
 #include "infer/scoring.h"
 #include "tensor/creation.h"
 #include "tools/command_specs.h"
@@ -72,6 +73,7 @@ int run_score(const Args& args) {
   const Options cli = parse_options(command_spec("score"), args);
   const std::string directory = cli.get("--model");
   io::PretrainedModel pretrained = io::load_pretrained_model(directory);
+  infer::require_finite_weights(*pretrained.model, directory);
   if (!pretrained.tokenizer) throw std::runtime_error(directory + ": no tokenizer.json or tokenizer.model");
   pretrained.model->eval();
   NoGradGuard no_grad;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "autograd/anomaly.h"
 #include "tools/cmd_run_args.h"
 #include "tools/commands.h"
 #include "train/loss_plot.h"
@@ -70,6 +71,7 @@ std::vector<train::SftQuestion> load_questions(const train::SftConfig& config, c
 int run_sft(const Args& args) {
   const auto wall_start = std::chrono::steady_clock::now();
   const RunArgs cli = parse_run_args("sft", args);
+  const DetectAnomaly anomaly(cli.detect_anomaly);
   json resolved;
   const train::SftConfig config = train::load_sft_config(cli.config, cli.overrides, resolved);
   fs::create_directories(config.output_dir);
@@ -124,8 +126,15 @@ int run_sft(const Args& args) {
   train::SftMetricsLog log(metrics_path);
   const auto train_start = std::chrono::steady_clock::now();
   double first_loss = NAN, last_loss = NAN, eval_seconds = 0;
+  int64_t skipped_steps = 0;
   while (trainer.step() < config.training.steps) {
-    train::SftMetricsRecord record = trainer.train_step();
+    train::SftMetricsRecord record;
+    try {
+      record = trainer.train_step();
+    } catch (const train::NonFiniteStepError& e) {
+      throw_stopped_run(e, config.model);  // fine-tuning writes only at the end: the model it started from
+    }
+    skipped_steps += record.training.skipped;
     const int64_t step = record.training.step;
     const bool last = step == config.training.steps;
     if (std::isnan(first_loss)) first_loss = record.training.loss;
@@ -159,6 +168,8 @@ int run_sft(const Args& args) {
   if (before && after)
     std::printf("; held-out exact match %.1f%% -> %.1f%%", 100.0 * before->result.accuracy(),
                 100.0 * after->result.accuracy());
+  if (skipped_steps > 0)
+    std::printf("\nskipped %lld steps whose loss or gradient norm was not finite", static_cast<long long>(skipped_steps));
   std::printf("\ntraining steps took %s (evaluations excluded), the whole command %s\n", format_duration(train_seconds).c_str(),
               format_duration(seconds_since(wall_start)).c_str());
   std::printf("wrote %s, %s, %s\n", metrics_path.c_str(), svg_path.c_str(), model_dir.c_str());

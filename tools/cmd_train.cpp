@@ -1,4 +1,4 @@
-// `bytegrad train --config FILE [--set KEY=VALUE ...] [--resume DIR]`
+// `bytegrad train (--config FILE [--overwrite] | --resume DIR) [--set KEY=VALUE ...] [--detect-anomaly]`
 // Trains a causal language model as a config (train/run_config.h) describes: reads the corpus,
 // loads or trains its tokenizer, packs the documents, prints the unigram entropy the model must
 // beat, trains with progress lines, eval losses and samples, and writes metrics.jsonl, loss.svg
@@ -10,6 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "autograd/anomaly.h"
 #include "tensor/generator.h"
 #include "tools/cmd_run_args.h"
 #include "tools/cmd_train_tfree.h"
@@ -18,7 +19,9 @@
 #include "train/loss_plot.h"
 #include "infer/generate.h"
 #include "io/model_directory.h"
+#include "train/run_checks.h"
 #include "train/run_config.h"
+#include "train/run_directory.h"
 #include "train/run_export.h"
 #include "train/training_checkpoint.h"
 
@@ -41,10 +44,28 @@ void print_sample(const tokenizer::Tokenizer& tok, int64_t step, const std::vect
 
 int run_train(const Args& args) {
   const auto wall_start = std::chrono::steady_clock::now();
-  const RunArgs cli = parse_run_args("train", args);
+  RunArgs cli = parse_run_args("train", args);
+  const DetectAnomaly anomaly(cli.detect_anomaly);
   json resolved;
-  const train::RunConfig config = train::load_run_config(cli.config, cli.overrides, resolved);
-  fs::create_directories(config.output_dir);
+  std::optional<train::ResumedRun> resumed;
+  if (!cli.resume.empty()) {
+    resumed = train::resume_run(cli.resume, cli.overrides);
+    if (!cli.config.empty())
+      std::printf("resuming with %s's saved run_config.json; %s is not read\n", resumed->directory.c_str(),
+                  cli.config.c_str());
+    for (const std::string& change : resumed->changes) std::printf("override on resume: %s\n", change.c_str());
+    cli.config = (resumed->directory / "run_config.json").string();
+    cli.resume = resumed->checkpoint.string();
+    resolved = resumed->config;
+  } else {
+    resolved = train::load_run_config_json(cli.config, cli.overrides);
+  }
+  const train::RunConfig config = train::run_config_from_json(resolved, cli.config);
+  train::check_run_before_data(config, cli.config);
+  const train::RunDirectory run_directory(config.output_dir, resumed      ? train::RunStart::Resume
+                                                             : cli.overwrite ? train::RunStart::Overwrite
+                                                                             : train::RunStart::Fresh);
+  if (resumed) train::truncate_metrics(config.output_dir / "metrics.jsonl", resumed->step);
   std::ofstream(config.output_dir / "run_config.json") << resolved.dump(2) << '\n';
   if (config.model_type == "tfree") return run_train_tfree(cli, config, resolved);
 
@@ -65,7 +86,10 @@ int run_train(const Args& args) {
   // The model: a pretrained one (init_from), or a fresh one drawn from the seed. Its generator
   // then drives dropout, from the seed either way.
   train::StartingModel start = train::starting_model(config, int64_t(tok.vocab_size()), cli.config + ": model");
-  if (!config.init_from.empty()) std::printf("initialized from %s\n", config.init_from.c_str());
+  if (!config.init_from.empty()) {
+    if (start.tokenizer) train::check_same_tokenizer(tok, *start.tokenizer, cli.config);
+    std::printf("initialized from %s\n", config.init_from.c_str());
+  }
   std::unique_ptr<Generator> model_generator = std::move(start.generator);
   std::unique_ptr<nn::CausalLM> model_owner = std::move(start.model);
   nn::CausalLM& model = *model_owner;
@@ -83,8 +107,10 @@ int run_train(const Args& args) {
   train::Trainer trainer(model, *optimizer, config.schedule,
                          train::TokenBatches(data.train, config.batch_size, config.seq_len, "training tokens"),
                          std::move(eval_batches), *model_generator, config.trainer);
+  fs::path checkpoint_dir;  // the newest complete checkpoint of this run
   if (!cli.resume.empty()) {
     const fs::path checkpoint = train::resolve_checkpoint(cli.resume);
+    checkpoint_dir = checkpoint;
     train::load_training_checkpoint(checkpoint, trainer);
     std::printf("resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(trainer.step()));
   }
@@ -101,13 +127,12 @@ int run_train(const Args& args) {
     for (int32_t id : tok.encode(config.sample_prompt)) ids.push_back(id);
     return ids;
   }();
-  double first_loss = NAN, tokens_per_second_sum = 0;
-  int64_t steps_run = 0;
+  double first_loss = NAN;
+  int64_t tokens_trained = 0;
   train::TrainerCallbacks callbacks;
   callbacks.on_step = [&](const train::MetricsRecord& r, double eta) {
     if (std::isnan(first_loss)) first_loss = r.loss;
-    tokens_per_second_sum += r.tokens_per_second;
-    ++steps_run;
+    tokens_trained += config.batch_size * config.seq_len * config.trainer.grad_accum_steps;
     if (r.step % config.log_interval != 0 && r.step != config.trainer.steps && !r.eval_loss) return;
     std::printf("step %5lld/%lld  loss %.4f", static_cast<long long>(r.step), static_cast<long long>(config.trainer.steps), r.loss);
     if (r.eval_loss) std::printf("  eval %.4f", *r.eval_loss);
@@ -116,14 +141,20 @@ int run_train(const Args& args) {
     std::fflush(stdout);
   };
   callbacks.on_sample = [&](int64_t step) { print_sample(tok, step, trainer.sample(prompt)); };
-  fs::path checkpoint_dir;
   const auto save_checkpoint = [&](int64_t step) {
     checkpoint_dir = config.output_dir / train::checkpoint_name(step);
     train::save_training_checkpoint(checkpoint_dir, trainer, resolved);
     train::prune_checkpoints(config.output_dir, config.keep_last_checkpoints);
   };
   callbacks.on_checkpoint = save_checkpoint;
-  const train::MetricsRecord last = trainer.run(&log, callbacks);
+  const auto train_start = std::chrono::steady_clock::now();
+  train::MetricsRecord last;
+  try {
+    last = trainer.run(&log, callbacks);
+  } catch (const train::NonFiniteStepError& e) {
+    throw_stopped_run(e, checkpoint_dir);
+  }
+  const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
   if (config.trainer.checkpoint_interval == 0) save_checkpoint(trainer.step());
   // The trained model in Hugging Face's layout, for generation, fine-tuning or transformers.
   const fs::path model_dir = config.output_dir / "model";
@@ -136,8 +167,12 @@ int run_train(const Args& args) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   std::printf("\nloss %.3f -> %.3f nats/token (unigram entropy %.3f)", first_loss, last.loss, entropy);
   if (last.eval_loss) std::printf(", held-out %.3f", *last.eval_loss);
-  std::printf("; %.0f tokens/s; wall time %s\n", steps_run ? tokens_per_second_sum / double(steps_run) : 0.0,
+  // All the tokens over all the time the steps took (evaluations, samples and checkpoints included).
+  std::printf("; %.0f tokens/s over the run; wall time %s\n", double(tokens_trained) / std::max(train_seconds, 1e-9),
               format_duration(wall).c_str());
+  if (trainer.skipped_steps() > 0)
+    std::printf("skipped %lld steps whose loss or gradient norm was not finite\n",
+                static_cast<long long>(trainer.skipped_steps()));
   infer::GenerationOptions sampling;
   sampling.max_gen_len = config.trainer.sample_tokens;
   sampling.temperature = config.trainer.sample_temperature;

@@ -89,8 +89,10 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
   const std::unique_ptr<train::Optimizer> optimizer = train::make_optimizer(config.optimizer, model);
   train::Trainer trainer(model, *optimizer, config.schedule, std::move(train_batches), std::move(eval_batches),
                          *model_generator, config.trainer, std::make_shared<train::TFreeObjective>());
+  fs::path checkpoint_dir;  // the newest complete checkpoint of this run
   if (!cli.resume.empty()) {
     const fs::path checkpoint = train::resolve_checkpoint(cli.resume);
+    checkpoint_dir = checkpoint;
     train::load_training_checkpoint(checkpoint, trainer);
     std::printf("resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(trainer.step()));
   }
@@ -140,7 +142,6 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
   callbacks.on_sample = [&](int64_t step) {
     print_sample(step, config.sample_prompt, sample(config.trainer.seed * 1000003 + uint64_t(step)));
   };
-  fs::path checkpoint_dir;
   const auto save_checkpoint = [&](int64_t step) {
     checkpoint_dir = config.output_dir / train::checkpoint_name(step);
     train::save_training_checkpoint(checkpoint_dir, trainer, resolved);
@@ -148,7 +149,12 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
   };
   callbacks.on_checkpoint = save_checkpoint;
   const auto train_start = std::chrono::steady_clock::now();
-  const train::MetricsRecord last = trainer.run(&log, callbacks);
+  train::MetricsRecord last;
+  try {
+    last = trainer.run(&log, callbacks);
+  } catch (const train::NonFiniteStepError& e) {
+    throw_stopped_run(e, checkpoint_dir);
+  }
   const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
   if (config.trainer.checkpoint_interval == 0) save_checkpoint(trainer.step());
 
@@ -162,6 +168,9 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
   if (last.eval_loss) std::printf(", held-out %.5f", *last.eval_loss);
   std::printf("; %.0f words/s over the run; wall time %s\n", double(words_trained) / std::max(train_seconds, 1e-9),
               format_duration(wall).c_str());
+  if (trainer.skipped_steps() > 0)
+    std::printf("skipped %lld steps whose loss or gradient norm was not finite\n",
+                static_cast<long long>(trainer.skipped_steps()));
   for (uint64_t i = 1; i <= 3; ++i) print_sample(trainer.step(), config.sample_prompt, sample(config.trainer.seed + i));
   std::printf("wrote %s, %s, %s, %s\n", metrics_path.c_str(), svg_path.c_str(), checkpoint_dir.c_str(), model_dir.c_str());
   return 0;

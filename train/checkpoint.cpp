@@ -14,6 +14,7 @@
 #include "base/error.h"
 #include "io/atomic_file.h"
 #include "io/json_file.h"
+#include "tensor/finite.h"
 
 namespace bytegrad::train {
 namespace fs = std::filesystem;
@@ -77,6 +78,12 @@ void save_checkpoint(const std::string& directory_path, const io::TensorMap& mod
   const std::string directory = without_trailing_slash(directory_path);
   BYTEGRAD_CHECK(state.is_object(), directory, ": training state must be a JSON object, got ",
                  state.type_name());
+  // A diverged run must not replace (or, through rotation, push out) a good checkpoint.
+  for (const auto& [part, tensors] : {std::pair{"model", &model}, std::pair{"optimizer", &optimizer}}) {
+    const std::string bad = ops::first_nonfinite({tensors->begin(), tensors->end()});
+    BYTEGRAD_CHECK(bad.empty(), directory, ": checkpoint not written: ", part, " tensor '", bad,
+                   "' holds NaN or infinite values; the previous checkpoint is kept");
+  }
   const std::string staging = make_staging_directory(directory);
   try {
     io::save_safetensors(staging + "/" + kModelFile, model);

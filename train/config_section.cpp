@@ -23,6 +23,14 @@ void check_positive(const std::string& source, const char* key, double value) {
   BYTEGRAD_CHECK(value > 0, source, ": \"", key, "\" must be positive, got ", value);
 }
 
+void check_not_negative(const std::string& source, const char* key, double value) {
+  BYTEGRAD_CHECK(value >= 0, source, ": \"", key, "\" must not be negative, got ", value);
+}
+
+void check_fraction(const std::string& source, const char* key, double value) {
+  BYTEGRAD_CHECK(value >= 0 && value < 1, source, ": \"", key, "\" must be in [0, 1), got ", value);
+}
+
 void read_schedule_section(const nlohmann::json& config, const std::string& source,
                            LearningRateSchedule& schedule) {
   const ConfigSection s(config, "schedule", source, {"decay", "warmup_steps", "min_lr"});
@@ -34,6 +42,8 @@ void read_schedule_section(const nlohmann::json& config, const std::string& sour
   else throw Error(source + ": \"schedule.decay\" must be \"cosine\", \"linear\" or \"constant\", got \"" + decay + "\"");
   s.read("warmup_steps", schedule.warmup_steps);
   s.read("min_lr", schedule.floor);
+  check_not_negative(source, "schedule.warmup_steps", double(schedule.warmup_steps));
+  check_not_negative(source, "schedule.min_lr", schedule.floor);
 }
 
 }  // namespace bytegrad::train

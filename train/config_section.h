@@ -67,6 +67,10 @@ class ConfigSection {
 
 // Throws Error naming `source` and `key` unless value > 0.
 void check_positive(const std::string& source, const char* key, double value);
+// Throws Error naming `source` and `key` unless value >= 0.
+void check_not_negative(const std::string& source, const char* key, double value);
+// Throws Error naming `source` and `key` unless 0 <= value < 1 (a decay rate such as beta1).
+void check_fraction(const std::string& source, const char* key, double value);
 
 // The "schedule" section: "decay" ("cosine" | "linear" | "constant"), "warmup_steps", "min_lr".
 void read_schedule_section(const nlohmann::json& config, const std::string& source,

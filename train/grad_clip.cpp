@@ -13,7 +13,7 @@ double clip_grad_norm(const std::vector<Tensor>& parameters, double max_norm) {
   for (const Tensor& p : parameters)
     if (p.grad().defined()) gradients.push_back(p.grad());
   const double norm = std::sqrt(ops::sum_of_squares(gradients));
-  if (max_norm <= 0 || norm <= max_norm) return norm;
+  if (max_norm <= 0 || !std::isfinite(norm) || norm <= max_norm) return norm;
   ops::scale_(gradients, float(max_norm / (norm + 1e-6)));
   return norm;
 }

@@ -1,8 +1,9 @@
 #include "train/metrics.h"
 
-#include <nlohmann/json.hpp>
+#include <cmath>
 
 #include "base/error.h"
+#include "io/atomic_file.h"
 
 namespace bytegrad::train {
 
@@ -11,16 +12,47 @@ MetricsLog::MetricsLog(const std::filesystem::path& path, bool append)
   BYTEGRAD_CHECK(out_.good(), "metrics: cannot open '", path.string(), "' for writing");
 }
 
-void MetricsLog::write(const MetricsRecord& record) {
+namespace {
+
+nlohmann::json number_or_null(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(); }
+
+double number_or_nan(const nlohmann::json& json, const char* key, double missing) {
+  if (!json.contains(key)) return missing;
+  return json[key].is_number() ? json[key].get<double>() : NAN;
+}
+
+}  // namespace
+
+nlohmann::ordered_json metrics_json(const MetricsRecord& record) {
   nlohmann::ordered_json line = {{"step", record.step},
-                                 {"loss", record.loss},
+                                 {"loss", number_or_null(record.loss)},
                                  {"lr", record.lr},
-                                 {"grad_norm", record.grad_norm},
+                                 {"grad_norm", number_or_null(record.grad_norm)},
                                  {"tokens_per_second", record.tokens_per_second}};
-  if (record.eval_loss) line["eval_loss"] = *record.eval_loss;
-  out_ << line.dump() << '\n';
+  if (record.eval_loss) line["eval_loss"] = number_or_null(*record.eval_loss);
+  if (record.skipped) line["skipped"] = true;
+  return line;
+}
+
+void MetricsLog::write(const MetricsRecord& record) {
+  out_ << metrics_json(record).dump() << '\n';
   out_.flush();
   BYTEGRAD_CHECK(out_.good(), "metrics: writing '", path_.string(), "' failed");
+}
+
+void truncate_metrics(const std::filesystem::path& path, int64_t last_step) {
+  if (!std::filesystem::exists(path)) return;
+  std::ifstream in(path);
+  BYTEGRAD_CHECK(in.good(), "metrics: cannot read '", path.string(), "'");
+  std::string kept, text;
+  while (std::getline(in, text)) {
+    const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+    // A line cut short by a crash, or a step the resumed run takes again, goes.
+    if (json.is_object() && json.contains("step") && json["step"].is_number_integer() &&
+        json["step"].get<int64_t>() <= last_step)
+      kept += text + '\n';
+  }
+  io::write_file_atomically(path.string(), kept.data(), kept.size());
 }
 
 std::vector<MetricsRecord> read_metrics(const std::filesystem::path& path) {
@@ -32,15 +64,17 @@ std::vector<MetricsRecord> read_metrics(const std::filesystem::path& path) {
     if (text.empty()) continue;
     const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
     BYTEGRAD_CHECK(json.is_object() && json.contains("step") && json["step"].is_number() &&
-                       json.contains("loss") && json["loss"].is_number(),
-                   "metrics: ", path.string(), ":", line, ": expected a JSON object with numeric \"step\" and \"loss\"");
+                       json.contains("loss") && (json["loss"].is_number() || json["loss"].is_null()),
+                   "metrics: ", path.string(), ":", line,
+                   ": expected a JSON object with a numeric \"step\" and a numeric or null \"loss\"");
     MetricsRecord r;
     r.step = json["step"].get<int64_t>();
-    r.loss = json["loss"].get<double>();
-    r.lr = json.value("lr", 0.0);
-    r.grad_norm = json.value("grad_norm", 0.0);
-    r.tokens_per_second = json.value("tokens_per_second", 0.0);
-    if (json.contains("eval_loss") && json["eval_loss"].is_number()) r.eval_loss = json["eval_loss"].get<double>();
+    r.loss = number_or_nan(json, "loss", NAN);
+    r.lr = number_or_nan(json, "lr", 0.0);
+    r.grad_norm = number_or_nan(json, "grad_norm", 0.0);
+    r.tokens_per_second = number_or_nan(json, "tokens_per_second", 0.0);
+    if (json.contains("eval_loss")) r.eval_loss = number_or_nan(json, "eval_loss", NAN);
+    r.skipped = json.value("skipped", false);
     records.push_back(r);
   }
   return records;

@@ -27,6 +27,14 @@ void read_optimizer_section(const nlohmann::json& config, const std::string& sou
   settings.adamw.weight_decay = settings.sgd.weight_decay = weight_decay;
   s.read("momentum", settings.sgd.momentum);
   s.read("grad_clip", grad_clip);
+  // The ranges torch.optim checks: a beta of 1 or more never forgets, a negative eps can divide
+  // by zero, negative decay or clipping turns the update around.
+  check_fraction(source, "optimizer.beta1", settings.adamw.beta1);
+  check_fraction(source, "optimizer.beta2", settings.adamw.beta2);
+  check_not_negative(source, "optimizer.eps", settings.adamw.eps);
+  check_not_negative(source, "optimizer.weight_decay", weight_decay);
+  check_not_negative(source, "optimizer.momentum", settings.sgd.momentum);
+  check_not_negative(source, "optimizer.grad_clip", grad_clip);
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, const nn::CausalLM& model) {

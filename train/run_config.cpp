@@ -129,13 +129,17 @@ void read_model(const json& config, const std::string& source, RunConfig& run) {
 }
 
 void read_loop(const json& config, const std::string& source, RunConfig& run) {
-  const ConfigSection training(config, "training", source, {"steps", "batch_size", "seq_len", "grad_accum_steps", "seed", "log_interval"});
+  const ConfigSection training(config, "training", source,
+                               {"steps", "batch_size", "seq_len", "grad_accum_steps", "seed", "log_interval", "on_nonfinite"});
   training.read("steps", run.trainer.steps);
   training.read("batch_size", run.batch_size);
   training.read("seq_len", run.seq_len);
   training.read("grad_accum_steps", run.trainer.grad_accum_steps);
   training.read("seed", run.trainer.seed);
   training.read("log_interval", run.log_interval);
+  std::string on_nonfinite = "stop";
+  training.read("on_nonfinite", on_nonfinite);
+  run.trainer.on_nonfinite = parse_nonfinite_policy(on_nonfinite, source);
   check_positive(source, "training.steps", double(run.trainer.steps));
   check_positive(source, "training.batch_size", double(run.batch_size));
   check_positive(source, "training.seq_len", double(run.seq_len));
@@ -155,6 +159,12 @@ void read_loop(const json& config, const std::string& source, RunConfig& run) {
   checkpoint.read("interval", run.trainer.checkpoint_interval);
   checkpoint.read("keep_last", run.keep_last_checkpoints);
   check_positive(source, "checkpoint.keep_last", double(run.keep_last_checkpoints));
+  check_not_negative(source, "checkpoint.interval", double(run.trainer.checkpoint_interval));
+  check_not_negative(source, "eval.interval", double(run.trainer.eval_interval));
+  check_not_negative(source, "eval.batches", double(run.trainer.eval_batches));
+  check_not_negative(source, "sample.interval", double(run.trainer.sample_interval));
+  check_not_negative(source, "sample.tokens", double(run.trainer.sample_tokens));
+  check_not_negative(source, "sample.temperature", run.trainer.sample_temperature);
 }
 
 }  // namespace
@@ -215,13 +225,18 @@ RunConfig run_config_from_json(const json& given, const std::string& source) {
   return run;
 }
 
-RunConfig load_run_config(const std::filesystem::path& path, const std::vector<std::string>& overrides,
-                          json& resolved) {
+json load_run_config_json(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
   std::ifstream in(path);
   BYTEGRAD_CHECK(in.good(), "config: cannot read '", path.string(), "'");
-  resolved = json::parse(in, nullptr, false);
-  BYTEGRAD_CHECK(!resolved.is_discarded(), "config: '", path.string(), "' is not valid JSON");
-  apply_overrides(resolved, overrides);
+  json config = json::parse(in, nullptr, false);
+  BYTEGRAD_CHECK(!config.is_discarded(), "config: '", path.string(), "' is not valid JSON");
+  apply_overrides(config, overrides);
+  return config;
+}
+
+RunConfig load_run_config(const std::filesystem::path& path, const std::vector<std::string>& overrides,
+                          json& resolved) {
+  resolved = load_run_config_json(path, overrides);
   return run_config_from_json(resolved, path.string());
 }
 

@@ -26,7 +26,8 @@
 //                 "momentum" (sgd), "grad_clip".
 //   "schedule":   "decay" ("cosine" | "linear" | "constant"), "warmup_steps", "min_lr".
 //   "training":   "steps", "batch_size", "seq_len", "grad_accum_steps", "seed", "log_interval"
-//                 (steps between progress lines).
+//                 (steps between progress lines), "on_nonfinite" ("stop" | "skip": what a step
+//                 whose loss or gradient norm is NaN or infinite does, train/nonfinite.h).
 //   "eval":       "interval", "batches".   "sample": "interval", "tokens", "temperature", "prompt".
 //   "checkpoint": "interval" (0: only at the end), "keep_last" (the newest checkpoints kept as
 //                 output_dir/checkpoint-STEP; older ones are removed).
@@ -93,6 +94,10 @@ void apply_overrides(nlohmann::json& config, const std::vector<std::string>& ove
 
 // Reads a parsed config; `source` names it in errors.
 RunConfig run_config_from_json(const nlohmann::json& config, const std::string& source);
+
+// The JSON of the config file at `path` with `overrides` applied. Throws Error naming the path
+// when it cannot be read or is not JSON.
+nlohmann::json load_run_config_json(const std::filesystem::path& path, const std::vector<std::string>& overrides);
 
 // Reads `path`, applies `overrides`, and parses the result. Returns the final JSON in `resolved`
 // (to record beside the run's outputs).

@@ -43,6 +43,7 @@ StartingModel starting_model(const RunConfig& config, int64_t vocab_size, const 
     start.generator = std::move(pretrained.generator);
     start.generator->set_state(config.trainer.seed, 0);
     start.model = std::move(pretrained.model);
+    start.tokenizer = std::move(pretrained.tokenizer);
     return start;
   }
   start.generator = std::make_unique<Generator>(config.trainer.seed);

@@ -47,6 +47,7 @@ nn::ModelConfig run_model_config(const nlohmann::json& model, int64_t vocab_size
 struct StartingModel {
   std::unique_ptr<Generator> generator;
   std::unique_ptr<nn::CausalLM> model;
+  std::optional<tokenizer::Tokenizer> tokenizer;  // init_from's, when its directory has one
 };
 StartingModel starting_model(const RunConfig& config, int64_t vocab_size, const std::string& source);
 

@@ -32,8 +32,11 @@ MetricsRecord Trainer::train_step() {
   const auto start = std::chrono::steady_clock::now();
   const TrainingStepResult step =
       run_training_step(model_, optimizer_, *objective_, [&] { return train_batches_->next(); },
-                        {options_.grad_accum_steps, options_.grad_clip, schedule_.at(step_)});
+                        {options_.grad_accum_steps, options_.grad_clip, schedule_.at(step_), options_.on_nonfinite,
+                         step_ + 1});
   MetricsRecord record;
+  record.skipped = step.skipped;
+  skipped_steps_ += step.skipped;
   record.grad_norm = step.grad_norm;
   record.lr = schedule_.at(step_);
   ++step_;

@@ -18,6 +18,7 @@
 #include "nn/causal_lm.h"
 #include "tensor/generator.h"
 #include "train/metrics.h"
+#include "train/nonfinite.h"
 #include "train/objective.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
@@ -37,6 +38,7 @@ struct TrainerOptions {
   double sample_temperature = 0.8;  // 0: greedy
   int64_t checkpoint_interval = 0;  // run() calls on_checkpoint every N steps and after the last
   uint64_t seed = 0;                // sampling seeds derive from it and the step
+  NonFinitePolicy on_nonfinite = NonFinitePolicy::Stop;  // a step whose loss or gradient norm is not finite
 };
 
 // What run() reports as it goes; every callback is optional.
@@ -64,6 +66,9 @@ class Trainer {
 
   // One optimizer step over grad_accum_steps micro-batches (train/training_step.h): forward, the
   // objective, backward, clipping, the schedule's rate, the update. The record's eval_loss is unset.
+  // A step whose loss or gradient norm is not finite updates nothing: it throws
+  // NonFiniteStepError (options.on_nonfinite Stop; step() stays where it was) or is counted in
+  // skipped_steps() and marked in the record (Skip).
   MetricsRecord train_step();
 
   // The objective's mean loss over the first eval_batches held-out batches (the same every
@@ -82,6 +87,8 @@ class Trainer {
   // State for checkpoints.
   int64_t step() const { return step_; }
   void set_step(int64_t step) { step_ = step; }
+  // Steps skipped for non-finite values since this trainer was built.
+  int64_t skipped_steps() const { return skipped_steps_; }
   BatchSource& train_batches() { return *train_batches_; }
   bool has_eval_batches() const { return eval_batches_ != nullptr; }
   Generator& model_generator() { return model_generator_; }
@@ -99,6 +106,7 @@ class Trainer {
   TrainerOptions options_;
   std::shared_ptr<const Objective> objective_;
   int64_t step_ = 0;
+  int64_t skipped_steps_ = 0;
 };
 
 }  // namespace bytegrad::train

@@ -1,5 +1,7 @@
 #include "train/training_step.h"
 
+#include <cmath>
+
 #include "autograd/backward.h"
 #include "autograd/functions.h"
 #include "train/grad_clip.h"
@@ -29,6 +31,13 @@ TrainingStepResult run_training_step(nn::CausalLM& model, Optimizer& optimizer, 
   result.loss /= micro_batches;
   for (auto& [name, total] : result.metrics) total /= micro_batches;
   result.grad_norm = clip_grad_norm(model.parameters(), settings.grad_clip);
+  if (!std::isfinite(result.loss) || !std::isfinite(result.grad_norm)) {
+    if (settings.on_nonfinite == NonFinitePolicy::Stop)
+      throw NonFiniteStepError(settings.step, result.loss, result.grad_norm);
+    optimizer.zero_grad();
+    result.skipped = true;
+    return result;
+  }
   optimizer.set_learning_rate(settings.learning_rate);
   optimizer.step();
   return result;

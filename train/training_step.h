@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nn/causal_lm.h"
+#include "train/nonfinite.h"
 #include "train/objective.h"
 #include "train/optimizer.h"
 
@@ -20,19 +21,24 @@ struct TrainingStepSettings {
   int64_t micro_batches = 1;  // batches whose gradients make one update
   double grad_clip = 1.0;     // global gradient-norm limit; 0 disables clipping
   double learning_rate = 0;   // the rate for this update (the schedule's value at this step)
+  NonFinitePolicy on_nonfinite = NonFinitePolicy::Stop;
+  int64_t step = 1;           // 1-based number of this step, for NonFiniteStepError
 };
 
 struct TrainingStepResult {
   double loss = 0;       // the objective's loss over its loss_scale, averaged over the micro-batches
   double grad_norm = 0;  // global gradient norm before clipping
   int64_t tokens = 0;    // positions processed (sum of Batch::tokens)
+  bool skipped = false;  // the loss or gradient norm was not finite: no update was applied
   // The objective's metrics, each averaged over the micro-batches, in the objective's order.
   std::vector<std::pair<std::string, double>> metrics;
 };
 
 // Puts `model` in training mode, clears the gradients, draws micro_batches batches from
 // `next_batch`, backpropagates `objective`'s loss for each, clips, sets the rate and steps
-// `optimizer`. Throws Error when micro_batches is not positive.
+// `optimizer`. When the mean loss or the gradient norm is not finite, nothing is updated: under
+// NonFinitePolicy::Stop it throws NonFiniteStepError, under Skip it returns with `skipped` set
+// and the gradients cleared. Throws Error when micro_batches is not positive.
 TrainingStepResult run_training_step(nn::CausalLM& model, Optimizer& optimizer, const Objective& objective,
                                      const std::function<Batch()>& next_batch, const TrainingStepSettings& settings);
 

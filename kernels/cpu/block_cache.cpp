@@ -16,14 +16,21 @@ size_t BlockCache::rounded(size_t nbytes) {
   return (nbytes + step - 1) / step * step;
 }
 
+int BlockCache::size_class(size_t rounded_bytes) {
+  const int power = 63 - __builtin_clzll(rounded_bytes);
+  const size_t step = (size_t(1) << power) / 8;
+  return (power - kMinimumPower) * 8 + int(rounded_bytes / step - 8);
+}
+
 void* BlockCache::allocate(size_t nbytes) {
+  BYTEGRAD_CHECK(nbytes <= (size_t(1) << 62), "cpu: out of memory allocating ", nbytes, " bytes");
   const size_t size = rounded(nbytes == 0 ? 1 : nbytes);
   if (size >= kMinimumCachedBytes) {
     std::lock_guard lock(mutex_);
-    auto it = idle_.find(size);
-    if (it != idle_.end() && !it->second.empty()) {
-      void* ptr = it->second.back();
-      it->second.pop_back();
+    void*& head = idle_[size_t(size_class(size))];
+    if (head) {
+      void* ptr = head;
+      head = *static_cast<void**>(ptr);
       idle_bytes_ -= size;
       return ptr;
     }
@@ -38,12 +45,14 @@ void* BlockCache::allocate(size_t nbytes) {
   return ptr;
 }
 
-void BlockCache::deallocate(void* ptr, size_t nbytes) {
+void BlockCache::deallocate(void* ptr, size_t nbytes) noexcept {
   const size_t size = rounded(nbytes == 0 ? 1 : nbytes);
   if (size >= kMinimumCachedBytes) {
     std::lock_guard lock(mutex_);
     if (idle_bytes_ + size <= kMaximumIdleBytes) {
-      idle_[size].push_back(ptr);
+      void*& head = idle_[size_t(size_class(size))];
+      *static_cast<void**>(ptr) = head;
+      head = ptr;
       idle_bytes_ += size;
       return;
     }
@@ -51,11 +60,14 @@ void BlockCache::deallocate(void* ptr, size_t nbytes) {
   std::free(ptr);
 }
 
-void BlockCache::release_idle() {
+void BlockCache::release_idle() noexcept {
   std::lock_guard lock(mutex_);
-  for (auto& [size, blocks] : idle_)
-    for (void* ptr : blocks) std::free(ptr);
-  idle_.clear();
+  for (void*& head : idle_)
+    while (head) {
+      void* next = *static_cast<void**>(head);
+      std::free(head);
+      head = next;
+    }
   idle_bytes_ = 0;
 }
 

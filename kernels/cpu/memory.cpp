@@ -20,12 +20,14 @@ void* CpuBackend::allocate(size_t nbytes) { return blocks_.allocate(nbytes); }
 
 void CpuBackend::deallocate(void* ptr, size_t nbytes) { blocks_.deallocate(ptr, nbytes); }
 
+// An empty tensor's host side may be a null pointer (std::vector::data() of no elements), and
+// memcpy with a null pointer is undefined even for 0 bytes.
 void CpuBackend::copy_to_host(const void* src, void* dst, size_t nbytes) {
-  std::memcpy(dst, src, nbytes);
+  if (nbytes > 0) std::memcpy(dst, src, nbytes);
 }
 
 void CpuBackend::copy_from_host(const void* src, void* dst, size_t nbytes) {
-  std::memcpy(dst, src, nbytes);
+  if (nbytes > 0) std::memcpy(dst, src, nbytes);
 }
 
 void CpuBackend::copy_within_device(const void* src, void* dst, size_t nbytes) {

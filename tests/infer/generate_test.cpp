@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,15 @@ TEST_CASE("greedy generation equals a loop of full forward passes and argmax") {
     CHECK(result.tokens[0] == naive_greedy(small.model, prompt, 12));
     CHECK(result.log_probs.empty());
   }
+}
+
+TEST_CASE("the largest max_gen_len means as many tokens as the context holds, without overflow") {
+  SmallModel small("llama");
+  const std::vector<int64_t> prompt = {4, 9, 1, 22};
+  const int64_t context = small.model.config().max_position_embeddings;
+  const GenerationResult result = generate(small.model, {prompt}, greedy(INT64_MAX));
+  REQUIRE(result.tokens.size() == 1);
+  CHECK(int64_t(result.tokens[0].size()) == context - int64_t(prompt.size()));
 }
 
 TEST_CASE("each row of a batch of unequal prompts gets the tokens it gets alone") {

@@ -11,6 +11,7 @@
 #include "tensor/views.h"
 #include "io/model_weights.h"
 #include "io/safetensors.h"
+#include "io/zstd_stream.h"
 
 namespace bytegrad::io {
 namespace {
@@ -246,6 +247,22 @@ TEST_CASE("pretrained weights: a directory without weights is named") {
   const std::string error = error_of([&] { io::load_pretrained_weights(directory); });
   CHECK(error.rfind(directory, 0) == 0);
   CHECK(error.find("no model.safetensors") != std::string::npos);
+}
+
+TEST_CASE("zstd: data that decompresses past the limit is an error naming the file and the limit") {
+  std::vector<uint8_t> compressed;
+  ZstdCompressor compressor([&](const void* data, size_t size) {
+    compressed.insert(compressed.end(), static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + size);
+  });
+  const std::vector<uint8_t> zeros(size_t(1) << 20, 0);
+  for (int i = 0; i < 8; ++i) compressor.write(zeros.data(), zeros.size());  // 8 MiB of zeros
+  compressor.finish();
+  CHECK(compressed.size() < 4096);
+  CHECK(zstd_decompress(compressed.data(), compressed.size(), "zeros.zst", size_t(8) << 20).size() == size_t(8) << 20);
+  CHECK(error_of([&] { zstd_decompress(compressed.data(), compressed.size(), "zeros.zst", size_t(1) << 20); }) ==
+        "zeros.zst: the zstd data decompresses to more than 1048576 bytes (the limit: this machine's memory), so it is "
+        "not read");
+  CHECK(default_decompression_limit() > (size_t(1) << 30));
 }
 
 }  // namespace bytegrad::io

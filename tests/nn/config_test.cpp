@@ -2,7 +2,9 @@
 #include <doctest/doctest.h>
 
 #include "nn/config.h"
+#include "nn/model_family.h"
 #include "tests/test_util.h"
+#include "tests/tiny_llama.h"
 
 namespace bytegrad::nn {
 namespace {
@@ -57,6 +59,47 @@ TEST_CASE("a value of the wrong type is an error naming the key") {
     model_config_from_json(nlohmann::json::parse(R"({"hidden_size": "eight"})"), "model.json");
   });
   CHECK(mentions(message, "model.json: model config key 'hidden_size'"));
+}
+
+TEST_CASE("a size must be an integer int64 holds: 1e30 and 128.5 are errors naming the key, 1e3 reads as 1000") {
+  const auto error = [](const char* json) {
+    return testing::error_of([&] { model_config_from_json(nlohmann::json::parse(json), "model.json"); });
+  };
+  const std::string base = R"("num_hidden_layers": 1, "num_attention_heads": 2, "vocab_size": 10)";
+  CHECK(error((R"({"hidden_size": 1e30, )" + base + "}").c_str()) ==
+        "model.json: model config key 'hidden_size': must be an integer of at most 9223372036854775807, got 1e+30");
+  CHECK(error((R"({"hidden_size": 128.5, )" + base + "}").c_str()) ==
+        "model.json: model config key 'hidden_size': must be an integer, got 128.5");
+  CHECK(error((R"({"hidden_size": 18446744073709551615, )" + base + "}").c_str()).find("must be an integer of at most") !=
+        std::string::npos);
+  CHECK(model_config_from_json(nlohmann::json::parse(R"({"hidden_size": 1e3, )" + base + "}"), "m").hidden_size == 1000);
+}
+
+TEST_CASE("rope_theta, dropouts and parameter counts that overflow are checked") {
+  const auto error = [](const std::string& extra) {
+    return testing::error_of([&] {
+      model_config_from_json(nlohmann::json::parse(R"({"hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2,
+                                                      "vocab_size": 10)" + extra + "}"),
+                             "model.json");
+    });
+  };
+  CHECK(error(R"(, "rope_theta": 0)") == "model.json: rope_theta must be positive, not 0");
+  CHECK(error(R"(, "resid_pdrop": 1.5)") == "model.json: resid_pdrop must be in [0, 1), not 1.5");
+  CHECK(mentions(error(R"(, "vocab_size": 144115188075855873, "hidden_size": 64)"), "parameters, more than 64 bits can count"));
+  CHECK(mentions(error(R"(, "num_hidden_layers": 1e18)"), "model.json: hidden_size 8, 1000000000000000000 layers"));
+}
+
+TEST_CASE("parameter_estimate is at least the parameters a model has and at most a third more") {
+  for (const char* family : {"llama", "gpt2"}) {
+    CAPTURE(family);
+    nn::ModelConfig config = testing::tiny_llama_config(300, 64, 128);
+    config.num_hidden_layers = 3;
+    Generator generator(1);
+    const auto model = build_causal_lm(family, config, generator);
+    const double estimate = double(config.parameter_estimate("m")), actual = double(model->parameter_count());
+    CHECK(estimate >= 0.97 * actual);
+    CHECK(estimate <= 1.34 * actual);
+  }
 }
 
 TEST_CASE("rope scaling is refused rather than ignored") {

@@ -126,3 +126,33 @@ TEST_CASE("randperm draws each of 0..n-1 once, the same order for the same gener
   });
   CHECK(testing::error_of([] { randperm(-1); }).find("randperm") != std::string::npos);
 }
+
+TEST_CASE("a shape whose element or byte count overflows 64 bits is refused before anything is allocated") {
+  const int64_t wraps_to_64 = (int64_t(1) << 57) + 1;  // times 64 wraps around to 64
+  CHECK(bytegrad::testing::error_of([&] { empty({wraps_to_64, 64}); }) ==
+        "shape [144115188075855873, 64]: the number of elements does not fit in 64 bits");
+  CHECK(bytegrad::testing::error_of([&] { empty({int64_t(1) << 61, 1}, {kFloat32, kCPU}); }).find(
+            "needs more bytes than 64 bits can count") != std::string::npos);
+  const Tensor row = zeros({1, 64});
+  CHECK(bytegrad::testing::error_of([&] { ops::expand(row, {wraps_to_64, 64}).numel(); }).find(
+            "does not fit in 64 bits") != std::string::npos);
+}
+
+TEST_CASE("an allocation the system cannot give is an Error, and tensors freed while it unwinds free cleanly") {
+  const auto build = [] {
+    std::vector<Tensor> layers;
+    for (int i = 0; i < 64; ++i) layers.push_back(zeros({257 + i, 129}));  // cached block sizes, freed on unwind
+    layers.push_back(empty({int64_t(1) << 60}, {kFloat32, kCPU}));         // 4 EiB: out of memory
+  };
+  CHECK(bytegrad::testing::error_of(build).find("out of memory") != std::string::npos);
+  CHECK(zeros({257, 129}).numel() == 257 * 129);  // the cache still serves
+}
+
+TEST_CASE("values of an empty tensor copy to and from the host") {
+  for_each_device([](Device device) {
+    const Tensor none = zeros({0, 3}, {kFloat32, device});
+    CHECK(none.to_vector<float>().empty());
+    none.copy_from_host(nullptr, 0);
+    none.copy_to_host(nullptr, 0);
+  });
+}

@@ -3,8 +3,12 @@
 
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "reference_support.h"
+#include "tokenizer/bpe_trainer.h"
 #include "tokenizer/load.h"
+#include "tokenizer/sentencepiece_model.h"
 
 namespace bytegrad::tokenizer {
 namespace {
@@ -95,6 +99,80 @@ TEST_CASE("tiktoken file without a pattern asks for one") {
 
 TEST_CASE("a file that is not a SentencePiece model") {
   check_error(write_scratch("random.model", std::string("\x0a\xff\xff\xff\x0f garbage", 14)), "malformed protobuf");
+}
+
+// A small valid byte-level tokenizer.json (260 ids) as JSON, to break one field of.
+nlohmann::json valid_tokenizer_json() {
+  const std::filesystem::path path = testing::scratch_dir() / "errors" / "valid" / "tokenizer.json";
+  std::filesystem::create_directories(path.parent_path());
+  const std::vector<std::string> texts(10, "the cat sat on the mat");
+  BpeTrainerOptions options;
+  options.vocab_size = 260;
+  write_tokenizer_json(train_byte_level_bpe(texts, options), path);
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+std::filesystem::path write_json(const std::string& directory, const nlohmann::json& json) {
+  return write_scratch(directory + "/tokenizer.json", json.dump());
+}
+
+TEST_CASE("tokenizer.json nested 20,000 levels deep is an error, not a stack overflow") {
+  nlohmann::json root = valid_tokenizer_json();
+  std::string nested;
+  for (int i = 0; i < 20000; ++i) nested += R"({"type": "Sequence", "processors": [)";
+  nested += "null";
+  for (int i = 0; i < 20000; ++i) nested += "]}";
+  std::string text = root.dump();
+  text.insert(1, "\"post_processor\": " + nested + ", ");
+  check_error(write_scratch("deep/tokenizer.json", text), "JSON: nested deeper than 256 levels");
+}
+
+TEST_CASE("added_tokens ids that are negative or beyond 32 bits are errors naming the token") {
+  for (const char* id : {"-3", "4294967301", "\"5\""}) {
+    CAPTURE(id);
+    nlohmann::json root = valid_tokenizer_json();
+    root["added_tokens"] = nlohmann::json::parse(std::string(R"([{"content": "<x>", "id": )") + id + "}]");
+    check_error(write_json("added_id", root), "added_tokens[0].id: expected an integer in [0, 2147483647]");
+  }
+}
+
+TEST_CASE("post-processor ids outside the vocabulary are errors naming the file") {
+  nlohmann::json root = valid_tokenizer_json();
+  root["post_processor"] = nlohmann::json::parse(R"({"type": "TemplateProcessing",
+      "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+      "special_tokens": {"<s>": {"id": "<s>", "ids": [7000]}}})");
+  check_error(write_json("post_ids", root), "post_processor.special_tokens: id 7000 is outside the vocabulary of 260");
+}
+
+TEST_CASE("errors in tokenizer_config.json name that file, not tokenizer.json") {
+  const std::filesystem::path path = write_json("config_blame", valid_tokenizer_json());
+  std::ofstream(path.parent_path() / "tokenizer_config.json") << R"({"eos_token": 42})";
+  try {
+    load_tokenizer(path);
+    FAIL("loading succeeded");
+  } catch (const std::runtime_error& e) {
+    CHECK(std::string(e.what()) == (path.parent_path() / "tokenizer_config.json").string() +
+                                       ": eos_token: expected a string or an object with a string \"content\", got 42");
+  }
+  std::ofstream(path.parent_path() / "tokenizer_config.json") << "{not json";
+  check_error(path.parent_path() / "tokenizer_config.json", "tokenizer_config.json: JSON: ");
+}
+
+TEST_CASE("a .tiktoken file with a bad first line names that line, not a protobuf field") {
+  check_error(write_scratch("first.tiktoken", "not base64 at all\nIQ== 0\n"), "first.tiktoken:1", PretokenizerPattern::kCl100k);
+}
+
+TEST_CASE("a SentencePiece model with an empty piece is refused, as spm_encode refuses it") {
+  using Type = SentencePieceProto::PieceType;
+  SentencePieceProto proto;
+  proto.pieces = {{"<unk>", 0, Type::kUnknown}, {"a", -1, Type::kNormal}, {"", 0, Type::kUserDefined}};
+  try {
+    SentencePieceModel model(proto, "empty.model");
+    FAIL("the model was accepted");
+  } catch (const std::runtime_error& e) {
+    CHECK(std::string(e.what()) == "empty.model: piece 2 is empty (SentencePiece rejects empty pieces)");
+  }
 }
 
 }  // namespace

@@ -2,6 +2,10 @@
 // replaced whole or not at all, and the Hugging Face layout of save_pretrained.
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+
+#include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <string>
 
@@ -69,6 +73,53 @@ TEST_CASE("checkpoint: a save that fails midway keeps the previous checkpoint in
   });
   CHECK(error.rfind(directory + ": checkpoint not saved, the previous one is kept", 0) == 0);
   CHECK(error.find("optimizer.safetensors: tensor 'exp_avg/broken' is undefined") != std::string::npos);
+  check_checkpoint(load_checkpoint(directory), 1, 1);
+  CHECK(entries(parent) == std::vector<std::string>{"latest"});
+}
+
+TEST_CASE("checkpoint: weights or moments holding NaN or infinity are refused, naming the tensor") {
+  const std::string parent = scratch_directory("checkpoint_nonfinite");
+  const std::string directory = parent + "/latest";
+  save_checkpoint(directory, model_at(1), optimizer_at(1), state_at(1));
+  io::TensorMap model = model_at(2);
+  model["model.norm.weight"] = full({2}, NAN, {kBFloat16, kCPU});
+  CHECK(error_of([&] { save_checkpoint(directory, model, optimizer_at(2), state_at(2)); }) ==
+        directory + ": checkpoint not written: model tensor 'model.norm.weight' holds NaN or infinite values; "
+                    "the previous checkpoint is kept");
+  io::TensorMap optimizer = optimizer_at(2);
+  optimizer["exp_avg_sq/model.norm.weight"] = full({2}, INFINITY);
+  CHECK(error_of([&] { save_checkpoint(directory, model_at(2), optimizer, state_at(2)); }).find(
+            "optimizer tensor 'exp_avg_sq/model.norm.weight' holds NaN or infinite values") != std::string::npos);
+  check_checkpoint(load_checkpoint(directory), 1, 1);
+  CHECK(entries(parent) == std::vector<std::string>{"latest"});
+}
+
+// Runs `body` with the process's file-size limit at `bytes`: a write past it fails with EFBIG,
+// as a write to a full disk fails with ENOSPC (SIGXFSZ, which would end the process, ignored).
+template <typename Body>
+void with_file_size_limit(rlim_t bytes, Body&& body) {
+  rlimit saved{};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit limited = saved;
+  limited.rlim_cur = bytes;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  body();
+  setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, previous_handler);
+}
+
+TEST_CASE("checkpoint: a write that fails (a full disk) names the file and keeps the previous checkpoint") {
+  const std::string parent = scratch_directory("checkpoint_write_fails");
+  const std::string directory = parent + "/latest";
+  save_checkpoint(directory, model_at(1), optimizer_at(1), state_at(1));
+  io::TensorMap big = model_at(2);
+  big["model.embed_tokens.weight"] = full({256, 64}, 2.0);  // 64 KiB: past the limit below
+  std::string error;
+  with_file_size_limit(16 << 10, [&] { error = error_of([&] { save_checkpoint(directory, big, optimizer_at(2), state_at(2)); }); });
+  CHECK(error.rfind(directory + ": checkpoint not saved, the previous one is kept: ", 0) == 0);
+  CHECK(error.find("model.safetensors") != std::string::npos);
+  CHECK(error.find("write failed: File too large") != std::string::npos);
   check_checkpoint(load_checkpoint(directory), 1, 1);
   CHECK(entries(parent) == std::vector<std::string>{"latest"});
 }

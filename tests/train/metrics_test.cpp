@@ -1,4 +1,5 @@
 // The metrics log (JSONL) and its SVG loss curve.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -24,6 +25,44 @@ TEST_CASE("metrics lines round-trip, eval_loss only where present") {
   CHECK_FALSE(records[0].eval_loss.has_value());
   CHECK(records[1].eval_loss.value() == 4.2);
   CHECK(records[1].lr == 2e-3);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a diverged step is written as valid JSON with null values and read back as NaN") {
+  const std::filesystem::path path = BYTEGRAD_BINARY_DIR "/metrics_nonfinite.jsonl";
+  {
+    MetricsLog log(path, false);
+    log.write({.step = 1, .loss = 4.5, .lr = 1e-3, .grad_norm = 2.0, .tokens_per_second = 1000});
+    log.write({.step = 2, .loss = NAN, .lr = 1e-3, .grad_norm = INFINITY, .tokens_per_second = 1000,
+               .eval_loss = -INFINITY, .skipped = true});
+  }
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  std::getline(in, line);
+  CHECK(line == R"({"step":2,"loss":null,"lr":0.001,"grad_norm":null,"tokens_per_second":1000.0,"eval_loss":null,"skipped":true})");
+  const std::vector<MetricsRecord> records = read_metrics(path);
+  REQUIRE(records.size() == 2);
+  CHECK_FALSE(records[0].skipped);
+  CHECK(records[1].skipped);
+  CHECK(std::isnan(records[1].loss));
+  CHECK(std::isnan(records[1].grad_norm));
+  CHECK(std::isnan(records[1].eval_loss.value()));
+  const std::string svg = loss_curve_svg(records, "diverged");
+  CHECK(svg.find("nan") == std::string::npos);
+  CHECK(svg.find("<polyline") != std::string::npos);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("truncate_metrics keeps the steps up to a resumed checkpoint and drops a line cut short") {
+  const std::filesystem::path path = BYTEGRAD_BINARY_DIR "/metrics_truncate.jsonl";
+  std::ofstream(path) << "{\"step\": 1, \"loss\": 3}\n{\"step\": 2, \"loss\": 2}\n{\"step\": 3, \"loss\": 1}\n{\"step\": 4, \"lo";
+  truncate_metrics(path, 2);
+  const std::vector<MetricsRecord> records = read_metrics(path);
+  REQUIRE(records.size() == 2);
+  CHECK(records[1].step == 2);
+  truncate_metrics(BYTEGRAD_BINARY_DIR "/metrics_missing.jsonl", 5);
+  CHECK_FALSE(std::filesystem::exists(BYTEGRAD_BINARY_DIR "/metrics_missing.jsonl"));
   std::filesystem::remove(path);
 }
 

@@ -1,5 +1,6 @@
 // The training loop on a tiny Llama: the loss falls, a seed fixes the run, and a run resumed
 // from a checkpoint takes exactly the steps of one never interrupted.
+#include <cmath>
 #include <filesystem>
 #include <numbers>
 
@@ -131,6 +132,54 @@ TEST_CASE("the trainer minimises the objective it is given, in training and eval
   CHECK(trainer.evaluate() == doctest::Approx(2 * plain_eval).epsilon(1e-6));
   const double plain_loss = plain.trainer.train_step().loss;
   CHECK(trainer.train_step().loss == doctest::Approx(2 * plain_loss).epsilon(1e-6));
+}
+
+}  // namespace bytegrad::train
+
+namespace bytegrad::train {
+namespace {
+
+// A trainer over `run`'s model whose final norm holds a NaN, so every loss is NaN.
+Trainer poisoned_trainer(Run& run, NonFinitePolicy policy) {
+  for (const auto& [name, parameter] : run.model.named_parameters())
+    if (name == "model.norm.weight") ops::copy_(parameter, full({1}, NAN));
+  return Trainer(run.model, run.optimizer, {.peak = 1e-2, .floor = 1e-3, .warmup_steps = 0, .total_steps = 5},
+                 TokenBatches(rule_tokens(), 4, 12, "train"), std::nullopt, run.generator,
+                 {.steps = 5, .grad_clip = 1.0, .on_nonfinite = policy});
+}
+
+}  // namespace
+
+TEST_CASE("a step whose loss is NaN stops the trainer by default, naming the step, and updates nothing") {
+  Run run(5);
+  Trainer trainer = poisoned_trainer(run, NonFinitePolicy::Stop);
+  const Tensor embedding_before = clone(run.model.named_parameters().front().second);
+  try {
+    trainer.train_step();
+    FAIL("no error");
+  } catch (const NonFiniteStepError& e) {
+    CHECK(e.step == 1);
+    CHECK(std::isnan(e.loss));
+    CHECK(std::string(e.what()).rfind("training stopped at step 1: loss ", 0) == 0);
+    CHECK(std::string(e.what()).find("the step's update was not applied") != std::string::npos);
+  }
+  CHECK(trainer.step() == 0);
+  testing::check_close(run.model.named_parameters().front().second, embedding_before, 0, 0);
+}
+
+TEST_CASE("on_nonfinite skip counts the step, marks its record and leaves the weights as they were") {
+  Run run(5);
+  Trainer trainer = poisoned_trainer(run, NonFinitePolicy::Skip);
+  const Tensor embedding_before = clone(run.model.named_parameters().front().second);
+  const MetricsRecord first = trainer.train_step();
+  const MetricsRecord second = trainer.train_step();
+  CHECK(first.skipped);
+  CHECK(second.skipped);
+  CHECK(second.step == 2);
+  CHECK(trainer.step() == 2);
+  CHECK(trainer.skipped_steps() == 2);
+  testing::check_close(run.model.named_parameters().front().second, embedding_before, 0, 0);
+  for (const auto& [name, parameter] : run.model.named_parameters()) CHECK_FALSE(parameter.grad().defined());
 }
 
 }  // namespace bytegrad::train

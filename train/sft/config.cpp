@@ -30,12 +30,16 @@ void read_data(const json& config, const std::string& source, SftConfig& sft) {
 }
 
 void read_loop(const json& config, const std::string& source, SftConfig& sft) {
-  const ConfigSection training(config, "training", source, {"steps", "batch_size", "grad_accum_steps", "seed", "log_interval"});
+  const ConfigSection training(config, "training", source,
+                               {"steps", "batch_size", "grad_accum_steps", "seed", "log_interval", "on_nonfinite"});
   training.read("steps", sft.training.steps);
   training.read("batch_size", sft.training.batch_size);
   training.read("grad_accum_steps", sft.training.grad_accum_steps);
   training.read("seed", sft.training.seed);
   training.read("log_interval", sft.log_interval);
+  std::string on_nonfinite = "stop";
+  training.read("on_nonfinite", on_nonfinite);
+  sft.training.on_nonfinite = parse_nonfinite_policy(on_nonfinite, source);
   check_positive(source, "training.steps", double(sft.training.steps));
   check_positive(source, "training.batch_size", double(sft.training.batch_size));
   check_positive(source, "training.grad_accum_steps", double(sft.training.grad_accum_steps));

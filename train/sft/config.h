@@ -7,7 +7,8 @@
 //   "optimizer":  "name" ("adamw" | "sgd"), "lr", "beta1", "beta2", "eps", "weight_decay",
 //                 "momentum" (sgd), "grad_clip".
 //   "schedule":   "decay" ("cosine" | "linear" | "constant"), "warmup_steps", "min_lr".
-//   "training":   "steps", "batch_size", "grad_accum_steps", "seed", "log_interval".
+//   "training":   "steps", "batch_size", "grad_accum_steps", "seed", "log_interval",
+//                 "on_nonfinite" ("stop" | "skip", train/nonfinite.h).
 //   "kl":         "coef": > 0 adds coef * KL(model || reference) with the reference a frozen
 //                 copy of the starting model (default 0: no reference is loaded).
 //   "eval":       "interval" (steps between accuracy checks; 0: only before and after),

@@ -1,6 +1,6 @@
 #include "train/sft/metrics.h"
 
-#include <nlohmann/json.hpp>
+#include <cmath>
 
 #include "base/error.h"
 
@@ -11,15 +11,11 @@ SftMetricsLog::SftMetricsLog(const std::filesystem::path& path) : path_(path), o
 }
 
 void SftMetricsLog::write(const SftMetricsRecord& record) {
-  const MetricsRecord& r = record.training;
-  nlohmann::ordered_json line = {{"step", r.step},
-                                 {"loss", r.loss},
-                                 {"lr", r.lr},
-                                 {"grad_norm", r.grad_norm},
-                                 {"tokens_per_second", r.tokens_per_second},
-                                 {"nll", record.nll},
-                                 {"response_entropy", record.response_entropy}};
-  if (record.kl) line["kl"] = *record.kl;
+  nlohmann::ordered_json line = metrics_json(record.training);
+  const auto number_or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+  line["nll"] = number_or_null(record.nll);
+  line["response_entropy"] = number_or_null(record.response_entropy);
+  if (record.kl) line["kl"] = number_or_null(*record.kl);
   if (record.eval_accuracy) line["eval_accuracy"] = *record.eval_accuracy;
   out_ << line.dump() << '\n';
   out_.flush();

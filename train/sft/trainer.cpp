@@ -48,7 +48,8 @@ SftMetricsRecord SftTrainer::train_step() {
   const auto start = std::chrono::steady_clock::now();
   const TrainingStepResult step =
       run_training_step(model_, optimizer_, objective_, [&] { return as_batch(batches_.next()); },
-                        {options_.grad_accum_steps, options_.grad_clip, schedule_.at(step_)});
+                        {options_.grad_accum_steps, options_.grad_clip, schedule_.at(step_), options_.on_nonfinite,
+                         step_ + 1});
   SftMetricsRecord record;
   for (const auto& [name, value] : step.metrics) {
     if (name == "nll") record.nll = value;
@@ -56,6 +57,7 @@ SftMetricsRecord SftTrainer::train_step() {
     if (name == "kl" && has_reference_) record.kl = value;
   }
   MetricsRecord& r = record.training;
+  r.skipped = step.skipped;
   r.grad_norm = step.grad_norm;
   r.lr = schedule_.at(step_);
   r.step = ++step_;

@@ -12,6 +12,7 @@
 
 #include "nn/causal_lm.h"
 #include "tensor/generator.h"
+#include "train/nonfinite.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
 #include "train/sft/batch.h"
@@ -27,6 +28,7 @@ struct SftOptions {
   double grad_clip = 1.0;        // global gradient-norm limit; 0 disables clipping
   double kl_coef = 0.0;          // weight of the KL to the reference (used when one is given)
   uint64_t seed = 0;             // the order in which examples are drawn
+  NonFinitePolicy on_nonfinite = NonFinitePolicy::Stop;  // a step whose loss or gradient norm is not finite
 };
 
 // Examples drawn in a fresh random order each epoch (randperm from the Philox stream of `seed`); every batch is full (an epoch's last,
@@ -61,7 +63,9 @@ class SftTrainer {
 
   // One optimizer step over grad_accum_steps micro-batches: forward, the masked loss, backward
   // (each micro-batch's loss divided by their count), clipping, the schedule's rate, the update.
-  // The record's eval_accuracy is unset.
+  // The record's eval_accuracy is unset. A step whose loss or gradient norm is not finite updates
+  // nothing and throws NonFiniteStepError or is skipped (marked in the record), as
+  // options.on_nonfinite says.
   SftMetricsRecord train_step();
 
   int64_t step() const { return step_; }

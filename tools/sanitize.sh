@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The test suite under AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer: a
+# second build directory, build-asan, with only the test programs and the bytegrad binary they
+# run, then every test but the package install (which rebuilds examples against an installed
+# copy) and the layering script (no C++). Any report fails the run (halt_on_error).
+#   bash tools/sanitize.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build-asan}
+flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+launcher=()
+if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" "-DCMAKE_CXX_FLAGS=$flags" \
+  "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" > /dev/null
+cmake --build "$build" -j2 --target test_kernels test_tensor test_autograd test_tokenizer test_nn test_io test_train \
+  test_infer test_tools bytegrad
+# allocator_may_return_null: an allocation the system cannot give returns null, as malloc does,
+# so the tests of out-of-memory errors see what they see without sanitizers.
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:allocator_may_return_null=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+ctest --test-dir "$build" --output-on-failure -E '^(package|layering)$'
