@@ -1,11 +1,13 @@
 #include "tools/cmd_run_args.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
 #include "tools/command_specs.h"
+#include "train/training_checkpoint.h"
 
 namespace bytegrad::tools {
 
@@ -43,6 +45,44 @@ void throw_stopped_run(const train::NonFiniteStepError& error, const std::filesy
   throw std::runtime_error(std::string(error.what()) + "; " +
                            (last_checkpoint.empty() ? std::string("no checkpoint was written before it")
                                                     : "the last good checkpoint is " + last_checkpoint.string()));
+}
+
+std::function<void(const train::MetricsRecord&, double)> progress_lines(const train::RunConfig& config,
+                                                                        const char* unit, int loss_digits,
+                                                                        RunProgress& progress) {
+  return [&config, unit, loss_digits, &progress](const train::MetricsRecord& r, double eta) {
+    if (std::isnan(progress.first_loss)) progress.first_loss = r.loss;
+    progress.positions += config.batch_size * config.seq_len * config.trainer.grad_accum_steps;
+    if (r.step % config.log_interval != 0 && r.step != config.trainer.steps && !r.eval_loss) return;
+    std::printf("step %5lld/%lld  loss %.*f", static_cast<long long>(r.step),
+                static_cast<long long>(config.trainer.steps), loss_digits, r.loss);
+    if (r.eval_loss) std::printf("  eval %.*f", loss_digits, *r.eval_loss);
+    std::printf("  lr %.2e  grad norm %.3f  %.0f %s  ETA %s\n", r.lr, r.grad_norm, r.tokens_per_second, unit,
+                format_duration(eta).c_str());
+    std::fflush(stdout);
+  };
+}
+
+CheckpointedRun run_with_checkpoints(train::Trainer& trainer, const train::RunConfig& config,
+                                     const nlohmann::json& resolved, train::MetricsLog& log,
+                                     train::TrainerCallbacks callbacks, const std::filesystem::path& resumed_from) {
+  CheckpointedRun run;
+  run.checkpoint = resumed_from;
+  const auto save_checkpoint = [&](int64_t step) {
+    run.checkpoint = config.output_dir / train::checkpoint_name(step);
+    train::save_training_checkpoint(run.checkpoint, trainer, resolved);
+    train::prune_checkpoints(config.output_dir, config.keep_last_checkpoints);
+  };
+  callbacks.on_checkpoint = save_checkpoint;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    run.last = trainer.run(&log, callbacks);
+  } catch (const train::NonFiniteStepError& e) {
+    throw_stopped_run(e, run.checkpoint);
+  }
+  run.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (config.trainer.checkpoint_interval == 0) save_checkpoint(trainer.step());
+  return run;
 }
 
 std::string format_duration(double seconds) {

@@ -3,13 +3,20 @@
 // on their progress lines.
 #pragma once
 
+#include <cmath>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "tools/commands.h"
 #include "train/data/corpus_tokens.h"
+#include "train/metrics.h"
 #include "train/nonfinite.h"
+#include "train/run_config.h"
+#include "train/trainer.h"
 
 namespace bytegrad::tools {
 
@@ -32,6 +39,33 @@ void print_data_summary(const train::CorpusTokens& data, const std::filesystem::
 // Rethrows a run's NonFiniteStepError with where to go on from: `last_checkpoint` (the newest
 // checkpoint written or resumed from), or that none was written.
 [[noreturn]] void throw_stopped_run(const train::NonFiniteStepError& error, const std::filesystem::path& last_checkpoint);
+
+// What the progress lines of a run keep: the first step's loss and the positions trained so far.
+struct RunProgress {
+  double first_loss = NAN;
+  int64_t positions = 0;
+};
+
+// The on_step callback of `bytegrad train`: fills `progress`, and prints "step N/STEPS loss ...
+// [eval ...] lr ... grad norm ... RATE UNIT ETA M:SS" every log_interval steps, at evaluations and
+// at the last step, the loss with `loss_digits` decimals and the rate in `unit` ("tok/s").
+std::function<void(const train::MetricsRecord&, double)> progress_lines(const train::RunConfig& config,
+                                                                        const char* unit, int loss_digits,
+                                                                        RunProgress& progress);
+
+struct CheckpointedRun {
+  train::MetricsRecord last;     // the last step's record
+  double train_seconds = 0;      // spent in the steps (evaluations and samples included)
+  std::filesystem::path checkpoint;  // the newest checkpoint written
+};
+
+// Runs `trainer` to its last step as `bytegrad train` does: a checkpoint (checkpoint-STEP in the
+// config's output_dir, older ones pruned to keep_last) at the config's interval, or once at the
+// end without one; a step that is not finite stops the run with where to go on from
+// (throw_stopped_run). `resumed_from` is the checkpoint the run resumed from, if any.
+CheckpointedRun run_with_checkpoints(train::Trainer& trainer, const train::RunConfig& config,
+                                     const nlohmann::json& resolved, train::MetricsLog& log,
+                                     train::TrainerCallbacks callbacks, const std::filesystem::path& resumed_from);
 
 // "M:SS" for a number of seconds (negative reads as 0), for ETAs and wall times.
 std::string format_duration(double seconds);

@@ -127,35 +127,14 @@ int run_train(const Args& args) {
     for (int32_t id : tok.encode(config.sample_prompt)) ids.push_back(id);
     return ids;
   }();
-  double first_loss = NAN;
-  int64_t tokens_trained = 0;
+  RunProgress progress;
   train::TrainerCallbacks callbacks;
-  callbacks.on_step = [&](const train::MetricsRecord& r, double eta) {
-    if (std::isnan(first_loss)) first_loss = r.loss;
-    tokens_trained += config.batch_size * config.seq_len * config.trainer.grad_accum_steps;
-    if (r.step % config.log_interval != 0 && r.step != config.trainer.steps && !r.eval_loss) return;
-    std::printf("step %5lld/%lld  loss %.4f", static_cast<long long>(r.step), static_cast<long long>(config.trainer.steps), r.loss);
-    if (r.eval_loss) std::printf("  eval %.4f", *r.eval_loss);
-    std::printf("  lr %.2e  grad norm %.3f  %.0f tok/s  ETA %s\n", r.lr, r.grad_norm, r.tokens_per_second,
-                format_duration(eta).c_str());
-    std::fflush(stdout);
-  };
+  callbacks.on_step = progress_lines(config, "tok/s", 4, progress);
   callbacks.on_sample = [&](int64_t step) { print_sample(tok, step, trainer.sample(prompt)); };
-  const auto save_checkpoint = [&](int64_t step) {
-    checkpoint_dir = config.output_dir / train::checkpoint_name(step);
-    train::save_training_checkpoint(checkpoint_dir, trainer, resolved);
-    train::prune_checkpoints(config.output_dir, config.keep_last_checkpoints);
-  };
-  callbacks.on_checkpoint = save_checkpoint;
-  const auto train_start = std::chrono::steady_clock::now();
-  train::MetricsRecord last;
-  try {
-    last = trainer.run(&log, callbacks);
-  } catch (const train::NonFiniteStepError& e) {
-    throw_stopped_run(e, checkpoint_dir);
-  }
-  const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
-  if (config.trainer.checkpoint_interval == 0) save_checkpoint(trainer.step());
+  const CheckpointedRun run = run_with_checkpoints(trainer, config, resolved, log, callbacks, checkpoint_dir);
+  const train::MetricsRecord& last = run.last;
+  const double train_seconds = run.train_seconds;
+  checkpoint_dir = run.checkpoint;
   // The trained model in Hugging Face's layout, for generation, fine-tuning or transformers.
   const fs::path model_dir = config.output_dir / "model";
   const fs::path tokenizer_source =
@@ -165,10 +144,10 @@ int run_train(const Args& args) {
   const fs::path svg_path = config.output_dir / "loss.svg";
   std::ofstream(svg_path) << train::loss_curve_svg(train::read_metrics(metrics_path), "bytegrad train: " + cli.config);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  std::printf("\nloss %.3f -> %.3f nats/token (unigram entropy %.3f)", first_loss, last.loss, entropy);
+  std::printf("\nloss %.3f -> %.3f nats/token (unigram entropy %.3f)", progress.first_loss, last.loss, entropy);
   if (last.eval_loss) std::printf(", held-out %.3f", *last.eval_loss);
   // All the tokens over all the time the steps took (evaluations, samples and checkpoints included).
-  std::printf("; %.0f tokens/s over the run; wall time %s\n", double(tokens_trained) / std::max(train_seconds, 1e-9),
+  std::printf("; %.0f tokens/s over the run; wall time %s\n", double(progress.positions) / std::max(train_seconds, 1e-9),
               format_duration(wall).c_str());
   if (trainer.skipped_steps() > 0)
     std::printf("skipped %lld steps whose loss or gradient norm was not finite\n",

@@ -125,38 +125,16 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
   };
   const fs::path metrics_path = config.output_dir / "metrics.jsonl";
   train::MetricsLog log(metrics_path, !cli.resume.empty());
-  double first_loss = NAN;
-  int64_t words_trained = 0;
+  RunProgress progress;
   train::TrainerCallbacks callbacks;
-  callbacks.on_step = [&](const train::MetricsRecord& r, double eta) {
-    if (std::isnan(first_loss)) first_loss = r.loss;
-    words_trained += config.batch_size * config.seq_len * config.trainer.grad_accum_steps;
-    if (r.step % config.log_interval != 0 && r.step != config.trainer.steps && !r.eval_loss) return;
-    std::printf("step %5lld/%lld  loss %.5f", static_cast<long long>(r.step), static_cast<long long>(config.trainer.steps),
-                r.loss);
-    if (r.eval_loss) std::printf("  eval %.5f", *r.eval_loss);
-    std::printf("  lr %.2e  grad norm %.3f  %.0f words/s  ETA %s\n", r.lr, r.grad_norm, r.tokens_per_second,
-                format_duration(eta).c_str());
-    std::fflush(stdout);
-  };
+  callbacks.on_step = progress_lines(config, "words/s", 5, progress);
   callbacks.on_sample = [&](int64_t step) {
     print_sample(step, config.sample_prompt, sample(config.trainer.seed * 1000003 + uint64_t(step)));
   };
-  const auto save_checkpoint = [&](int64_t step) {
-    checkpoint_dir = config.output_dir / train::checkpoint_name(step);
-    train::save_training_checkpoint(checkpoint_dir, trainer, resolved);
-    train::prune_checkpoints(config.output_dir, config.keep_last_checkpoints);
-  };
-  callbacks.on_checkpoint = save_checkpoint;
-  const auto train_start = std::chrono::steady_clock::now();
-  train::MetricsRecord last;
-  try {
-    last = trainer.run(&log, callbacks);
-  } catch (const train::NonFiniteStepError& e) {
-    throw_stopped_run(e, checkpoint_dir);
-  }
-  const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
-  if (config.trainer.checkpoint_interval == 0) save_checkpoint(trainer.step());
+  const CheckpointedRun run = run_with_checkpoints(trainer, config, resolved, log, callbacks, checkpoint_dir);
+  const train::MetricsRecord& last = run.last;
+  const double train_seconds = run.train_seconds;
+  checkpoint_dir = run.checkpoint;
 
   const fs::path model_dir = config.output_dir / "model";
   train::save_run_model(model_dir, model, nullptr, {});
@@ -164,9 +142,9 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
   const fs::path svg_path = config.output_dir / "loss.svg";
   std::ofstream(svg_path) << train::loss_curve_svg(train::read_metrics(metrics_path), "bytegrad train: " + cli.config);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  std::printf("\nloss %.5f -> %.5f (multi-label BCE per id)", first_loss, last.loss);
+  std::printf("\nloss %.5f -> %.5f (multi-label BCE per id)", progress.first_loss, last.loss);
   if (last.eval_loss) std::printf(", held-out %.5f", *last.eval_loss);
-  std::printf("; %.0f words/s over the run; wall time %s\n", double(words_trained) / std::max(train_seconds, 1e-9),
+  std::printf("; %.0f words/s over the run; wall time %s\n", double(progress.positions) / std::max(train_seconds, 1e-9),
               format_duration(wall).c_str());
   if (trainer.skipped_steps() > 0)
     std::printf("skipped %lld steps whose loss or gradient norm was not finite\n",
