@@ -40,7 +40,7 @@ const std::vector<std::string> kDocuments = {
     "abc",                                              // shorter than the tolerance: skipped
     "The cat sat. The dog ran far away, then home.",    // cut at spaces and full stops
     "Short one here.",
-    "xxxxxxxxxxxx tail end",                            // no split byte in the first window
+    "abcdefghijkl tail end",                            // no split byte in the first window
     "Another doc, with words! And more words here.",
 };
 
