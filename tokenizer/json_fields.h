@@ -36,6 +36,24 @@ inline nlohmann::json parse_bounded_json(const std::string& text, const JsonCont
   }
 }
 
+// nlohmann's exception text, "[json.exception.type_error.302] (/model/merges/5) type must be
+// string, but is number", as the field it names in our notation ("model.merges[5]"; empty when
+// the text names none) and what was wrong ("type must be string, but is number"). The field is
+// there because the build defines JSON_DIAGNOSTICS (CMakeLists.txt), which makes every value
+// know its parent; it is the path within the tree the failing value was read from.
+struct JsonErrorParts {
+  std::string field, what;
+};
+JsonErrorParts describe_json_error(const nlohmann::json::exception& error);
+
+// Rethrows a type or range error met while reading the file `ctx` names, naming its field
+// (`fallback` when nlohmann's text names none).
+[[noreturn]] inline void fail_with_json_error(const JsonContext& ctx, const nlohmann::json::exception& error,
+                                              const std::string& fallback) {
+  const JsonErrorParts parts = describe_json_error(error);
+  ctx.fail(parts.field.empty() ? fallback : parts.field, parts.what);
+}
+
 // object[key] as a bool; `fallback` when it is absent or null.
 inline bool json_flag(const nlohmann::json& object, const char* key, bool fallback) {
   const auto it = object.find(key);

@@ -179,7 +179,7 @@ Tokenizer load_hf_tokenizer_json(const std::filesystem::path& path) {
     }
     return Tokenizer(std::move(token_model), std::move(added), std::move(wrap), bos, eos, pad);
   } catch (const json::exception& e) {
-    ctx.fail("structure", e.what());
+    fail_with_json_error(ctx, e, "structure");
   }
 }
 

@@ -52,6 +52,19 @@ TEST_CASE("tokenizer.json whose merge uses a token missing from the vocabulary")
               "lacks the single-byte token");
 }
 
+// Values of the wrong type deep inside the file: the error names the field by its path and says
+// what was expected, instead of a raw JSON library message.
+TEST_CASE("tokenizer.json with a value of the wrong type names its field") {
+  const std::string bpe = R"("model": {"type": "BPE", "vocab": {}, "merges": []},
+    "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false})";
+  check_error(write_scratch("post-id.json", "{" + bpe + R"(, "post_processor": {"type": "TemplateProcessing",
+    "single": [{"SpecialToken": {"id": 5, "type_id": 0}}], "special_tokens": {}}})"),
+              "post_processor.single[0].SpecialToken.id: type must be string, but is number");
+  check_error(write_scratch("pre-type.json", R"({"model": {"type": "BPE", "vocab": {}, "merges": []},
+    "pre_tokenizer": {"type": "Sequence", "pretokenizers": 7}})"),
+              "pre_tokenizer.pretokenizers");
+}
+
 // A SentencePiece-style tokenizer.json (no pre-tokenizer) with one component replaced.
 std::string sentencepiece_json(const std::string& component) {
   return R"({"model": {"type": "BPE", "unk_token": "<unk>", "byte_fallback": false, "fuse_unk": true,
