@@ -16,7 +16,10 @@ RunArgs parse_run_args(const std::string& command, const Args& args) {
   RunArgs out;
   out.config = options.value("--config").value_or("");
   out.overrides = options.values("--set");
-  if (command == "sft") out.detect_anomaly = options.flag("--detect-anomaly");
+  if (command == "sft") {
+    out.detect_anomaly = options.flag("--detect-anomaly");
+    out.overwrite = options.flag("--overwrite");
+  }
   if (command != "train") return out;
   out.detect_anomaly = options.flag("--detect-anomaly");
   out.resume = options.value("--resume").value_or("");

@@ -28,9 +28,9 @@ struct RunArgs {
   bool detect_anomaly = false;  // train and sft: autograd/anomaly.h's checks for the whole run
 };
 
-// Reads the command line of `command` ("train", "prep" or "sft") against its spec; --resume and
-// --overwrite exist for train only, which needs --config or --resume and not both of --resume
-// and --overwrite. Throws as parse_options does.
+// Reads the command line of `command` ("train", "prep" or "sft") against its spec; --overwrite
+// exists for train and sft, --resume for train only, which needs --config or --resume and not
+// both of --resume and --overwrite. Throws as parse_options does.
 RunArgs parse_run_args(const std::string& command, const Args& args);
 
 // Prints the corpus size, the tokenizer (and where a trained one was written) and the token counts.

@@ -15,6 +15,7 @@
 #include "tools/commands.h"
 #include "train/loss_plot.h"
 #include "io/model_directory.h"
+#include "train/run_directory.h"
 #include "train/sft/config.h"
 #include "train/sft/eval.h"
 #include "train/sft/trainer.h"
@@ -74,7 +75,9 @@ int run_sft(const Args& args) {
   const DetectAnomaly anomaly(cli.detect_anomaly);
   json resolved;
   const train::SftConfig config = train::load_sft_config(cli.config, cli.overrides, resolved);
-  fs::create_directories(config.output_dir);
+  // One live run per directory, and an earlier run's model is kept unless --overwrite says otherwise.
+  const train::RunDirectory run_directory(config.output_dir,
+                                          cli.overwrite ? train::RunStart::Overwrite : train::RunStart::Fresh);
   std::ofstream(config.output_dir / "sft_config.json") << resolved.dump(2) << '\n';
 
   io::PretrainedModel pretrained = io::load_pretrained_model(config.model);

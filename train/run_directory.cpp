@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // The files a run writes into its directory (besides checkpoints), removed by an overwrite.
-constexpr const char* kRunFiles[] = {"metrics.jsonl", "loss.svg", "model", "tokenizer.json", "run_config.json"};
+constexpr const char* kRunFiles[] = {"metrics.jsonl", "loss.svg", "model", "tokenizer.json", "run_config.json",
+                                     "sft_config.json"};
 
 bool is_staging_leftover(const std::string& name) { return name.find(".tmp-") != std::string::npos; }
 
@@ -70,10 +71,15 @@ void RunDirectory::prepare(const fs::path& directory, RunStart start) {
 
   const std::vector<StepCheckpoint> checkpoints = list_checkpoints(directory);
   const bool legacy = fs::exists(directory / "checkpoint" / "training_state.json");
-  if (start == RunStart::Fresh)
+  if (start == RunStart::Fresh) {
     BYTEGRAD_CHECK(checkpoints.empty() && !legacy, directory.string(), " holds the checkpoints of an earlier run (",
                    legacy ? "checkpoint" : checkpoint_names(checkpoints), "): pass --resume ", directory.string(),
                    " to continue it, --overwrite to replace it, or choose another output_dir");
+    // A run that saves only at its end (fine-tuning) leaves no checkpoints, only its model.
+    BYTEGRAD_CHECK(!fs::exists(directory / "model"), directory.string(),
+                   " holds the model of an earlier run (model/): pass --overwrite to replace it, or choose another "
+                   "output_dir");
+  }
   if (start == RunStart::Overwrite) {
     for (const StepCheckpoint& c : checkpoints) fs::remove_all(c.directory);
     if (legacy) fs::remove_all(directory / "checkpoint");

@@ -31,8 +31,9 @@ class RunDirectory {
   // Creates `directory` when missing and locks it (flock on run.lock, which the system releases
   // when the process ends, even killed); removes the ".tmp-" staging leftovers of saves that an
   // interrupted run never finished. Then Fresh throws Error naming the checkpoints found and the
-  // options, and Overwrite removes the checkpoints, metrics.jsonl, loss.svg, model/,
-  // tokenizer.json and run_config.json (other files are left alone). Throws Error naming the
+  // options (or the model/ of a run that saved only at its end, as fine-tuning does), and
+  // Overwrite removes the checkpoints, metrics.jsonl, loss.svg, model/, tokenizer.json,
+  // run_config.json and sft_config.json (other files, such as a data/ folder, are left alone). Throws Error naming the
   // directory and the holder's process id when another live process holds the lock.
   RunDirectory(const std::filesystem::path& directory, RunStart start);
   ~RunDirectory();  // releases the lock
