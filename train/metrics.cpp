@@ -29,6 +29,7 @@ nlohmann::ordered_json metrics_json(const MetricsRecord& record) {
                                  {"lr", record.lr},
                                  {"grad_norm", number_or_null(record.grad_norm)},
                                  {"tokens_per_second", record.tokens_per_second}};
+  if (record.resident_mib > 0) line["rss_mib"] = std::round(record.resident_mib * 10) / 10;
   if (record.eval_loss) line["eval_loss"] = number_or_null(*record.eval_loss);
   if (record.skipped) line["skipped"] = true;
   return line;
@@ -73,6 +74,7 @@ std::vector<MetricsRecord> read_metrics(const std::filesystem::path& path) {
     r.lr = number_or_nan(json, "lr", 0.0);
     r.grad_norm = number_or_nan(json, "grad_norm", 0.0);
     r.tokens_per_second = number_or_nan(json, "tokens_per_second", 0.0);
+    r.resident_mib = number_or_nan(json, "rss_mib", 0.0);
     if (json.contains("eval_loss")) r.eval_loss = number_or_nan(json, "eval_loss", NAN);
     r.skipped = json.value("skipped", false);
     records.push_back(r);

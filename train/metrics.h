@@ -1,7 +1,7 @@
 // The metrics log of a training run: one JSON object per line (JSONL), appended as the run goes,
 // so a crash loses at most the line being written and other tools can tail it.
 //   {"step": 10, "loss": 4.21, "lr": 0.003, "grad_norm": 0.93, "tokens_per_second": 5120.4,
-//    "eval_loss": 4.30}
+//    "rss_mib": 101.3, "eval_loss": 4.30}
 // eval_loss is present only on the steps that evaluated. A value that is not finite (a diverged
 // step) is written as null, so every line stays valid JSON, and "skipped": true marks a step
 // whose update was not applied (train/nonfinite.h).
@@ -23,6 +23,7 @@ struct MetricsRecord {
   double lr = 0;
   double grad_norm = 0;  // before clipping
   double tokens_per_second = 0;
+  double resident_mib = 0;  // the process's resident memory after the step (base/process_memory.h)
   std::optional<double> eval_loss;
   bool skipped = false;  // the loss or gradient norm was not finite and no update was applied
 };

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "autograd/grad_mode.h"
+#include "base/process_memory.h"
 #include "infer/generate.h"
 #include "train/training_step.h"
 
@@ -44,6 +45,7 @@ MetricsRecord Trainer::train_step() {
   record.loss = step.loss;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   record.tokens_per_second = double(step.tokens) / std::max(seconds, 1e-9);
+  record.resident_mib = resident_mib();
   return record;
 }
 

@@ -2,7 +2,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
+#include "base/process_memory.h"
 #include "tests/test_util.h"
 #include "train/loss_plot.h"
 #include "train/metrics.h"
@@ -25,6 +27,29 @@ TEST_CASE("metrics lines round-trip, eval_loss only where present") {
   CHECK_FALSE(records[0].eval_loss.has_value());
   CHECK(records[1].eval_loss.value() == 4.2);
   CHECK(records[1].lr == 2e-3);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("resident memory follows what the process touches and is logged with one decimal") {
+  const double before = resident_mib();
+  REQUIRE(before > 0);
+  std::vector<char> block(size_t(64) << 20);
+  for (size_t i = 0; i < block.size(); i += 4096) block[i] = 1;  // touch every page
+  const double after = resident_mib();
+  CHECK(after - before > 48);  // 64 MiB touched; the allocator may reuse a little freed memory
+  CHECK(peak_resident_mib() >= after - 1);
+  CHECK(block[block.size() - 4096] == 1);
+
+  const std::filesystem::path path = BYTEGRAD_BINARY_DIR "/metrics_rss.jsonl";
+  {
+    MetricsLog log(path, false);
+    log.write({.step = 1, .loss = 4.5, .lr = 1e-3, .grad_norm = 2.0, .tokens_per_second = 1000, .resident_mib = 101.26});
+  }
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  CHECK(line == R"({"step":1,"loss":4.5,"lr":0.001,"grad_norm":2.0,"tokens_per_second":1000.0,"rss_mib":101.3})");
+  CHECK(read_metrics(path).at(0).resident_mib == doctest::Approx(101.3));
   std::filesystem::remove(path);
 }
 

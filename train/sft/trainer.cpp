@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "base/error.h"
+#include "base/process_memory.h"
 #include "tensor/creation.h"
 #include "train/training_step.h"
 
@@ -64,6 +65,7 @@ SftMetricsRecord SftTrainer::train_step() {
   r.loss = step.loss;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.tokens_per_second = double(step.tokens) / std::max(seconds, 1e-9);
+  r.resident_mib = resident_mib();
   return record;
 }
 
