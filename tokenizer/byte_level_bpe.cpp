@@ -60,7 +60,9 @@ ByteLevelBpe ByteLevelBpe::from_merges(Vocabulary bytes_by_id, const MergeList& 
                                        const std::string& source) {
   ByteLevelBpe bpe(std::move(bytes_by_id), pattern, whole_piece_lookup, source);
   for (std::size_t rank = 0; rank < merges.size(); ++rank) {
-    const auto& [left, right] = merges[rank];
+    // Named references, not a structured binding: lambdas may not capture bindings before clang 16.
+    const std::string& left = merges[rank].first;
+    const std::string& right = merges[rank].second;
     const auto id_of = [&](const std::string& bytes) {
       const auto it = bpe.id_by_bytes_.find(bytes);
       if (it == bpe.id_by_bytes_.end())
