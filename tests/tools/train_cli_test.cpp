@@ -176,6 +176,26 @@ TEST_CASE("a second run into a directory holding checkpoints is refused; --overw
   CHECK(run_bytegrad(dir, "train --resume run --overwrite").status == 2);
 }
 
+TEST_CASE("sft refuses an output directory holding an earlier fine-tuning run's model unless --overwrite") {
+  const fs::path dir = corpus_directory("sft_twice");
+  REQUIRE(run_bytegrad(dir, tiny_run("")).status == 0);
+  std::ofstream(dir / "train.jsonl") << R"({"prompt": "the cat", "response": " sat"})" << '\n'
+                                     << R"({"prompt": "a dog", "response": " ran"})" << '\n';
+  std::ofstream(dir / "sft.json") << R"({"model": "run/model", "data": {"train": "train.jsonl"},
+    "training": {"steps": 2, "batch_size": 2, "log_interval": 1}, "output_dir": "tuned"})";
+  REQUIRE(run_bytegrad(dir, "sft --config sft.json").status == 0);
+  const std::string first_metrics = read_file(dir / "tuned/metrics.jsonl");
+  const CommandResult again = run_bytegrad(dir, "sft --config sft.json --set training.steps=1");
+  CHECK(again.status == 1);
+  CHECK(contains(again.err, "tuned holds the model of an earlier run (model/): pass --overwrite to replace it"));
+  CHECK(read_file(dir / "tuned/metrics.jsonl") == first_metrics);  // nothing of the earlier run touched
+  const CommandResult overwrite = run_bytegrad(dir, "sft --config sft.json --set training.steps=1 --overwrite");
+  INFO(overwrite.out << overwrite.err);
+  CHECK(overwrite.status == 0);
+  CHECK(train::read_metrics(dir / "tuned/metrics.jsonl").size() == 1);
+  CHECK(fs::exists(dir / "tuned/run.lock"));
+}
+
 TEST_CASE("--resume continues with the run's saved config, logs overrides, and no step appears twice in metrics.jsonl") {
   const fs::path dir = corpus_directory("train_resume");
   REQUIRE(run_bytegrad(dir, tiny_run("")).status == 0);
