@@ -112,7 +112,7 @@ std::pair<Tensor, Tensor> record_selection(const char* name, std::pair<Tensor, T
                                            const Tensor& x, int64_t dim) {
   if (!should_record({x})) return result;
   auto& [values, indices] = result;
-  values = record(name, values, {x}, [dim, indices, x = x.detach()](const Tensor& g, const Needs&) {
+  values = record(name, values, {x}, [dim, indices = indices, x = x.detach()](const Tensor& g, const Needs&) {
     if (x.dim() == 0) return std::vector<Tensor>{g};
     return std::vector<Tensor>{ops::scatter_add(zeros_like(x), dim, indices, g)};
   });

@@ -93,7 +93,7 @@ std::pair<Tensor, Tensor> extreme_along(ReduceOp op, const char* name, const Ten
   if (!should_record({x})) return {values, indices};
   const int64_t wrapped = wrap_dim(dim, x.dim(), name);
   values = record(name, values, {x},
-                  [wrapped, keepdim, x = x.detach(), indices](const Tensor& g, const Needs&) {
+                  [wrapped, keepdim, x = x.detach(), indices = indices](const Tensor& g, const Needs&) {
                     if (x.dim() == 0) return std::vector<Tensor>{g};
                     const Tensor idx = keepdim ? indices : ops::unsqueeze(indices, wrapped);
                     const Tensor grad = keepdim ? g : ops::unsqueeze(g, wrapped);

@@ -9,7 +9,7 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
   auto [out, inverse_rms] = ops::rms_norm(x, weight, eps);
   if (!should_record({x, weight})) return out;
   return record("rms_norm", out, {x, weight},
-                [x = x.detach(), weight = weight.detach(), inverse_rms](const Tensor& g, const Needs& need) {
+                [x = x.detach(), weight = weight.detach(), inverse_rms = inverse_rms](const Tensor& g, const Needs& need) {
                   auto [grad_x, grad_weight] = ops::rms_norm_backward(x, weight, inverse_rms, g, need[1]);
                   return std::vector<Tensor>{need[0] ? grad_x : Tensor(), grad_weight};
                 });

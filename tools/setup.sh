@@ -13,6 +13,8 @@ packages=(
   sentencepiece          # reference tokenizer for tokenizer tests
   nodejs npm             # reference BPE tokenizers (npm packages) for tokenizer tests
   fortunes-min fortunes  # the default training corpus: English text in /usr/share/games/fortunes
+  clang libclang-rt-14-dev libomp-dev  # fuzzing the loaders with libFuzzer (tools/fuzz.sh)
+  zstd                   # compressed seed files for the fuzz corpus (tests/fuzz/make_seed_corpus.py)
 )
 
 missing=()

@@ -77,10 +77,10 @@ CorpusTokens load_shard_tokens(const DataConfig& data, const std::string& source
     train = train.slice(0, split);
   }
   for (const TokenSource* part : {&train, &eval})
-    part->for_each_chunk([&](std::span<const int64_t> ids) {
+    part->for_each_chunk([&, vocab_size = tok.vocab_size()](std::span<const int64_t> ids) {
       for (int64_t id : ids)
-        BYTEGRAD_CHECK(uint64_t(id) < tok.vocab_size(), source, ": a shard holds token ", id,
-                       ", outside the tokenizer's ", tok.vocab_size(), " ids (", tokenizer_path.string(), ")");
+        BYTEGRAD_CHECK(uint64_t(id) < vocab_size, source, ": a shard holds token ", id,
+                       ", outside the tokenizer's ", vocab_size, " ids (", tokenizer_path.string(), ")");
     });
   return {std::move(tok), eos, false, seconds, 0, files, 0, std::move(train), std::move(eval)};
 }
