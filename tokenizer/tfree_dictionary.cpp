@@ -165,7 +165,8 @@ TfreeDictionary TfreeDictionary::load(const std::filesystem::path& path) {
     return object;
   };
   const nlohmann::json header = parse_line("the header");
-  if (header.value("format", "") != kFormat)
+  const auto format = header.find("format");
+  if (format == header.end() || !format->is_string() || format->get<std::string>() != kFormat)
     malformed(path, line, "not a T-Free dictionary (\"format\" is not \"" + std::string(kFormat) + "\")");
   if (integer_field(header, "version", path, line) != kVersion)
     malformed(path, line, "unsupported version " + header["version"].dump());
