@@ -88,6 +88,14 @@ CheckpointedRun run_with_checkpoints(train::Trainer& trainer, const train::RunCo
   return run;
 }
 
+std::filesystem::path resume_trainer(const std::string& resume, train::Trainer& trainer) {
+  if (resume.empty()) return {};
+  const std::filesystem::path checkpoint = train::resolve_checkpoint(resume);
+  train::load_training_checkpoint(checkpoint, trainer);
+  std::printf("resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(trainer.step()));
+  return checkpoint;
+}
+
 std::string format_duration(double seconds) {
   char text[32];
   const int s = int(std::lround(std::max(0.0, seconds)));

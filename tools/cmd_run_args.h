@@ -67,6 +67,11 @@ CheckpointedRun run_with_checkpoints(train::Trainer& trainer, const train::RunCo
                                      const nlohmann::json& resolved, train::MetricsLog& log,
                                      train::TrainerCallbacks callbacks, const std::filesystem::path& resumed_from);
 
+// Loads the checkpoint `resume` names (a run directory's newest, or a checkpoint directory) into
+// `trainer` and says so; returns that checkpoint, or an empty path when `resume` is empty (a
+// fresh run). Throws as load_training_checkpoint does.
+std::filesystem::path resume_trainer(const std::string& resume, train::Trainer& trainer);
+
 // "M:SS" for a number of seconds (negative reads as 0), for ETAs and wall times.
 std::string format_duration(double seconds);
 

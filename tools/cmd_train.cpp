@@ -107,13 +107,7 @@ int run_train(const Args& args) {
   train::Trainer trainer(model, *optimizer, config.schedule,
                          train::TokenBatches(data.train, config.batch_size, config.seq_len, "training tokens"),
                          std::move(eval_batches), *model_generator, config.trainer);
-  fs::path checkpoint_dir;  // the newest complete checkpoint of this run
-  if (!cli.resume.empty()) {
-    const fs::path checkpoint = train::resolve_checkpoint(cli.resume);
-    checkpoint_dir = checkpoint;
-    train::load_training_checkpoint(checkpoint, trainer);
-    std::printf("resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(trainer.step()));
-  }
+  const fs::path resumed_from = resume_trainer(cli.resume, trainer);  // empty for a fresh run
   std::printf("training: %lld steps of %lld x %lld tokens (x%lld accumulated), %s, peak lr %g\n",
               static_cast<long long>(config.trainer.steps), static_cast<long long>(config.batch_size),
               static_cast<long long>(config.seq_len), static_cast<long long>(config.trainer.grad_accum_steps),
@@ -131,10 +125,10 @@ int run_train(const Args& args) {
   train::TrainerCallbacks callbacks;
   callbacks.on_step = progress_lines(config, "tok/s", 4, progress);
   callbacks.on_sample = [&](int64_t step) { print_sample(tok, step, trainer.sample(prompt)); };
-  const CheckpointedRun run = run_with_checkpoints(trainer, config, resolved, log, callbacks, checkpoint_dir);
+  const CheckpointedRun run = run_with_checkpoints(trainer, config, resolved, log, callbacks, resumed_from);
   const train::MetricsRecord& last = run.last;
   const double train_seconds = run.train_seconds;
-  checkpoint_dir = run.checkpoint;
+  const fs::path checkpoint_dir = run.checkpoint;  // the newest complete checkpoint of this run
   // The trained model in Hugging Face's layout, for generation, fine-tuning or transformers.
   const fs::path model_dir = config.output_dir / "model";
   const fs::path tokenizer_source =

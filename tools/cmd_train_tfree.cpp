@@ -89,13 +89,7 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
   const std::unique_ptr<train::Optimizer> optimizer = train::make_optimizer(config.optimizer, model);
   train::Trainer trainer(model, *optimizer, config.schedule, std::move(train_batches), std::move(eval_batches),
                          *model_generator, config.trainer, std::make_shared<train::TFreeObjective>());
-  fs::path checkpoint_dir;  // the newest complete checkpoint of this run
-  if (!cli.resume.empty()) {
-    const fs::path checkpoint = train::resolve_checkpoint(cli.resume);
-    checkpoint_dir = checkpoint;
-    train::load_training_checkpoint(checkpoint, trainer);
-    std::printf("resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(trainer.step()));
-  }
+  const fs::path resumed_from = resume_trainer(cli.resume, trainer);  // empty for a fresh run
   // The words the model may produce: the training words by count; a fine-tuned model keeps its
   // base model's dictionary and gains the fine-tuning data's words.
   const fs::path base_dictionary = config.init_from / infer::kTfreeDictionaryFile;
@@ -131,10 +125,10 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
   callbacks.on_sample = [&](int64_t step) {
     print_sample(step, config.sample_prompt, sample(config.trainer.seed * 1000003 + uint64_t(step)));
   };
-  const CheckpointedRun run = run_with_checkpoints(trainer, config, resolved, log, callbacks, checkpoint_dir);
+  const CheckpointedRun run = run_with_checkpoints(trainer, config, resolved, log, callbacks, resumed_from);
   const train::MetricsRecord& last = run.last;
   const double train_seconds = run.train_seconds;
-  checkpoint_dir = run.checkpoint;
+  const fs::path checkpoint_dir = run.checkpoint;  // the newest complete checkpoint of this run
 
   const fs::path model_dir = config.output_dir / "model";
   train::save_run_model(model_dir, model, nullptr, {});

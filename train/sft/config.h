@@ -37,7 +37,7 @@ struct SftConfig {
   std::filesystem::path train_data;
   std::filesystem::path eval_data;  // empty: no held-out questions
   SftFormat format;
-  OptimizerSettings optimizer{.adamw = {.learning_rate = 3e-4, .weight_decay = 0.0}};
+  OptimizerSettings optimizer{.adamw = {.learning_rate = 3e-4, .weight_decay = 0.0}, .sgd = {}};
   LearningRateSchedule schedule{.peak = 3e-4, .floor = 3e-5, .warmup_steps = 10, .total_steps = 100};
   SftOptions training;
   int64_t log_interval = 10;
