@@ -12,7 +12,7 @@ nlohmann::json read_json(const std::string& path) {
   BYTEGRAD_CHECK(in.good(), path, ": cannot open");
   try {
     return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw Error(concat(path, ": not valid JSON: ", e.what()));
   }
 }

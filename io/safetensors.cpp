@@ -142,7 +142,7 @@ nlohmann::json parse_header(const uint8_t* data, size_t size, const std::string&
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(data + 8, data + 8 + header_size);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw Error(concat(source, ": header is not valid JSON: ", e.what()));
   }
   BYTEGRAD_CHECK(header.is_object(), source, ": header must be a JSON object, got ",

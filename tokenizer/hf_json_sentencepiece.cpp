@@ -1,6 +1,8 @@
 #include "tokenizer/hf_json_sentencepiece.h"
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <set>
 #include <unordered_map>
 
@@ -142,7 +144,7 @@ void read_bpe(const json& model, SentencePieceProto& proto, const JsonContext& c
   const json& vocab = model.at("vocab");
   proto.pieces.resize(vocab.size());
   for (const auto& [text, id_json] : vocab.items()) {
-    const TokenId id = id_json.get<TokenId>();
+    const TokenId id = json_token_id(id_json, ctx, "model.vocab['" + text + "']");
     if (id < 0 || std::size_t(id) >= vocab.size() || !proto.pieces[id].text.empty() || text.empty())
       ctx.fail("model.vocab", "'" + text + "' has id " + std::to_string(id) + "; ids must be 0 to " +
                                   std::to_string(vocab.size() - 1) + ", each used once");
@@ -197,11 +199,15 @@ void read_unigram(const json& model, SentencePieceProto& proto, const JsonContex
   proto.byte_fallback = json_flag(model, "byte_fallback", false);
   for (const json& entry : model.at("vocab")) {
     if (!entry.is_array() || entry.size() != 2) ctx.fail("model.vocab", "expected [piece, score] entries");
-    proto.pieces.push_back({entry[0].get<std::string>(), entry[1].get<float>()});
+    // A score beyond float's range would convert with undefined behaviour.
+    const json& score = entry[1];
+    if (!score.is_number() || !(std::abs(score.get<double>()) <= std::numeric_limits<float>::max()))
+      ctx.fail("model.vocab", "piece scores must be finite float32 numbers, got " + score.dump());
+    proto.pieces.push_back({entry[0].get<std::string>(), float(score.get<double>())});
   }
   const json& unk = model.value("unk_id", json());
   if (unk.is_null()) ctx.fail("model.unk_id", "null is not supported (SentencePiece needs an unknown piece)");
-  proto.unk_id = unk.get<int>();
+  proto.unk_id = json_token_id(unk, ctx, "model.unk_id");
 }
 
 // Whether any piece has "▁" after its first character (such pieces could cross Metaspace's splits).

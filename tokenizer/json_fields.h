@@ -1,10 +1,14 @@
 // Reading fields of tokenizer.json files, with errors that name the file and the field.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "tokenizer/token_id.h"
 
 namespace bytegrad::tokenizer {
 
@@ -31,7 +35,7 @@ inline nlohmann::json parse_bounded_json(const std::string& text, const JsonCont
   };
   try {
     return nlohmann::json::parse(text, limit_depth);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     ctx.fail(field, e.what());
   }
 }
@@ -52,6 +56,18 @@ JsonErrorParts describe_json_error(const nlohmann::json::exception& error);
                                               const std::string& fallback) {
   const JsonErrorParts parts = describe_json_error(error);
   ctx.fail(parts.field.empty() ? fallback : parts.field, parts.what);
+}
+
+// `value` as a token id: an integer from 0 to INT32_MAX. Anything else (a float, which get<int>
+// would convert with undefined behaviour when out of range; 2^32 + 5, which would wrap to 5)
+// fails naming `field`.
+inline TokenId json_token_id(const nlohmann::json& value, const JsonContext& ctx, const std::string& field) {
+  constexpr std::int64_t kMaxId = std::numeric_limits<TokenId>::max();
+  const bool fits = value.is_number_unsigned() ? value.get<std::uint64_t>() <= std::uint64_t(kMaxId)
+                                               : value.is_number_integer() && value.get<std::int64_t>() >= 0 &&
+                                                     value.get<std::int64_t>() <= kMaxId;
+  if (!fits) ctx.fail(field, "expected a token id (an integer from 0 to " + std::to_string(kMaxId) + "), got " + value.dump());
+  return TokenId(value.get<std::int64_t>());
 }
 
 // object[key] as a bool; `fallback` when it is absent or null.

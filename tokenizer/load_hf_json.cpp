@@ -71,12 +71,8 @@ std::vector<SpecialToken> read_added_tokens(const json& root, const JsonContext&
     const std::string field = "added_tokens[" + std::to_string(i) + "]";
     if (!t.is_object() || !t.contains("content") || !t["content"].is_string())
       ctx.fail(field + ".content", "expected a string");
-    // get<TokenId> would wrap 2^32 + 5 around to 5, shadowing that token.
-    const json& id = t.contains("id") ? t["id"] : json();
-    if (!id.is_number_integer() || (id.is_number_unsigned() ? id.get<std::uint64_t>() > std::uint64_t(INT32_MAX)
-                                                            : id.get<std::int64_t>() < 0 || id.get<std::int64_t>() > INT32_MAX))
-      ctx.fail(field + ".id", "expected an integer in [0, " + std::to_string(INT32_MAX) + "], got " + id.dump());
-    tokens.push_back({t["content"].get<std::string>(), id.get<TokenId>(), json_flag(t, "special", true),
+    const TokenId id = json_token_id(t.contains("id") ? t["id"] : json(), ctx, field + ".id");
+    tokens.push_back({t["content"].get<std::string>(), id, json_flag(t, "special", true),
                       json_flag(t, "lstrip", false), json_flag(t, "rstrip", false)});
   }
   return tokens;
@@ -106,7 +102,9 @@ SpecialTokenTemplate read_template(const json& post, const JsonContext& ctx) {
     const auto entry = special_tokens.find(name);
     if (entry == special_tokens.end())
       ctx.fail("post_processor.special_tokens", "lacks '" + name + "' used by 'single'");
-    for (const json& id : entry->at("ids")) (after_sequence ? wrap.suffix : wrap.prefix).push_back(id.get<TokenId>());
+    for (const json& id : entry->at("ids"))
+      (after_sequence ? wrap.suffix : wrap.prefix)
+          .push_back(json_token_id(id, ctx, "post_processor.special_tokens['" + name + "'].ids"));
   }
   return wrap;
 }

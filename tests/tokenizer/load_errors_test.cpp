@@ -146,7 +146,7 @@ TEST_CASE("added_tokens ids that are negative or beyond 32 bits are errors namin
     CAPTURE(id);
     nlohmann::json root = valid_tokenizer_json();
     root["added_tokens"] = nlohmann::json::parse(std::string(R"([{"content": "<x>", "id": )") + id + "}]");
-    check_error(write_json("added_id", root), "added_tokens[0].id: expected an integer in [0, 2147483647]");
+    check_error(write_json("added_id", root), "added_tokens[0].id: expected a token id (an integer from 0 to 2147483647)");
   }
 }
 

@@ -18,7 +18,7 @@ nlohmann::json read_meta(const std::string& path) {
   nlohmann::json meta;
   try {
     meta = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw Error(concat(path, ": not valid JSON: ", e.what()));
   }
   BYTEGRAD_CHECK(meta.is_object(), path, ": expected a JSON object");
