@@ -78,6 +78,11 @@ class CausalLM : public Module {
   // which throws Error.
   virtual Tensor decode_packed(const Tensor& inputs_embeds, const Tensor& position_ids,
                                const Tensor& blocked) const;
+  // `model`'s decoder stack, for a model that wraps another (SoftEmbeddingLM): C++ lets a derived
+  // class call protected members only on its own kind, so it reaches the wrapped model's here.
+  static Tensor decode_of(const CausalLM& model, const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) {
+    return model.decode(inputs_embeds, start_pos, cache);
+  }
   // The family's name for errors ("Llama").
   const std::string& family() const { return family_; }
 

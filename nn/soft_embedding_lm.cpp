@@ -37,10 +37,8 @@ Tensor SoftEmbeddingLM::head(const Tensor& hidden) const {
 }
 
 Tensor SoftEmbeddingLM::decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const {
-  const Tensor hidden = host_.hidden_states(inputs_embeds, start_pos, cache);
-  // The host's hidden_states advanced the cache; ours advances it again once decode returns.
-  if (cache) cache->length -= inputs_embeds.size(1);
-  return hidden;
+  // The host's stack without its hidden_states, which would advance the cache a second time.
+  return decode_of(host_, inputs_embeds, start_pos, cache);
 }
 
 }  // namespace bytegrad::nn

@@ -24,7 +24,7 @@ struct MetricsRecord {
   double grad_norm = 0;  // before clipping
   double tokens_per_second = 0;
   double resident_mib = 0;  // the process's resident memory after the step (base/process_memory.h)
-  std::optional<double> eval_loss;
+  std::optional<double> eval_loss = std::nullopt;
   bool skipped = false;  // the loss or gradient norm was not finite and no update was applied
 };
 

@@ -80,7 +80,7 @@ void TokenBatches::set_position(int64_t position) {
 
 Batch TokenBatches::next() {
   const TokenBatch tokens = next_tokens();
-  return {tokens.inputs, tokens.targets, Tensor(), tokens.inputs.numel(), tokens.inputs.numel()};
+  return {tokens.inputs, tokens.targets, Tensor(), tokens.inputs.numel(), tokens.inputs.numel(), nullptr};
 }
 
 TokenBatch TokenBatches::next_tokens() {

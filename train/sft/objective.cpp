@@ -7,7 +7,7 @@
 namespace bytegrad::train {
 
 Batch as_batch(const SftBatch& batch) {
-  return {batch.input_ids, batch.labels, batch.response_mask, batch.input_ids.numel(), batch.response_tokens};
+  return {batch.input_ids, batch.labels, batch.response_mask, batch.input_ids.numel(), batch.response_tokens, nullptr};
 }
 
 SftObjective::SftObjective(const nn::CausalLM* reference, double kl_coef) : reference_(reference), kl_coef_(kl_coef) {

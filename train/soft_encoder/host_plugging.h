@@ -22,8 +22,8 @@ namespace bytegrad::train {
 // paths, delimiter, eval_fraction and seed as the host's run config, the held-out part is the
 // one the host never trained on.
 struct HostTextOptions {
-  std::vector<std::filesystem::path> paths;
-  std::string document_delimiter;
+  std::vector<std::filesystem::path> paths = {};
+  std::string document_delimiter = {};
   double eval_fraction = 0.02;
   uint64_t seed = 1337;
   int64_t batch_size = 16;
