@@ -17,6 +17,12 @@ nlohmann::json read_json(const std::string& path) {
   }
 }
 
+std::string string_field_or(const nlohmann::json& object, const char* key, const std::string& fallback) {
+  if (!object.is_object()) return fallback;
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 void write_json(const std::string& path, const nlohmann::json& value) {
   const std::string text = value.dump(2) + "\n";
   write_file_atomically(path, text.data(), text.size());

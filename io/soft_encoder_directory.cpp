@@ -19,7 +19,7 @@ LoadedSoftEncoder load_soft_encoder(const std::filesystem::path& directory) {
   BYTEGRAD_CHECK(std::filesystem::exists(config_path), "soft encoder directory ", directory.string(),
                  ": no config.json");
   const nlohmann::json json = read_json(config_path.string());
-  BYTEGRAD_CHECK(json.is_object() && json.value("model_type", "") == "soft_byte_encoder", config_path.string(),
+  BYTEGRAD_CHECK(json.is_object() && string_field_or(json, "model_type") == "soft_byte_encoder", config_path.string(),
                  ": model_type must be \"soft_byte_encoder\"");
   const nn::SoftEncoderConfig config = nn::SoftEncoderConfig::from_json(json, config_path.string());
   LoadedSoftEncoder loaded;

@@ -76,7 +76,7 @@ std::vector<MetricsRecord> read_metrics(const std::filesystem::path& path) {
     r.tokens_per_second = number_or_nan(json, "tokens_per_second", 0.0);
     r.resident_mib = number_or_nan(json, "rss_mib", 0.0);
     if (json.contains("eval_loss")) r.eval_loss = number_or_nan(json, "eval_loss", NAN);
-    r.skipped = json.value("skipped", false);
+    r.skipped = json.contains("skipped") && json["skipped"].is_boolean() && json["skipped"].get<bool>();
     records.push_back(r);
   }
   return records;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "io/json_file.h"
 
 namespace bytegrad::train {
 namespace {
@@ -22,9 +23,9 @@ nlohmann::json read_meta(const std::string& path) {
     throw Error(concat(path, ": not valid JSON: ", e.what()));
   }
   BYTEGRAD_CHECK(meta.is_object(), path, ": expected a JSON object");
-  BYTEGRAD_CHECK(meta.value("dtype", "") == "uint8", path, ": 'dtype' must be \"uint8\", got ",
+  BYTEGRAD_CHECK(io::string_field_or(meta, "dtype") == "uint8", path, ": 'dtype' must be \"uint8\", got ",
                  meta.contains("dtype") ? meta["dtype"].dump() : "nothing");
-  BYTEGRAD_CHECK(meta.value("index_dtype", "") == "uint64", path,
+  BYTEGRAD_CHECK(io::string_field_or(meta, "index_dtype") == "uint64", path,
                  ": 'index_dtype' must be \"uint64\", got ",
                  meta.contains("index_dtype") ? meta["index_dtype"].dump() : "nothing");
   BYTEGRAD_CHECK(meta.contains("document_count") && meta["document_count"].is_number_unsigned(),

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "io/json_file.h"
 #include "tensor/creation.h"
 #include "tokenizer/tfree_words.h"
 #include "train/data/word_stream.h"
@@ -25,7 +26,7 @@ SegmentSample parse_sample(const nlohmann::json& line, const std::string& where)
   sample.words.emplace_back(kTfreeEndOfText);
   sample.weights.push_back(0);
   for (const nlohmann::json& segment : line) {
-    BYTEGRAD_CHECK(segment.is_object() && segment.value("type", "") == "text" && segment.contains("content") &&
+    BYTEGRAD_CHECK(io::string_field_or(segment, "type") == "text" && segment.contains("content") &&
                        segment["content"].is_string() && segment.contains("has_loss") &&
                        segment["has_loss"].is_boolean(),
                    where, ": each segment must be {\"type\": \"text\", \"content\": string, \"has_loss\": bool}, got ",
