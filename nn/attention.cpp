@@ -51,6 +51,13 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64
                  "causal_attention: queries ", shape_str(q.shape()), " at positions ",
                  query_start, ".. need their keys, but keys are ", shape_str(k.shape()));
   const int64_t tokens = q.size(2), keys = k.size(2);
+  // A whole sequence attending to itself (training, scoring, a prefill from position 0) takes
+  // the fused op, which skips the masked half; dropout on the weights, 16-bit dtypes and
+  // queries after a cached prefix (decoding) keep the composed form below.
+  const bool wide_dtype = q.dtype() == kFloat32 || q.dtype() == kFloat64;
+  if (query_start == 0 && tokens == keys && tokens > 1 && dropout.is_identity() && wide_dtype &&
+      k.dtype() == q.dtype() && v.dtype() == q.dtype())
+    return fused_causal_attention(q, k, v);
   // Query i sits at position query_start + i and must not see keys after it; the mask is
   // undefined when no query has a key in its future (a decode step), so nothing is masked.
   const Tensor future = masks ? masks->get(query_start, tokens, keys, q.device())
