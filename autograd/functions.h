@@ -119,6 +119,11 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
 // reference is nn::attention() with the causal mask. Keeps the probabilities [B, H, T, S] for
 // the backward pass, not the scores or the mask.
 Tensor fused_causal_attention(const Tensor& q, const Tensor& k, const Tensor& v);
+// The same for one packed projection qkv [B, T, 3 * heads * D] (q, then k, then v, each heads
+// x D, as GPT-2's c_attn writes them), with the heads merged back: returns [B, T, heads * D].
+// The heads are read in place, and the gradient comes back packed, so splitting and merging
+// the heads costs no copies either way.
+Tensor fused_causal_attention_packed(const Tensor& qkv, int64_t heads);
 
 // ---- products (autograd/linalg.cpp) ----
 // torch.matmul: 1-D operands are vectors; batch dims broadcast.

@@ -157,16 +157,17 @@ class Backend {
                                    const ArrayView& grad_out, const ArrayView& grad_x,
                                    const ArrayView& grad_weight, const ArrayView& grad_bias) = 0;
   // Causal scaled dot-product attention, skipping the masked keys rather than computing and
-  // discarding them. q [B, H, T, D] and k, v [B, H_kv, S, D] are contiguous (float or double),
-  // H a multiple of H_kv (query head h reads key/value head h / (H / H_kv)), S >= T; the T
-  // queries sit at positions S - T .. S - 1, and query i sees keys 0 .. S - T + i. Writes
-  // probabilities [B, H, T, S] = softmax(scale * q k^T) over the visible keys, 0 beyond them,
-  // and out [B, H, T, D] = probabilities @ v.
+  // discarding them. q [B, H, T, D] and k, v [B, H_kv, S, D] (float or double) may have any
+  // strides but a dense last dimension, as may out and the gradients below. H is a multiple of
+  // H_kv (query head h reads key/value head h / (H / H_kv)) and S >= T: the T queries sit at
+  // positions S - T .. S - 1, and query i sees keys 0 .. S - T + i. Writes the contiguous
+  // probabilities [B, H, T, S] = softmax(scale * q k^T) over the visible keys,
+  // 0 beyond them, and out [B, H, T, D] = probabilities @ v.
   virtual void causal_attention(const ArrayView& q, const ArrayView& k, const ArrayView& v,
                                 double scale, const ArrayView& out,
                                 const ArrayView& probabilities) = 0;
   // Gradients of causal_attention from its probabilities and grad_out [B, H, T, D]; grad_q,
-  // grad_k and grad_v are contiguous and shaped like q, k and v.
+  // grad_k and grad_v are shaped like q, k and v and are overwritten.
   virtual void causal_attention_backward(const ArrayView& q, const ArrayView& k,
                                          const ArrayView& v, const ArrayView& probabilities,
                                          double scale, const ArrayView& grad_out,

@@ -5,7 +5,8 @@
 //   forward:  P = softmax(scale * Q K^T) over the visible keys,  O = P V
 //   backward: dP = dO V^T,  dS = scale * P * (dP - rowsum(P * dP)),
 //             dQ = dS K,  dK = dS^T Q,  dV = P^T dO
-// Each (batch, head) runs on one thread with single-threaded BLAS calls (OpenBLAS keeps to one
+// q, k, v, out and the gradients may be strided views (their rows dense), so that heads split
+// from one packed projection need no copies. Each (batch, head) runs on one thread with single-threaded BLAS calls (OpenBLAS keeps to one
 // thread inside an OpenMP region); the backward pass runs per key/value head so that the query
 // heads sharing it add into its dK and dV one after another.
 #include <cblas.h>
@@ -50,6 +51,18 @@ Sizes sizes_of(const ArrayView& q, const ArrayView& k) {
   return {q.shape[0], q.shape[1], k.shape[1], q.shape[2], k.shape[2], q.shape[3]};
 }
 
+// One [B, H, rows, D] array whose rows are dense but may sit anywhere: q, k and v are often
+// views of one packed projection [B, rows, 3, H, D], and out a transposed view of [B, rows, H, D].
+template <typename T>
+struct HeadRows {
+  T* data;
+  int64_t batch_stride, head_stride, row_stride;
+  explicit HeadRows(const ArrayView& a)
+      : data(a.as<T>()), batch_stride(a.strides[0]), head_stride(a.strides[1]),
+        row_stride(std::max(a.strides[2], a.shape[3])) {}  // a single row may carry any stride
+  T* at(int64_t b, int64_t h) const { return data + b * batch_stride + h * head_stride; }
+};
+
 // Softmax over the first `visible` entries of a row of `length`; the rest become 0.
 template <typename T>
 void softmax_prefix(T* row, int64_t visible, int64_t length) {
@@ -61,51 +74,59 @@ void softmax_prefix(T* row, int64_t visible, int64_t length) {
 }
 
 template <typename T>
-void forward(const ArrayView& q, const ArrayView& k, const ArrayView& v, double scale,
-             const ArrayView& out, const ArrayView& probabilities) {
-  const Sizes s = sizes_of(q, k);
+void forward(const ArrayView& q_view, const ArrayView& k_view, const ArrayView& v_view, double scale,
+             const ArrayView& out_view, const ArrayView& probabilities) {
+  const Sizes s = sizes_of(q_view, k_view);
+  const HeadRows<T> q(q_view), k(k_view), v(v_view), out(out_view);
   parallel_for(s.batch * s.heads, s.work(), [&](int64_t entry) {
-    const int64_t kv_entry = (entry / s.heads) * s.kv_heads + (entry % s.heads) / s.group();
-    const T* qe = q.as<T>() + entry * s.tokens * s.dim;
-    const T* ke = k.as<T>() + kv_entry * s.keys * s.dim;
-    const T* ve = v.as<T>() + kv_entry * s.keys * s.dim;
+    const int64_t b = entry / s.heads, h = entry % s.heads, kv_h = h / s.group();
+    const T* qe = q.at(b, h);
+    const T* ke = k.at(b, kv_h);
+    const T* ve = v.at(b, kv_h);
+    T* oe = out.at(b, h);
     T* pe = probabilities.as<T>() + entry * s.tokens * s.keys;
-    T* oe = out.as<T>() + entry * s.tokens * s.dim;
     for (int64_t i0 = 0; i0 < s.tokens; i0 += kQueryBlock) {
       const int64_t rows = std::min(kQueryBlock, s.tokens - i0), visible = s.visible(i0, rows);
       T* p = pe + i0 * s.keys;  // [rows, S], of which the first `visible` columns are computed
-      gemm(false, true, rows, visible, s.dim, T(scale), qe + i0 * s.dim, s.dim, ke, s.dim, T(0), p, s.keys);
+      gemm(false, true, rows, visible, s.dim, T(scale), qe + i0 * q.row_stride, q.row_stride, ke, k.row_stride,
+           T(0), p, s.keys);
       for (int64_t r = 0; r < rows; ++r) softmax_prefix(p + r * s.keys, s.offset() + i0 + r + 1, s.keys);
-      gemm(false, false, rows, s.dim, visible, T(1), p, s.keys, ve, s.dim, T(0), oe + i0 * s.dim, s.dim);
+      gemm(false, false, rows, s.dim, visible, T(1), p, s.keys, ve, v.row_stride, T(0), oe + i0 * out.row_stride,
+           out.row_stride);
     }
   });
 }
 
 template <typename T>
-void backward(const ArrayView& q, const ArrayView& k, const ArrayView& v, const ArrayView& probabilities,
-              double scale, const ArrayView& grad_out, const ArrayView& grad_q, const ArrayView& grad_k,
-              const ArrayView& grad_v) {
-  const Sizes s = sizes_of(q, k);
+void backward(const ArrayView& q_view, const ArrayView& k_view, const ArrayView& v_view,
+              const ArrayView& probabilities, double scale, const ArrayView& grad_out_view,
+              const ArrayView& grad_q_view, const ArrayView& grad_k_view, const ArrayView& grad_v_view) {
+  const Sizes s = sizes_of(q_view, k_view);
+  const HeadRows<T> q(q_view), k(k_view), v(v_view), grad_out(grad_out_view);
+  const HeadRows<T> grad_q(grad_q_view), grad_k(grad_k_view), grad_v(grad_v_view);
   parallel_for(s.batch * s.kv_heads, s.work() * s.group(), [&](int64_t kv_entry) {
-    const T* ke = k.as<T>() + kv_entry * s.keys * s.dim;
-    const T* ve = v.as<T>() + kv_entry * s.keys * s.dim;
-    T* dk = grad_k.as<T>() + kv_entry * s.keys * s.dim;
-    T* dv = grad_v.as<T>() + kv_entry * s.keys * s.dim;
-    std::fill(dk, dk + s.keys * s.dim, T(0));
-    std::fill(dv, dv + s.keys * s.dim, T(0));
+    const int64_t b = kv_entry / s.kv_heads, kv_h = kv_entry % s.kv_heads;
+    const T* ke = k.at(b, kv_h);
+    const T* ve = v.at(b, kv_h);
+    T* dk = grad_k.at(b, kv_h);
+    T* dv = grad_v.at(b, kv_h);
+    for (int64_t j = 0; j < s.keys; ++j) {
+      std::fill(dk + j * grad_k.row_stride, dk + j * grad_k.row_stride + s.dim, T(0));
+      std::fill(dv + j * grad_v.row_stride, dv + j * grad_v.row_stride + s.dim, T(0));
+    }
     std::vector<T> scores_grad(size_t(kQueryBlock * s.keys));  // dP, then dS, of one block
-    const int64_t first_head = (kv_entry / s.kv_heads) * s.heads + (kv_entry % s.kv_heads) * s.group();
-    for (int64_t entry = first_head; entry < first_head + s.group(); ++entry) {
-      const T* qe = q.as<T>() + entry * s.tokens * s.dim;
-      const T* pe = probabilities.as<T>() + entry * s.tokens * s.keys;
-      const T* goe = grad_out.as<T>() + entry * s.tokens * s.dim;
-      T* dqe = grad_q.as<T>() + entry * s.tokens * s.dim;
+    for (int64_t h = kv_h * s.group(); h < (kv_h + 1) * s.group(); ++h) {
+      const T* qe = q.at(b, h);
+      const T* goe = grad_out.at(b, h);
+      T* dqe = grad_q.at(b, h);
+      const T* pe = probabilities.as<T>() + (b * s.heads + h) * s.tokens * s.keys;
       for (int64_t i0 = 0; i0 < s.tokens; i0 += kQueryBlock) {
         const int64_t rows = std::min(kQueryBlock, s.tokens - i0), visible = s.visible(i0, rows);
         const T* p = pe + i0 * s.keys;
-        const T* go = goe + i0 * s.dim;
+        const T* go = goe + i0 * grad_out.row_stride;
+        const T* qi = qe + i0 * q.row_stride;
         T* ds = scores_grad.data();  // [rows, visible]
-        gemm(false, true, rows, visible, s.dim, T(1), go, s.dim, ve, s.dim, T(0), ds, visible);
+        gemm(false, true, rows, visible, s.dim, T(1), go, grad_out.row_stride, ve, v.row_stride, T(0), ds, visible);
         for (int64_t r = 0; r < rows; ++r) {
           // Masked keys have p = 0, so their dS is 0 without a test.
           Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> pr(p + r * s.keys, visible);
@@ -113,9 +134,11 @@ void backward(const ArrayView& q, const ArrayView& k, const ArrayView& v, const 
           const T projection = (pr * dr).sum();
           dr = T(scale) * pr * (dr - projection);
         }
-        gemm(false, false, rows, s.dim, visible, T(1), ds, visible, ke, s.dim, T(0), dqe + i0 * s.dim, s.dim);
-        gemm(true, false, visible, s.dim, rows, T(1), ds, visible, qe + i0 * s.dim, s.dim, T(1), dk, s.dim);
-        gemm(true, false, visible, s.dim, rows, T(1), p, s.keys, go, s.dim, T(1), dv, s.dim);
+        gemm(false, false, rows, s.dim, visible, T(1), ds, visible, ke, k.row_stride, T(0),
+             dqe + i0 * grad_q.row_stride, grad_q.row_stride);
+        gemm(true, false, visible, s.dim, rows, T(1), ds, visible, qi, q.row_stride, T(1), dk, grad_k.row_stride);
+        gemm(true, false, visible, s.dim, rows, T(1), p, s.keys, go, grad_out.row_stride, T(1), dv,
+             grad_v.row_stride);
       }
     }
   });

@@ -306,6 +306,29 @@ TEST_CASE("fused causal attention: gradients, and values equal to the masked com
         CHECK(ops::reduce(ops::ReduceOp::Max, abs(got[i] - want[i]), {}, false).item<double>() < 1e-12);
       }
     }
+    // GPT-2's packed projection [B, T, 3 * heads * D], split and merged around the same op.
+    const auto packed = [](auto& x) { return fused_causal_attention_packed(x[0], 2); };
+    expect_gradients("causal attention, packed heads", packed, {leaf({2, 5, 12})});
+    expect_gradients("causal attention, packed heads of a transposed projection", packed,
+                     {ops::transpose(leaf({2, 12, 3}), 1, 2).set_requires_grad()});
+    {
+      Tensor qkv = uniform({2, 70, 3 * 3 * 4}, -2.0, 2.0, {kFloat64, device}, &rng()).set_requires_grad();
+      const Tensor w = uniform({2, 70, 12}, -1.0, 1.0, {kFloat64, device}, &rng());
+      auto output_and_gradient = [&](const Tensor& out) {
+        qkv.zero_grad();
+        backward(sum(out * w));
+        return std::pair{out, qkv.grad()};
+      };
+      auto heads = [](const Tensor& t) { return transpose(reshape(t, {2, 70, 3, 4}), 1, 2); };
+      const std::vector<Tensor> parts = split(qkv, 12, -1);
+      const auto [got, got_grad] = output_and_gradient(fused_causal_attention_packed(qkv, 3));
+      const Tensor composed = composed_causal_attention(heads(parts[0]), heads(parts[1]), heads(parts[2]));
+      const auto [want, want_grad] = output_and_gradient(reshape(transpose(composed, 1, 2), {2, 70, 12}));
+      CHECK(ops::reduce(ops::ReduceOp::Max, abs(got - want), {}, false).item<double>() < 1e-12);
+      CHECK(ops::reduce(ops::ReduceOp::Max, abs(got_grad - want_grad), {}, false).item<double>() < 1e-12);
+    }
+    CHECK_THROWS_WITH_AS(fused_causal_attention_packed(leaf({1, 4, 10}), 2),
+                         doctest::Contains("qkv [1, 4, 10] must be [B, T, 3 * heads * head_dim] with 2 heads"), Error);
     CHECK_THROWS_WITH_AS(fused_causal_attention(leaf({1, 3, 4, 2}), leaf({1, 2, 4, 2}), leaf({1, 2, 4, 2})),
                          doctest::Contains("with H_kv dividing H and S >= T"), Error);
     CHECK_THROWS_WITH_AS(fused_causal_attention(leaf({1, 2, 5, 2}), leaf({1, 2, 4, 2}), leaf({1, 2, 4, 2})),
