@@ -32,10 +32,16 @@ std::unordered_map<AutogradMeta*, int> count_consumers(AutogradMeta* root) {
   return consumers;
 }
 
-void accumulate(Tensor& slot, const Tensor& grad) {
-  // A leaf's gradient owns dense memory: the incoming tensor may be a broadcast view or shared
-  // with another branch of the graph.
-  slot = slot.defined() ? add(slot, grad) : ops::clone(grad);
+void accumulate(Tensor& slot, Tensor grad) {
+  if (slot.defined()) {
+    slot = add(slot, grad);
+    return;
+  }
+  // A leaf's gradient owns dense memory: an incoming tensor that is a broadcast view, or is
+  // shared with another branch of the graph or a saved tensor, is copied. One that nothing else
+  // holds (a weight's gradient fresh from its product) is taken as it is: copying every
+  // parameter's gradient cost a pass over all of them and a second copy at the peak.
+  slot = grad.is_sole_dense_owner() ? std::move(grad) : ops::clone(grad);
 }
 
 // True when `node` adds its gradient straight into its input's .grad: a sparse op over a leaf.
@@ -109,14 +115,14 @@ void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) 
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       AutogradMeta* input = node.inputs[i].get();
       if (!input) continue;
-      Tensor g = input_grads.at(i);
+      Tensor g = std::move(input_grads.at(i));  // so that a gradient nothing else holds is owned by g alone
       BYTEGRAD_CHECK(g.defined() && g.shape() == node.input_shapes[i], "backward of '", node.name,
             "': gradient for input ", i, " has shape ",
             g.defined() ? shape_str(g.shape()) : std::string("(none)"), ", expected ",
             shape_str(node.input_shapes[i]));
       if (g.dtype() != node.input_dtypes[i]) g = ops::to(g, node.input_dtypes[i]);
       if (!input->grad_fn) {
-        accumulate(input->grad, g);
+        accumulate(input->grad, std::move(g));
         continue;
       }
       Tensor& slot = pending[input];

@@ -107,6 +107,24 @@ Tensor multilabel_bce_with_logits(const Tensor& logits, const Tensor& target_ids
 // One fused op forward and backward (the composed form is in nn/norm.cpp for other dtypes).
 Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps);
 
+// (x - mean) / sqrt(biased variance + eps) * weight + bias over the last dim: x [..., D],
+// weight and bias [D], one dtype, float32/float64; one fused op forward and backward
+// (autograd/layer_norm.cpp; the composed form is in nn/norm.cpp for other dtypes).
+Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps);
+
+// ---- attention (autograd/causal_attention.cpp) ----
+// Causal softmax(q k^T / sqrt(D)) v as one op that neither computes nor differentiates the
+// masked scores: q [B, H, T, D], k and v [B, H_kv, S, D] (H_kv dividing H, S >= T), one dtype,
+// float32/float64; query i sits at position S - T + i and sees keys 0 .. S - T + i. Its
+// reference is nn::attention() with the causal mask. Keeps the probabilities [B, H, T, S] for
+// the backward pass, not the scores or the mask.
+Tensor fused_causal_attention(const Tensor& q, const Tensor& k, const Tensor& v);
+// The same for one packed projection qkv [B, T, 3 * heads * D] (q, then k, then v, each heads
+// x D, as GPT-2's c_attn writes them), with the heads merged back: returns [B, T, heads * D].
+// The heads are read in place, and the gradient comes back packed, so splitting and merging
+// the heads costs no copies either way.
+Tensor fused_causal_attention_packed(const Tensor& qkv, int64_t heads);
+
 // ---- products (autograd/linalg.cpp) ----
 // torch.matmul: 1-D operands are vectors; batch dims broadcast.
 Tensor matmul(const Tensor& a, const Tensor& b);

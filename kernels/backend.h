@@ -144,6 +144,35 @@ class Backend {
   virtual void rms_norm_backward(const ArrayView& x, const ArrayView& weight,
                                  const ArrayView& inverse_rms, const ArrayView& grad_out,
                                  const ArrayView& grad_x, const ArrayView& grad_weight) = 0;
+  // Layer normalisation of each row of contiguous x [N, D] (float or double), with weight and
+  // bias [D]: mean[n] and inverse_std[n] = 1 / sqrt(biased variance of x[n] + eps) are written
+  // for the backward pass, out[n] = (x[n] - mean[n]) * inverse_std[n] * weight + bias.
+  virtual void layer_norm(const ArrayView& x, const ArrayView& weight, const ArrayView& bias,
+                          double eps, const ArrayView& out, const ArrayView& mean,
+                          const ArrayView& inverse_std) = 0;
+  // Gradients of layer_norm from the forward pass's mean and inverse_std; grad_weight and
+  // grad_bias [D] are each skipped when their data is null.
+  virtual void layer_norm_backward(const ArrayView& x, const ArrayView& weight,
+                                   const ArrayView& mean, const ArrayView& inverse_std,
+                                   const ArrayView& grad_out, const ArrayView& grad_x,
+                                   const ArrayView& grad_weight, const ArrayView& grad_bias) = 0;
+  // Causal scaled dot-product attention, skipping the masked keys rather than computing and
+  // discarding them. q [B, H, T, D] and k, v [B, H_kv, S, D] (float or double) may have any
+  // strides but a dense last dimension, as may out and the gradients below. H is a multiple of
+  // H_kv (query head h reads key/value head h / (H / H_kv)) and S >= T: the T queries sit at
+  // positions S - T .. S - 1, and query i sees keys 0 .. S - T + i. Writes the contiguous
+  // probabilities [B, H, T, S] = softmax(scale * q k^T) over the visible keys,
+  // 0 beyond them, and out [B, H, T, D] = probabilities @ v.
+  virtual void causal_attention(const ArrayView& q, const ArrayView& k, const ArrayView& v,
+                                double scale, const ArrayView& out,
+                                const ArrayView& probabilities) = 0;
+  // Gradients of causal_attention from its probabilities and grad_out [B, H, T, D]; grad_q,
+  // grad_k and grad_v are shaped like q, k and v and are overwritten.
+  virtual void causal_attention_backward(const ArrayView& q, const ArrayView& k,
+                                         const ArrayView& v, const ArrayView& probabilities,
+                                         double scale, const ArrayView& grad_out,
+                                         const ArrayView& grad_q, const ArrayView& grad_k,
+                                         const ArrayView& grad_v) = 0;
   // Embedding bags (T-Free's word embedding). ids int64 [N, m] name m rows of weight [V, h] (float
   // or double) per item; offsets int64 [W + 1] group the items into W bags, bag w owning items
   // offsets[w] .. offsets[w + 1] - 1. With c = (mean_items ? 1 / m : 1) * (normalize ? 1 / items

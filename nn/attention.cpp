@@ -45,12 +45,22 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
   return reshape(out, {batch, heads, tokens, dim});
 }
 
+bool fuses_causal_attention(const Tensor& x, const Dropout& dropout) {
+  return (x.dtype() == kFloat32 || x.dtype() == kFloat64) && dropout.is_identity();
+}
+
 Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t query_start,
                         const Dropout& dropout, const CausalMaskCache* masks) {
   BYTEGRAD_CHECK(q.dim() == 4 && k.dim() == 4 && query_start + q.size(2) <= k.size(2),
                  "causal_attention: queries ", shape_str(q.shape()), " at positions ",
                  query_start, ".. need their keys, but keys are ", shape_str(k.shape()));
   const int64_t tokens = q.size(2), keys = k.size(2);
+  // A whole sequence attending to itself (training, scoring, a prefill from position 0) takes
+  // the fused op, which skips the masked half; queries after a cached prefix (decoding) keep the
+  // composed form below.
+  if (query_start == 0 && tokens == keys && k.dtype() == q.dtype() && v.dtype() == q.dtype() &&
+      fuses_causal_attention(q, dropout))
+    return fused_causal_attention(q, k, v);
   // Query i sits at position query_start + i and must not see keys after it; the mask is
   // undefined when no query has a key in its future (a decode step), so nothing is masked.
   const Tensor future = masks ? masks->get(query_start, tokens, keys, q.device())

@@ -30,10 +30,17 @@ namespace bytegrad::nn {
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& blocked,
                  const Dropout& dropout);
 
+// Whether attention over x's dtype with `dropout` on its weights may run as one fused op
+// (fused_causal_attention, autograd/functions.h): float32 or float64, and no active dropout,
+// which the fused op does not apply.
+bool fuses_causal_attention(const Tensor& x, const Dropout& dropout);
+
 // attention() with the causal mask, for q [B, H, T, D] at positions query_start ..
 // query_start + T - 1 and k, v [B, H_kv, S, D] at positions 0 .. S - 1: query position p sees
 // keys 0..p. The mask comes from `masks` (a module's cache) when given, else is built for this
-// call.
+// call. A sequence attending to itself from position 0 (query_start 0 and S == T) runs as
+// fused_causal_attention, which skips the masked half, when fuses_causal_attention allows;
+// other calls run attention() with the mask.
 Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t query_start,
                         const Dropout& dropout, const CausalMaskCache* masks = nullptr);
 

@@ -10,7 +10,7 @@ Dropout::Dropout(double p, Generator& generator) : p_(p), generator_(&generator)
 }
 
 Tensor Dropout::forward(const Tensor& x) const {
-  if (!is_training() || p_ == 0.0) return x;
+  if (is_identity()) return x;
   const Tensor keep = ge(rand(x.shape(), {kFloat32, x.device()}, generator_), p_);
   return x * bytegrad::to(keep, x.dtype()) * (1.0 / (1.0 - p_));
 }

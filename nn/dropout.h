@@ -13,6 +13,9 @@ class Dropout : public Module {
   Dropout(double p, Generator& generator);
   // Same shape and dtype as x. With p == 0 or in eval mode, returns x itself.
   Tensor forward(const Tensor& x) const;
+  // True when forward returns its input unchanged (p == 0 or eval mode), so that a fused op
+  // with no dropout inside may stand in for the composed form.
+  bool is_identity() const { return !is_training() || p_ == 0.0; }
 
  private:
   double p_;

@@ -39,7 +39,12 @@ GPT2Attention::GPT2Attention(const ModelConfig& config, Generator& generator)
 
 Tensor GPT2Attention::forward(const Tensor& x, int64_t start_pos, KVCache::Layer* cache) const {
   const ModuleScope scope(this);
-  const std::vector<Tensor> qkv = split(c_attn.forward(x), x.size(-1), -1);  // 3 x [B, T, hidden]
+  const Tensor packed = c_attn.forward(x);  // [B, T, 3 * hidden]: q, k, v
+  // A whole sequence without a cache: one fused op reads the heads where c_attn wrote them and
+  // returns its gradient packed the same way, so splitting the heads copies nothing.
+  if (!cache && start_pos == 0 && fuses_causal_attention(packed, attn_dropout_))
+    return resid_dropout_.forward(c_proj.forward(fused_causal_attention_packed(packed, heads_)));
+  const std::vector<Tensor> qkv = split(packed, x.size(-1), -1);  // 3 x [B, T, hidden]
   const Tensor q = split_heads(qkv[0], heads_);                               // [B, H, T, D]
   const Tensor k = split_heads(qkv[1], heads_), v = split_heads(qkv[2], heads_);
   const auto [keys, values] = cache ? cache->write(k, v, start_pos) : std::pair{k, v};

@@ -24,6 +24,11 @@ LayerNorm::LayerNorm(int64_t dim, double eps) : eps_(eps) {
 Tensor LayerNorm::forward(const Tensor& x) const {
   const ModuleScope scope(this);
   check_last_dim("LayerNorm", x, weight);
+  // float32/float64 take the fused op; 16-bit inputs normalise in float32 through the composed
+  // form below, then narrow back.
+  if (x.dtype() == weight.dtype() && x.dtype() == bias.dtype() &&
+      (x.dtype() == kFloat32 || x.dtype() == kFloat64))
+    return layer_norm(x, weight, bias, eps_);
   const Tensor wide = upcast(x);
   const Tensor centered = wide - mean(wide, {-1}, true);
   const Tensor variance = mean(square(centered), {-1}, true);

@@ -101,6 +101,47 @@ std::pair<Tensor, Tensor> rms_norm_backward(const Tensor& x, const Tensor& weigh
                                             const Tensor& inverse_rms, const Tensor& grad_out,
                                             bool want_weight_grad);
 
+// --- layer normalisation over the last dim (layer_norm.cpp) ---
+// x [..., D], weight and bias [D], all float32 or all float64: out = (x - mean) * inverse_std *
+// weight + bias, with mean [...] and inverse_std [...] = 1 / sqrt(biased variance + eps) of
+// each row kept for the backward pass.
+struct LayerNormResult {
+  Tensor out, mean, inverse_std;
+};
+LayerNormResult layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps);
+// Gradients from the forward pass's mean and inverse_std; grad_weight and grad_bias are left
+// undefined unless asked.
+struct LayerNormGradients {
+  Tensor grad_x, grad_weight, grad_bias;
+};
+LayerNormGradients layer_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& mean,
+                                       const Tensor& inverse_std, const Tensor& grad_out,
+                                       bool want_weight_grad, bool want_bias_grad);
+
+// --- causal attention in one op (causal_attention.cpp) ---
+// softmax(q k^T / sqrt(D)) v over the keys each query may see, without computing the masked
+// scores: q [B, H, T, D], k and v [B, H_kv, S, D] of one dtype (float32 or float64), H a
+// multiple of H_kv, S >= T; the queries are the last T of the S positions, so query i sees
+// keys 0 .. S - T + i. Views whose rows are dense (heads split from a packed projection) are
+// read in place. Returns out [B, H, T, D], laid out as [B, T, H, D] so that merging its heads
+// is a view, and the probabilities [B, H, T, S] (0 for the keys a query does not see), which
+// the backward pass reads.
+struct CausalAttentionResult {
+  Tensor out, probabilities;
+};
+CausalAttentionResult causal_attention(const Tensor& q, const Tensor& k, const Tensor& v);
+// The gradients, written into grad_q, grad_k and grad_v: shaped like q, k and v, in their
+// dtype, with dense rows (views of one packed gradient, for instance).
+void causal_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& probabilities,
+                               const Tensor& grad_out, const Tensor& grad_q, const Tensor& grad_k,
+                               const Tensor& grad_v);
+// The same into fresh tensors laid out as the forward pass's out is.
+struct CausalAttentionGradients {
+  Tensor grad_q, grad_k, grad_v;
+};
+CausalAttentionGradients causal_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v,
+                                                   const Tensor& probabilities, const Tensor& grad_out);
+
 // --- products (matmul.cpp) ---
 // 1-D and N-D operands as torch.matmul: batch dimensions broadcast.
 Tensor matmul(const Tensor& a, const Tensor& b);

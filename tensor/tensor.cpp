@@ -28,6 +28,11 @@ int64_t Tensor::size(int64_t d) const { return shape()[size_t(wrap_dim(d, dim(),
 
 bool Tensor::is_contiguous() const { return view().is_contiguous(); }
 
+bool Tensor::is_sole_dense_owner() const {
+  return defined() && impl_.use_count() == 1 && storage().use_count() == 1 && offset() == 0 &&
+         is_contiguous() && size_t(numel()) * dtype_size(dtype()) == storage()->nbytes();
+}
+
 void* Tensor::data_ptr() const {
   return static_cast<char*>(storage()->data()) + offset() * int64_t(dtype_size(dtype()));
 }

@@ -82,6 +82,10 @@ class Tensor {
   Tensor detach() const;
   // True when both handles point at the same tensor (not merely equal values).
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+  // True when this handle alone reaches its memory (no copy of the handle, no view, no other
+  // tensor on the storage) and covers all of it densely: the tensor may then be taken over
+  // where a copy would otherwise be made, since nothing else can read or write it.
+  bool is_sole_dense_owner() const;
 
   // Human-readable: "tensor([[1, 2], [3, 4]], dtype=float32)".
   std::string str() const;

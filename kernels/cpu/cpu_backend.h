@@ -73,6 +73,22 @@ class CpuBackend final : public Backend {
                          const ArrayView& grad_out, const ArrayView& grad_x,
                          const ArrayView& grad_weight) override;
 
+  // layer_norm.cpp
+  void layer_norm(const ArrayView& x, const ArrayView& weight, const ArrayView& bias, double eps,
+                  const ArrayView& out, const ArrayView& mean, const ArrayView& inverse_std) override;
+  void layer_norm_backward(const ArrayView& x, const ArrayView& weight, const ArrayView& mean,
+                           const ArrayView& inverse_std, const ArrayView& grad_out,
+                           const ArrayView& grad_x, const ArrayView& grad_weight,
+                           const ArrayView& grad_bias) override;
+
+  // causal_attention.cpp
+  void causal_attention(const ArrayView& q, const ArrayView& k, const ArrayView& v, double scale,
+                        const ArrayView& out, const ArrayView& probabilities) override;
+  void causal_attention_backward(const ArrayView& q, const ArrayView& k, const ArrayView& v,
+                                 const ArrayView& probabilities, double scale,
+                                 const ArrayView& grad_out, const ArrayView& grad_q,
+                                 const ArrayView& grad_k, const ArrayView& grad_v) override;
+
   // gemm.cpp
   void gemm(DType dtype, const void* a, const void* b, void* c, const GemmBatch& batch) override;
 

@@ -1,5 +1,7 @@
 // Every differentiable op against central differences in float64, on shapes that broadcast and
 // on non-contiguous inputs, on every test device.
+#include <array>
+
 #include "tests/devices.h"
 #include "tests/test_util.h"
 
@@ -231,6 +233,107 @@ TEST_CASE("fused row cross-entropy names a target outside the classes") {
                        doctest::Contains("target 3 is outside the 3 classes"), Error);
   CHECK_THROWS_WITH_AS(cross_entropy_rows(logits, from_vector(std::vector<int64_t>{0})),
                        doctest::Contains("must be float32/float64 [N, V] and int64 [N]"), Error);
+}
+
+TEST_CASE("fused layer_norm: gradients, and values equal to the composed (x - mean) * rsqrt(var + eps) * w + b") {
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    expect_gradients("layer_norm", [](auto& x) { return layer_norm(x[0], x[1], x[2], 1e-5); },
+                     {leaf({2, 3, 4}), leaf({4}), leaf({4})});
+    expect_gradients("layer_norm, transposed input", [](auto& x) { return layer_norm(x[0], x[1], x[2], 1e-5); },
+                     {transposed_leaf(3, 4), leaf({4}), leaf({4})});
+    const Tensor x = uniform({5, 6}, -2.0, 2.0, {kFloat64, device}, &rng()) + 10.0;
+    const Tensor w = uniform({6}, -1.0, 1.0, {kFloat64, device}, &rng());
+    const Tensor b = uniform({6}, -1.0, 1.0, {kFloat64, device}, &rng());
+    const Tensor centered = x - mean(x, {-1}, true);
+    const Tensor composed = centered * rsqrt(mean(square(centered), {-1}, true) + 1e-5) * w + b;
+    CHECK(ops::reduce(ops::ReduceOp::Max, abs(layer_norm(x, w, b, 1e-5) - composed), {}, false).item<double>() < 1e-12);
+    CHECK_THROWS_WITH_AS(layer_norm(x, w, ops::to(b, kFloat32), 1e-5),
+                         doctest::Contains("must be [..., D], [D] and [D] of one dtype"), Error);
+    CHECK_THROWS_WITH_AS(layer_norm(x, w, zeros({5}, {kFloat64, device}), 1e-5),
+                         doctest::Contains("bias [5]"), Error);
+  });
+}
+
+namespace {
+
+// The reference of the fused causal attention: every score computed, the future masked with
+// -inf, softmax, then the values; k and v repeated over the query heads that share them.
+Tensor composed_causal_attention(const Tensor& q, const Tensor& k, const Tensor& v) {
+  const int64_t tokens = q.size(2), keys = k.size(2), group = q.size(1) / k.size(1);
+  std::vector<double> future;
+  for (int64_t i = 0; i < tokens; ++i)
+    for (int64_t j = 0; j < keys; ++j) future.push_back(j > keys - tokens + i ? 1.0 : 0.0);
+  const Tensor mask = from_vector(future, {tokens, keys}, TensorOptions{kBool, q.device()});
+  auto repeat_heads = [&](const Tensor& t) {
+    const Tensor spread = expand(unsqueeze(t, 2), {t.size(0), t.size(1), group, t.size(2), t.size(3)});
+    return reshape(spread, {t.size(0), t.size(1) * group, t.size(2), t.size(3)});
+  };
+  const Tensor scores = matmul(q, transpose(repeat_heads(k), -2, -1)) / std::sqrt(double(q.size(3)));
+  return matmul(softmax(masked_fill(scores, mask, -INFINITY), -1), repeat_heads(v));
+}
+
+}  // namespace
+
+TEST_CASE("fused causal attention: gradients, and values equal to the masked composition") {
+  for_each_device([](Device device) {
+    const GradientCheck expect_gradients{device};
+    const auto fused = [](auto& x) { return fused_causal_attention(x[0], x[1], x[2]); };
+    // One query block and several (the kernel takes 64 queries at a time), heads sharing keys,
+    // queries after a prefix of keys, and strided views as GPT-2's split heads are.
+    expect_gradients("causal attention", fused, {leaf({2, 2, 5, 3}), leaf({2, 2, 5, 3}), leaf({2, 2, 5, 3})});
+    expect_gradients("causal attention, grouped heads, queries after a prefix", fused,
+                     {leaf({1, 4, 3, 2}), leaf({1, 2, 6, 2}), leaf({1, 2, 6, 2})});
+    expect_gradients("causal attention, transposed views", [](auto& x) {
+      return fused_causal_attention(transpose(x[0], 1, 2), transpose(x[1], 1, 2), transpose(x[2], 1, 2));
+    }, {leaf({1, 4, 2, 3}), leaf({1, 4, 2, 3}), leaf({1, 4, 2, 3})});
+    for (const auto& [heads, kv_heads, tokens, keys] :
+         std::vector<std::array<int64_t, 4>>{{2, 2, 150, 150}, {4, 2, 70, 130}, {3, 1, 1, 9}}) {
+      INFO(heads << " heads, " << kv_heads << " key/value heads, " << tokens << " queries, " << keys << " keys");
+      Tensor q = uniform({2, heads, tokens, 8}, -2.0, 2.0, {kFloat64, device}, &rng()).set_requires_grad();
+      Tensor k = uniform({2, kv_heads, keys, 8}, -2.0, 2.0, {kFloat64, device}, &rng()).set_requires_grad();
+      Tensor v = uniform({2, kv_heads, keys, 8}, -1.0, 1.0, {kFloat64, device}, &rng()).set_requires_grad();
+      const Tensor w = uniform({2, heads, tokens, 8}, -1.0, 1.0, {kFloat64, device}, &rng());
+      auto outputs_and_gradients = [&](const Tensor& out) {
+        for (Tensor* t : {&q, &k, &v}) t->zero_grad();
+        backward(sum(out * w));
+        return std::vector<Tensor>{out, q.grad(), k.grad(), v.grad()};
+      };
+      const std::vector<Tensor> got = outputs_and_gradients(fused_causal_attention(q, k, v));
+      const std::vector<Tensor> want = outputs_and_gradients(composed_causal_attention(q, k, v));
+      for (size_t i = 0; i < got.size(); ++i) {
+        INFO("output 0, gradients of q, k, v 1-3: " << i);
+        CHECK(ops::reduce(ops::ReduceOp::Max, abs(got[i] - want[i]), {}, false).item<double>() < 1e-12);
+      }
+    }
+    // GPT-2's packed projection [B, T, 3 * heads * D], split and merged around the same op.
+    const auto packed = [](auto& x) { return fused_causal_attention_packed(x[0], 2); };
+    expect_gradients("causal attention, packed heads", packed, {leaf({2, 5, 12})});
+    expect_gradients("causal attention, packed heads of a transposed projection", packed,
+                     {ops::transpose(leaf({2, 12, 3}), 1, 2).set_requires_grad()});
+    {
+      Tensor qkv = uniform({2, 70, 3 * 3 * 4}, -2.0, 2.0, {kFloat64, device}, &rng()).set_requires_grad();
+      const Tensor w = uniform({2, 70, 12}, -1.0, 1.0, {kFloat64, device}, &rng());
+      auto output_and_gradient = [&](const Tensor& out) {
+        qkv.zero_grad();
+        backward(sum(out * w));
+        return std::pair{out, qkv.grad()};
+      };
+      auto heads = [](const Tensor& t) { return transpose(reshape(t, {2, 70, 3, 4}), 1, 2); };
+      const std::vector<Tensor> parts = split(qkv, 12, -1);
+      const auto [got, got_grad] = output_and_gradient(fused_causal_attention_packed(qkv, 3));
+      const Tensor composed = composed_causal_attention(heads(parts[0]), heads(parts[1]), heads(parts[2]));
+      const auto [want, want_grad] = output_and_gradient(reshape(transpose(composed, 1, 2), {2, 70, 12}));
+      CHECK(ops::reduce(ops::ReduceOp::Max, abs(got - want), {}, false).item<double>() < 1e-12);
+      CHECK(ops::reduce(ops::ReduceOp::Max, abs(got_grad - want_grad), {}, false).item<double>() < 1e-12);
+    }
+    CHECK_THROWS_WITH_AS(fused_causal_attention_packed(leaf({1, 4, 10}), 2),
+                         doctest::Contains("qkv [1, 4, 10] must be [B, T, 3 * heads * head_dim] with 2 heads"), Error);
+    CHECK_THROWS_WITH_AS(fused_causal_attention(leaf({1, 3, 4, 2}), leaf({1, 2, 4, 2}), leaf({1, 2, 4, 2})),
+                         doctest::Contains("with H_kv dividing H and S >= T"), Error);
+    CHECK_THROWS_WITH_AS(fused_causal_attention(leaf({1, 2, 5, 2}), leaf({1, 2, 4, 2}), leaf({1, 2, 4, 2})),
+                         doctest::Contains("q [1, 2, 5, 2], k [1, 2, 4, 2]"), Error);
+  });
 }
 
 TEST_CASE("fused rms_norm: gradients, and values equal to the composed x * rsqrt(mean(x^2) + eps) * w") {

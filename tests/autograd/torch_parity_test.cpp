@@ -157,6 +157,11 @@ const std::map<std::string, Computation>& computations() {
       {"cross_entropy_composition", [](const Inputs& in) { return cross_entropy(in[0], in[1]); }},
       {"causal_attention_composition",
        [](const Inputs& in) { return causal_attention(in[0], in[1], in[2]); }},
+      // Fused ops.
+      {"layer_norm_fused", [](const Inputs& in) { return bytegrad::layer_norm(in[0], in[1], in[2], 1e-5); }},
+      {"causal_attention_fused", [](const Inputs& in) { return fused_causal_attention(in[0], in[1], in[2]); }},
+      {"causal_attention_fused_grouped",
+       [](const Inputs& in) { return fused_causal_attention(in[0], in[1], in[2]); }},
       // Forward-only float32.
       {"f32_matmul_batched", [](const Inputs& in) { return matmul(in[0], in[1]); }},
       {"f32_softmax", [](const Inputs& in) { return softmax(in[0], -1); }},
@@ -164,6 +169,9 @@ const std::map<std::string, Computation>& computations() {
       {"f32_gelu_exact", [](const Inputs& in) { return gelu(in[0]); }},
       {"f32_gelu_tanh", [](const Inputs& in) { return gelu(in[0], true); }},
       {"f32_layer_norm", [](const Inputs& in) { return layer_norm(in[0], in[1], in[2]); }},
+      {"f32_layer_norm_fused", [](const Inputs& in) { return bytegrad::layer_norm(in[0], in[1], in[2], 1e-5); }},
+      {"f32_causal_attention_fused",
+       [](const Inputs& in) { return fused_causal_attention(in[0], in[1], in[2]); }},
   };
   return table;
 }

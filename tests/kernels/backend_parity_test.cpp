@@ -991,6 +991,200 @@ void check_rms_norm_backward(const Setting& s, bool with_weight_gradient) {
                 Values(size_t(dim), round_to(s.dtype, kUntouched)));
 }
 
+// ---- layer_norm ----
+
+constexpr double kLayerNormEpsilon = 1e-5;
+
+// Per row: the mean and 1 / sqrt(biased variance + eps).
+std::pair<Values, Values> layer_norm_statistics(const Values& x, int64_t rows, int64_t dim) {
+  Values means, inverses;
+  for (int64_t r = 0; r < rows; ++r) {
+    double sum = 0, squares = 0;
+    for (int64_t d = 0; d < dim; ++d) sum += x[size_t(r * dim + d)];
+    const double mean = sum / double(dim);
+    for (int64_t d = 0; d < dim; ++d) squares += (x[size_t(r * dim + d)] - mean) * (x[size_t(r * dim + d)] - mean);
+    means.push_back(mean);
+    inverses.push_back(1 / std::sqrt(squares / double(dim) + kLayerNormEpsilon));
+  }
+  return {means, inverses};
+}
+
+void check_layer_norm(const Setting& s) {
+  const int64_t rows = 4, dim = s.size;
+  DeviceArray x(s.backend, s.dtype, {rows, dim}), weight(s.backend, s.dtype, {dim}), bias(s.backend, s.dtype, {dim});
+  DeviceArray out(s.backend, s.dtype, {rows, dim}), mean(s.backend, s.dtype, {rows}), inverse_std(s.backend, s.dtype, {rows});
+  // An offset of 3 against a spread of 2: the variance must not come from sum(x^2) - mean^2.
+  const Values xs = x.upload_drawn(s.draws.uniform(1, 5)), w = weight.upload_drawn(s.draws.uniform(-1, 1));
+  const Values b = bias.upload_drawn(s.draws.uniform(-1, 1));
+  s.backend.layer_norm(x.view(), weight.view(), bias.view(), kLayerNormEpsilon, out.view(), mean.view(),
+                       inverse_std.view());
+  const auto [means, inverses] = layer_norm_statistics(xs, rows, dim);
+  Values expected;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t d = 0; d < dim; ++d)
+      expected.push_back((xs[size_t(r * dim + d)] - means[size_t(r)]) * inverses[size_t(r)] * w[size_t(d)] +
+                         b[size_t(d)]);
+  const Tolerance tolerance = tolerance_for(s.dtype).scaled(8);
+  check_close("layer_norm mean", mean.download(), means, tolerance);
+  check_close("layer_norm inverse_std", inverse_std.download(), inverses, tolerance);
+  check_close("layer_norm", out.download(), expected, tolerance);
+}
+
+// xhat = (x - m) r; dx = r (g w - mean(g w) - xhat mean(g w xhat)); dw = sum g xhat; db = sum g.
+void check_layer_norm_backward(const Setting& s, bool with_parameter_gradients) {
+  const int64_t rows = 4, dim = s.size;
+  DeviceArray x(s.backend, s.dtype, {rows, dim}), weight(s.backend, s.dtype, {dim});
+  DeviceArray mean(s.backend, s.dtype, {rows}), inverse_std(s.backend, s.dtype, {rows});
+  DeviceArray grad_out(s.backend, s.dtype, {rows, dim}), grad_x(s.backend, s.dtype, {rows, dim});
+  DeviceArray grad_weight(s.backend, s.dtype, {dim}), grad_bias(s.backend, s.dtype, {dim});
+  const Values xs = x.upload_drawn(s.draws.uniform(-2, 2)), w = weight.upload_drawn(s.draws.uniform(-1, 1));
+  const Values g = grad_out.upload_drawn(s.draws.uniform(-1, 1));
+  auto [means, inverses] = layer_norm_statistics(xs, rows, dim);
+  for (double& v : means) v = round_to(s.dtype, v);
+  for (double& v : inverses) v = round_to(s.dtype, v);
+  mean.upload(means);
+  inverse_std.upload(inverses);
+  s.backend.layer_norm_backward(x.view(), weight.view(), mean.view(), inverse_std.view(), grad_out.view(),
+                                grad_x.view(), with_parameter_gradients ? grad_weight.view() : no_array(s.dtype),
+                                with_parameter_gradients ? grad_bias.view() : no_array(s.dtype));
+  Values expected_x, expected_weight(size_t(dim), 0.0), expected_bias(size_t(dim), 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const double inv = inverses[size_t(r)];
+    Values xhat;
+    double mean_gw = 0, mean_gw_xhat = 0;
+    for (int64_t d = 0; d < dim; ++d) {
+      const size_t at = size_t(r * dim + d);
+      xhat.push_back((xs[at] - means[size_t(r)]) * inv);
+      mean_gw += g[at] * w[size_t(d)] / double(dim);
+      mean_gw_xhat += g[at] * w[size_t(d)] * xhat.back() / double(dim);
+      expected_weight[size_t(d)] += g[at] * xhat.back();
+      expected_bias[size_t(d)] += g[at];
+    }
+    for (int64_t d = 0; d < dim; ++d) {
+      const size_t at = size_t(r * dim + d);
+      expected_x.push_back(inv * (g[at] * w[size_t(d)] - mean_gw - xhat[size_t(d)] * mean_gw_xhat));
+    }
+  }
+  const Tolerance tolerance = tolerance_for(s.dtype).scaled(8 * std::sqrt(double(dim)));
+  check_close("layer_norm backward: grad_x", grad_x.download(), expected_x, tolerance);
+  if (with_parameter_gradients) {
+    check_close("layer_norm backward: grad_weight", grad_weight.download(), expected_weight, tolerance);
+    check_close("layer_norm backward: grad_bias", grad_bias.download(), expected_bias, tolerance);
+  } else {
+    const Values untouched(size_t(dim), round_to(s.dtype, kUntouched));
+    check_equal("layer_norm backward: skipped grad_weight untouched", grad_weight.download(), untouched);
+    check_equal("layer_norm backward: skipped grad_bias untouched", grad_bias.download(), untouched);
+  }
+}
+
+// ---- causal_attention ----
+
+// The sizes of one attention check: 2 sequences, 4 query heads sharing 2 key/value heads, head
+// size 8, `tokens` queries at the end of `keys` positions.
+struct AttentionSizes {
+  int64_t batch = 2, heads = 4, kv_heads = 2, tokens = 0, keys = 0, dim = 8;
+};
+
+AttentionSizes attention_sizes(const Setting& s) {
+  // The setting's size is the key count; the queries are the last two thirds of them, so that
+  // S > T is covered, and at least one.
+  return {.tokens = std::max<int64_t>(1, 2 * s.size / 3), .keys = s.size};
+}
+
+// Probabilities and outputs in float64 from the definition: every score computed, the future
+// keys masked.
+std::pair<Values, Values> attention_reference(const AttentionSizes& z, const Values& q, const Values& k,
+                                              const Values& v) {
+  const double scale = 1 / std::sqrt(double(z.dim));
+  Values probabilities, out;
+  for (int64_t b = 0; b < z.batch; ++b)
+    for (int64_t h = 0; h < z.heads; ++h) {
+      const int64_t kv = b * z.kv_heads + h / (z.heads / z.kv_heads), qh = b * z.heads + h;
+      for (int64_t i = 0; i < z.tokens; ++i) {
+        Values row(size_t(z.keys), 0.0);
+        double largest = -INFINITY, total = 0;
+        const int64_t seen = z.keys - z.tokens + i + 1;
+        for (int64_t j = 0; j < seen; ++j) {
+          for (int64_t d = 0; d < z.dim; ++d)
+            row[size_t(j)] += q[size_t((qh * z.tokens + i) * z.dim + d)] * k[size_t((kv * z.keys + j) * z.dim + d)];
+          row[size_t(j)] *= scale;
+          largest = std::max(largest, row[size_t(j)]);
+        }
+        for (int64_t j = 0; j < seen; ++j) total += (row[size_t(j)] = std::exp(row[size_t(j)] - largest));
+        for (int64_t j = 0; j < seen; ++j) row[size_t(j)] /= total;
+        for (int64_t d = 0; d < z.dim; ++d) {
+          double sum = 0;
+          for (int64_t j = 0; j < seen; ++j) sum += row[size_t(j)] * v[size_t((kv * z.keys + j) * z.dim + d)];
+          out.push_back(sum);
+        }
+        probabilities.insert(probabilities.end(), row.begin(), row.end());
+      }
+    }
+  return {probabilities, out};
+}
+
+void check_causal_attention(const Setting& s) {
+  const AttentionSizes z = attention_sizes(s);
+  DeviceArray q(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim});
+  DeviceArray k(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim}), v(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim});
+  DeviceArray out(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim});
+  DeviceArray probabilities(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.keys});
+  const Values qs = q.upload_drawn(s.draws.uniform(-2, 2)), ks = k.upload_drawn(s.draws.uniform(-2, 2));
+  const Values vs = v.upload_drawn(s.draws.uniform(-1, 1));
+  s.backend.causal_attention(q.view(), k.view(), v.view(), 1 / std::sqrt(double(z.dim)), out.view(),
+                             probabilities.view());
+  const auto [expected_probabilities, expected_out] = attention_reference(z, qs, ks, vs);
+  const Tolerance tolerance = tolerance_for(s.dtype).scaled(8 * std::sqrt(double(z.keys)));
+  check_close("causal_attention probabilities", probabilities.download(), expected_probabilities, tolerance);
+  check_close("causal_attention", out.download(), expected_out, tolerance);
+}
+
+// dP = dO V^T, dS = P (dP - rowsum(P dP)) / sqrt(D); dQ = dS K, dK = dS^T Q, dV = P^T dO, with
+// dK and dV summed over the query heads that share a key/value head.
+void check_causal_attention_backward(const Setting& s) {
+  const AttentionSizes z = attention_sizes(s);
+  const double scale = 1 / std::sqrt(double(z.dim));
+  DeviceArray q(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim}), grad_out(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim});
+  DeviceArray k(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim}), v(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim});
+  DeviceArray probabilities(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.keys});
+  DeviceArray grad_q(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim});
+  DeviceArray grad_k(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim}), grad_v(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim});
+  const Values qs = q.upload_drawn(s.draws.uniform(-2, 2)), ks = k.upload_drawn(s.draws.uniform(-2, 2));
+  const Values vs = v.upload_drawn(s.draws.uniform(-1, 1)), g = grad_out.upload_drawn(s.draws.uniform(-1, 1));
+  Values p = attention_reference(z, qs, ks, vs).first;
+  for (double& x : p) x = round_to(s.dtype, x);
+  probabilities.upload(p);
+  s.backend.causal_attention_backward(q.view(), k.view(), v.view(), probabilities.view(), scale, grad_out.view(),
+                                      grad_q.view(), grad_k.view(), grad_v.view());
+  Values expected_q(qs.size(), 0.0), expected_k(ks.size(), 0.0), expected_v(vs.size(), 0.0);
+  for (int64_t b = 0; b < z.batch; ++b)
+    for (int64_t h = 0; h < z.heads; ++h) {
+      const int64_t kv = b * z.kv_heads + h / (z.heads / z.kv_heads), qh = b * z.heads + h;
+      for (int64_t i = 0; i < z.tokens; ++i) {
+        const size_t prow = size_t((qh * z.tokens + i) * z.keys), qrow = size_t((qh * z.tokens + i) * z.dim);
+        Values dp(size_t(z.keys), 0.0);
+        double projection = 0;
+        for (int64_t j = 0; j < z.keys; ++j) {
+          for (int64_t d = 0; d < z.dim; ++d) dp[size_t(j)] += g[qrow + size_t(d)] * vs[size_t((kv * z.keys + j) * z.dim + d)];
+          projection += p[prow + size_t(j)] * dp[size_t(j)];
+        }
+        for (int64_t j = 0; j < z.keys; ++j) {
+          const double ds = scale * p[prow + size_t(j)] * (dp[size_t(j)] - projection);
+          for (int64_t d = 0; d < z.dim; ++d) {
+            const size_t kv_at = size_t((kv * z.keys + j) * z.dim + d);
+            expected_q[qrow + size_t(d)] += ds * ks[kv_at];
+            expected_k[kv_at] += ds * qs[qrow + size_t(d)];
+            expected_v[kv_at] += p[prow + size_t(j)] * g[qrow + size_t(d)];
+          }
+        }
+      }
+    }
+  const Tolerance tolerance = tolerance_for(s.dtype).scaled(16 * std::sqrt(double(z.keys)));
+  check_close("causal_attention backward: grad_q", grad_q.download(), expected_q, tolerance);
+  check_close("causal_attention backward: grad_k", grad_k.download(), expected_k, tolerance);
+  check_close("causal_attention backward: grad_v", grad_v.download(), expected_v, tolerance);
+}
+
 // ---- gemm ----
 
 struct GemmShape {
@@ -1473,6 +1667,13 @@ std::vector<ParityCase> parity_cases() {
        [](const Setting& s) { check_rms_norm_backward(s, true); }},
       {"rms_norm_backward without grad_weight", kFloat32And64, kContiguousOnly, kSizes,
        [](const Setting& s) { check_rms_norm_backward(s, false); }},
+      {"layer_norm", kFloat32And64, kContiguousOnly, kSizes, check_layer_norm},
+      {"layer_norm_backward", kFloat32And64, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_layer_norm_backward(s, true); }},
+      {"layer_norm_backward without grad_weight and grad_bias", kFloat32And64, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_layer_norm_backward(s, false); }},
+      {"causal_attention", kFloat32And64, kContiguousOnly, kSizes, check_causal_attention},
+      {"causal_attention_backward", kFloat32And64, kContiguousOnly, kSizes, check_causal_attention_backward},
       {"sort ascending, stable", kFloatsAndIntegers, kContiguousOnly, kSizes,
        [](const Setting& s) { check_sort(s, false); }},
       {"sort descending, stable", kFloatsAndIntegers, kContiguousOnly, kSizes,

@@ -1,6 +1,7 @@
 // Attention with an explicit mask (nn::attention): per-sequence masks agree with attending each
-// sequence alone, blocked keys never change the output, the causal form is the [T, S] case, and
-// gradients through the mask match central differences.
+// sequence alone, blocked keys never change the output, the causal form is the [T, S] case,
+// gradients through the mask match central differences, and causal attention picks the fused op
+// exactly where it applies.
 #include <doctest/doctest.h>
 
 #include "bytegrad.h"
@@ -85,6 +86,31 @@ TEST_CASE("masked bidirectional attention: gradients match central differences")
                       randn({2, 1, 4, 3}, {kFloat64, kCPU}, &generator).set_requires_grad()});
     CHECK_MESSAGE(result.passed, result.message);
   });
+}
+
+// The name of the op that produced t, as the autograd graph recorded it.
+std::string recorded_op(const Tensor& t) { return t.autograd_meta()->grad_fn->name; }
+
+TEST_CASE("causal attention over a whole sequence runs fused; decoding and dropout keep the masked form") {
+  Generator generator(5);
+  const Dropout no_dropout(0.0, generator);
+  Dropout dropout(0.5, generator);
+  const Tensor q = randn({1, 4, 6, 8}, {}, &generator).set_requires_grad();
+  const Tensor k = randn({1, 2, 6, 8}, {}, &generator).set_requires_grad();
+  const Tensor v = randn({1, 2, 6, 8}, {}, &generator).set_requires_grad();
+  const Tensor fused = causal_attention(q, k, v, 0, no_dropout);
+  CHECK(recorded_op(fused) == "causal_attention");
+  // The same values as attention() with the [T, S] causal mask.
+  check_close(fused, attention(q, k, v, causal_mask(0, 6, 6, kCPU), no_dropout), 1e-5, 1e-5);
+  // The last two queries after a cached prefix of four: the masked composition.
+  const Tensor late_q = narrow(q, 2, 4, 2);
+  const Tensor decoded = causal_attention(late_q, k, v, 4, no_dropout);
+  CHECK(recorded_op(decoded) != "causal_attention");
+  check_close(decoded, narrow(fused, 2, 4, 2), 1e-5, 1e-5);
+  // Dropout on the weights is not part of the fused op.
+  CHECK(recorded_op(causal_attention(q, k, v, 0, dropout)) != "causal_attention");
+  dropout.eval();
+  CHECK(recorded_op(causal_attention(q, k, v, 0, dropout)) == "causal_attention");
 }
 
 }  // namespace

@@ -91,6 +91,15 @@ def cross_entropy(logits, targets):
     return -picked.mean()
 
 
+def grouped_causal_attention(q, k, v):
+    # Query heads sharing key/value heads (repeat_kv), the T queries at the end of S positions.
+    group, t, s = q.shape[1] // k.shape[1], q.shape[-2], k.shape[-2]
+    k, v = k.repeat_interleave(group, 1), v.repeat_interleave(group, 1)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    future = torch.triu(torch.ones(t, s, dtype=torch.bool), diagonal=s - t + 1)
+    return torch.softmax(scores.masked_fill(future, float("-inf")), -1) @ v
+
+
 def causal_attention(q, k, v):
     # Scaled dot-product attention with a causal mask, written out of primitive ops.
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
@@ -205,6 +214,15 @@ def build_cases():
     add("causal_attention_composition", [(n(2, 4, 3), True), (n(2, 4, 3), True), (n(2, 4, 2), True)],
         causal_attention)
 
+    # Fused ops against torch's own layer norm and the masked attention above, over more than
+    # one 64-query block of the attention kernel.
+    add("layer_norm_fused", [(n(2, 3, 6) + 3, True), (n(6), True), (n(6), True)],
+        lambda x, w, b: F.layer_norm(x, (6,), w, b, 1e-5))
+    add("causal_attention_fused", [(n(1, 2, 70, 4), True), (n(1, 2, 70, 4), True), (n(1, 2, 70, 4), True)],
+        causal_attention)
+    add("causal_attention_fused_grouped", [(n(1, 4, 5, 3), True), (n(1, 2, 7, 3), True), (n(1, 2, 7, 3), True)],
+        grouped_causal_attention)
+
     # Forward-only float32 checks: bytegrad's float32 kernels against torch's float32.
     add("f32_matmul_batched", [(n(2, 8, 16), False), (n(16, 12), False)], torch.matmul, torch.float32)
     add("f32_softmax", [(n(4, 33) * 4, False)], lambda x: torch.softmax(x, -1), torch.float32)
@@ -212,6 +230,10 @@ def build_cases():
     add("f32_gelu_exact", [(n(64) * 3, False)], lambda x: F.gelu(x), torch.float32)
     add("f32_gelu_tanh", [(n(64) * 3, False)], lambda x: F.gelu(x, approximate="tanh"), torch.float32)
     add("f32_layer_norm", [(n(3, 32), False), (n(32), False), (n(32), False)], layer_norm, torch.float32)
+    add("f32_layer_norm_fused", [(n(3, 32), False), (n(32), False), (n(32), False)],
+        lambda x, w, b: F.layer_norm(x, (32,), w, b, 1e-5), torch.float32)
+    add("f32_causal_attention_fused", [(n(2, 3, 70, 8), False), (n(2, 3, 70, 8), False), (n(2, 3, 70, 8), False)],
+        causal_attention, torch.float32)
 
     return cases
 
