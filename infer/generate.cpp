@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "autograd/functions.h"
 #include "base/error.h"
+#include "infer/llama_decode_plan.h"
 #include "nn/token_log_probs.h"
 
 namespace bytegrad::infer {
@@ -119,10 +121,14 @@ GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int
     record_log_probs(narrow(logits, 1, 0, total_len - 1), 1, tokens, log_probs);
   }
 
+  // One row decodes through a replayed plan once the general path has prefilled the cache.
+  std::optional<LlamaDecodePlan> plan;
   int64_t prev_pos = 0;
   for (int64_t cur_pos = min_prompt_len; cur_pos < total_len; ++cur_pos) {
     // The prefix at the first step, then the one token decided last step.
-    const Tensor logits = model.forward(token_columns(tokens, prev_pos, cur_pos), prev_pos, &cache);  // [B, S, V]
+    const Tensor logits = plan ? plan->step(tokens[0][size_t(prev_pos)])
+                               : model.forward(token_columns(tokens, prev_pos, cur_pos), prev_pos, &cache);  // [B, S, V]
+    if (!plan && batch == 1 && LlamaDecodePlan::supports(model, cache)) plan.emplace(model, cache);
     const Tensor last_logits = select(logits, 1, logits.size(1) - 1);                               // [B, V]
     const std::vector<int64_t> next = next_tokens(last_logits, options, generator).to_vector<int64_t>();
     for (size_t b = 0; b < batch; ++b)
