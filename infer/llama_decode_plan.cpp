@@ -1,11 +1,13 @@
 #include "infer/llama_decode_plan.h"
 
+#include <chrono>
 #include <cmath>
 #include <string>
 
 #include "base/error.h"
 #include "kernels/cpu/cached_attention.h"
 #include "kernels/cpu/fused_gemv.h"
+#include "kernels/cpu/gemv.h"
 #include "tensor/creation.h"
 
 namespace bytegrad::infer {
@@ -48,7 +50,8 @@ LlamaDecodePlan::LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache)
         BYTEGRAD_CHECK(reason.empty(), "LlamaDecodePlan: ", reason);
         return dynamic_cast<const nn::Llama&>(model);
       }()),
-      cache_(cache) {
+      cache_(cache),
+      threads_(kernels::cpu::sharing_threads() > 1) {
   const nn::ModelConfig& config = model_.config();
   hidden_ = config.hidden_size;
   heads_ = config.num_attention_heads;
@@ -147,11 +150,16 @@ const Tensor& LlamaDecodePlan::step(int64_t token) {
                  vocab_);
   cache_.check_room("LlamaDecodePlan", 1);
   const int64_t position = cache_.length;
-  std::copy_n(embedding_ + token * hidden_, hidden_, x_.data());
-  for (size_t i = 0; i < layers_.size(); ++i) layer(i, position);
-  rms_norm(final_norm_);
-  const RowBlock head{classifier_, vocab_, logits_.data<float>()};
-  kernels::cpu::gemv_blocks({&head, 1}, hidden_, xb_.data(), false);
+  const auto start = std::chrono::steady_clock::now();
+  {
+    const kernels::cpu::SerialScope serial(!threads_.share_next());
+    std::copy_n(embedding_ + token * hidden_, hidden_, x_.data());
+    for (size_t i = 0; i < layers_.size(); ++i) layer(i, position);
+    rms_norm(final_norm_);
+    const RowBlock head{classifier_, vocab_, logits_.data<float>()};
+    kernels::cpu::gemv_blocks({&head, 1}, hidden_, xb_.data(), false);
+  }
+  threads_.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   cache_.length += 1;
   return logits_;
 }

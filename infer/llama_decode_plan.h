@@ -15,11 +15,14 @@
 // It shares the model's nn::KVCache (batch 1, float32), so a prompt is prefilled by the general
 // path (batched matrix products) and the plan continues from there; its results match the
 // general path's (tests/infer/llama_decode_plan_test.cpp checks logits to 1e-5 and tokens).
+// Whether a step shares its products with helper threads is chosen from measured step times
+// (infer/step_threads.h), so that two threads are not slower than one on a busy machine.
 // infer::generate uses it wherever supports() says it applies.
 #pragma once
 
 #include <vector>
 
+#include "infer/step_threads.h"
 #include "kernels/cpu/fused_gemv.h"
 #include "nn/kv_cache.h"
 #include "nn/llama.h"
@@ -65,6 +68,7 @@ class LlamaDecodePlan {
   std::vector<float> x_, xb_, q_, attended_, hidden_layer_, up_, scores_;
   Tensor logits_;  // [1, 1, vocab]
   std::vector<kernels::cpu::RowBlock> qkv_blocks_;  // q, then each key head, then each value head
+  StepThreads threads_;  // whether steps share their products, from their measured times
 };
 
 }  // namespace bytegrad::infer
