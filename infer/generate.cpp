@@ -115,16 +115,26 @@ GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int
     return std::find(options.stop_tokens.begin(), options.stop_tokens.end(), token) != options.stop_tokens.end();
   };
 
-  // Nothing to generate: the prompts' log-probabilities still come from one forward pass.
-  if (options.logprobs && min_prompt_len == total_len && total_len > 1) {
+  // Nothing to generate: the prompts' log-probabilities still come from one forward pass (or,
+  // with converted weights, from the plan's steps below).
+  if (options.logprobs && min_prompt_len == total_len && total_len > 1 && options.weights == kernels::cpu::WeightFormat::Float32) {
     const Tensor logits = model.forward(token_columns(tokens, 0, total_len));
     record_log_probs(narrow(logits, 1, 0, total_len - 1), 1, tokens, log_probs);
   }
 
-  // One row decodes through a replayed plan once the general path has prefilled the cache.
+  // One row decodes through a replayed plan once the general path has prefilled the cache; with
+  // converted weights every position goes through one, a token at a time.
   std::optional<LlamaDecodePlan> plan;
+  const bool converted = options.weights != kernels::cpu::WeightFormat::Float32;
+  if (converted) {
+    BYTEGRAD_CHECK(batch == 1 && LlamaDecodePlan::supports(model, cache), "generate: ",
+                   kernels::cpu::weight_format_name(options.weights),
+                   " weights need one prompt and a float32 Llama on the CPU, got ", batch, " prompts and a ",
+                   model.model_type(), " model");
+    plan.emplace(model, cache, options.weights, options.weight_group);
+  }
   int64_t prev_pos = 0;
-  for (int64_t cur_pos = min_prompt_len; cur_pos < total_len; ++cur_pos) {
+  for (int64_t cur_pos = converted ? 1 : min_prompt_len; cur_pos < total_len; ++cur_pos) {
     // The prefix at the first step, then the one token decided last step.
     const Tensor logits = plan ? plan->step(tokens[0][size_t(prev_pos)])
                                : model.forward(token_columns(tokens, prev_pos, cur_pos), prev_pos, &cache);  // [B, S, V]

@@ -1,12 +1,14 @@
 #include "infer/llama_decode_plan.h"
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <string>
 
 #include "base/error.h"
+#include "base/half.h"
 #include "kernels/cpu/cached_attention.h"
-#include "kernels/cpu/fused_gemv.h"
 #include "kernels/cpu/gemv.h"
 #include "tensor/creation.h"
 
@@ -14,6 +16,7 @@ namespace bytegrad::infer {
 namespace {
 
 using kernels::cpu::RowBlock;
+using kernels::cpu::WeightFormat;
 
 bool plain_float32(const Tensor& t) {
   return t.defined() && t.dtype() == kFloat32 && t.device() == kCPU && t.is_contiguous();
@@ -29,14 +32,21 @@ std::string unsupported_reason(const nn::CausalLM& model, const nn::KVCache& cac
     if (!plain_float32(tensor)) return "weight " + name + " is not a contiguous float32 tensor on the CPU";
   if (int64_t(cache.layers.size()) != config.num_hidden_layers) return "the cache does not fit the model's layers";
   for (const nn::KVCache::Layer& layer : cache.layers) {
-    if (!plain_float32(layer.keys) || !plain_float32(layer.values))
-      return "the KV cache is not written yet or not float32 on the CPU";
+    if (!layer.keys.defined()) continue;  // the plan allocates it
+    if (!plain_float32(layer.keys) || !plain_float32(layer.values)) return "the KV cache is not float32 on the CPU";
     if (layer.keys.size(0) != 1) return "the KV cache holds a batch of " + std::to_string(layer.keys.size(0));
   }
   return "";
 }
 
-const float* weights(const Tensor& t) { return t.data<float>(); }
+// The Int8Groups group: `group` halved until it divides every row length (at least 1).
+int64_t fitting_group(int64_t group, const nn::ModelConfig& config) {
+  BYTEGRAD_CHECK(group > 0, "LlamaDecodePlan: the int8 group size must be positive, got ", group);
+  const int64_t lengths[] = {config.hidden_size, config.mlp_size(), config.num_attention_heads * config.head_size()};
+  while (group > 1 && std::any_of(std::begin(lengths), std::end(lengths), [&](int64_t n) { return n % group != 0; }))
+    group /= 2;
+  return group;
+}
 
 }  // namespace
 
@@ -44,13 +54,16 @@ bool LlamaDecodePlan::supports(const nn::CausalLM& model, const nn::KVCache& cac
   return unsupported_reason(model, cache).empty();
 }
 
-LlamaDecodePlan::LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache)
+LlamaDecodePlan::LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache, WeightFormat format,
+                                 int64_t group)
     : model_([&]() -> const nn::Llama& {
         const std::string reason = unsupported_reason(model, cache);
         BYTEGRAD_CHECK(reason.empty(), "LlamaDecodePlan: ", reason);
         return dynamic_cast<const nn::Llama&>(model);
       }()),
       cache_(cache),
+      format_(format),
+      group_(format == WeightFormat::Int8Groups ? fitting_group(group, model.config()) : 0),
       threads_(kernels::cpu::sharing_threads() > 1) {
   const nn::ModelConfig& config = model_.config();
   hidden_ = config.hidden_size;
@@ -60,18 +73,24 @@ LlamaDecodePlan::LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache)
   mlp_ = config.mlp_size();
   vocab_ = config.vocab_size;
   eps_ = config.norm_eps;
+  // Every matrix converted below, so that the addresses taken from converted_ stay valid.
+  converted_.reserve(size_t(7 * model_.model.layers.size() + 2));
   for (int64_t i = 0; i < model_.model.layers.size(); ++i) {
     const nn::LlamaDecoderLayer& l = model_.model.layers[i];
-    layers_.push_back({weights(l.input_layernorm.weight), weights(l.self_attn.q_proj.weight),
-                       weights(l.self_attn.k_proj.weight), weights(l.self_attn.v_proj.weight),
-                       weights(l.self_attn.o_proj.weight), weights(l.post_attention_layernorm.weight),
-                       weights(l.mlp.gate_proj.weight), weights(l.mlp.up_proj.weight),
-                       weights(l.mlp.down_proj.weight)});
+    layers_.push_back({l.input_layernorm.weight.data<float>(), matrix(l.self_attn.q_proj.weight),
+                       matrix(l.self_attn.k_proj.weight), matrix(l.self_attn.v_proj.weight),
+                       matrix(l.self_attn.o_proj.weight), l.post_attention_layernorm.weight.data<float>(),
+                       matrix(l.mlp.gate_proj.weight), matrix(l.mlp.up_proj.weight), matrix(l.mlp.down_proj.weight)});
   }
-  embedding_ = weights(model_.model.embed_tokens.weight);
-  final_norm_ = weights(model_.model.norm.weight);
-  classifier_ = model_.lm_head ? weights(model_.lm_head->weight) : embedding_;  // tied: the embedding
+  embedding_ = matrix(model_.model.embed_tokens.weight);
+  classifier_ = model_.lm_head ? matrix(model_.lm_head->weight) : embedding_;  // tied: the embedding
+  final_norm_ = model_.model.norm.weight.data<float>();
 
+  for (nn::KVCache::Layer& layer : cache_.layers)
+    if (!layer.keys.defined()) {
+      layer.keys = empty({1, kv_heads_, cache_.capacity, head_dim_}, {kFloat32, kCPU});
+      layer.values = empty({1, kv_heads_, cache_.capacity, head_dim_}, {kFloat32, kCPU});
+    }
   // The angles of nn::RotaryEmbedding: frequency i turns by position * theta^(-2i / D), in float64.
   const int64_t half = head_dim_ / 2;
   cos_.resize(size_t(cache_.capacity * half));
@@ -90,6 +109,37 @@ LlamaDecodePlan::LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache)
   up_.resize(size_t(mlp_));
   scores_.resize(size_t(heads_ * cache_.capacity));
   logits_ = empty({1, 1, vocab_}, {kFloat32, kCPU});
+}
+
+kernels::cpu::WeightRows LlamaDecodePlan::matrix(const Tensor& weight) {
+  const float* values = weight.data<float>();
+  const size_t n = size_t(weight.numel());
+  if (format_ == WeightFormat::Float32) return {WeightFormat::Float32, values, nullptr, 0};
+  Converted& c = converted_.emplace_back();
+  if (format_ == WeightFormat::BFloat16) {
+    c.bfloat16.resize(n);
+    for (size_t i = 0; i < n; ++i) c.bfloat16[i] = BFloat16::round_to_bfloat16(values[i]);
+    return {WeightFormat::BFloat16, c.bfloat16.data(), nullptr, 0};
+  }
+  c.int8.resize(n);
+  c.scales.resize(n / size_t(group_));
+  kernels::cpu::quantize_int8_groups({values, n}, group_, c.int8.data(), c.scales.data());
+  return {WeightFormat::Int8Groups, c.int8.data(), c.scales.data(), group_};
+}
+
+void LlamaDecodePlan::embed(int64_t token) {
+  const WeightRows row = embedding_.from_row(token, hidden_);
+  for (int64_t i = 0; i < hidden_; ++i) {
+    switch (format_) {
+      case WeightFormat::Float32: x_[size_t(i)] = static_cast<const float*>(row.values)[i]; break;
+      case WeightFormat::BFloat16:
+        x_[size_t(i)] = float(std::bit_cast<BFloat16>(static_cast<const uint16_t*>(row.values)[i]));
+        break;
+      case WeightFormat::Int8Groups:
+        x_[size_t(i)] = float(static_cast<const int8_t*>(row.values)[i]) * row.scales[i / group_];
+        break;
+    }
+  }
 }
 
 void LlamaDecodePlan::rms_norm(const float* weight) {
@@ -118,21 +168,20 @@ void LlamaDecodePlan::layer(size_t index, int64_t position) {
   const Layer& w = layers_[index];
   nn::KVCache::Layer& cache = cache_.layers[index];
   const int64_t capacity = cache_.capacity;
-  float* keys = cache.keys.data<float>();      // [1, kv_heads, capacity, head_dim]
+  float* keys = cache.keys.data<float>();  // [1, kv_heads, capacity, head_dim]
   float* values = cache.values.data<float>();
+  auto at_position = [&](float* buffer, int64_t g) { return buffer + (g * capacity + position) * head_dim_; };
 
   // q, k and v from one job; each key/value head's rows land at this position in the cache.
   rms_norm(w.attention_norm);
   std::vector<RowBlock>& blocks = qkv_blocks_;
   blocks.clear();  // its capacity stays: no allocation after the first step
   blocks.push_back({w.wq, heads_ * head_dim_, q_.data()});
-  for (int64_t g = 0; g < kv_heads_; ++g)
-    blocks.push_back({w.wk + g * head_dim_ * hidden_, head_dim_, keys + (g * capacity + position) * head_dim_});
-  for (int64_t g = 0; g < kv_heads_; ++g)
-    blocks.push_back({w.wv + g * head_dim_ * hidden_, head_dim_, values + (g * capacity + position) * head_dim_});
+  for (int64_t g = 0; g < kv_heads_; ++g) blocks.push_back({w.wk.from_row(g * head_dim_, hidden_), head_dim_, at_position(keys, g)});
+  for (int64_t g = 0; g < kv_heads_; ++g) blocks.push_back({w.wv.from_row(g * head_dim_, hidden_), head_dim_, at_position(values, g)});
   kernels::cpu::gemv_blocks(blocks, hidden_, xb_.data(), false);
   rotate(q_.data(), heads_, position);
-  for (int64_t g = 0; g < kv_heads_; ++g) rotate(keys + (g * capacity + position) * head_dim_, 1, position);
+  for (int64_t g = 0; g < kv_heads_; ++g) rotate(at_position(keys, g), 1, position);
 
   kernels::cpu::cached_attention(q_.data(), keys, values, heads_, kv_heads_, head_dim_, capacity, position + 1,
                                  scores_.data(), attended_.data());
@@ -153,7 +202,7 @@ const Tensor& LlamaDecodePlan::step(int64_t token) {
   const auto start = std::chrono::steady_clock::now();
   {
     const kernels::cpu::SerialScope serial(!threads_.share_next());
-    std::copy_n(embedding_ + token * hidden_, hidden_, x_.data());
+    embed(token);
     for (size_t i = 0; i < layers_.size(); ++i) layer(i, position);
     rms_norm(final_norm_);
     const RowBlock head{classifier_, vocab_, logits_.data<float>()};

@@ -12,18 +12,22 @@
 //               x += Wdown (silu(Wgate rmsnorm(x)) * Wup rmsnorm(x))   gate and up in one job
 //   logits = head(rmsnorm(x))
 //
-// It shares the model's nn::KVCache (batch 1, float32), so a prompt is prefilled by the general
-// path (batched matrix products) and the plan continues from there; its results match the
-// general path's (tests/infer/llama_decode_plan_test.cpp checks logits to 1e-5 and tokens).
+// It shares the model's nn::KVCache (batch 1, float32), so a prompt can be prefilled by the
+// general path (batched matrix products) and the plan continue from there; in float32 its
+// results match the general path's (tests/infer/llama_decode_plan_test.cpp checks logits to
+// 1e-5 and tokens). It can also stream the weights as bfloat16 or int8 groups, a half or about
+// a quarter of the bytes, for small runtimes (kernels/cpu/weight_rows.h).
 // Whether a step shares its products with helper threads is chosen from measured step times
 // (infer/step_threads.h), so that two threads are not slower than one on a busy machine.
 // infer::generate uses it wherever supports() says it applies.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "infer/step_threads.h"
 #include "kernels/cpu/fused_gemv.h"
+#include "kernels/cpu/weight_rows.h"
 #include "nn/kv_cache.h"
 #include "nn/llama.h"
 
@@ -31,37 +35,63 @@ namespace bytegrad::infer {
 
 class LlamaDecodePlan {
  public:
+  using WeightFormat = kernels::cpu::WeightFormat;
+
   // True when `model` is an nn::Llama whose weights are float32, contiguous and on the CPU,
-  // without biases, and `cache` is its KV cache at batch 1 in float32 with its buffers written
-  // (after a prefill). Anything else decodes through the general path.
+  // without biases, and `cache` is its KV cache, either not written yet or at batch 1 in
+  // float32. Anything else decodes through the general path.
   static bool supports(const nn::CausalLM& model, const nn::KVCache& cache);
 
-  // Throws Error naming what does not fit when supports() is false. The model and the cache must
-  // outlive the plan, and the model's weights must not change while it is in use.
-  LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache);
+  // Throws Error naming what does not fit when supports() is false. With a `format` other than
+  // Float32 the plan keeps its own copy of every matrix in that format (kernels/cpu/weight_rows.h),
+  // the embedding and a tied head included; Int8Groups uses groups of `group` values, halved
+  // until it divides every row length (as llama2.c's export does). An unwritten cache gets its
+  // buffers here. The model and the cache must outlive the plan, and the model's weights must
+  // not change while it is in use.
+  LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache, WeightFormat format = WeightFormat::Float32,
+                  int64_t group = 64);
 
   // Decodes `token` at position cache.length: writes its keys and values into the cache,
   // advances cache.length and returns the logits [1, 1, vocab], a buffer the next step
   // overwrites. Throws Error when the token is outside the vocabulary or the cache is full.
   const Tensor& step(int64_t token);
 
+  // The group size Int8Groups weights use (0 for other formats).
+  int64_t group() const { return format_ == WeightFormat::Int8Groups ? group_ : 0; }
+
  private:
-  // One decoder layer's weights (row-major [out, in]).
+  using WeightRows = kernels::cpu::WeightRows;
+
+  // One decoder layer's weights ([out, in]).
   struct Layer {
-    const float *attention_norm, *wq, *wk, *wv, *wo;
-    const float *mlp_norm, *gate, *up, *down;
+    const float* attention_norm;
+    WeightRows wq, wk, wv, wo;
+    const float* mlp_norm;
+    WeightRows gate, up, down;
+  };
+  // A matrix converted to the plan's format, and its storage.
+  struct Converted {
+    std::vector<uint16_t> bfloat16;
+    std::vector<int8_t> int8;
+    std::vector<float> scales;
   };
 
-  void rms_norm(const float* weight);  // xb = rmsnorm(x) * weight
+  WeightRows matrix(const Tensor& weight);  // `weight` in the plan's format
+  void embed(int64_t token);                 // x = the token's row of the embedding
+  void rms_norm(const float* weight);        // xb = rmsnorm(x) * weight
   void rotate(float* head_vectors, int64_t heads, int64_t position) const;
   void layer(size_t index, int64_t position);
 
   const nn::Llama& model_;
   nn::KVCache& cache_;
+  WeightFormat format_;
+  int64_t group_;
   int64_t hidden_, heads_, kv_heads_, head_dim_, mlp_, vocab_;
   double eps_;
+  std::vector<Converted> converted_;  // grows once, in the constructor
   std::vector<Layer> layers_;
-  const float *embedding_, *final_norm_, *classifier_;
+  WeightRows embedding_, classifier_;
+  const float* final_norm_;
   std::vector<float> cos_, sin_;  // RoPE tables [capacity, head_dim / 2]
   // The step's buffers: residual stream, normalised stream, queries, attention output, SwiGLU
   // hidden layer and its up products, attention scores [heads, capacity].

@@ -89,9 +89,11 @@ struct Decoded {
 };
 
 // Greedy decoding of `steps` tokens after `prompt` through infer::generate.
-Decoded decode(nn::Llama& model, const std::vector<int64_t>& prompt, int64_t steps) {
+Decoded decode(nn::Llama& model, const std::vector<int64_t>& prompt, int64_t steps,
+               kernels::cpu::WeightFormat weights) {
   infer::GenerationOptions options;
   options.temperature = 0;
+  options.weights = weights;
   options.max_gen_len = steps;
   Clock::time_point first, last;
   options.on_token = [&](int64_t, int64_t) {
@@ -136,6 +138,7 @@ struct BenchSettings {
   int repeats = 5;
   std::string llama2c_run;   // run.c's binary, or empty
   std::string torch_reason;  // why PyTorch is left out, or empty
+  kernels::cpu::WeightFormat weights = kernels::cpu::WeightFormat::Float32;  // ours
 };
 
 void print_row(const char* who, const Spread& rate, const Spread* ours, int64_t same, int64_t steps,
@@ -168,12 +171,12 @@ void bench_shape(const DecodeShape& shape, const BenchSettings& settings) {
     write_codepoint_tokenizer(tokenizer, shape.config.vocab_size);
   }
 
-  decode(model, prompt, 8);  // warm-up: page faults, the helper threads, the allocator's blocks
+  decode(model, prompt, 8, settings.weights);  // warm-up: page faults, the helper threads, the allocator's blocks
   std::vector<double> ours_rates, run_rates;
   Decoded ours;
   Llama2cRun run;
   for (int r = 0; r < settings.repeats; ++r) {
-    ours = decode(model, prompt, steps);
+    ours = decode(model, prompt, steps, settings.weights);
     ours_rates.push_back(ours.tokens_per_s);
     if (settings.llama2c_run.empty()) continue;
     run = run_llama2c(settings.llama2c_run, checkpoint, tokenizer, prompt,
@@ -221,11 +224,17 @@ int run_bench_generate(const Args& args) {
     BYTEGRAD_CHECK(!shapes.empty(), "bench generate: unknown model '", only_model,
                    "' (available: stories15M, stories110M)");
   }
+  const std::string weights = options.get("--weights");
+  if (weights == "bfloat16") settings.weights = kernels::cpu::WeightFormat::BFloat16;
+  else if (weights == "int8") settings.weights = kernels::cpu::WeightFormat::Int8Groups;
+  else BYTEGRAD_CHECK(weights == "float32", "bench generate: --weights must be float32, bfloat16 or int8, not '",
+                      weights, "'");
   settings.torch_reason = options.flag("--no-torch")
                               ? "--no-torch"
                               : torch_unavailable_reason(bench_script_path("llama2c_reference.py"), "torch, numpy");
-  std::printf("greedy decoding at batch 1, float32, CPU, %d threads, %lld-token prompt, "
-              "median and range of %d runs\n", omp_get_max_threads(), (long long)kPromptTokens, settings.repeats);
+  std::printf("greedy decoding at batch 1, CPU, %d threads, %lld-token prompt, median and range of %d runs; "
+              "ours with %s weights, the others float32\n", omp_get_max_threads(), (long long)kPromptTokens,
+              settings.repeats, kernels::cpu::weight_format_name(settings.weights).c_str());
   if (!settings.torch_reason.empty()) std::printf("PyTorch left out: %s\n", settings.torch_reason.c_str());
   std::printf("  %-8s %8s  %-15s %9s  %6s  %s\n", "", "tok/s", "min..max", "per token", "ours/it",
               "same greedy tokens");

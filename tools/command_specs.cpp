@@ -81,6 +81,8 @@ std::vector<CommandSpec> make_specs() {
            {.name = "--model", .value = "stories15M|stories110M", .meaning = "only this model (default: both)"},
            {.name = "--llama2c-run", .value = "PATH", .meaning = "also time this build of llama2.c's run.c on the same exported file"},
            {.name = "--no-torch", .meaning = "leave out the PyTorch row"},
+           {.name = "--weights", .value = "float32|bfloat16|int8", .default_value = "float32",
+            .meaning = "the format our decode steps stream the weights in (int8: groups of 64, or 32 where 64 does not divide)"},
        }},
       {.name = "bench tfree",
        .summary = "T-Free trigram encoding in MB/s (cold and warm row cache) and dictionary decoding in words/s",
