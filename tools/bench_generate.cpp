@@ -1,5 +1,5 @@
 // `bytegrad bench generate [--model stories15M|stories110M] [--repeats N] [--llama2c-run PATH]
-// [--no-torch]`: decoding speed at batch 1 in float32 on the CPU, beside llama2.c's run.c and
+// [--llama2c-runq PATH] [--weights float32|bfloat16|int8] [--no-torch]`: decoding speed at batch 1 in float32 on the CPU, beside llama2.c's run.c and
 // PyTorch decoding the same model with the same weights in the same run.
 //   stories15M:  Llama, dim 288, 6 layers, 6 heads, SwiGLU 768, vocab 32000, 256 positions
 //   stories110M: Llama, dim 768, 12 layers, 12 heads, SwiGLU 2048, vocab 32000, 1024 positions
@@ -14,6 +14,8 @@
 // run.c (`--llama2c-run PATH`, built by the user) reads the model exported to llama2.c's file
 // format (io/llama2c_export.h) with a tokenizer whose pieces map back to ids, at as many
 // threads as ours (OMP_NUM_THREADS); the report says for how many steps it chose our tokens.
+// runq.c (`--llama2c-runq PATH`) does the same on the model exported as int8 groups
+// (export_llama2c_q8). `--weights bfloat16|int8` has our decode steps stream converted weights.
 // PyTorch's side is tools/bench/llama2c_reference.py: it reads the same file and decodes with
 // run.c's forward semantics, written in torch eager with a KV cache, under /usr/bin/python3.
 #include <omp.h>
@@ -137,6 +139,7 @@ std::optional<json> torch_decode(const std::string& script, const std::string& c
 struct BenchSettings {
   int repeats = 5;
   std::string llama2c_run;   // run.c's binary, or empty
+  std::string llama2c_runq;  // runq.c's binary, or empty
   std::string torch_reason;  // why PyTorch is left out, or empty
   kernels::cpu::WeightFormat weights = kernels::cpu::WeightFormat::Float32;  // ours
 };
@@ -162,33 +165,41 @@ void bench_shape(const DecodeShape& shape, const BenchSettings& settings) {
 
   const std::string base = (std::filesystem::temp_directory_path() /
                             ("bytegrad-bench-" + std::to_string(getpid()))).string();
-  const std::string checkpoint = base + ".bin", tokenizer = base + ".tokenizer.bin";
-  const bool exported = !settings.llama2c_run.empty() || settings.torch_reason.empty();
-  if (exported) {
-    io::TensorMap weights;
-    for (const auto& [name, tensor] : model.named_parameters()) weights[name] = tensor;
-    io::export_llama2c(checkpoint, weights, shape.config);
-    write_codepoint_tokenizer(tokenizer, shape.config.vocab_size);
-  }
+  const std::string checkpoint = base + ".bin", quantized = base + ".q8.bin", tokenizer = base + ".tokenizer.bin";
+  io::TensorMap weights;
+  for (const auto& [name, tensor] : model.named_parameters()) weights[name] = tensor;
+  io::export_llama2c(checkpoint, weights, shape.config);
+  if (!settings.llama2c_runq.empty()) io::export_llama2c_q8(quantized, weights, shape.config);
+  write_codepoint_tokenizer(tokenizer, shape.config.vocab_size);
+
+  // llama2.c's programs beside ours, each on its file.
+  struct Other {
+    const char* name;
+    std::string binary, file;
+    std::vector<double> rates;
+    Llama2cRun last;
+  };
+  std::vector<Other> others;
+  if (!settings.llama2c_run.empty()) others.push_back({"run.c", settings.llama2c_run, checkpoint, {}, {}});
+  if (!settings.llama2c_runq.empty()) others.push_back({"runq.c", settings.llama2c_runq, quantized, {}, {}});
 
   decode(model, prompt, 8, settings.weights);  // warm-up: page faults, the helper threads, the allocator's blocks
-  std::vector<double> ours_rates, run_rates;
+  std::vector<double> ours_rates;
   Decoded ours;
-  Llama2cRun run;
   for (int r = 0; r < settings.repeats; ++r) {
     ours = decode(model, prompt, steps, settings.weights);
     ours_rates.push_back(ours.tokens_per_s);
-    if (settings.llama2c_run.empty()) continue;
-    run = run_llama2c(settings.llama2c_run, checkpoint, tokenizer, prompt,
-                      kPromptTokens + steps, omp_get_max_threads());
-    run_rates.push_back(run.tokens_per_s);
+    for (Other& other : others) {
+      other.last = run_llama2c(other.binary, other.file, tokenizer, prompt, kPromptTokens + steps, omp_get_max_threads());
+      other.rates.push_back(other.last.tokens_per_s);
+    }
   }
   const Spread ours_rate = spread(ours_rates);
   std::printf("%s, %lld new tokens\n", shape.name.c_str(), (long long)steps);
   print_row("ours", ours_rate, nullptr, 0, 0, "");
-  if (!settings.llama2c_run.empty())
-    print_row("run.c", spread(run_rates), &ours_rate, agreeing(ours.tokens, run.tokens), steps,
-              run.stopped_at_bos ? " (run.c stopped at BOS)" : "");
+  for (const Other& other : others)
+    print_row(other.name, spread(other.rates), &ours_rate, agreeing(ours.tokens, other.last.tokens), steps,
+              other.last.stopped_at_bos ? " (stopped at BOS)" : "");
   std::fflush(stdout);
 
   if (settings.torch_reason.empty()) {
@@ -200,10 +211,7 @@ void bench_shape(const DecodeShape& shape, const BenchSettings& settings) {
                 agreeing(ours.tokens, (*torch)["tokens"].get<std::vector<int64_t>>()), steps, "");
     }
   }
-  if (exported) {
-    std::filesystem::remove(checkpoint);
-    std::filesystem::remove(tokenizer);
-  }
+  for (const std::string& file : {checkpoint, quantized, tokenizer}) std::filesystem::remove(file);
   std::fflush(stdout);
 }
 
@@ -215,8 +223,11 @@ int run_bench_generate(const Args& args) {
   settings.repeats = std::stoi(options.get("--repeats"));
   BYTEGRAD_CHECK(settings.repeats >= 1, "bench generate: --repeats must be at least 1");
   settings.llama2c_run = options.value("--llama2c-run").value_or("");
-  BYTEGRAD_CHECK(settings.llama2c_run.empty() || access(settings.llama2c_run.c_str(), X_OK) == 0,
-                 "bench generate: --llama2c-run ", settings.llama2c_run, " is not an executable file");
+  settings.llama2c_runq = options.value("--llama2c-runq").value_or("");
+  for (const auto& [option, binary] : {std::pair{"--llama2c-run", settings.llama2c_run},
+                                       std::pair{"--llama2c-runq", settings.llama2c_runq}})
+    BYTEGRAD_CHECK(binary.empty() || access(binary.c_str(), X_OK) == 0, "bench generate: ", option, " ", binary,
+                   " is not an executable file");
   const std::string only_model = options.value("--model").value_or("");
   std::vector<DecodeShape> shapes = decode_shapes();
   if (!only_model.empty()) {

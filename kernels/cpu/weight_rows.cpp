@@ -76,7 +76,7 @@ void quantize_groups(std::span<const float> x, int64_t group, Q* q, float* scale
     const float scale = largest / 127.0f;
     scales[g] = scale;
     for (int64_t i = g * group; i < (g + 1) * group; ++i)
-      q[i] = scale == 0 ? Q(0) : Q(std::lround(x[size_t(i)] / scale));
+      q[i] = scale == 0 ? Q(0) : Q(std::nearbyint(x[size_t(i)] / scale));  // halves to even, as torch.round
   }
 }
 

@@ -40,7 +40,7 @@ struct PreparedVector {
   const float* scales = nullptr;
 };
 
-// q[i] = round(x[i] / s) with s = max |x| / 127 over each group of `group` values (s = 0 and
+// q[i] = round(x[i] / s) (halves to even) with s = max |x| / 127 over each group of `group` values (s = 0 and
 // q = 0 for an all-zero group), scales[g] = s. n must be a multiple of group.
 void quantize_int8_groups(std::span<const float> x, int64_t group, int8_t* q, float* scales);
 
