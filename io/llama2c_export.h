@@ -48,7 +48,7 @@ void export_llama2c_q8(const std::string& path, const TensorMap& weights, const 
                        int64_t group = 64);
 
 // Which of the two files: version 0 (float32, run.c) or version 2 (int8 groups of 64, runq.c).
-enum class Llama2cFile { Float32, Int8Groups };
+enum class Llama2cVersion { Float32, Int8Groups };
 
 // Writes llama2.c's tokenizer.bin for `tokenizer` at `path` atomically:
 //   int32 max_token_length, then for each id 0 .. vocab_size-1: float32 score, int32 byte

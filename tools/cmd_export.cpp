@@ -19,7 +19,7 @@ int run_export(const Args& args) {
   int64_t step = 0;
   if (format == "hf") step = train::export_run_hf(checkpoint, out);
   else if (format == "llama2c") step = train::export_run_llama2c(checkpoint, out);
-  else if (format == "llama2c-q8") step = train::export_run_llama2c(checkpoint, out, io::Llama2cFile::Int8Groups);
+  else if (format == "llama2c-q8") step = train::export_run_llama2c(checkpoint, out, io::Llama2cVersion::Int8Groups);
   else throw std::runtime_error("--format must be hf, llama2c or llama2c-q8, not '" + format + "'");
   const char* what = format == "hf"        ? "a Hugging Face model directory"
                      : format == "llama2c" ? "a llama2.c checkpoint"

@@ -65,12 +65,12 @@ void save_run_model(const std::filesystem::path& directory, const nn::CausalLM& 
 // Hugging Face model directory at `out` from a run; returns the checkpoint step exported.
 int64_t export_run_hf(const std::filesystem::path& run_directory, const std::filesystem::path& out);
 
-// llama2.c's .bin at `out` from a Llama run (`file`: run.c's float32 one or runq.c's int8 one,
+// llama2.c's .bin at `out` from a Llama run (`version`: run.c's float32 one or runq.c's int8 one,
 // io/llama2c_export.h) and, when the run has a tokenizer, llama2.c's tokenizer.bin beside it
 // (llama2c_tokenizer_path), so that `run out -z tokenizer.bin` prints the run's text; returns
 // the checkpoint step exported.
 int64_t export_run_llama2c(const std::filesystem::path& run_directory, const std::filesystem::path& out,
-                           io::Llama2cFile file = io::Llama2cFile::Float32);
+                           io::Llama2cVersion version = io::Llama2cVersion::Float32);
 
 // Where export_run_llama2c writes the tokenizer of a .bin at `out`: tokenizer.bin in its folder.
 std::filesystem::path llama2c_tokenizer_path(const std::filesystem::path& out);
