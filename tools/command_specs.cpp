@@ -54,10 +54,12 @@ std::vector<CommandSpec> make_specs() {
        .example = "bytegrad demo --steps 200",
        .options = {{.name = "--steps", .value = "N", .default_value = "400", .meaning = "full-batch SGD steps"}}},
       {.name = "bench",
-       .summary = "speed of the tensor core beside BLAS and Eigen (core), of training or decoding beside PyTorch, of T-Free (tfree)",
+       .summary = "speed of the tensor core beside BLAS and Eigen (core), of training or decoding beside PyTorch, of T-Free (tfree); quality of converted weights (weights)",
        .usage = "bytegrad bench [core]  |  bytegrad bench train [OPTIONS]  |  bytegrad bench generate [OPTIONS]\n"
                 "       |  bytegrad bench tfree [OPTIONS]\n"
-                "       (bytegrad bench train --help, bench generate --help and bench tfree --help list their options)",
+                "       |  bytegrad bench weights [OPTIONS]\n"
+                "       (bytegrad bench train --help, bench generate --help, bench tfree --help and bench weights --help list\n"
+                "       their options)",
        .example = "bytegrad bench core",
        .positional = "BENCHMARK"},
       {.name = "bench train",
@@ -84,6 +86,17 @@ std::vector<CommandSpec> make_specs() {
            {.name = "--no-torch", .meaning = "leave out the PyTorch row"},
            {.name = "--weights", .value = "float32|bfloat16|int8", .default_value = "float32",
             .meaning = "the format our decode steps stream the weights in (int8: groups of 64, or 32 where 64 does not divide)"},
+       }},
+      {.name = "bench weights",
+       .summary = "held-out loss and greedy agreement of a Llama decoded with bfloat16 and int8 weights against float32",
+       .usage = "bytegrad bench weights --config FILE --model DIR [OPTIONS]",
+       .example = "bytegrad bench weights --config configs/fortunes-llama.json --model runs/fortunes-llama/model",
+       .options = {
+           {.name = "--config", .value = "FILE", .meaning = "the run config that trained the model (its corpus, eval_fraction and seed)",
+            .required = true},
+           {.name = "--model", .value = "DIR", .meaning = "the Llama model directory, with its tokenizer", .required = true},
+           {.name = "--documents", .value = "N", .default_value = "100", .meaning = "held-out documents to score"},
+           {.name = "--new-tokens", .value = "N", .default_value = "32", .meaning = "greedy tokens decoded per document"},
        }},
       {.name = "bench tfree",
        .summary = "T-Free trigram encoding in MB/s (cold and warm row cache) and dictionary decoding in words/s",
