@@ -235,11 +235,7 @@ int run_bench_generate(const Args& args) {
     BYTEGRAD_CHECK(!shapes.empty(), "bench generate: unknown model '", only_model,
                    "' (available: stories15M, stories110M)");
   }
-  const std::string weights = options.get("--weights");
-  if (weights == "bfloat16") settings.weights = kernels::cpu::WeightFormat::BFloat16;
-  else if (weights == "int8") settings.weights = kernels::cpu::WeightFormat::Int8Groups;
-  else BYTEGRAD_CHECK(weights == "float32", "bench generate: --weights must be float32, bfloat16 or int8, not '",
-                      weights, "'");
+  settings.weights = kernels::cpu::weight_format_from_name(options.get("--weights"));
   settings.torch_reason = options.flag("--no-torch")
                               ? "--no-torch"
                               : torch_unavailable_reason(bench_script_path("llama2c_reference.py"), "torch, numpy");

@@ -97,7 +97,7 @@ int run_bench_weights(const Args& args) {
       total += int64_t(b.size());
     }
     const double loss = q.nll_sum / double(q.scored), base = exact.nll_sum / double(exact.scored);
-    std::printf("%-9s %14.4f %+9.4f %15lld/%-8lld %12lld/%-8lld\n", kernels::cpu::weight_format_name(format).c_str(),
+    std::printf("%-9s %14.5f %+9.5f %15lld/%-8lld %12lld/%-8lld\n", kernels::cpu::weight_format_name(format).c_str(),
                 loss, loss - base, (long long)same, (long long)total, (long long)leading, (long long)total);
   }
   std::printf("loss in nats per token over %lld scored tokens\n", (long long)exact.scored);

@@ -28,6 +28,8 @@ std::vector<OptionSpec> sampling_options() {
       {.name = "--top-p", .value = "P", .default_value = "0.9", .meaning = "nucleus sampling mass; 1 is off"},
       {.name = "--top-k", .value = "K", .default_value = "0", .meaning = "sample from the K likeliest tokens; 0 is off"},
       {.name = "--seed", .value = "S", .default_value = "0", .meaning = "random seed of the sampler"},
+      {.name = "--weights", .value = "float32|bfloat16|int8", .default_value = "float32",
+       .meaning = "stream a Llama's weights as bfloat16 or int8 groups of 64 while decoding (one prompt, CPU)"},
   };
 }
 

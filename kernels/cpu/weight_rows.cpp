@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "base/error.h"
+
 namespace bytegrad::kernels::cpu {
 namespace {
 
@@ -89,6 +91,12 @@ std::string weight_format_name(WeightFormat format) {
     case WeightFormat::Int8Groups: return "int8";
   }
   return "?";
+}
+
+WeightFormat weight_format_from_name(const std::string& name) {
+  for (const WeightFormat format : {WeightFormat::Float32, WeightFormat::BFloat16, WeightFormat::Int8Groups})
+    if (weight_format_name(format) == name) return format;
+  throw Error(concat("weights: '", name, "' is not a weight format (float32, bfloat16 or int8)"));
 }
 
 WeightRows WeightRows::from_row(int64_t row, int64_t cols) const {

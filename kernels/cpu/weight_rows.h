@@ -17,8 +17,10 @@ namespace bytegrad::kernels::cpu {
 
 enum class WeightFormat { Float32, BFloat16, Int8Groups };
 
-// "float32", "bfloat16" or "int8" (the CLI's names).
+// "float32", "bfloat16" or "int8" (the CLI's names), and back; the parser throws Error naming
+// the valid names.
 std::string weight_format_name(WeightFormat format);
+WeightFormat weight_format_from_name(const std::string& name);
 
 // A row-major matrix [rows, cols] in `format`. For Int8Groups cols must be a multiple of group,
 // and scales holds rows * cols / group values, row by row.
