@@ -7,7 +7,9 @@ bool StepThreads::share_next() const {
   const int64_t block = steps_ / kBlock;
   if (block == 0) return true;
   if (block == 1) return false;
-  const bool shared_ahead = estimate_[1] <= estimate_[0];
+  // Sharing must win clearly: on a busy machine its times scatter, and a helper descheduled in
+  // the middle of a product costs more than serial steps ever lose.
+  const bool shared_ahead = estimate_[1] < kMargin * estimate_[0];
   return block % kProbeEvery == kProbeEvery - 1 ? !shared_ahead : shared_ahead;
 }
 

@@ -6,7 +6,8 @@
 //   - steps run in blocks of kBlock; a block's time per step leaves out its first step, which
 //     pays for waking sleeping helpers;
 //   - the first two blocks try sharing, then serial; after that, every kProbeEvery-th block
-//     tries the choice that is behind and the others run the one that is ahead, so a change in
+//     tries the choice that is behind and the others run the one that is ahead (sharing only
+//     when it is at least 5% faster), so a change in
 //     the machine's load is noticed within kProbeEvery blocks and probing costs 1/kProbeEvery of
 //     the steps at most;
 //   - each choice's estimate is the mean of its latest block and its previous estimate.
@@ -20,6 +21,7 @@ class StepThreads {
  public:
   static constexpr int64_t kBlock = 4;
   static constexpr int64_t kProbeEvery = 8;
+  static constexpr double kMargin = 0.95;  // sharing is ahead when at most this share of serial's time
 
   // `helpers`: whether there are helper threads at all (sharing_threads() > 1); without them
   // every step is serial.
