@@ -151,7 +151,7 @@ thread_local bool serial_chunks = false;  // set by SerialScope
 
 }  // namespace
 
-int64_t sharing_threads() { return serial_chunks ? 1 : ChunkSharing::instance().threads(); }
+int64_t sharing_threads() { return ChunkSharing::instance().threads(); }
 
 SerialScope::SerialScope(bool serial) : previous_(serial_chunks) { serial_chunks = serial_chunks || serial; }
 

@@ -27,13 +27,13 @@ void gemv_columns(const T* w, int64_t ldw, int64_t rows, int64_t cols, const T* 
 // (milliseconds). Here the calling thread claims chunks itself, helper threads that are awake
 // claim others, and the caller waits only for chunks a helper has claimed and is running.
 
-// The calling thread plus the helpers: OpenMP's thread count (OMP_NUM_THREADS) at first use;
-// 1 inside a SerialScope.
+// The calling thread plus the helpers: OpenMP's thread count (OMP_NUM_THREADS) at first use.
 int64_t sharing_threads();
 
 // While one is alive with `serial` true, products called on this thread run all their chunks on
 // it, leaving the helpers asleep: for a caller that has measured them to cost more than they
-// bring (a machine whose other cores are busy). Scopes nest; each restores what it found.
+// bring (a machine whose other cores are busy). The chunks stay the same, so the results are
+// the same bits as shared ones. Scopes nest; each restores what it found.
 class SerialScope {
  public:
   explicit SerialScope(bool serial);
