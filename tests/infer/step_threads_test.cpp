@@ -1,5 +1,6 @@
 // StepThreads: the first blocks try both choices, the faster one is kept, the slower one is
-// probed once every kProbeEvery blocks, and a change in the step times changes the choice.
+// probed less and less often while it keeps losing, and a change in the step times changes the
+// choice.
 #include <doctest/doctest.h>
 
 #include "infer/step_threads.h"
@@ -8,12 +9,12 @@ namespace bytegrad::infer {
 namespace {
 
 // Runs `blocks` blocks of steps that take `shared` or `serial` seconds depending on the choice,
-// and returns how many steps shared.
-int64_t shared_steps(StepThreads& threads, int64_t blocks, double shared, double serial) {
+// and returns how many blocks shared.
+int64_t shared_blocks(StepThreads& threads, int64_t blocks, double shared, double serial) {
   int64_t count = 0;
   for (int64_t step = 0; step < blocks * StepThreads::kBlock; ++step) {
     const bool share = threads.share_next();
-    count += share;
+    count += share && step % StepThreads::kBlock == 0;
     threads.record(share ? shared : serial);
   }
   return count;
@@ -21,27 +22,32 @@ int64_t shared_steps(StepThreads& threads, int64_t blocks, double shared, double
 
 TEST_CASE("step threads: without helpers every step is serial") {
   StepThreads threads(false);
-  CHECK(shared_steps(threads, 20, 1e-3, 2e-3) == 0);
+  CHECK(shared_blocks(threads, 20, 1e-3, 2e-3) == 0);
 }
 
-TEST_CASE("step threads: the faster choice runs all but the probing blocks") {
-  const int64_t blocks = 2 + 10 * StepThreads::kProbeEvery;
-  const int64_t probes = 10;  // one block in kProbeEvery after the first two
-
-  StepThreads sharing_pays(true);
-  const int64_t shared = shared_steps(sharing_pays, blocks, 1e-3, 2e-3);
-  CHECK(shared == (blocks - probes - 1) * StepThreads::kBlock);  // all but serial's first block and probes
-
+TEST_CASE("step threads: a losing choice is probed at doubling intervals") {
+  // Probes after the first two blocks at 2 + 8, then 16, 32, 64, 128, 256, 256 ... blocks later.
+  const int64_t blocks = 2 + 8 + 16 + 32 + 64 + 128 + 256 + 1;  // through the sixth probe
   StepThreads sharing_costs(true);
-  CHECK(shared_steps(sharing_costs, blocks, 3e-3, 2e-3) == (probes + 1) * StepThreads::kBlock);
+  CHECK(shared_blocks(sharing_costs, blocks, 8e-3, 2e-3) == 1 + 6);  // the first block and six probes
+  StepThreads sharing_pays(true);
+  CHECK(shared_blocks(sharing_pays, blocks, 1e-3, 2e-3) == blocks - 1 - 6);  // serial: block 1 and six probes
 }
 
-TEST_CASE("step threads: a machine that gets busy turns sharing off") {
+TEST_CASE("step threads: sharing must be ahead by the margin") {
   StepThreads threads(true);
-  shared_steps(threads, 4 * StepThreads::kProbeEvery, 1e-3, 2e-3);  // idle: sharing ahead
-  CHECK(threads.share_next());
-  shared_steps(threads, 4 * StepThreads::kProbeEvery, 5e-3, 2e-3);  // busy: helpers stall
+  shared_blocks(threads, 10, 1.97e-3, 2e-3);  // 1.5% faster: not enough
   CHECK_FALSE(threads.share_next());
+}
+
+TEST_CASE("step threads: a machine that gets busy turns sharing off, and idle again, on") {
+  StepThreads threads(true);
+  shared_blocks(threads, 40, 1e-3, 2e-3);  // idle: sharing ahead
+  CHECK(threads.share_next());
+  shared_blocks(threads, 40, 5e-3, 2e-3);  // busy: helpers stall
+  CHECK_FALSE(threads.share_next());
+  shared_blocks(threads, 300, 1e-3, 2e-3);  // idle again: a probe finds sharing ahead
+  CHECK(threads.share_next());
 }
 
 }  // namespace
