@@ -168,7 +168,8 @@ void bench_shape(const DecodeShape& shape, const BenchSettings& settings) {
   const std::string checkpoint = base + ".bin", quantized = base + ".q8.bin", tokenizer = base + ".tokenizer.bin";
   io::TensorMap weights;
   for (const auto& [name, tensor] : model.named_parameters()) weights[name] = tensor;
-  io::export_llama2c(checkpoint, weights, shape.config);
+  // The float32 file for run.c and PyTorch, the int8 one for runq.c: only what a reader needs.
+  if (!settings.llama2c_run.empty() || settings.torch_reason.empty()) io::export_llama2c(checkpoint, weights, shape.config);
   if (!settings.llama2c_runq.empty()) io::export_llama2c_q8(quantized, weights, shape.config);
   write_codepoint_tokenizer(tokenizer, shape.config.vocab_size);
 

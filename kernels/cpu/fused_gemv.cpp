@@ -1,5 +1,6 @@
 #include "kernels/cpu/fused_gemv.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
