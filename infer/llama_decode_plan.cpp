@@ -117,14 +117,16 @@ kernels::cpu::WeightRows LlamaDecodePlan::matrix(const Tensor& weight) {
   if (format_ == WeightFormat::Float32) return {WeightFormat::Float32, values, nullptr, 0};
   Converted& c = converted_.emplace_back();
   if (format_ == WeightFormat::BFloat16) {
-    c.bfloat16.resize(n);
-    for (size_t i = 0; i < n; ++i) c.bfloat16[i] = BFloat16::round_to_bfloat16(values[i]);
-    return {WeightFormat::BFloat16, c.bfloat16.data(), nullptr, 0};
+    c.values = empty({int64_t(n)}, {kBFloat16, kCPU});
+    auto* bits = static_cast<uint16_t*>(c.values.data_ptr());
+    for (size_t i = 0; i < n; ++i) bits[i] = BFloat16::round_to_bfloat16(values[i]);
+    return {WeightFormat::BFloat16, bits, nullptr, 0};
   }
-  c.int8.resize(n);
-  c.scales.resize(n / size_t(group_));
-  kernels::cpu::quantize_int8_groups({values, n}, group_, c.int8.data(), c.scales.data());
-  return {WeightFormat::Int8Groups, c.int8.data(), c.scales.data(), group_};
+  c.values = empty({int64_t(n)}, {kUInt8, kCPU});
+  c.scales = empty({int64_t(n) / group_}, {kFloat32, kCPU});
+  auto* q = static_cast<int8_t*>(c.values.data_ptr());
+  kernels::cpu::quantize_int8_groups({values, n}, group_, q, c.scales.data<float>());
+  return {WeightFormat::Int8Groups, q, c.scales.data<float>(), group_};
 }
 
 void LlamaDecodePlan::embed(int64_t token) {

@@ -69,11 +69,11 @@ class LlamaDecodePlan {
     const float* mlp_norm;
     WeightRows gate, up, down;
   };
-  // A matrix converted to the plan's format, and its storage.
+  // The storage of a matrix converted to the plan's format: tensors, so that it comes from the
+  // CPU allocator's huge pages (kernels/cpu/block_cache.cpp) as the model's weights do.
   struct Converted {
-    std::vector<uint16_t> bfloat16;
-    std::vector<int8_t> int8;
-    std::vector<float> scales;
+    Tensor values;  // bfloat16 bits, or int8 values (as uint8 storage)
+    Tensor scales;  // float32, for int8 groups
   };
 
   WeightRows matrix(const Tensor& weight);  // `weight` in the plan's format
