@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 namespace bytegrad::tools {
 
@@ -14,7 +15,11 @@ std::string shell_quote(const std::string& text) {
 
 std::string bench_script_path(const std::string& name) {
   const std::string source = __FILE__;
-  return source.substr(0, source.rfind('/') + 1) + "bench/" + name;
+  const std::filesystem::path script = source.substr(0, source.rfind('/') + 1) + "bench/" + name;
+  // A compiler cache with a base directory makes __FILE__ relative to the build directory, where
+  // the program is built: resolved from there, the path holds wherever the program is run from.
+  if (script.is_relative()) return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / script).string();
+  return script.string();
 }
 
 std::string torch_unavailable_reason(const std::string& script, const std::string& modules) {
