@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "autograd/functions.h"
 #include "base/error.h"
+#include "infer/llama_decode_plan.h"
 #include "nn/token_log_probs.h"
+#include "tensor/finite.h"
 
 namespace bytegrad::infer {
 namespace {
@@ -113,16 +116,38 @@ GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int
     return std::find(options.stop_tokens.begin(), options.stop_tokens.end(), token) != options.stop_tokens.end();
   };
 
-  // Nothing to generate: the prompts' log-probabilities still come from one forward pass.
-  if (options.logprobs && min_prompt_len == total_len && total_len > 1) {
+  // Nothing to generate: the prompts' log-probabilities still come from one forward pass (or,
+  // with converted weights, from the plan's steps below).
+  if (options.logprobs && min_prompt_len == total_len && total_len > 1 && options.weights == kernels::cpu::WeightFormat::Float32) {
     const Tensor logits = model.forward(token_columns(tokens, 0, total_len));
     record_log_probs(narrow(logits, 1, 0, total_len - 1), 1, tokens, log_probs);
   }
 
+  // One row decodes through a replayed plan once the general path has prefilled the cache; with
+  // converted weights every position goes through one, a token at a time.
+  std::optional<LlamaDecodePlan> plan;
+  bool plan_allowed = true;
+  const bool converted = options.weights != kernels::cpu::WeightFormat::Float32;
+  if (converted) {
+    BYTEGRAD_CHECK(batch == 1 && LlamaDecodePlan::supports(model, cache), "generate: ",
+                   kernels::cpu::weight_format_name(options.weights),
+                   " weights need one prompt and a float32 Llama on the CPU, got ", batch, " prompts and a ",
+                   model.model_type(), " model");
+    plan.emplace(model, cache, options.weights, options.weight_group);
+  }
   int64_t prev_pos = 0;
-  for (int64_t cur_pos = min_prompt_len; cur_pos < total_len; ++cur_pos) {
+  for (int64_t cur_pos = converted ? 1 : min_prompt_len; cur_pos < total_len; ++cur_pos) {
     // The prefix at the first step, then the one token decided last step.
-    const Tensor logits = model.forward(token_columns(tokens, prev_pos, cur_pos), prev_pos, &cache);  // [B, S, V]
+    Tensor logits = plan ? plan->step(tokens[0][size_t(prev_pos)]) : Tensor();
+    if (plan && !converted && !ops::all_finite(logits)) {
+      // Weights so large that products overflow (a diverged run) overflow differently in another
+      // order of summation: the general path, the reference, redoes this step and the rest.
+      cache.length -= 1;
+      plan.reset();
+      plan_allowed = false;
+    }
+    if (!plan) logits = model.forward(token_columns(tokens, prev_pos, cur_pos), prev_pos, &cache);  // [B, S, V]
+    if (!plan && plan_allowed && batch == 1 && LlamaDecodePlan::supports(model, cache)) plan.emplace(model, cache);
     const Tensor last_logits = select(logits, 1, logits.size(1) - 1);                               // [B, V]
     const std::vector<int64_t> next = next_tokens(last_logits, options, generator).to_vector<int64_t>();
     for (size_t b = 0; b < batch; ++b)

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "infer/sampling.h"
+#include "kernels/cpu/weight_rows.h"
 #include "nn/causal_lm.h"
 #include "tokenizer/token_id.h"
 
@@ -41,6 +42,13 @@ struct GenerationOptions : SamplingOptions {
   // Called with (row, token) for each generated token of a row as soon as it is chosen, in
   // order, up to the row's first stop token (excluded) and max_gen_len tokens: for streaming.
   std::function<void(int64_t row, int64_t token)> on_token;
+  // The format the decode steps stream the weights in (kernels/cpu/weight_rows.h). Float32
+  // prefills the prompt through the general path and decodes one row through a LlamaDecodePlan
+  // where it applies. BFloat16 and Int8Groups (groups of weight_group values) need one row of a
+  // float32 Llama on the CPU; every position, the prompt's too, goes through a plan holding the
+  // converted weights, as llama2.c's runq.c runs.
+  kernels::cpu::WeightFormat weights = kernels::cpu::WeightFormat::Float32;
+  int64_t weight_group = 64;
 };
 
 struct GenerationResult {
@@ -56,7 +64,8 @@ struct GenerationResult {
 // Continues each of `prompt_tokens` (non-empty rows of ids in the vocabulary). Runs without
 // recording gradients and in eval mode (dropout off), restoring the model's mode afterwards.
 // Throws Error for an empty batch or prompt, a prompt longer than max_position_embeddings, a
-// negative max_gen_len or invalid sampling options.
+// negative max_gen_len or invalid sampling options, and for converted weights on a model or batch
+// a LlamaDecodePlan cannot decode.
 GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int64_t>>& prompt_tokens,
                           const GenerationOptions& options);
 

@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "tensor/views.h"
 #include "io/atomic_file.h"
+#include "kernels/cpu/weight_rows.h"
 
 namespace bytegrad::io {
 namespace {
@@ -118,6 +119,77 @@ void export_llama2c(const std::string& path, const TensorMap& weights,
   write(weight(weights, "model.norm.weight", {dim}, path));
   write_rope_tables(file, seq_len, head_size);
   if (!shared) write(classifier);
+  file.commit();
+}
+
+void export_llama2c_q8(const std::string& path, const TensorMap& weights, const nn::ModelConfig& config,
+                       int64_t group) {
+  check_exportable(config, path);
+  BYTEGRAD_CHECK(group > 0, path, ": the group size must be positive, got ", group);
+  const int64_t dim = config.hidden_size, hidden = config.mlp_size(), layers = config.num_hidden_layers,
+                heads = config.num_attention_heads, kv_heads = config.kv_heads(), vocab = config.vocab_size,
+                head_size = config.head_size(), kv_dim = kv_heads * head_size;
+  while (dim % group != 0) group /= 2;  // version2_export's back-off
+
+  const std::vector<float> embedding = weight(weights, "model.embed_tokens.weight", {vocab, dim}, path);
+  std::vector<float> classifier;
+  if (weights.count("lm_head.weight")) classifier = weight(weights, "lm_head.weight", {vocab, dim}, path);
+  const bool shared = classifier.empty() || classifier == embedding;
+
+  AtomicFile file(path);
+  std::vector<char> header(256, 0);
+  const uint32_t magic = 0x616b3432;
+  const int32_t version = 2;
+  const int32_t params[7] = {int32_t(dim),      int32_t(hidden), int32_t(layers),
+                             int32_t(heads),    int32_t(kv_heads), int32_t(vocab),
+                             int32_t(config.max_position_embeddings)};
+  const uint8_t shared_flag = shared ? 1 : 0;
+  const int32_t group_size = int32_t(group);
+  size_t at = 0;
+  auto put = [&](const void* data, size_t size) {
+    std::memcpy(header.data() + at, data, size);
+    at += size;
+  };
+  put(&magic, sizeof(magic));
+  put(&version, sizeof(version));
+  put(params, sizeof(params));
+  put(&shared_flag, sizeof(shared_flag));
+  put(&group_size, sizeof(group_size));
+  file.write(header.data(), header.size());
+
+  auto write = [&](const std::vector<float>& values) { file.write(values.data(), values.size() * sizeof(float)); };
+  auto layer_weight = [&](int64_t l, const std::string& suffix, const Shape& shape) {
+    return weight(weights, concat("model.layers.", l, ".", suffix), shape, path);
+  };
+  for (int64_t l = 0; l < layers; ++l) write(layer_weight(l, "input_layernorm.weight", {dim}));
+  for (int64_t l = 0; l < layers; ++l) write(layer_weight(l, "post_attention_layernorm.weight", {dim}));
+  write(weight(weights, "model.norm.weight", {dim}, path));
+
+  auto write_quantized = [&](const std::vector<float>& values, const std::string& name) {
+    BYTEGRAD_CHECK(int64_t(values.size()) % group == 0, path, ": weight '", name, "' has ", values.size(),
+                   " values, not a multiple of the group size ", group);
+    std::vector<int8_t> q(values.size());
+    std::vector<float> scales(values.size() / size_t(group));
+    kernels::cpu::quantize_int8_groups(values, group, q.data(), scales.data());
+    file.write(q.data(), q.size());
+    write(scales);
+  };
+  auto write_layers = [&](const std::string& suffix, const Shape& shape, int64_t rope_heads) {
+    for (int64_t l = 0; l < layers; ++l) {
+      std::vector<float> values = layer_weight(l, suffix, shape);
+      if (rope_heads) values = unpermute_rope_rows(values, rope_heads, head_size, dim);
+      write_quantized(values, concat("model.layers.", l, ".", suffix));
+    }
+  };
+  write_quantized(embedding, "model.embed_tokens.weight");
+  write_layers("self_attn.q_proj.weight", {dim, dim}, heads);
+  write_layers("self_attn.k_proj.weight", {kv_dim, dim}, kv_heads);
+  write_layers("self_attn.v_proj.weight", {kv_dim, dim}, 0);
+  write_layers("self_attn.o_proj.weight", {dim, dim}, 0);
+  write_layers("mlp.gate_proj.weight", {hidden, dim}, 0);
+  write_layers("mlp.down_proj.weight", {dim, hidden}, 0);
+  write_layers("mlp.up_proj.weight", {hidden, dim}, 0);
+  if (!shared) write_quantized(classifier, "lm_head.weight");
   file.commit();
 }
 

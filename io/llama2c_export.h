@@ -32,6 +32,24 @@ namespace bytegrad::io {
 void export_llama2c(const std::string& path, const TensorMap& weights,
                     const nn::ModelConfig& config);
 
+// Writes `weights` (as export_llama2c takes them) to `path` atomically as llama2.c's version-2
+// file, the int8 one its runq.c reads (export.py's version2_export):
+//   header  256 bytes: uint32 magic 0x616b3432 ("ak42"), int32 version 2, the 7 int32 of
+//           version 0 (vocab_size positive), uint8 1 when the classifier is shared, int32 group
+//           size, zeros
+//   then float32: attention norms [dim] of all layers, ffn norms of all layers, final norm;
+//   then each matrix as int8 values (row-major) followed by its float32 scales, one per group of
+//   `group` consecutive values (Q8_0, kernels/cpu/weight_rows.h): token embedding, wq of every
+//   layer, then wk, wv, wo, w1, w2, w3 likewise, and the classifier when not shared.
+// q and k rows are reordered as in export_llama2c. `group` is halved until it divides
+// hidden_size, as version2_export does. Throws Error as export_llama2c does, and naming the
+// weight whose size is not a multiple of the group.
+void export_llama2c_q8(const std::string& path, const TensorMap& weights, const nn::ModelConfig& config,
+                       int64_t group = 64);
+
+// Which of the two files: version 0 (float32, run.c) or version 2 (int8 groups of 64, runq.c).
+enum class Llama2cVersion { Float32, Int8Groups };
+
 // Writes llama2.c's tokenizer.bin for `tokenizer` at `path` atomically:
 //   int32 max_token_length, then for each id 0 .. vocab_size-1: float32 score, int32 byte
 //   length, the token's bytes (no terminator).

@@ -1,18 +1,23 @@
-// `bytegrad bench generate [--model stories15M|stories110M] [--repeats N]`: decoding speed at
-// batch 1 in float32 on the CPU, beside PyTorch decoding the same model with the same weights.
+// `bytegrad bench generate [--model stories15M|stories110M] [--repeats N] [--llama2c-run PATH]
+// [--llama2c-runq PATH] [--weights float32|bfloat16|int8] [--no-torch]`: decoding speed at batch 1 in float32 on the CPU, beside llama2.c's run.c and
+// PyTorch decoding the same model with the same weights in the same run.
 //   stories15M:  Llama, dim 288, 6 layers, 6 heads, SwiGLU 768, vocab 32000, 256 positions
 //   stories110M: Llama, dim 768, 12 layers, 12 heads, SwiGLU 2048, vocab 32000, 1024 positions
 // both with the head tied to the embedding, as llama2.c's stories models. Weights are random
-// (seeded). A 4-token prompt is prefilled, then up to 256 new tokens are decoded greedily one at
-// a time through the KV cache; tokens/s counts the new tokens over the time spent producing
-// them. The median of N repeats is reported (the machine may be shared; repeats show the spread).
+// (seeded). The prompt is BOS, the space token and two random ids (tools/llama2c_binary.h says
+// why); it is prefilled, then new tokens are decoded greedily one at a time through the KV cache
+// by infer::generate until 256 positions are filled (stories15M: 252 new tokens) or 256 are new.
+// tokens/s counts the forwards after the first new token over the time from that token to the
+// last, as run.c's own figure does. Each repeat runs ours, then run.c, so that a change in the
+// machine's load hits both; the median and the range of N repeats are reported.
 //
-// PyTorch's side is tools/bench/llama2c_reference.py: the model is exported to llama2.c's file
-// format (io/llama2c_export.h) and that script reads it and decodes with run.c's forward
-// semantics, written in torch eager with a KV cache, under /usr/bin/python3 with as many threads
-// as ours. Since both decode greedily from the same weights, the report also says for how many
-// steps the two chose the same tokens (random weights give near-ties, so float rounding may
-// split them late in a run).
+// run.c (`--llama2c-run PATH`, built by the user) reads the model exported to llama2.c's file
+// format (io/llama2c_export.h) with a tokenizer whose pieces map back to ids, at as many
+// threads as ours (OMP_NUM_THREADS); the report says for how many steps it chose our tokens.
+// runq.c (`--llama2c-runq PATH`) does the same on the model exported as int8 groups
+// (export_llama2c_q8). `--weights bfloat16|int8` has our decode steps stream converted weights.
+// PyTorch's side is tools/bench/llama2c_reference.py: it reads the same file and decodes with
+// run.c's forward semantics, written in torch eager with a KV cache, under /usr/bin/python3.
 #include <omp.h>
 #include <unistd.h>
 
@@ -33,7 +38,9 @@
 #include "tools/bench_python.h"
 #include "tools/command_specs.h"
 #include "tools/commands.h"
+#include "infer/generate.h"
 #include "io/llama2c_export.h"
+#include "tools/llama2c_binary.h"
 
 namespace bytegrad::tools {
 namespace {
@@ -68,36 +75,42 @@ std::vector<DecodeShape> decode_shapes() {
           {"stories110M", stories_config(768, 12, 12, 2048, 1024)}};
 }
 
-double median(std::vector<double> values) {
+// Median and range of repeated measurements.
+struct Spread {
+  double median = 0, min = 0, max = 0;
+};
+
+Spread spread(std::vector<double> values) {
   std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
+  return {values[values.size() / 2], values.front(), values.back()};
 }
 
 struct Decoded {
   std::vector<int64_t> tokens;
-  double seconds = 0;  // producing the new tokens, the prompt's prefill excluded
+  double tokens_per_s = 0;  // forwards after the first new token, per second
 };
 
-int64_t argmax_of_last(const Tensor& logits) {  // logits [1, T, vocab]
-  const Tensor last = ops::contiguous(ops::select(ops::select(logits, 0, 0), 0, logits.size(1) - 1));
-  const float* values = last.data<float>();
-  return int64_t(std::max_element(values, values + last.numel()) - values);
+// Greedy decoding of `steps` tokens after `prompt` through infer::generate.
+Decoded decode(nn::Llama& model, const std::vector<int64_t>& prompt, int64_t steps,
+               kernels::cpu::WeightFormat weights) {
+  infer::GenerationOptions options;
+  options.temperature = 0;
+  options.weights = weights;
+  options.max_gen_len = steps;
+  Clock::time_point first, last;
+  options.on_token = [&](int64_t, int64_t) {
+    last = Clock::now();
+    if (first == Clock::time_point()) first = last;
+  };
+  Decoded result;
+  result.tokens = infer::generate(model, {prompt}, options).tokens[0];
+  result.tokens_per_s = double(result.tokens.size() - 1) / std::chrono::duration<double>(last - first).count();
+  return result;
 }
 
-// Greedy decoding of `steps` tokens after `prompt`, one token per forward through the cache.
-Decoded decode(const nn::Llama& model, const std::vector<int64_t>& prompt, int64_t steps) {
-  NoGradGuard no_grad;
-  nn::KVCache cache = model.make_cache();
-  Decoded result;
-  int64_t next = argmax_of_last(model.forward(from_vector(prompt, {1, int64_t(prompt.size())}), 0, &cache));
-  const auto start = Clock::now();
-  for (int64_t i = 0; i < steps; ++i) {
-    result.tokens.push_back(next);
-    if (i + 1 < steps)
-      next = argmax_of_last(model.forward(from_vector(std::vector<int64_t>{next}, {1, 1}), cache.length, &cache));
-  }
-  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  return result;
+// How many leading tokens two greedy runs share.
+int64_t agreeing(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+  return std::mismatch(a.begin(), a.end(), b.begin(), b.end()).first - a.begin();
 }
 
 // PyTorch's figures for the model exported to `checkpoint`, or nullopt after printing why not.
@@ -123,47 +136,83 @@ std::optional<json> torch_decode(const std::string& script, const std::string& c
   return result;
 }
 
-void bench_shape(const DecodeShape& shape, int repeats, const std::string& torch_reason) {
+struct BenchSettings {
+  int repeats = 5;
+  std::string llama2c_run;   // run.c's binary, or empty
+  std::string llama2c_runq;  // runq.c's binary, or empty
+  std::string torch_reason;  // why PyTorch is left out, or empty
+  kernels::cpu::WeightFormat weights = kernels::cpu::WeightFormat::Float32;  // ours
+};
+
+void print_row(const char* who, const Spread& rate, const Spread* ours, int64_t same, int64_t steps,
+               const std::string& note) {
+  std::printf("  %-8s %8.1f  %7.1f..%-7.1f %6.2f ms", who, rate.median, rate.min, rate.max, 1e3 / rate.median);
+  if (ours)
+    std::printf("  %5.2fx  %lld/%lld%s\n", ours->median / rate.median, (long long)same, (long long)steps, note.c_str());
+  else
+    std::printf("\n");
+}
+
+void bench_shape(const DecodeShape& shape, const BenchSettings& settings) {
   Generator generator(1234);
   nn::Llama model(shape.config, generator);
   model.eval();
-  const Tensor prompt_ids =
-      randint(0, shape.config.vocab_size, {kPromptTokens}, {DType::Int64, kCPU}, &generator);
-  const std::vector<int64_t> prompt = prompt_ids.to_vector<int64_t>();
+  const Tensor random_ids = randint(kLlama2cSpaceToken + 1, shape.config.vocab_size, {kPromptTokens - 2},
+                                    {DType::Int64, kCPU}, &generator);
+  std::vector<int64_t> prompt = {1, kLlama2cSpaceToken};  // BOS, the space run.c's encoder adds
+  for (int64_t id : random_ids.to_vector<int64_t>()) prompt.push_back(id);
   const int64_t steps = std::min(kNewTokens, shape.config.max_position_embeddings - kPromptTokens);
 
-  decode(model, prompt, 8);  // warm-up: page faults, the thread team, the allocator's blocks
-  std::vector<double> rates;
-  Decoded ours;
-  for (int r = 0; r < repeats; ++r) {
-    ours = decode(model, prompt, steps);
-    rates.push_back(double(steps) / ours.seconds);
-  }
-  const double ours_rate = median(rates);
-  std::printf("%-12s %6lld %10.1f %7.2f ms %7.0f..%-6.0f", shape.name.c_str(), (long long)steps,
-              ours_rate, 1e3 / ours_rate, *std::min_element(rates.begin(), rates.end()),
-              *std::max_element(rates.begin(), rates.end()));
-  if (!torch_reason.empty()) {
-    std::printf(" %10s %7s\n", "-", "-");
-    return;
-  }
-  std::fflush(stdout);
-
+  const std::string base = (std::filesystem::temp_directory_path() /
+                            ("bytegrad-bench-" + std::to_string(getpid()))).string();
+  const std::string checkpoint = base + ".bin", quantized = base + ".q8.bin", tokenizer = base + ".tokenizer.bin";
   io::TensorMap weights;
   for (const auto& [name, tensor] : model.named_parameters()) weights[name] = tensor;
-  const std::string checkpoint = (std::filesystem::temp_directory_path() /
-                                  ("bytegrad-bench-" + std::to_string(getpid()) + ".bin")).string();
-  io::export_llama2c(checkpoint, weights, shape.config);
-  const std::optional<json> torch =
-      torch_decode(bench_script_path("llama2c_reference.py"), checkpoint, prompt, steps, repeats);
-  std::filesystem::remove(checkpoint);
-  if (!torch) return;
-  const double torch_rate = (*torch)["tokens_per_s"].get<double>();
-  const auto torch_tokens = (*torch)["tokens"].get<std::vector<int64_t>>();
-  const auto differ = std::mismatch(ours.tokens.begin(), ours.tokens.end(), torch_tokens.begin(),
-                                    torch_tokens.end());
-  std::printf(" %10.1f %6.2fx   %lld/%lld\n", torch_rate, ours_rate / torch_rate,
-              (long long)(differ.first - ours.tokens.begin()), (long long)steps);
+  // The float32 file for run.c and PyTorch, the int8 one for runq.c: only what a reader needs.
+  if (!settings.llama2c_run.empty() || settings.torch_reason.empty()) io::export_llama2c(checkpoint, weights, shape.config);
+  if (!settings.llama2c_runq.empty()) io::export_llama2c_q8(quantized, weights, shape.config);
+  write_codepoint_tokenizer(tokenizer, shape.config.vocab_size);
+
+  // llama2.c's programs beside ours, each on its file.
+  struct Other {
+    const char* name;
+    std::string binary, file;
+    std::vector<double> rates;
+    Llama2cRun last;
+  };
+  std::vector<Other> others;
+  if (!settings.llama2c_run.empty()) others.push_back({"run.c", settings.llama2c_run, checkpoint, {}, {}});
+  if (!settings.llama2c_runq.empty()) others.push_back({"runq.c", settings.llama2c_runq, quantized, {}, {}});
+
+  decode(model, prompt, 8, settings.weights);  // warm-up: page faults, the helper threads, the allocator's blocks
+  std::vector<double> ours_rates;
+  Decoded ours;
+  for (int r = 0; r < settings.repeats; ++r) {
+    ours = decode(model, prompt, steps, settings.weights);
+    ours_rates.push_back(ours.tokens_per_s);
+    for (Other& other : others) {
+      other.last = run_llama2c(other.binary, other.file, tokenizer, prompt, kPromptTokens + steps, omp_get_max_threads());
+      other.rates.push_back(other.last.tokens_per_s);
+    }
+  }
+  const Spread ours_rate = spread(ours_rates);
+  std::printf("%s, %lld new tokens\n", shape.name.c_str(), (long long)steps);
+  print_row("ours", ours_rate, nullptr, 0, 0, "");
+  for (const Other& other : others)
+    print_row(other.name, spread(other.rates), &ours_rate, agreeing(ours.tokens, other.last.tokens), steps,
+              other.last.stopped_at_bos ? " (stopped at BOS)" : "");
+  std::fflush(stdout);
+
+  if (settings.torch_reason.empty()) {
+    const std::optional<json> torch = torch_decode(bench_script_path("llama2c_reference.py"), checkpoint,
+                                                   prompt, steps, settings.repeats);
+    if (torch) {
+      const std::vector<double> runs = (*torch)["runs"].get<std::vector<double>>();
+      print_row("PyTorch", spread(runs), &ours_rate,
+                agreeing(ours.tokens, (*torch)["tokens"].get<std::vector<int64_t>>()), steps, "");
+    }
+  }
+  for (const std::string& file : {checkpoint, quantized, tokenizer}) std::filesystem::remove(file);
   std::fflush(stdout);
 }
 
@@ -171,8 +220,15 @@ void bench_shape(const DecodeShape& shape, int repeats, const std::string& torch
 
 int run_bench_generate(const Args& args) {
   const Options options = parse_options(command_spec("bench generate"), args);
-  const int repeats = std::stoi(options.get("--repeats"));
-  BYTEGRAD_CHECK(repeats >= 1, "bench generate: --repeats must be at least 1");
+  BenchSettings settings;
+  settings.repeats = std::stoi(options.get("--repeats"));
+  BYTEGRAD_CHECK(settings.repeats >= 1, "bench generate: --repeats must be at least 1");
+  settings.llama2c_run = options.value("--llama2c-run").value_or("");
+  settings.llama2c_runq = options.value("--llama2c-runq").value_or("");
+  for (const auto& [option, binary] : {std::pair{"--llama2c-run", settings.llama2c_run},
+                                       std::pair{"--llama2c-runq", settings.llama2c_runq}})
+    BYTEGRAD_CHECK(binary.empty() || access(binary.c_str(), X_OK) == 0, "bench generate: ", option, " ", binary,
+                   " is not an executable file");
   const std::string only_model = options.value("--model").value_or("");
   std::vector<DecodeShape> shapes = decode_shapes();
   if (!only_model.empty()) {
@@ -180,14 +236,18 @@ int run_bench_generate(const Args& args) {
     BYTEGRAD_CHECK(!shapes.empty(), "bench generate: unknown model '", only_model,
                    "' (available: stories15M, stories110M)");
   }
-  const std::string torch_reason = torch_unavailable_reason(bench_script_path("llama2c_reference.py"), "torch, numpy");
-  std::printf("greedy decoding at batch 1, float32, CPU, %d threads, %lld-token prompt, "
-              "median of %d runs\n", omp_get_max_threads(), (long long)kPromptTokens, repeats);
-  if (!torch_reason.empty()) std::printf("PyTorch column left out: %s\n", torch_reason.c_str());
-  std::printf("%-12s %6s %10s %10s %14s %10s %7s %s\n", "model", "tokens", "ours tok/s",
-              "per token", "ours min..max", "torch tok/s", "ratio", "same tokens");
-  for (const DecodeShape& shape : shapes) bench_shape(shape, repeats, torch_reason);
-  std::printf("ratio = ours / PyTorch tokens per second: above 1 we are faster\n");
+  settings.weights = kernels::cpu::weight_format_from_name(options.get("--weights"));
+  settings.torch_reason = options.flag("--no-torch")
+                              ? "--no-torch"
+                              : torch_unavailable_reason(bench_script_path("llama2c_reference.py"), "torch, numpy");
+  std::printf("greedy decoding at batch 1, CPU, %d threads, %lld-token prompt, median and range of %d runs; "
+              "ours with %s weights, the others float32\n", omp_get_max_threads(), (long long)kPromptTokens,
+              settings.repeats, kernels::cpu::weight_format_name(settings.weights).c_str());
+  if (!settings.torch_reason.empty()) std::printf("PyTorch left out: %s\n", settings.torch_reason.c_str());
+  std::printf("  %-8s %8s  %-15s %9s  %6s  %s\n", "", "tok/s", "min..max", "per token", "ours/it",
+              "same greedy tokens");
+  for (const DecodeShape& shape : shapes) bench_shape(shape, settings);
+  std::printf("ours/it = our median tokens per second over theirs: above 1 we are faster\n");
   return 0;
 }
 

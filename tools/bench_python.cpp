@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include <array>
 #include <cstdlib>
+#include <filesystem>
 
 namespace bytegrad::tools {
 
@@ -15,16 +15,11 @@ std::string shell_quote(const std::string& text) {
 
 std::string bench_script_path(const std::string& name) {
   const std::string source = __FILE__;
-  std::string path = source.substr(0, source.rfind('/') + 1) + "bench/" + name;
-  if (path.front() == '/') return path;
-  // A compiler cache that shares objects between checkouts writes __FILE__ relative to the
-  // directory the compiler ran in, the build directory, where the binary is too: resolve it
-  // from there, so that the benchmark finds its script from any working directory.
-  std::array<char, 4096> exe{};
-  const ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
-  if (n <= 0) return path;
-  const std::string binary(exe.data(), size_t(n));
-  return binary.substr(0, binary.rfind('/') + 1) + path;
+  const std::filesystem::path script = source.substr(0, source.rfind('/') + 1) + "bench/" + name;
+  // A compiler cache with a base directory makes __FILE__ relative to the build directory, where
+  // the program is built: resolved from there, the path holds wherever the program is run from.
+  if (script.is_relative()) return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / script).string();
+  return script.string();
 }
 
 std::string torch_unavailable_reason(const std::string& script, const std::string& modules) {

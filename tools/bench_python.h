@@ -13,7 +13,7 @@ inline constexpr const char* kTorchPython = "/usr/bin/python3";
 std::string shell_quote(const std::string& text);
 
 // tools/bench/<name> in the source tree: the binary is built from it, so the path the compiler
-// saw stays valid for the build (a relative one is taken from the binary's directory).
+// saw stays valid for the build (a relative one is taken from the program's own directory).
 std::string bench_script_path(const std::string& name);
 
 // Empty when kTorchPython can run `script` and import `modules` (e.g. "torch, numpy");

@@ -26,6 +26,7 @@ namespace bytegrad::tools {
 int run_bench_train(const Args& args);     // tools/bench_train.cpp
 int run_bench_generate(const Args& args);  // tools/bench_generate.cpp
 int run_bench_tfree(const Args& args);     // tools/bench_tfree.cpp
+int run_bench_weights(const Args& args);   // tools/bench_weights.cpp
 
 namespace {
 
@@ -139,9 +140,10 @@ int run_bench(const Args& args) {
   if (!args.empty() && args[0] == "train") return run_bench_train(Args(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "generate") return run_bench_generate(Args(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "tfree") return run_bench_tfree(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "weights") return run_bench_weights(Args(args.begin() + 1, args.end()));
   const std::string what = parse_options(command_spec("bench"), args).positional().value_or("core");
   BYTEGRAD_CHECK(what == "core", "bench: unknown benchmark '", what,
-                 "' (available: core, train, generate, tfree)");
+                 "' (available: core, train, generate, tfree, weights)");
   // OpenBLAS honours OPENBLAS_CORETYPE; the kernel family it runs decides the GEMM ceiling.
   std::printf("OpenBLAS kernels: %s\n", openblas_get_corename());
   std::printf("matmul, float32                    ours GFLOP/s  OpenBLAS  Eigen   BLAS/ours\n");

@@ -26,6 +26,7 @@ infer::GenerationOptions generation_options_from(const Options& args) {
   options.top_p = args.number<double>("--top-p");
   options.top_k = args.number<int64_t>("--top-k");
   options.seed = args.number<uint64_t>("--seed");
+  options.weights = kernels::cpu::weight_format_from_name(args.get("--weights"));
   options.validate();
   return options;
 }

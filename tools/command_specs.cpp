@@ -28,6 +28,8 @@ std::vector<OptionSpec> sampling_options() {
       {.name = "--top-p", .value = "P", .default_value = "0.9", .meaning = "nucleus sampling mass; 1 is off"},
       {.name = "--top-k", .value = "K", .default_value = "0", .meaning = "sample from the K likeliest tokens; 0 is off"},
       {.name = "--seed", .value = "S", .default_value = "0", .meaning = "random seed of the sampler"},
+      {.name = "--weights", .value = "float32|bfloat16|int8", .default_value = "float32",
+       .meaning = "stream a Llama's weights as bfloat16 or int8 groups of 64 while decoding (one prompt, CPU)"},
   };
 }
 
@@ -54,10 +56,12 @@ std::vector<CommandSpec> make_specs() {
        .example = "bytegrad demo --steps 200",
        .options = {{.name = "--steps", .value = "N", .default_value = "400", .meaning = "full-batch SGD steps"}}},
       {.name = "bench",
-       .summary = "speed of the tensor core beside BLAS and Eigen (core), of training or decoding beside PyTorch, of T-Free (tfree)",
+       .summary = "speed of the tensor core beside BLAS and Eigen (core), of training or decoding beside PyTorch, of T-Free (tfree); quality of converted weights (weights)",
        .usage = "bytegrad bench [core]  |  bytegrad bench train [OPTIONS]  |  bytegrad bench generate [OPTIONS]\n"
                 "       |  bytegrad bench tfree [OPTIONS]\n"
-                "       (bytegrad bench train --help, bench generate --help and bench tfree --help list their options)",
+                "       |  bytegrad bench weights [OPTIONS]\n"
+                "       (bytegrad bench train --help, bench generate --help, bench tfree --help and bench weights --help list\n"
+                "       their options)",
        .example = "bytegrad bench core",
        .positional = "BENCHMARK"},
       {.name = "bench train",
@@ -73,12 +77,28 @@ std::vector<CommandSpec> make_specs() {
            {.name = "--child", .value = "MODEL", .meaning = "run one model in this process (how the benchmark calls itself)"},
        }},
       {.name = "bench generate",
-       .summary = "greedy decoding speed of llama2.c models beside PyTorch",
+       .summary = "greedy decoding speed of llama2.c models beside llama2.c's run.c and PyTorch",
        .usage = "bytegrad bench generate [OPTIONS]",
        .example = "bytegrad bench generate --model stories15M --repeats 3",
        .options = {
            {.name = "--repeats", .value = "N", .default_value = "5", .meaning = "timed runs per model (the median is shown)"},
            {.name = "--model", .value = "stories15M|stories110M", .meaning = "only this model (default: both)"},
+           {.name = "--llama2c-run", .value = "PATH", .meaning = "also time this build of llama2.c's run.c on the same exported file"},
+           {.name = "--llama2c-runq", .value = "PATH", .meaning = "also time this build of llama2.c's runq.c on the model exported as int8 groups (llama2c-q8)"},
+           {.name = "--no-torch", .meaning = "leave out the PyTorch row"},
+           {.name = "--weights", .value = "float32|bfloat16|int8", .default_value = "float32",
+            .meaning = "the format our decode steps stream the weights in (int8: groups of 64, or 32 where 64 does not divide)"},
+       }},
+      {.name = "bench weights",
+       .summary = "held-out loss and greedy agreement of a Llama decoded with bfloat16 and int8 weights against float32",
+       .usage = "bytegrad bench weights --config FILE --model DIR [OPTIONS]",
+       .example = "bytegrad bench weights --config configs/fortunes-llama.json --model runs/fortunes-llama/model",
+       .options = {
+           {.name = "--config", .value = "FILE", .meaning = "the run config that trained the model (its corpus, eval_fraction and seed)",
+            .required = true},
+           {.name = "--model", .value = "DIR", .meaning = "the Llama model directory, with its tokenizer", .required = true},
+           {.name = "--documents", .value = "N", .default_value = "100", .meaning = "held-out documents to score"},
+           {.name = "--new-tokens", .value = "N", .default_value = "32", .meaning = "greedy tokens decoded per document"},
        }},
       {.name = "bench tfree",
        .summary = "T-Free trigram encoding in MB/s (cold and warm row cache) and dictionary decoding in words/s",
@@ -168,14 +188,15 @@ std::vector<CommandSpec> make_specs() {
        .example = "bytegrad prep --config configs/shakespeare.json",
        .options = run_config_options()},
       {.name = "export",
-       .summary = "turn a training run into a Hugging Face model directory or a llama2.c .bin",
-       .usage = "bytegrad export --checkpoint RUN_DIR --out PATH [--format hf|llama2c]",
+       .summary = "turn a training run into a Hugging Face model directory or a llama2.c .bin (float32 or int8)",
+       .usage = "bytegrad export --checkpoint RUN_DIR --out PATH [--format hf|llama2c|llama2c-q8]",
        .example = "bytegrad export --checkpoint runs/shakespeare --format llama2c --out model.bin",
        .options = {
            {.name = "--checkpoint", .value = "RUN_DIR", .meaning = "training run directory (its newest checkpoint)",
             .required = true},
-           {.name = "--format", .value = "hf|llama2c", .default_value = "hf", .meaning = "what to write"},
-           {.name = "--out", .value = "PATH", .meaning = "directory (hf) or file (llama2c) to write", .required = true},
+           {.name = "--format", .value = "hf|llama2c|llama2c-q8", .default_value = "hf",
+            .meaning = "what to write (llama2c-q8: int8 groups of 64, llama2.c's version 2 for runq.c)"},
+           {.name = "--out", .value = "PATH", .meaning = "directory (hf) or file (llama2c, llama2c-q8) to write", .required = true},
        }},
       {.name = "sft",
        .summary = "fine-tune a model directory on prompt/response or chat JSONL",

@@ -121,11 +121,14 @@ int64_t export_run_hf(const fs::path& run_directory, const fs::path& out) {
   return run.step;
 }
 
-int64_t export_run_llama2c(const fs::path& run_directory, const fs::path& out) {
+int64_t export_run_llama2c(const fs::path& run_directory, const fs::path& out, io::Llama2cVersion version) {
   const RunModel run = load_run_model(run_directory);
   BYTEGRAD_CHECK(run.model_type == "llama", run_directory.string(), ": llama2.c exports only Llama models, this run trained ",
                  run.model_type);
-  io::export_llama2c(out.string(), run.weights, run.config);
+  if (version == io::Llama2cVersion::Int8Groups)
+    io::export_llama2c_q8(out.string(), run.weights, run.config);
+  else
+    io::export_llama2c(out.string(), run.weights, run.config);
   if (run.tokenizer)
     io::export_llama2c_tokenizer(llama2c_tokenizer_path(out).string(), *run.tokenizer, run.config.vocab_size);
   return run.step;

@@ -16,6 +16,7 @@
 #include "tensor/generator.h"
 #include "tokenizer/tokenizer.h"
 #include "train/run_config.h"
+#include "io/llama2c_export.h"
 #include "io/safetensors.h"
 
 namespace bytegrad::train {
@@ -64,10 +65,12 @@ void save_run_model(const std::filesystem::path& directory, const nn::CausalLM& 
 // Hugging Face model directory at `out` from a run; returns the checkpoint step exported.
 int64_t export_run_hf(const std::filesystem::path& run_directory, const std::filesystem::path& out);
 
-// llama2.c's .bin at `out` from a Llama run and, when the run has a tokenizer, llama2.c's
-// tokenizer.bin beside it (llama2c_tokenizer_path), so that `run out -z tokenizer.bin` prints
-// the run's text; returns the checkpoint step exported.
-int64_t export_run_llama2c(const std::filesystem::path& run_directory, const std::filesystem::path& out);
+// llama2.c's .bin at `out` from a Llama run (`version`: run.c's float32 one or runq.c's int8 one,
+// io/llama2c_export.h) and, when the run has a tokenizer, llama2.c's tokenizer.bin beside it
+// (llama2c_tokenizer_path), so that `run out -z tokenizer.bin` prints the run's text; returns
+// the checkpoint step exported.
+int64_t export_run_llama2c(const std::filesystem::path& run_directory, const std::filesystem::path& out,
+                           io::Llama2cVersion version = io::Llama2cVersion::Float32);
 
 // Where export_run_llama2c writes the tokenizer of a .bin at `out`: tokenizer.bin in its folder.
 std::filesystem::path llama2c_tokenizer_path(const std::filesystem::path& out);

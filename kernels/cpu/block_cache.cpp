@@ -1,10 +1,31 @@
 #include "kernels/cpu/block_cache.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 
 #include "base/error.h"
 
 namespace bytegrad::kernels::cpu {
+namespace {
+
+constexpr size_t kHugePage = size_t(2) << 20;
+
+// A block from the system, 64-byte aligned so that AVX-512 loads of its start are aligned. A
+// block of a huge page or more starts on a huge page and asks for transparent huge pages for
+// the whole huge pages it holds (its tail keeps small pages, so nothing is wasted) before
+// anything touches it: a matrix-vector product streams its weights once per decoded token, and
+// the hardware prefetchers stop at every 4 KiB page boundary, at a 2 MiB one far less often.
+// Decoding stories110M measured 1.14x-1.42x faster with them (README, "Generation speed").
+void* fresh_block(size_t size) {
+  if (size < kHugePage) return std::aligned_alloc(64, size);
+  void* ptr = nullptr;
+  if (posix_memalign(&ptr, kHugePage, size) != 0) return nullptr;
+  madvise(ptr, size / kHugePage * kHugePage, MADV_HUGEPAGE);  // advice: the block works without it
+  return ptr;
+}
+
+}  // namespace
 
 // Large sizes round up to a multiple of 1/8 of their power of two, so a block is reused for
 // requests up to 12.5% smaller, bounding the waste.
@@ -35,11 +56,10 @@ void* BlockCache::allocate(size_t nbytes) {
       return ptr;
     }
   }
-  // 64-byte alignment lets AVX-512 loads of a buffer's start be aligned.
-  void* ptr = std::aligned_alloc(64, size);
+  void* ptr = fresh_block(size);
   if (!ptr) {
     release_idle();
-    ptr = std::aligned_alloc(64, size);
+    ptr = fresh_block(size);
   }
   BYTEGRAD_CHECK(ptr != nullptr, "cpu: out of memory allocating ", nbytes, " bytes");
   return ptr;

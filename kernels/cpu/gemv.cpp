@@ -147,12 +147,22 @@ using StridedOutput = Eigen::Map<Vector<T>, 0, Eigen::InnerStride<>>;
 
 thread_local bool ChunkSharing::inside_chunk = false;
 
+thread_local bool serial_chunks = false;  // set by SerialScope
+
 }  // namespace
 
 int64_t sharing_threads() { return ChunkSharing::instance().threads(); }
 
+SerialScope::SerialScope(bool serial) : previous_(serial_chunks) { serial_chunks = serial_chunks || serial; }
+
+SerialScope::~SerialScope() { serial_chunks = previous_; }
+
 void run_shared_chunks(int64_t chunks, void (*body)(const void* context, int64_t chunk),
                        const void* context) {
+  if (serial_chunks) {
+    for (int64_t c = 0; c < chunks; ++c) body(context, c);
+    return;
+  }
   ChunkSharing::instance().run(chunks, body, context);
 }
 

@@ -30,6 +30,21 @@ void gemv_columns(const T* w, int64_t ldw, int64_t rows, int64_t cols, const T* 
 // The calling thread plus the helpers: OpenMP's thread count (OMP_NUM_THREADS) at first use.
 int64_t sharing_threads();
 
+// While one is alive with `serial` true, products called on this thread run all their chunks on
+// it, leaving the helpers asleep: for a caller that has measured them to cost more than they
+// bring (a machine whose other cores are busy). The chunks stay the same, so the results are
+// the same bits as shared ones. Scopes nest; each restores what it found.
+class SerialScope {
+ public:
+  explicit SerialScope(bool serial);
+  ~SerialScope();
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+
+ private:
+  bool previous_;
+};
+
 // Runs body(context, c) for every chunk c in [0, chunks), on this thread and any helper awake;
 // serially when there are no helpers, or when another thread is using them.
 void run_shared_chunks(int64_t chunks, void (*body)(const void* context, int64_t chunk),

@@ -151,3 +151,86 @@ TEST_CASE("llama2c export: missing weights and configs run.c cannot run are name
 }
 
 }  // namespace bytegrad::io
+
+namespace bytegrad::io {
+namespace {
+
+// A version-2 file read as its bytes, walked in order.
+struct Llama2cQ8File {
+  std::vector<char> bytes;
+  size_t cursor = 256;  // after the header
+
+  explicit Llama2cQ8File(const std::string& path) : bytes(read_bytes(path)) { REQUIRE(bytes.size() >= 256); }
+  template <typename T>
+  T at(size_t offset) const {
+    T value;
+    std::memcpy(&value, bytes.data() + offset, sizeof(T));
+    return value;
+  }
+  void expect_floats(size_t count, float value, const char* what) {
+    INFO(what);
+    REQUIRE(cursor + count * 4 <= bytes.size());
+    for (size_t i = 0; i < count; ++i) CHECK(at<float>(cursor + 4 * i) == doctest::Approx(value));
+    cursor += count * 4;
+  }
+  // A matrix of `rows` rows of one group each, row r holding label[r] in every column: int8 127
+  // (0 for a zero row) and scale label / 127.
+  void expect_matrix(const std::vector<float>& labels, size_t columns, const char* what) {
+    INFO(what);
+    REQUIRE(cursor + labels.size() * columns <= bytes.size());
+    for (size_t r = 0; r < labels.size(); ++r)
+      for (size_t c = 0; c < columns; ++c) CHECK(int(bytes[cursor + r * columns + c]) == (labels[r] == 0 ? 0 : 127));
+    cursor += labels.size() * columns;
+    for (const float label : labels) expect_floats(1, label / 127, what);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("llama2c q8 export: runq.c's header, fp32 norms, then int8 groups with their scales") {
+  const nn::ModelConfig config = tiny_config();
+  const std::string path = scratch_directory("llama2c_q8") + "/model.bin";
+  io::export_llama2c_q8(path, labelled_weights(config, true), config);  // group 64 backs off to dim 8
+  Llama2cQ8File file(path);
+  CHECK(file.at<uint32_t>(0) == 0x616b3432);
+  CHECK(file.at<int32_t>(4) == 2);
+  std::vector<int32_t> params(7);
+  for (size_t i = 0; i < 7; ++i) params[i] = file.at<int32_t>(8 + 4 * i);
+  CHECK(params == std::vector<int32_t>{8, 12, 2, 2, 1, 6, 3});
+  CHECK(file.bytes[36] == 0);  // the classifier is not shared
+  CHECK(file.at<int32_t>(37) == 8);
+  file.expect_floats(8, 11, "layer 0 attention norm");
+  file.expect_floats(8, 21, "layer 1 attention norm");
+  file.expect_floats(8, 16, "layer 0 ffn norm");
+  file.expect_floats(8, 26, "layer 1 ffn norm");
+  file.expect_floats(8, 2, "final norm");
+  file.expect_matrix(std::vector<float>(6, 1), 8, "embedding");
+  for (int l = 0; l < 2; ++l) file.expect_matrix({0, 2, 1, 3, 4, 6, 5, 7}, 8, "wq");
+  for (int l = 0; l < 2; ++l) file.expect_matrix({0, 2, 1, 3}, 8, "wk");
+  file.expect_matrix(std::vector<float>(4, 14), 8, "layer 0 wv");
+  file.expect_matrix(std::vector<float>(4, 24), 8, "layer 1 wv");
+  file.expect_matrix(std::vector<float>(8, 15), 8, "layer 0 wo");
+  file.expect_matrix(std::vector<float>(8, 25), 8, "layer 1 wo");
+  file.expect_matrix(std::vector<float>(12, 17), 8, "layer 0 w1 (gate)");
+  file.expect_matrix(std::vector<float>(12, 27), 8, "layer 1 w1 (gate)");
+  // w2 [8, 12]: 96 values in 12 groups of 8, each constant.
+  file.expect_matrix(std::vector<float>(12, 19), 8, "layer 0 w2 (down)");
+  file.expect_matrix(std::vector<float>(12, 29), 8, "layer 1 w2 (down)");
+  file.expect_matrix(std::vector<float>(12, 18), 8, "layer 0 w3 (up)");
+  file.expect_matrix(std::vector<float>(12, 28), 8, "layer 1 w3 (up)");
+  file.expect_matrix(std::vector<float>(6, 3), 8, "classifier");
+  CHECK(file.cursor == file.bytes.size());
+}
+
+TEST_CASE("llama2c q8 export: a shared classifier is flagged and not written again") {
+  const nn::ModelConfig config = tiny_config();
+  const std::string path = scratch_directory("llama2c_q8_shared") + "/model.bin";
+  io::export_llama2c_q8(path, labelled_weights(config, false), config, 4);
+  Llama2cQ8File file(path);
+  CHECK(file.bytes[36] == 1);
+  CHECK(file.at<int32_t>(37) == 4);
+  const size_t matrices = 6 * 8 + 2 * (8 * 8 + 2 * 4 * 8 + 8 * 8 + 3 * 12 * 8);  // int8 values
+  CHECK(file.bytes.size() == 256 + 4 * (2 * 2 * 8 + 8) + matrices + 4 * matrices / 4);
+}
+
+}  // namespace bytegrad::io

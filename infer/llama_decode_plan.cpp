@@ -1,0 +1,218 @@
+#include "infer/llama_decode_plan.h"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <string>
+
+#include "base/error.h"
+#include "base/half.h"
+#include "kernels/cpu/cached_attention.h"
+#include "kernels/cpu/gemv.h"
+#include "tensor/creation.h"
+
+namespace bytegrad::infer {
+namespace {
+
+using kernels::cpu::RowBlock;
+using kernels::cpu::WeightFormat;
+
+bool plain_float32(const Tensor& t) {
+  return t.defined() && t.dtype() == kFloat32 && t.device() == kCPU && t.is_contiguous();
+}
+
+// Why a plan cannot decode `model` with `cache`, or empty when it can.
+std::string unsupported_reason(const nn::CausalLM& model, const nn::KVCache& cache) {
+  const auto* llama = dynamic_cast<const nn::Llama*>(&model);
+  if (!llama) return "the model is not a Llama";
+  const nn::ModelConfig& config = llama->config();
+  if (config.attention_bias || config.mlp_bias) return "the model has biases";
+  for (const auto& [name, tensor] : llama->named_parameters())
+    if (!plain_float32(tensor)) return "weight " + name + " is not a contiguous float32 tensor on the CPU";
+  if (int64_t(cache.layers.size()) != config.num_hidden_layers) return "the cache does not fit the model's layers";
+  for (const nn::KVCache::Layer& layer : cache.layers) {
+    if (!layer.keys.defined()) continue;  // the plan allocates it
+    if (!plain_float32(layer.keys) || !plain_float32(layer.values)) return "the KV cache is not float32 on the CPU";
+    if (layer.keys.size(0) != 1) return "the KV cache holds a batch of " + std::to_string(layer.keys.size(0));
+  }
+  return "";
+}
+
+// The Int8Groups group: `group` halved until it divides every row length (at least 1).
+int64_t fitting_group(int64_t group, const nn::ModelConfig& config) {
+  BYTEGRAD_CHECK(group > 0, "LlamaDecodePlan: the int8 group size must be positive, got ", group);
+  const int64_t lengths[] = {config.hidden_size, config.mlp_size(), config.num_attention_heads * config.head_size()};
+  while (group > 1 && std::any_of(std::begin(lengths), std::end(lengths), [&](int64_t n) { return n % group != 0; }))
+    group /= 2;
+  return group;
+}
+
+}  // namespace
+
+bool LlamaDecodePlan::supports(const nn::CausalLM& model, const nn::KVCache& cache) {
+  return unsupported_reason(model, cache).empty();
+}
+
+LlamaDecodePlan::LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache, WeightFormat format,
+                                 int64_t group)
+    : model_([&]() -> const nn::Llama& {
+        const std::string reason = unsupported_reason(model, cache);
+        BYTEGRAD_CHECK(reason.empty(), "LlamaDecodePlan: ", reason);
+        return dynamic_cast<const nn::Llama&>(model);
+      }()),
+      cache_(cache),
+      format_(format),
+      group_(format == WeightFormat::Int8Groups ? fitting_group(group, model.config()) : 0),
+      threads_(kernels::cpu::sharing_threads() > 1) {
+  const nn::ModelConfig& config = model_.config();
+  hidden_ = config.hidden_size;
+  heads_ = config.num_attention_heads;
+  kv_heads_ = config.kv_heads();
+  head_dim_ = config.head_size();
+  mlp_ = config.mlp_size();
+  vocab_ = config.vocab_size;
+  eps_ = config.norm_eps;
+  // Every matrix converted below, so that the addresses taken from converted_ stay valid.
+  converted_.reserve(size_t(7 * model_.model.layers.size() + 2));
+  for (int64_t i = 0; i < model_.model.layers.size(); ++i) {
+    const nn::LlamaDecoderLayer& l = model_.model.layers[i];
+    layers_.push_back({l.input_layernorm.weight.data<float>(), matrix(l.self_attn.q_proj.weight),
+                       matrix(l.self_attn.k_proj.weight), matrix(l.self_attn.v_proj.weight),
+                       matrix(l.self_attn.o_proj.weight), l.post_attention_layernorm.weight.data<float>(),
+                       matrix(l.mlp.gate_proj.weight), matrix(l.mlp.up_proj.weight), matrix(l.mlp.down_proj.weight)});
+  }
+  embedding_ = matrix(model_.model.embed_tokens.weight);
+  classifier_ = model_.lm_head ? matrix(model_.lm_head->weight) : embedding_;  // tied: the embedding
+  final_norm_ = model_.model.norm.weight.data<float>();
+
+  for (nn::KVCache::Layer& layer : cache_.layers)
+    if (!layer.keys.defined()) {
+      layer.keys = empty({1, kv_heads_, cache_.capacity, head_dim_}, {kFloat32, kCPU});
+      layer.values = empty({1, kv_heads_, cache_.capacity, head_dim_}, {kFloat32, kCPU});
+    }
+  // The angles of nn::RotaryEmbedding: frequency i turns by position * theta^(-2i / D), in float64.
+  const int64_t half = head_dim_ / 2;
+  cos_.resize(size_t(cache_.capacity * half));
+  sin_.resize(cos_.size());
+  for (int64_t position = 0; position < cache_.capacity; ++position)
+    for (int64_t i = 0; i < half; ++i) {
+      const double angle = double(position) * std::pow(config.rope_theta, -2.0 * double(i) / double(head_dim_));
+      cos_[size_t(position * half + i)] = float(std::cos(angle));
+      sin_[size_t(position * half + i)] = float(std::sin(angle));
+    }
+  x_.resize(size_t(hidden_));
+  xb_.resize(size_t(hidden_));
+  q_.resize(size_t(heads_ * head_dim_));
+  attended_.resize(q_.size());
+  hidden_layer_.resize(size_t(mlp_));
+  up_.resize(size_t(mlp_));
+  scores_.resize(size_t(heads_ * cache_.capacity));
+  logits_ = empty({1, 1, vocab_}, {kFloat32, kCPU});
+}
+
+kernels::cpu::WeightRows LlamaDecodePlan::matrix(const Tensor& weight) {
+  const float* values = weight.data<float>();
+  const size_t n = size_t(weight.numel());
+  if (format_ == WeightFormat::Float32) return {WeightFormat::Float32, values, nullptr, 0};
+  Converted& c = converted_.emplace_back();
+  if (format_ == WeightFormat::BFloat16) {
+    c.values = empty({int64_t(n)}, {kBFloat16, kCPU});
+    auto* bits = static_cast<uint16_t*>(c.values.data_ptr());
+    for (size_t i = 0; i < n; ++i) bits[i] = BFloat16::round_to_bfloat16(values[i]);
+    return {WeightFormat::BFloat16, bits, nullptr, 0};
+  }
+  c.values = empty({int64_t(n)}, {kUInt8, kCPU});
+  c.scales = empty({int64_t(n) / group_}, {kFloat32, kCPU});
+  auto* q = static_cast<int8_t*>(c.values.data_ptr());
+  kernels::cpu::quantize_int8_groups({values, n}, group_, q, c.scales.data<float>());
+  return {WeightFormat::Int8Groups, q, c.scales.data<float>(), group_};
+}
+
+void LlamaDecodePlan::embed(int64_t token) {
+  const WeightRows row = embedding_.from_row(token, hidden_);
+  for (int64_t i = 0; i < hidden_; ++i) {
+    switch (format_) {
+      case WeightFormat::Float32: x_[size_t(i)] = static_cast<const float*>(row.values)[i]; break;
+      case WeightFormat::BFloat16:
+        x_[size_t(i)] = float(std::bit_cast<BFloat16>(static_cast<const uint16_t*>(row.values)[i]));
+        break;
+      case WeightFormat::Int8Groups:
+        x_[size_t(i)] = float(static_cast<const int8_t*>(row.values)[i]) * row.scales[i / group_];
+        break;
+    }
+  }
+}
+
+void LlamaDecodePlan::rms_norm(const float* weight) {
+  double sum_of_squares = 0;  // in float64, as the RMSNorm kernel of the general path
+  for (int64_t i = 0; i < hidden_; ++i) sum_of_squares += double(x_[size_t(i)]) * double(x_[size_t(i)]);
+  const float inverse = float(1.0 / std::sqrt(sum_of_squares / double(hidden_) + eps_));
+  for (int64_t i = 0; i < hidden_; ++i) xb_[size_t(i)] = x_[size_t(i)] * inverse * weight[i];
+}
+
+void LlamaDecodePlan::rotate(float* head_vectors, int64_t heads, int64_t position) const {
+  // Half-split pairs (x[i], x[i + D/2]) turned by the angle of frequency i.
+  const int64_t half = head_dim_ / 2;
+  const float* cos = cos_.data() + position * half;
+  const float* sin = sin_.data() + position * half;
+  for (int64_t h = 0; h < heads; ++h) {
+    float* v = head_vectors + h * head_dim_;
+    for (int64_t i = 0; i < half; ++i) {
+      const float a = v[i], b = v[i + half];
+      v[i] = a * cos[i] - b * sin[i];
+      v[i + half] = b * cos[i] + a * sin[i];
+    }
+  }
+}
+
+void LlamaDecodePlan::layer(size_t index, int64_t position) {
+  const Layer& w = layers_[index];
+  nn::KVCache::Layer& cache = cache_.layers[index];
+  const int64_t capacity = cache_.capacity;
+  float* keys = cache.keys.data<float>();  // [1, kv_heads, capacity, head_dim]
+  float* values = cache.values.data<float>();
+  auto at_position = [&](float* buffer, int64_t g) { return buffer + (g * capacity + position) * head_dim_; };
+
+  // q, k and v from one job; each key/value head's rows land at this position in the cache.
+  rms_norm(w.attention_norm);
+  std::vector<RowBlock>& blocks = qkv_blocks_;
+  blocks.clear();  // its capacity stays: no allocation after the first step
+  blocks.push_back({w.wq, heads_ * head_dim_, q_.data()});
+  for (int64_t g = 0; g < kv_heads_; ++g) blocks.push_back({w.wk.from_row(g * head_dim_, hidden_), head_dim_, at_position(keys, g)});
+  for (int64_t g = 0; g < kv_heads_; ++g) blocks.push_back({w.wv.from_row(g * head_dim_, hidden_), head_dim_, at_position(values, g)});
+  kernels::cpu::gemv_blocks(blocks, hidden_, xb_.data(), false);
+  rotate(q_.data(), heads_, position);
+  for (int64_t g = 0; g < kv_heads_; ++g) rotate(at_position(keys, g), 1, position);
+
+  kernels::cpu::cached_attention(q_.data(), keys, values, heads_, kv_heads_, head_dim_, capacity, position + 1,
+                                 scores_.data(), attended_.data());
+  const RowBlock output{w.wo, hidden_, x_.data()};
+  kernels::cpu::gemv_blocks({&output, 1}, heads_ * head_dim_, attended_.data(), true);  // x += Wo attended
+
+  rms_norm(w.mlp_norm);
+  kernels::cpu::swiglu_gemv(w.gate, w.up, mlp_, hidden_, xb_.data(), hidden_layer_.data(), up_.data());
+  const RowBlock down{w.down, hidden_, x_.data()};
+  kernels::cpu::gemv_blocks({&down, 1}, mlp_, hidden_layer_.data(), true);  // x += Wdown hidden
+}
+
+const Tensor& LlamaDecodePlan::step(int64_t token) {
+  BYTEGRAD_CHECK(token >= 0 && token < vocab_, "LlamaDecodePlan: token ", token, " is outside the vocabulary of ",
+                 vocab_);
+  cache_.check_room("LlamaDecodePlan", 1);
+  const int64_t position = cache_.length;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    const kernels::cpu::SerialScope serial(!threads_.share_next());
+    embed(token);
+    for (size_t i = 0; i < layers_.size(); ++i) layer(i, position);
+    rms_norm(final_norm_);
+    const RowBlock head{classifier_, vocab_, logits_.data<float>()};
+    kernels::cpu::gemv_blocks({&head, 1}, hidden_, xb_.data(), false);
+  }
+  threads_.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  cache_.length += 1;
+  return logits_;
+}
+
+}  // namespace bytegrad::infer

@@ -1,0 +1,104 @@
+// A Llama decode step at batch 1 on the CPU, planned once and replayed for every token: the
+// weights' addresses, the shapes and the buffers are fixed when the plan is made, so a step
+// allocates nothing, records no graph and dispatches no op; it calls the kernels directly, one
+// shared job per fused product (kernels/cpu/fused_gemv.h) and one for attention over the cache
+// (kernels/cpu/cached_attention.h). The same idea as a CUDA graph.
+//
+// One step, as llama2.c's forward reads (x the residual stream [hidden]):
+//   x = embed_tokens[token]
+//   per layer:  q, k, v = Wq, Wk, Wv rmsnorm(x)        one job; k and v land in the cache
+//               RoPE on q and k (Hugging Face's half-split pairs, as nn::RotaryEmbedding)
+//               x += Wo attention(q, cached k, cached v)
+//               x += Wdown (silu(Wgate rmsnorm(x)) * Wup rmsnorm(x))   gate and up in one job
+//   logits = head(rmsnorm(x))
+//
+// It shares the model's nn::KVCache (batch 1, float32), so a prompt can be prefilled by the
+// general path (batched matrix products) and the plan continue from there; in float32 its
+// results match the general path's (tests/infer/llama_decode_plan_test.cpp checks logits to
+// 1e-5 and tokens). It can also stream the weights as bfloat16 or int8 groups, a half or about
+// a quarter of the bytes, for small runtimes (kernels/cpu/weight_rows.h).
+// Whether a step shares its products with helper threads is chosen from measured step times
+// (infer/step_threads.h), so that two threads are not slower than one on a busy machine.
+// infer::generate uses it wherever supports() says it applies.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "infer/step_threads.h"
+#include "kernels/cpu/fused_gemv.h"
+#include "kernels/cpu/weight_rows.h"
+#include "nn/kv_cache.h"
+#include "nn/llama.h"
+
+namespace bytegrad::infer {
+
+class LlamaDecodePlan {
+ public:
+  using WeightFormat = kernels::cpu::WeightFormat;
+
+  // True when `model` is an nn::Llama whose weights are float32, contiguous and on the CPU,
+  // without biases, and `cache` is its KV cache, either not written yet or at batch 1 in
+  // float32. Anything else decodes through the general path.
+  static bool supports(const nn::CausalLM& model, const nn::KVCache& cache);
+
+  // Throws Error naming what does not fit when supports() is false. With a `format` other than
+  // Float32 the plan keeps its own copy of every matrix in that format (kernels/cpu/weight_rows.h),
+  // the embedding and a tied head included; Int8Groups uses groups of `group` values, halved
+  // until it divides every row length (as llama2.c's export does). An unwritten cache gets its
+  // buffers here. The model and the cache must outlive the plan, and the model's weights must
+  // not change while it is in use.
+  LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache, WeightFormat format = WeightFormat::Float32,
+                  int64_t group = 64);
+
+  // Decodes `token` at position cache.length: writes its keys and values into the cache,
+  // advances cache.length and returns the logits [1, 1, vocab], a buffer the next step
+  // overwrites. Throws Error when the token is outside the vocabulary or the cache is full.
+  const Tensor& step(int64_t token);
+
+  // The group size Int8Groups weights use (0 for other formats).
+  int64_t group() const { return format_ == WeightFormat::Int8Groups ? group_ : 0; }
+
+ private:
+  using WeightRows = kernels::cpu::WeightRows;
+
+  // One decoder layer's weights ([out, in]).
+  struct Layer {
+    const float* attention_norm;
+    WeightRows wq, wk, wv, wo;
+    const float* mlp_norm;
+    WeightRows gate, up, down;
+  };
+  // The storage of a matrix converted to the plan's format: tensors, so that it comes from the
+  // CPU allocator's huge pages (kernels/cpu/block_cache.cpp) as the model's weights do.
+  struct Converted {
+    Tensor values;  // bfloat16 bits, or int8 values (as uint8 storage)
+    Tensor scales;  // float32, for int8 groups
+  };
+
+  WeightRows matrix(const Tensor& weight);  // `weight` in the plan's format
+  void embed(int64_t token);                 // x = the token's row of the embedding
+  void rms_norm(const float* weight);        // xb = rmsnorm(x) * weight
+  void rotate(float* head_vectors, int64_t heads, int64_t position) const;
+  void layer(size_t index, int64_t position);
+
+  const nn::Llama& model_;
+  nn::KVCache& cache_;
+  WeightFormat format_;
+  int64_t group_;
+  int64_t hidden_, heads_, kv_heads_, head_dim_, mlp_, vocab_;
+  double eps_;
+  std::vector<Converted> converted_;  // grows once, in the constructor
+  std::vector<Layer> layers_;
+  WeightRows embedding_, classifier_;
+  const float* final_norm_;
+  std::vector<float> cos_, sin_;  // RoPE tables [capacity, head_dim / 2]
+  // The step's buffers: residual stream, normalised stream, queries, attention output, SwiGLU
+  // hidden layer and its up products, attention scores [heads, capacity].
+  std::vector<float> x_, xb_, q_, attended_, hidden_layer_, up_, scores_;
+  Tensor logits_;  // [1, 1, vocab]
+  std::vector<kernels::cpu::RowBlock> qkv_blocks_;  // q, then each key head, then each value head
+  StepThreads threads_;  // whether steps share their products, from their measured times
+};
+
+}  // namespace bytegrad::infer

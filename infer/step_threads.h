@@ -1,0 +1,50 @@
+// Whether decode steps share their products with helper threads (kernels/cpu/gemv.h), chosen
+// from what each choice has measured. On an idle machine the helpers pay; on one whose other
+// cores are busy a helper the OS has not scheduled yet holds up the product it claimed a chunk
+// of, and two threads decode slower than one. Neither a fixed thread count nor OpenMP's wait
+// policy holds up in both cases, so the steps themselves are timed:
+//   - steps run in blocks of kBlock; a block's time per step leaves out its first step, which
+//     pays for waking sleeping helpers;
+//   - the first two blocks try sharing, then serial; after that the choice that is ahead runs
+//     (sharing only when it is at least 5% faster) and the other is probed for one block now and
+//     then, so that a change in the machine's load is noticed;
+//   - a probe that loses doubles the wait before the next one (from kProbeEvery blocks up to
+//     kMaxProbeEvery), so a choice that keeps losing, as sharing on a busy machine can by a
+//     factor of several, costs a vanishing share of the steps; a probe that wins resets it;
+//   - each choice's estimate is the mean of its latest block and its previous estimate.
+#pragma once
+
+#include <cstdint>
+
+namespace bytegrad::infer {
+
+class StepThreads {
+ public:
+  static constexpr int64_t kBlock = 4;
+  static constexpr int64_t kProbeEvery = 8;
+  static constexpr int64_t kMaxProbeEvery = 256;
+  static constexpr double kMargin = 0.95;  // sharing is ahead when at most this share of serial's time
+
+  // `helpers`: whether there are helper threads at all (sharing_threads() > 1); without them
+  // every step is serial.
+  explicit StepThreads(bool helpers) : helpers_(helpers) {}
+
+  // Whether the next step should share its products.
+  bool share_next() const;
+  // The time the step just run took, in seconds.
+  void record(double seconds);
+
+ private:
+  bool shared_ahead() const { return estimate_[1] < kMargin * estimate_[0]; }
+  bool probing(int64_t block) const { return block >= 2 && block == next_probe_; }
+
+  bool helpers_;
+  int64_t steps_ = 0;            // steps recorded
+  double block_seconds_ = 0;     // the current block's steps after its first
+  double estimate_[2] = {0, 0};  // seconds per step: [0] serial, [1] shared
+  bool measured_[2] = {false, false};
+  int64_t probe_every_ = kProbeEvery;  // blocks between probes
+  int64_t next_probe_ = 1 + kProbeEvery;
+};
+
+}  // namespace bytegrad::infer
