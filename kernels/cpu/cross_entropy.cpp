@@ -8,18 +8,16 @@
 #include <limits>
 
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/eigen_rows.h"
 #include "kernels/cpu/strided_loop.h"
 
 namespace bytegrad::kernels::cpu {
 namespace {
 
-template <typename T>
-using Row = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
-
 // log(sum(exp(x))) of one row, shifted by its maximum so that exp cannot overflow.
 template <typename T>
 T row_logsumexp(const T* x, int64_t n) {
-  const Row<T> row(x, n);
+  const ConstRow<T> row(x, n);
   const T peak = row.maxCoeff();
   if (!std::isfinite(peak)) return peak;  // all -inf (no mass), or a +inf / NaN that propagates
   return peak + std::log((row - peak).exp().sum());
@@ -49,7 +47,7 @@ void backward_rows(const ArrayView& logits, const ArrayView& targets, const Arra
       gradient.setZero();
       return;
     }
-    const Row<T> x(logits.as<T>() + r * vocab, vocab);
+    const ConstRow<T> x(logits.as<T>() + r * vocab, vocab);
     gradient = (x - log_normalizer.as<T>()[r]).exp() * g;
     out[targets.as<int64_t>()[r]] -= g;
   });

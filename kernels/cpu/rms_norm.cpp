@@ -10,15 +10,11 @@
 #include <vector>
 
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/eigen_rows.h"
 #include "kernels/cpu/strided_loop.h"
 
 namespace bytegrad::kernels::cpu {
 namespace {
-
-template <typename T>
-using ConstRow = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
-template <typename T>
-using Row = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
 
 template <typename T>
 void forward_rows(const ArrayView& x, const ArrayView& weight, double eps, const ArrayView& out,
