@@ -52,6 +52,14 @@ Tensor GPT2Attention::forward(const Tensor& x, int64_t start_pos, KVCache::Layer
   return resid_dropout_.forward(c_proj.forward(merge_heads(attended)));  // [B, T, hidden]
 }
 
+Tensor GPT2Attention::forward_packed(const Tensor& x, const Tensor& blocked) const {
+  const ModuleScope scope(this);
+  const std::vector<Tensor> qkv = split(c_attn.forward(x), x.size(-1), -1);  // 3 x [B, T, hidden]
+  const Tensor attended = attention(split_heads(qkv[0], heads_), split_heads(qkv[1], heads_),
+                                    split_heads(qkv[2], heads_), blocked, attn_dropout_);  // [B, H, T, D]
+  return resid_dropout_.forward(c_proj.forward(merge_heads(attended)));                  // [B, T, hidden]
+}
+
 GPT2Block::GPT2Block(const ModelConfig& config, Generator& generator)
     : ln_1(config.hidden_size, config.norm_eps),
       attn(config, generator),
@@ -70,6 +78,12 @@ Tensor GPT2Block::forward(const Tensor& x, int64_t start_pos, KVCache::Layer* ca
   const ModuleScope scope(this);
   // Pre-norm residual blocks: x + attention(ln_1(x)), then h + MLP(ln_2(h)).
   const Tensor h = x + attn.forward(ln_1.forward(x), start_pos, cache);
+  return h + mlp_dropout_.forward(mlp.forward(ln_2.forward(h)));
+}
+
+Tensor GPT2Block::forward_packed(const Tensor& x, const Tensor& blocked) const {
+  const ModuleScope scope(this);
+  const Tensor h = x + attn.forward_packed(ln_1.forward(x), blocked);
   return h + mlp_dropout_.forward(mlp.forward(ln_2.forward(h)));
 }
 
@@ -97,6 +111,14 @@ Tensor GPT2Model::forward(const Tensor& inputs_embeds, int64_t start_pos, KVCach
   return ln_f.forward(x);  // [B, T, hidden]
 }
 
+Tensor GPT2Model::forward_packed(const Tensor& inputs_embeds, const Tensor& position_ids,
+                                 const Tensor& blocked) const {
+  const ModuleScope scope(this);
+  Tensor x = drop_.forward(inputs_embeds + wpe.forward(position_ids));  // [B, T, hidden]
+  for (int64_t i = 0; i < h.size(); ++i) x = h[i].forward_packed(x, blocked);
+  return ln_f.forward(x);  // [B, T, hidden]
+}
+
 GPT2::GPT2(const ModelConfig& config, Generator& generator)
     : CausalLM(checked(config), "GPT2"), transformer(this->config(), generator) {
   register_module("transformer", &transformer);
@@ -105,6 +127,10 @@ GPT2::GPT2(const ModelConfig& config, Generator& generator)
 
 Tensor GPT2::decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const {
   return transformer.forward(inputs_embeds, start_pos, cache);
+}
+
+Tensor GPT2::decode_packed(const Tensor& inputs_embeds, const Tensor& position_ids, const Tensor& blocked) const {
+  return transformer.forward_packed(inputs_embeds, position_ids, blocked);
 }
 
 Tensor GPT2::head(const Tensor& hidden) const {

@@ -25,6 +25,9 @@ class GPT2Attention : public Module {
   GPT2Attention(const ModelConfig& config, Generator& generator);
   // x [B, T, hidden] -> [B, T, hidden].
   Tensor forward(const Tensor& x, int64_t start_pos, KVCache::Layer* cache) const;
+  // As forward over packed rows: each query sees the keys `blocked` [B, T, T] leaves open
+  // (nn/document_mask.h) instead of the causal prefix; no cache.
+  Tensor forward_packed(const Tensor& x, const Tensor& blocked) const;
 
   Linear c_attn;  // [hidden, 3 * hidden] + bias: q, k, v side by side
   Linear c_proj;  // [hidden, hidden] + bias
@@ -41,6 +44,8 @@ class GPT2Block : public Module {
   GPT2Block(const ModelConfig& config, Generator& generator);
   // x [B, T, hidden] -> [B, T, hidden].
   Tensor forward(const Tensor& x, int64_t start_pos, KVCache::Layer* cache) const;
+  // As forward with the attention of GPT2Attention::forward_packed.
+  Tensor forward_packed(const Tensor& x, const Tensor& blocked) const;
 
   LayerNorm ln_1;
   GPT2Attention attn;
@@ -58,6 +63,9 @@ class GPT2Model : public Module {
   GPT2Model(const ModelConfig& config, Generator& generator);
   // inputs_embeds [B, T, hidden] at positions start_pos.. -> [B, T, hidden].
   Tensor forward(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const;
+  // Packed rows: the position embeddings of position_ids [B, T] (restarting at each document)
+  // and attention within documents (`blocked` [B, T, T]) -> [B, T, hidden].
+  Tensor forward_packed(const Tensor& inputs_embeds, const Tensor& position_ids, const Tensor& blocked) const;
 
   Embedding wte;  // [vocab, hidden]
   Embedding wpe;  // [max_position_embeddings, hidden]
@@ -91,6 +99,7 @@ class GPT2 : public CausalLM {
 
  private:
   Tensor decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const override;
+  Tensor decode_packed(const Tensor& inputs_embeds, const Tensor& position_ids, const Tensor& blocked) const override;
 };
 
 // GPT-2's registration (nn/model_family.h): "gpt2", GPT2LMHeadModel, its config.json fields and
