@@ -83,6 +83,10 @@ class CausalLM : public Module {
   static Tensor decode_of(const CausalLM& model, const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) {
     return model.decode(inputs_embeds, start_pos, cache);
   }
+  static Tensor decode_packed_of(const CausalLM& model, const Tensor& inputs_embeds, const Tensor& position_ids,
+                                 const Tensor& blocked) {
+    return model.decode_packed(inputs_embeds, position_ids, blocked);
+  }
   // The family's name for errors ("Llama").
   const std::string& family() const { return family_; }
 

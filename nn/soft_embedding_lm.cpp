@@ -41,4 +41,9 @@ Tensor SoftEmbeddingLM::decode(const Tensor& inputs_embeds, int64_t start_pos, K
   return decode_of(host_, inputs_embeds, start_pos, cache);
 }
 
+Tensor SoftEmbeddingLM::decode_packed(const Tensor& inputs_embeds, const Tensor& position_ids,
+                                      const Tensor& blocked) const {
+  return decode_packed_of(host_, inputs_embeds, position_ids, blocked);
+}
+
 }  // namespace bytegrad::nn

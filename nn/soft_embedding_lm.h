@@ -32,6 +32,7 @@ class SoftEmbeddingLM : public CausalLM {
 
  private:
   Tensor decode(const Tensor& inputs_embeds, int64_t start_pos, KVCache* cache) const override;
+  Tensor decode_packed(const Tensor& inputs_embeds, const Tensor& position_ids, const Tensor& blocked) const override;
 
   const CausalLM& host_;
   Tensor table_;

@@ -115,6 +115,14 @@ TEST_CASE("a host given its own table as a soft table reproduces its logits exac
   const Tensor ids = from_vector(std::vector<int64_t>{1, 5, 9, 39, 0, 2, 7, 7}, {2, 4});
   SoftEmbeddingLM soft(host, host.model.embed_tokens.weight.detach());
   CHECK(max_difference(soft.forward(ids), host.forward(ids)) == 0.0);
+  // Packed rows run the host's own packed stack, and decoding through a cache advances it once.
+  const Tensor embeds = soft.embed(ids);
+  const Tensor positions = from_vector(std::vector<int64_t>{0, 1, 0, 1, 0, 1, 2, 3}, {2, 4});
+  CHECK(max_difference(soft.hidden_states_packed(embeds, positions), host.hidden_states_packed(embeds, positions)) == 0.0);
+  const NoGradGuard no_grad;
+  KVCache cache = soft.make_cache();
+  (void)soft.hidden_states(narrow(embeds, 1, 0, 3), 0, &cache);
+  CHECK(cache.length == 3);
 }
 
 TEST_CASE("extra rows of a soft table are read as input and never predicted") {
