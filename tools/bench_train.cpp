@@ -18,7 +18,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -27,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/process_memory.h"
 #include "base/profile.h"
 #include "bytegrad.h"
 #include "nn/model_family.h"
@@ -70,14 +70,6 @@ std::vector<TrainShape> train_shapes() {
   return {{"stories15M", true, stories, 8, 256, 5}, {"gpt2", false, gpt2, 4, 256, 3}};
 }
 
-// Peak resident set size of this process in MiB, from VmHWM ("high water mark").
-double peak_rss_mib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
-  return 0.0;
-}
-
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   return values[values.size() / 2];
@@ -94,7 +86,7 @@ int run_child(const TrainShape& shape, int steps, bool with_profile) {
   const std::unique_ptr<nn::CausalLM> model =
       nn::build_causal_lm(shape.is_llama ? "llama" : "gpt2", shape.config, generator);
   const std::unique_ptr<train::Optimizer> optimizer =
-      train::make_optimizer({.name = "adamw", .adamw = {.learning_rate = 3e-4}}, *model);
+      train::make_optimizer({.name = "adamw", .adamw = {.learning_rate = 3e-4}, .sgd = {}}, *model);
   const int64_t parameter_count = model->parameter_count();
 
   const Shape tokens{shape.batch, shape.seq_len};
@@ -131,7 +123,7 @@ int run_child(const TrainShape& shape, int steps, bool with_profile) {
                        {"backward_s", median(backward_s)},
                        {"update_s", median(update_s)},
                        {"loss", loss},
-                       {"peak_rss_mib", peak_rss_mib()}};
+                       {"peak_rss_mib", peak_resident_mib()}};
   if (with_profile) {
     json table = json::array();
     for (const profile::Entry& e : profile::entries())
