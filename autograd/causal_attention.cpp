@@ -25,7 +25,7 @@ Tensor fused_causal_attention(const Tensor& q, const Tensor& k, const Tensor& v)
   auto [out, probabilities] = ops::causal_attention(q, k, v);
   if (!should_record({q, k, v})) return out;
   return record("causal_attention", out, {q, k, v},
-                [q = q.detach(), k = k.detach(), v = v.detach(), probabilities](const Tensor& g, const Needs& need) {
+                [q = q.detach(), k = k.detach(), v = v.detach(), probabilities = probabilities](const Tensor& g, const Needs& need) {
                   auto [grad_q, grad_k, grad_v] = ops::causal_attention_backward(q, k, v, probabilities, g);
                   return std::vector<Tensor>{need[0] ? grad_q : Tensor(), need[1] ? grad_k : Tensor(),
                                              need[2] ? grad_v : Tensor()};
@@ -42,7 +42,7 @@ Tensor fused_causal_attention_packed(const Tensor& qkv, int64_t heads) {
   // out is laid out [B, T, H, D]: merging the heads is a view.
   const Tensor merged = ops::reshape(ops::transpose(out, 1, 2), {qkv.size(0), qkv.size(1), qkv.size(2) / 3});
   if (!should_record({qkv})) return merged;
-  return record("causal_attention", merged, {qkv}, [packed, heads, probabilities](const Tensor& g, const Needs&) {
+  return record("causal_attention", merged, {qkv}, [packed, heads, probabilities = probabilities](const Tensor& g, const Needs&) {
     const PackedHeads saved = unpack(packed, heads);
     const Tensor grad_packed = empty(packed.shape(), {packed.dtype(), packed.device()});
     const PackedHeads grads = unpack(grad_packed, heads);
