@@ -139,7 +139,7 @@ GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int
   for (int64_t cur_pos = converted ? 1 : min_prompt_len; cur_pos < total_len; ++cur_pos) {
     // The prefix at the first step, then the one token decided last step.
     Tensor logits = plan ? plan->step(tokens[0][size_t(prev_pos)]) : Tensor();
-    if (plan && !converted && !ops::all_finite(logits)) {
+    if (plan && !converted && !plan->logits_finite()) {
       // Weights so large that products overflow (a diverged run) overflow differently in another
       // order of summation: the general path, the reference, redoes this step and the rest.
       cache.length -= 1;

@@ -215,4 +215,12 @@ const Tensor& LlamaDecodePlan::step(int64_t token) {
   return logits_;
 }
 
+bool LlamaDecodePlan::logits_finite() const {
+  const float* logits = logits_.data<float>();
+  // x - x is 0 for a finite x and NaN for NaN or +-inf, so one sum tells (and vectorises).
+  float sum = 0.0f;
+  for (int64_t i = 0; i < vocab_; ++i) sum += logits[i] - logits[i];
+  return sum == 0.0f;
+}
+
 }  // namespace bytegrad::infer

@@ -56,6 +56,11 @@ class LlamaDecodePlan {
   // overwrites. Throws Error when the token is outside the vocabulary or the cache is full.
   const Tensor& step(int64_t token);
 
+  // Whether every logit of the last step is finite, checked on this thread: an op such as
+  // ops::all_finite would enter an OpenMP region every token, and on two cores the OpenMP
+  // workers' spinning after it competes with the products' helper threads.
+  bool logits_finite() const;
+
   // The group size Int8Groups weights use (0 for other formats).
   int64_t group() const { return format_ == WeightFormat::Int8Groups ? group_ : 0; }
 
