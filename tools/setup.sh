@@ -15,6 +15,8 @@ packages=(
   fortunes-min fortunes  # the default training corpus: English text in /usr/share/games/fortunes
   clang libclang-rt-14-dev libomp-dev  # fuzzing the loaders with libFuzzer (tools/fuzz.sh)
   zstd                   # compressed seed files for the fuzz corpus (tests/fuzz/make_seed_corpus.py)
+  libboost-context-dev   # fibers that run CUDA kernels' threads on the CPU (emulated CUDA)
+  libopenmpi-dev openmpi-bin  # data-parallel training over several processes (mpirun)
 )
 
 missing=()
