@@ -1,6 +1,6 @@
-// Gradients of the fused causal attention. The node keeps q, k, v (views, no copies) and the
-// probabilities; the backward kernel reads only the visible part of each row, as the forward
-// one wrote it.
+// Gradients of the fused causal attention. The node keeps q, k, v (views, no copies), the output
+// (detached: the node must not own the tensor that owns it) and the per-query logsumexp, from
+// which the backward kernel recomputes the probabilities block by block.
 #include "autograd/functions.h"
 #include "autograd/node.h"
 
@@ -22,11 +22,12 @@ PackedHeads unpack(const Tensor& qkv, int64_t heads) {
 }  // namespace
 
 Tensor fused_causal_attention(const Tensor& q, const Tensor& k, const Tensor& v) {
-  auto [out, probabilities] = ops::causal_attention(q, k, v);
+  auto [out, logsumexp] = ops::causal_attention(q, k, v);
   if (!should_record({q, k, v})) return out;
   return record("causal_attention", out, {q, k, v},
-                [q = q.detach(), k = k.detach(), v = v.detach(), probabilities = probabilities](const Tensor& g, const Needs& need) {
-                  auto [grad_q, grad_k, grad_v] = ops::causal_attention_backward(q, k, v, probabilities, g);
+                [q = q.detach(), k = k.detach(), v = v.detach(), out = out.detach(),
+                 logsumexp = logsumexp](const Tensor& g, const Needs& need) {
+                  auto [grad_q, grad_k, grad_v] = ops::causal_attention_backward(q, k, v, out, logsumexp, g);
                   return std::vector<Tensor>{need[0] ? grad_q : Tensor(), need[1] ? grad_k : Tensor(),
                                              need[2] ? grad_v : Tensor()};
                 });
@@ -38,17 +39,19 @@ Tensor fused_causal_attention_packed(const Tensor& qkv, int64_t heads) {
                  " must be [B, T, 3 * heads * head_dim] with ", heads, " heads");
   const Tensor packed = contiguous(qkv.detach());
   const PackedHeads parts = unpack(packed, heads);
-  auto [out, probabilities] = ops::causal_attention(parts.q, parts.k, parts.v);
+  auto [out, logsumexp] = ops::causal_attention(parts.q, parts.k, parts.v);
   // out is laid out [B, T, H, D]: merging the heads is a view.
   const Tensor merged = ops::reshape(ops::transpose(out, 1, 2), {qkv.size(0), qkv.size(1), qkv.size(2) / 3});
   if (!should_record({qkv})) return merged;
-  return record("causal_attention", merged, {qkv}, [packed, heads, probabilities = probabilities](const Tensor& g, const Needs&) {
+  return record("causal_attention", merged, {qkv}, [packed, heads, out = out.detach(), logsumexp = logsumexp](const Tensor& g,
+                                                                                          const Needs&) {
     const PackedHeads saved = unpack(packed, heads);
     const Tensor grad_packed = empty(packed.shape(), {packed.dtype(), packed.device()});
     const PackedHeads grads = unpack(grad_packed, heads);
     const Tensor grad_out = ops::transpose(
         ops::reshape(contiguous(g), {g.size(0), g.size(1), heads, g.size(2) / heads}), 1, 2);
-    ops::causal_attention_backward(saved.q, saved.k, saved.v, probabilities, grad_out, grads.q, grads.k, grads.v);
+    ops::causal_attention_backward(saved.q, saved.k, saved.v, out, logsumexp, grad_out, grads.q, grads.k,
+                                   grads.v);
     return std::vector<Tensor>{grad_packed};
   });
 }

@@ -116,8 +116,8 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
 // Causal softmax(q k^T / sqrt(D)) v as one op that neither computes nor differentiates the
 // masked scores: q [B, H, T, D], k and v [B, H_kv, S, D] (H_kv dividing H, S >= T), one dtype,
 // float32/float64; query i sits at position S - T + i and sees keys 0 .. S - T + i. Its
-// reference is nn::attention() with the causal mask. Keeps the probabilities [B, H, T, S] for
-// the backward pass, not the scores or the mask.
+// reference is nn::attention() with the causal mask. Keeps the output and one logsumexp per
+// query [B, H, T] for the backward pass, never the [T, S] scores, probabilities or mask.
 Tensor fused_causal_attention(const Tensor& q, const Tensor& k, const Tensor& v);
 // The same for one packed projection qkv [B, T, 3 * heads * D] (q, then k, then v, each heads
 // x D, as GPT-2's c_attn writes them), with the heads merged back: returns [B, T, heads * D].

@@ -156,23 +156,26 @@ class Backend {
                                    const ArrayView& mean, const ArrayView& inverse_std,
                                    const ArrayView& grad_out, const ArrayView& grad_x,
                                    const ArrayView& grad_weight, const ArrayView& grad_bias) = 0;
-  // Causal scaled dot-product attention, skipping the masked keys rather than computing and
-  // discarding them. q [B, H, T, D] and k, v [B, H_kv, S, D] (float or double) may have any
-  // strides but a dense last dimension, as may out and the gradients below. H is a multiple of
-  // H_kv (query head h reads key/value head h / (H / H_kv)) and S >= T: the T queries sit at
-  // positions S - T .. S - 1, and query i sees keys 0 .. S - T + i. Writes the contiguous
-  // probabilities [B, H, T, S] = softmax(scale * q k^T) over the visible keys,
-  // 0 beyond them, and out [B, H, T, D] = probabilities @ v.
+  // Causal scaled dot-product attention that never materialises the [T, S] score matrix (flash
+  // attention's memory behaviour): scores live only in per-block scratch, and the backward pass
+  // recomputes them from the log-normalisers. q [B, H, T, D] and k, v [B, H_kv, S, D] (float or
+  // double) may have any strides but a dense last dimension, as may out and the gradients below.
+  // H is a multiple of H_kv (query head h reads key/value head h / (H / H_kv)) and S >= T: the T
+  // queries sit at positions S - T .. S - 1, and query i sees keys 0 .. S - T + i. Writes
+  // out [B, H, T, D] = softmax(scale * q k^T) @ v over the visible keys and the contiguous
+  // logsumexp [B, H, T] (in q's dtype) of each query's visible scaled scores.
   virtual void causal_attention(const ArrayView& q, const ArrayView& k, const ArrayView& v,
-                                double scale, const ArrayView& out,
-                                const ArrayView& probabilities) = 0;
-  // Gradients of causal_attention from its probabilities and grad_out [B, H, T, D]; grad_q,
-  // grad_k and grad_v are shaped like q, k and v and are overwritten.
+                                double scale, const ArrayView& out, const ArrayView& logsumexp) = 0;
+  // Gradients of causal_attention from its out and logsumexp and grad_out [B, H, T, D]: with
+  // P = exp(scale * q k^T - logsumexp) recomputed block by block and delta = rowsum(grad_out * out),
+  //   dS = scale * P * (grad_out v^T - delta),  grad_q = dS k,  grad_k = dS^T q,  grad_v = P^T grad_out,
+  // grad_k and grad_v summed over the query heads sharing a key/value head. grad_q, grad_k and
+  // grad_v are shaped like q, k and v and are overwritten.
   virtual void causal_attention_backward(const ArrayView& q, const ArrayView& k,
-                                         const ArrayView& v, const ArrayView& probabilities,
-                                         double scale, const ArrayView& grad_out,
-                                         const ArrayView& grad_q, const ArrayView& grad_k,
-                                         const ArrayView& grad_v) = 0;
+                                         const ArrayView& v, const ArrayView& out,
+                                         const ArrayView& logsumexp, double scale,
+                                         const ArrayView& grad_out, const ArrayView& grad_q,
+                                         const ArrayView& grad_k, const ArrayView& grad_v) = 0;
   // Embedding bags (T-Free's word embedding). ids int64 [N, m] name m rows of weight [V, h] (float
   // or double) per item; offsets int64 [W + 1] group the items into W bags, bag w owning items
   // offsets[w] .. offsets[w + 1] - 1. With c = (mean_items ? 1 / m : 1) * (normalize ? 1 / items

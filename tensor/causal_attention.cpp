@@ -45,38 +45,43 @@ CausalAttentionResult causal_attention(const Tensor& q, const Tensor& k, const T
   check_operands("causal_attention", q, k, v);
   const Tensor qd = with_dense_rows(q), kd = with_dense_rows(k), vd = with_dense_rows(v);
   Tensor out = empty_heads_last(q);
-  Tensor probabilities = empty({q.size(0), q.size(1), q.size(2), k.size(2)}, {q.dtype(), q.device()});
+  Tensor logsumexp = empty({q.size(0), q.size(1), q.size(2)}, {q.dtype(), q.device()});
   kernels::backend_for(q.device())
-      .causal_attention(qd.view(), kd.view(), vd.view(), scale_of(q), out.view(), probabilities.view());
-  return {out, probabilities};
+      .causal_attention(qd.view(), kd.view(), vd.view(), scale_of(q), out.view(), logsumexp.view());
+  return {out, logsumexp};
 }
 
-void causal_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& probabilities,
-                               const Tensor& grad_out, const Tensor& grad_q, const Tensor& grad_k,
-                               const Tensor& grad_v) {
+void causal_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
+                               const Tensor& logsumexp, const Tensor& grad_out, const Tensor& grad_q,
+                               const Tensor& grad_k, const Tensor& grad_v) {
   check_operands("causal_attention_backward", q, k, v);
-  const Shape probabilities_shape{q.size(0), q.size(1), q.size(2), k.size(2)};
-  BYTEGRAD_CHECK(grad_out.shape() == q.shape() && probabilities.shape() == probabilities_shape,
-                 "causal_attention_backward: grad_out ", shape_str(grad_out.shape()),
-                 " must have q's shape ", shape_str(q.shape()), " and probabilities ",
-                 shape_str(probabilities.shape()), " must be ", shape_str(probabilities_shape));
+  const Shape logsumexp_shape{q.size(0), q.size(1), q.size(2)};
+  BYTEGRAD_CHECK(grad_out.shape() == q.shape() && out.shape() == q.shape() && logsumexp.shape() == logsumexp_shape &&
+                     out.dtype() == q.dtype() && logsumexp.dtype() == q.dtype(),
+                 "causal_attention_backward: grad_out ", shape_str(grad_out.shape()), " and out ",
+                 shape_str(out.shape()), " must have q's shape ", shape_str(q.shape()), " and logsumexp ",
+                 shape_str(logsumexp.shape()), " must be ", shape_str(logsumexp_shape), ", in q's dtype");
   BYTEGRAD_CHECK(grad_q.shape() == q.shape() && grad_k.shape() == k.shape() && grad_v.shape() == v.shape() &&
                      grad_q.dtype() == q.dtype() && grad_k.dtype() == q.dtype() && grad_v.dtype() == q.dtype() &&
                      has_dense_rows(grad_q) && has_dense_rows(grad_k) && has_dense_rows(grad_v),
                  "causal_attention_backward: gradients ", shape_str(grad_q.shape()), ", ",
                  shape_str(grad_k.shape()), ", ", shape_str(grad_v.shape()), " must be shaped like q, k, v ",
                  "in their dtype, with dense rows");
+  check_same_device("causal_attention_backward", q, out);
+  check_same_device("causal_attention_backward", q, grad_out);
   const Tensor qd = with_dense_rows(q), kd = with_dense_rows(k), vd = with_dense_rows(v);
-  const Tensor p = contiguous(probabilities), g = with_dense_rows(to(grad_out, q.dtype()));
+  const Tensor od = with_dense_rows(out), lse = contiguous(logsumexp);
+  const Tensor g = with_dense_rows(to(grad_out, q.dtype()));
   kernels::backend_for(q.device())
-      .causal_attention_backward(qd.view(), kd.view(), vd.view(), p.view(), scale_of(q), g.view(),
+      .causal_attention_backward(qd.view(), kd.view(), vd.view(), od.view(), lse.view(), scale_of(q), g.view(),
                                  grad_q.view(), grad_k.view(), grad_v.view());
 }
 
 CausalAttentionGradients causal_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v,
-                                                   const Tensor& probabilities, const Tensor& grad_out) {
+                                                   const Tensor& out, const Tensor& logsumexp,
+                                                   const Tensor& grad_out) {
   CausalAttentionGradients grads{empty_heads_last(q), empty_heads_last(k), empty_heads_last(v)};
-  causal_attention_backward(q, k, v, probabilities, grad_out, grads.grad_q, grads.grad_k, grads.grad_v);
+  causal_attention_backward(q, k, v, out, logsumexp, grad_out, grads.grad_q, grads.grad_k, grads.grad_v);
   return grads;
 }
 

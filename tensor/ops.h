@@ -120,27 +120,29 @@ LayerNormGradients layer_norm_backward(const Tensor& x, const Tensor& weight, co
 
 // --- causal attention in one op (causal_attention.cpp) ---
 // softmax(q k^T / sqrt(D)) v over the keys each query may see, without computing the masked
-// scores: q [B, H, T, D], k and v [B, H_kv, S, D] of one dtype (float32 or float64), H a
-// multiple of H_kv, S >= T; the queries are the last T of the S positions, so query i sees
-// keys 0 .. S - T + i. Views whose rows are dense (heads split from a packed projection) are
-// read in place. Returns out [B, H, T, D], laid out as [B, T, H, D] so that merging its heads
-// is a view, and the probabilities [B, H, T, S] (0 for the keys a query does not see), which
-// the backward pass reads.
+// scores or keeping the [T, S] probabilities: q [B, H, T, D], k and v [B, H_kv, S, D] of one
+// dtype (float32 or float64), H a multiple of H_kv, S >= T; the queries are the last T of the S
+// positions, so query i sees keys 0 .. S - T + i. Views whose rows are dense (heads split from a
+// packed projection) are read in place. Returns out [B, H, T, D], laid out as [B, T, H, D] so
+// that merging its heads is a view, and the logsumexp [B, H, T] of each query's scaled scores,
+// from which the backward pass recomputes the probabilities (kernels/backend.h).
 struct CausalAttentionResult {
-  Tensor out, probabilities;
+  Tensor out, logsumexp;
 };
 CausalAttentionResult causal_attention(const Tensor& q, const Tensor& k, const Tensor& v);
-// The gradients, written into grad_q, grad_k and grad_v: shaped like q, k and v, in their
-// dtype, with dense rows (views of one packed gradient, for instance).
-void causal_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& probabilities,
-                               const Tensor& grad_out, const Tensor& grad_q, const Tensor& grad_k,
-                               const Tensor& grad_v);
+// The gradients from the forward pass's out and logsumexp, written into grad_q, grad_k and
+// grad_v: shaped like q, k and v, in their dtype, with dense rows (views of one packed gradient,
+// for instance).
+void causal_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
+                               const Tensor& logsumexp, const Tensor& grad_out, const Tensor& grad_q,
+                               const Tensor& grad_k, const Tensor& grad_v);
 // The same into fresh tensors laid out as the forward pass's out is.
 struct CausalAttentionGradients {
   Tensor grad_q, grad_k, grad_v;
 };
 CausalAttentionGradients causal_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v,
-                                                   const Tensor& probabilities, const Tensor& grad_out);
+                                                   const Tensor& out, const Tensor& logsumexp,
+                                                   const Tensor& grad_out);
 
 // --- products (matmul.cpp) ---
 // 1-D and N-D operands as torch.matmul: batch dimensions broadcast.

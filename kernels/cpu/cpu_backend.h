@@ -83,9 +83,9 @@ class CpuBackend final : public Backend {
 
   // causal_attention.cpp
   void causal_attention(const ArrayView& q, const ArrayView& k, const ArrayView& v, double scale,
-                        const ArrayView& out, const ArrayView& probabilities) override;
+                        const ArrayView& out, const ArrayView& logsumexp) override;
   void causal_attention_backward(const ArrayView& q, const ArrayView& k, const ArrayView& v,
-                                 const ArrayView& probabilities, double scale,
+                                 const ArrayView& out, const ArrayView& logsumexp, double scale,
                                  const ArrayView& grad_out, const ArrayView& grad_q,
                                  const ArrayView& grad_k, const ArrayView& grad_v) override;
 

@@ -1091,12 +1091,15 @@ AttentionSizes attention_sizes(const Setting& s) {
   return {.tokens = std::max<int64_t>(1, 2 * s.size / 3), .keys = s.size};
 }
 
-// Probabilities and outputs in float64 from the definition: every score computed, the future
-// keys masked.
-std::pair<Values, Values> attention_reference(const AttentionSizes& z, const Values& q, const Values& k,
-                                              const Values& v) {
+// The definition in float64, every score computed and the future keys masked: the
+// probabilities [B, H, T, S], the outputs [B, H, T, D] and each query's logsumexp [B, H, T].
+struct AttentionReference {
+  Values probabilities, out, logsumexp;
+};
+
+AttentionReference attention_reference(const AttentionSizes& z, const Values& q, const Values& k, const Values& v) {
   const double scale = 1 / std::sqrt(double(z.dim));
-  Values probabilities, out;
+  AttentionReference reference;
   for (int64_t b = 0; b < z.batch; ++b)
     for (int64_t h = 0; h < z.heads; ++h) {
       const int64_t kv = b * z.kv_heads + h / (z.heads / z.kv_heads), qh = b * z.heads + h;
@@ -1112,15 +1115,16 @@ std::pair<Values, Values> attention_reference(const AttentionSizes& z, const Val
         }
         for (int64_t j = 0; j < seen; ++j) total += (row[size_t(j)] = std::exp(row[size_t(j)] - largest));
         for (int64_t j = 0; j < seen; ++j) row[size_t(j)] /= total;
+        reference.logsumexp.push_back(largest + std::log(total));
         for (int64_t d = 0; d < z.dim; ++d) {
           double sum = 0;
           for (int64_t j = 0; j < seen; ++j) sum += row[size_t(j)] * v[size_t((kv * z.keys + j) * z.dim + d)];
-          out.push_back(sum);
+          reference.out.push_back(sum);
         }
-        probabilities.insert(probabilities.end(), row.begin(), row.end());
+        reference.probabilities.insert(reference.probabilities.end(), row.begin(), row.end());
       }
     }
-  return {probabilities, out};
+  return reference;
 }
 
 void check_causal_attention(const Setting& s) {
@@ -1128,34 +1132,39 @@ void check_causal_attention(const Setting& s) {
   DeviceArray q(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim});
   DeviceArray k(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim}), v(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim});
   DeviceArray out(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim});
-  DeviceArray probabilities(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.keys});
+  DeviceArray logsumexp(s.backend, s.dtype, {z.batch, z.heads, z.tokens});
   const Values qs = q.upload_drawn(s.draws.uniform(-2, 2)), ks = k.upload_drawn(s.draws.uniform(-2, 2));
   const Values vs = v.upload_drawn(s.draws.uniform(-1, 1));
   s.backend.causal_attention(q.view(), k.view(), v.view(), 1 / std::sqrt(double(z.dim)), out.view(),
-                             probabilities.view());
-  const auto [expected_probabilities, expected_out] = attention_reference(z, qs, ks, vs);
+                             logsumexp.view());
+  const AttentionReference expected = attention_reference(z, qs, ks, vs);
   const Tolerance tolerance = tolerance_for(s.dtype).scaled(8 * std::sqrt(double(z.keys)));
-  check_close("causal_attention probabilities", probabilities.download(), expected_probabilities, tolerance);
-  check_close("causal_attention", out.download(), expected_out, tolerance);
+  check_close("causal_attention logsumexp", logsumexp.download(), expected.logsumexp, tolerance);
+  check_close("causal_attention", out.download(), expected.out, tolerance);
 }
 
 // dP = dO V^T, dS = P (dP - rowsum(P dP)) / sqrt(D); dQ = dS K, dK = dS^T Q, dV = P^T dO, with
-// dK and dV summed over the query heads that share a key/value head.
+// dK and dV summed over the query heads that share a key/value head. The kernel is given the
+// reference's out and logsumexp (rounded to the dtype), as the forward pass would have left them.
 void check_causal_attention_backward(const Setting& s) {
   const AttentionSizes z = attention_sizes(s);
   const double scale = 1 / std::sqrt(double(z.dim));
   DeviceArray q(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim}), grad_out(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim});
   DeviceArray k(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim}), v(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim});
-  DeviceArray probabilities(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.keys});
+  DeviceArray out(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim});
+  DeviceArray logsumexp(s.backend, s.dtype, {z.batch, z.heads, z.tokens});
   DeviceArray grad_q(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim});
   DeviceArray grad_k(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim}), grad_v(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim});
   const Values qs = q.upload_drawn(s.draws.uniform(-2, 2)), ks = k.upload_drawn(s.draws.uniform(-2, 2));
   const Values vs = v.upload_drawn(s.draws.uniform(-1, 1)), g = grad_out.upload_drawn(s.draws.uniform(-1, 1));
-  Values p = attention_reference(z, qs, ks, vs).first;
-  for (double& x : p) x = round_to(s.dtype, x);
-  probabilities.upload(p);
-  s.backend.causal_attention_backward(q.view(), k.view(), v.view(), probabilities.view(), scale, grad_out.view(),
-                                      grad_q.view(), grad_k.view(), grad_v.view());
+  AttentionReference reference = attention_reference(z, qs, ks, vs);
+  for (double& x : reference.out) x = round_to(s.dtype, x);
+  for (double& x : reference.logsumexp) x = round_to(s.dtype, x);
+  out.upload(reference.out);
+  logsumexp.upload(reference.logsumexp);
+  const Values& p = reference.probabilities;
+  s.backend.causal_attention_backward(q.view(), k.view(), v.view(), out.view(), logsumexp.view(), scale,
+                                      grad_out.view(), grad_q.view(), grad_k.view(), grad_v.view());
   Values expected_q(qs.size(), 0.0), expected_k(ks.size(), 0.0), expected_v(vs.size(), 0.0);
   for (int64_t b = 0; b < z.batch; ++b)
     for (int64_t h = 0; h < z.heads; ++h) {
