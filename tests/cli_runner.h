@@ -34,12 +34,13 @@ inline std::string read_whole_file(const std::filesystem::path& path) {
 }
 
 // Runs `bytegrad ARGUMENTS` (a shell-quoted command line) with `input` on stdin; `suite` names
-// the scratch folder its streams pass through.
+// the scratch folder its streams pass through. `environment` is put before the program, as
+// "NAME=value" assignments or an `env` command ("env -u NAME").
 inline CommandResult run_bytegrad(const std::string& arguments, const std::string& input = "",
-                                  const std::string& suite = "cli_tests") {
+                                  const std::string& suite = "cli_tests", const std::string& environment = "") {
   const std::filesystem::path dir = cli_scratch(suite, "command");
   std::ofstream(dir / "stdin", std::ios::binary) << input;
-  const std::string command = std::string("'" BYTEGRAD_BINARY_DIR "/bytegrad' ") + arguments + " < '" +
+  const std::string command = environment + std::string(" '" BYTEGRAD_BINARY_DIR "/bytegrad' ") + arguments + " < '" +
                               (dir / "stdin").string() + "' > '" + (dir / "stdout").string() + "' 2> '" +
                               (dir / "stderr").string() + "'";
   const int raw = std::system(command.c_str());

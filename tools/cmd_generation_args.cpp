@@ -3,7 +3,10 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
+
+#include <omp.h>
 
 #include "infer/finite_weights.h"
 #include "infer/text_stream.h"
@@ -58,8 +61,11 @@ StreamedReply stream_reply(nn::CausalLM& model, const tokenizer::Tokenizer& toke
   if (options.logprobs) reply.log_probs = std::move(result.log_probs[0]);
   const size_t generated = options.echo ? reply.tokens.size() - std::min(reply.tokens.size(), prompt.size())
                                         : reply.tokens.size();
-  std::fprintf(stderr, "%zu tokens in %.2f s (%.1f tokens/s)\n", generated, reply.seconds,
-               reply.seconds > 0 ? double(generated) / reply.seconds : 0.0);
+  // The speed with what it depends on: the threads and OpenMP's wait policy (tools/wait_policy.h).
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  std::fprintf(stderr, "%zu tokens in %.2f s (%.1f tokens/s; %d threads, OMP_WAIT_POLICY=%s)\n", generated,
+               reply.seconds, reply.seconds > 0 ? double(generated) / reply.seconds : 0.0, omp_get_max_threads(),
+               policy ? policy : "(unset)");
   const int64_t context = model.config().max_position_embeddings;
   if (infer::ended_by_context(int64_t(prompt.size()), int64_t(generated), options.max_gen_len, context))
     std::fprintf(stderr,

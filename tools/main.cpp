@@ -7,6 +7,7 @@
 
 #include "tools/command_specs.h"
 #include "tools/commands.h"
+#include "tools/wait_policy.h"
 
 namespace {
 
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
     std::printf("bytegrad %s\n", BYTEGRAD_VERSION);
     return 0;
   }
+  bytegrad::tools::restart_with_preferred_wait_policy(first, argv);
   const Args args(argv + 2, argv + argc);
   for (const Command& c : kCommands) {
     if (c.name != first) continue;

@@ -100,6 +100,19 @@ TEST_CASE("bytegrad generate prints the tokens generate() chooses, with their lo
   }
 }
 
+TEST_CASE("bytegrad generate decodes with passive OpenMP threads unless the caller chose a policy") {
+  const fs::path dir = tiny_model_directory("llama");
+  const std::string arguments = "generate --model '" + dir.string() + "' --prompt 'the cat' --temperature 0 --max-new-tokens 4";
+  // The program restarts itself with the variable set; its speed line says what it ran under.
+  const CommandResult restarted = run_bytegrad(arguments, "", "cli_tests", "env -u OMP_WAIT_POLICY");
+  REQUIRE_MESSAGE(restarted.status == 0, restarted.err);
+  CHECK_MESSAGE(restarted.err.find("OMP_WAIT_POLICY=passive)") != std::string::npos, restarted.err);
+  const CommandResult chosen = run_bytegrad(arguments, "", "cli_tests", "OMP_WAIT_POLICY=active");
+  REQUIRE_MESSAGE(chosen.status == 0, chosen.err);
+  CHECK_MESSAGE(chosen.err.find("OMP_WAIT_POLICY=active)") != std::string::npos, chosen.err);
+  CHECK(chosen.out == restarted.out);
+}
+
 TEST_CASE("bytegrad generate --echo prints the prompt first; a seed reproduces a sampled run") {
   const fs::path dir = tiny_model_directory("llama");
   const std::string model = "generate --model '" + dir.string() + "' --prompt 'a dog' --max-new-tokens 10 ";
