@@ -1,4 +1,4 @@
-#include <cuda_runtime.h>
+#include "kernels/cuda/cuda_compat.h"
 
 #include "base/error.h"
 #include "kernels/cuda/device_query.h"
@@ -20,6 +20,18 @@ std::string device_description(int index) {
   BYTEGRAD_CHECK(status == cudaSuccess, "cuda: cannot query device ", index, ": ", cudaGetErrorString(status));
   return concat(properties.name, " (sm_", properties.major, properties.minor, ", ",
                 double(properties.totalGlobalMem) / double(1ull << 30), " GiB)");
+}
+
+}  // namespace bytegrad::kernels::cuda
+
+namespace bytegrad::kernels::cuda {
+
+const char* backend_variant() {
+#if defined(__CUDACC__)
+  return "real (nvcc, GPU)";
+#else
+  return "emulated (g++, CPU fibers; configure with -DBYTEGRAD_CUDA=ON where nvcc and a GPU exist)";
+#endif
 }
 
 }  // namespace bytegrad::kernels::cuda
