@@ -1085,10 +1085,10 @@ struct AttentionSizes {
   int64_t batch = 2, heads = 4, kv_heads = 2, tokens = 0, keys = 0, dim = 8;
 };
 
-AttentionSizes attention_sizes(const Setting& s) {
+AttentionSizes attention_sizes(const Setting& s, int64_t dim) {
   // The setting's size is the key count; the queries are the last two thirds of them, so that
   // S > T is covered, and at least one.
-  return {.tokens = std::max<int64_t>(1, 2 * s.size / 3), .keys = s.size};
+  return {.tokens = std::max<int64_t>(1, 2 * s.size / 3), .keys = s.size, .dim = dim};
 }
 
 // The definition in float64, every score computed and the future keys masked: the
@@ -1127,8 +1127,8 @@ AttentionReference attention_reference(const AttentionSizes& z, const Values& q,
   return reference;
 }
 
-void check_causal_attention(const Setting& s) {
-  const AttentionSizes z = attention_sizes(s);
+void check_causal_attention(const Setting& s, int64_t dim) {
+  const AttentionSizes z = attention_sizes(s, dim);
   DeviceArray q(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim});
   DeviceArray k(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim}), v(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim});
   DeviceArray out(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim});
@@ -1146,8 +1146,8 @@ void check_causal_attention(const Setting& s) {
 // dP = dO V^T, dS = P (dP - rowsum(P dP)) / sqrt(D); dQ = dS K, dK = dS^T Q, dV = P^T dO, with
 // dK and dV summed over the query heads that share a key/value head. The kernel is given the
 // reference's out and logsumexp (rounded to the dtype), as the forward pass would have left them.
-void check_causal_attention_backward(const Setting& s) {
-  const AttentionSizes z = attention_sizes(s);
+void check_causal_attention_backward(const Setting& s, int64_t dim) {
+  const AttentionSizes z = attention_sizes(s, dim);
   const double scale = 1 / std::sqrt(double(z.dim));
   DeviceArray q(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim}), grad_out(s.backend, s.dtype, {z.batch, z.heads, z.tokens, z.dim});
   DeviceArray k(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim}), v(s.backend, s.dtype, {z.batch, z.kv_heads, z.keys, z.dim});
@@ -1681,8 +1681,21 @@ std::vector<ParityCase> parity_cases() {
        [](const Setting& s) { check_layer_norm_backward(s, true); }},
       {"layer_norm_backward without grad_weight and grad_bias", kFloat32And64, kContiguousOnly, kSizes,
        [](const Setting& s) { check_layer_norm_backward(s, false); }},
-      {"causal_attention", kFloat32And64, kContiguousOnly, kSizes, check_causal_attention},
-      {"causal_attention_backward", kFloat32And64, kContiguousOnly, kSizes, check_causal_attention_backward},
+      {"causal_attention", kFloat32And64, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_causal_attention(s, 8); }},
+      {"causal_attention_backward", kFloat32And64, kContiguousOnly, kSizes,
+       [](const Setting& s) { check_causal_attention_backward(s, 8); }},
+      // Head size 128, the largest some kernels keep in fast memory, and one not a power of two.
+      {"causal_attention, head sizes 128 and 72", kFloat32And64, kContiguousOnly, {1, 33},
+       [](const Setting& s) {
+         check_causal_attention(s, 128);
+         check_causal_attention(s, 72);
+       }},
+      {"causal_attention_backward, head sizes 128 and 72", kFloat32And64, kContiguousOnly, {1, 33},
+       [](const Setting& s) {
+         check_causal_attention_backward(s, 128);
+         check_causal_attention_backward(s, 72);
+       }},
       {"sort ascending, stable", kFloatsAndIntegers, kContiguousOnly, kSizes,
        [](const Setting& s) { check_sort(s, false); }},
       {"sort descending, stable", kFloatsAndIntegers, kContiguousOnly, kSizes,
