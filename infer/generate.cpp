@@ -32,12 +32,12 @@ class EvalModeGuard {
   bool was_training_;
 };
 
-// tokens[:, begin:end] as an int64 tensor [B, end - begin].
-Tensor token_columns(const TokenRows& tokens, int64_t begin, int64_t end) {
+// tokens[:, begin:end] as an int64 tensor [B, end - begin] on `device`.
+Tensor token_columns(const TokenRows& tokens, int64_t begin, int64_t end, Device device = kCPU) {
   std::vector<int64_t> ids;
   ids.reserve(tokens.size() * size_t(end - begin));
   for (const auto& row : tokens) ids.insert(ids.end(), row.begin() + begin, row.begin() + end);
-  return from_vector(ids, {int64_t(tokens.size()), end - begin});
+  return from_vector(ids, {int64_t(tokens.size()), end - begin}).to(device);
 }
 
 // logits [B, S, V] predict the tokens at positions first .. first + S - 1: writes each one's
@@ -45,7 +45,7 @@ Tensor token_columns(const TokenRows& tokens, int64_t begin, int64_t end) {
 void record_log_probs(const Tensor& logits, int64_t first, const TokenRows& tokens,
                       std::vector<std::vector<double>>& log_probs) {
   const int64_t steps = logits.size(1);
-  const Tensor targets = token_columns(tokens, first, first + steps);
+  const Tensor targets = token_columns(tokens, first, first + steps, logits.device());
   const std::vector<double> values = nn::token_log_probs(logits, targets).to_vector<double>();
   for (size_t b = 0; b < tokens.size(); ++b)
     std::copy_n(values.begin() + int64_t(b) * steps, steps, log_probs[b].begin() + first);
@@ -104,6 +104,7 @@ GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int
 
   NoGradGuard no_grad;
   EvalModeGuard eval_mode(model);
+  const Device device = model.device();  // ids go there; the last logits come back to be sampled
   Generator generator(options.seed);
   nn::KVCache cache = model.make_cache(total_len);  // room for exactly the positions decoded
 
@@ -119,7 +120,7 @@ GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int
   // Nothing to generate: the prompts' log-probabilities still come from one forward pass (or,
   // with converted weights, from the plan's steps below).
   if (options.logprobs && min_prompt_len == total_len && total_len > 1 && options.weights == kernels::cpu::WeightFormat::Float32) {
-    const Tensor logits = model.forward(token_columns(tokens, 0, total_len));
+    const Tensor logits = model.forward(token_columns(tokens, 0, total_len, device));
     record_log_probs(narrow(logits, 1, 0, total_len - 1), 1, tokens, log_probs);
   }
 
@@ -146,9 +147,11 @@ GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int
       plan.reset();
       plan_allowed = false;
     }
-    if (!plan) logits = model.forward(token_columns(tokens, prev_pos, cur_pos), prev_pos, &cache);  // [B, S, V]
+    if (!plan) logits = model.forward(token_columns(tokens, prev_pos, cur_pos, device), prev_pos, &cache);  // [B, S, V]
     if (!plan && plan_allowed && batch == 1 && LlamaDecodePlan::supports(model, cache)) plan.emplace(model, cache);
-    const Tensor last_logits = select(logits, 1, logits.size(1) - 1);                               // [B, V]
+    // Sampling runs on the CPU whatever the model's device: [B, V] is small, and the same logits
+    // then pick the same tokens everywhere (one Philox stream, one order of summation).
+    const Tensor last_logits = select(logits, 1, logits.size(1) - 1).to(kCPU);                      // [B, V]
     const std::vector<int64_t> next = next_tokens(last_logits, options, generator).to_vector<int64_t>();
     for (size_t b = 0; b < batch; ++b)
       if (cur_pos >= prompt_len(b)) tokens[b][size_t(cur_pos)] = next[b];  // else the prompt's token stays

@@ -50,6 +50,11 @@ int64_t Module::parameter_count() const {
   return count;
 }
 
+Device Module::device() const {
+  const std::vector<Tensor> all = parameters();
+  return all.empty() ? kCPU : all.front().device();
+}
+
 void Module::train(bool training) {
   training_ = training;
   for (const auto& [name, child] : children_) child->train(training);

@@ -32,6 +32,9 @@ class Module {
   std::vector<Tensor> parameters() const;
   // The number of scalars in all parameters (a tied table counts once: it is one parameter).
   int64_t parameter_count() const;
+  // Where the parameters live: the first one's device (to(Device) keeps them on one), or the
+  // CPU for a module without parameters. Inputs go there before forward.
+  Device device() const;
 
   // Training mode (the default) enables dropout; eval mode makes it the identity. Applies to
   // this module and all its children.

@@ -114,8 +114,7 @@ int run_generate(const Args& args) {
   generation.echo = cli.flag("--echo");
   generation.logprobs = cli.flag("--logprobs");
   const std::string prompt = cli.get("--prompt");
-  io::PretrainedModel pretrained = io::load_pretrained_model(cli.get("--model"));
-  infer::require_finite_weights(*pretrained.model, cli.get("--model"));
+  io::PretrainedModel pretrained = load_generation_model(cli);
   if (pretrained.model->model_type() == "tfree") return generate_tfree_words(cli, generation, prompt, pretrained);
   require_tokenizer(pretrained, cli);
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;

@@ -39,9 +39,15 @@ void require_tokenizer(const io::PretrainedModel& pretrained, const Options& arg
     throw std::runtime_error(args.get("--model") + ": no tokenizer.json or tokenizer.model to turn text into tokens");
 }
 
-io::PretrainedModel load_model_with_tokenizer(const Options& args) {
+io::PretrainedModel load_generation_model(const Options& args) {
   io::PretrainedModel pretrained = io::load_pretrained_model(args.get("--model"));
   infer::require_finite_weights(*pretrained.model, args.get("--model"));
+  pretrained.model->to(Device::parse(args.get("--device")));
+  return pretrained;
+}
+
+io::PretrainedModel load_model_with_tokenizer(const Options& args) {
+  io::PretrainedModel pretrained = load_generation_model(args);
   require_tokenizer(pretrained, args);
   return pretrained;
 }

@@ -17,7 +17,9 @@ namespace bytegrad::tools {
 // out of range.
 infer::GenerationOptions generation_options_from(const Options& args);
 
-// Loads --model DIR; throws std::runtime_error when the directory has no tokenizer.
+// Loads --model DIR, checks that its weights are finite, and moves it to --device.
+io::PretrainedModel load_generation_model(const Options& args);
+// The same, and throws std::runtime_error when the directory has no tokenizer.
 io::PretrainedModel load_model_with_tokenizer(const Options& args);
 // Throws std::runtime_error naming --model's directory when `pretrained` has no tokenizer.
 void require_tokenizer(const io::PretrainedModel& pretrained, const Options& args);

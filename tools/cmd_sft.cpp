@@ -85,6 +85,7 @@ int run_sft(const Args& args) {
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   if (!tok.eos_id()) throw std::runtime_error(config.model.string() + ": the tokenizer has no EOS token");
   nn::CausalLM& model = *pretrained.model;
+  model.to(config.device);
   const nn::ModelConfig& model_config = model.config();
   std::printf("model: %s from %s, %lld layers, hidden %lld, %.2fM parameters, %zu-token vocabulary\n",
               model.model_type().c_str(), config.model.c_str(), static_cast<long long>(model_config.num_hidden_layers),
@@ -105,6 +106,7 @@ int run_sft(const Args& args) {
   std::optional<io::PretrainedModel> reference;
   if (config.training.kl_coef > 0) {
     reference.emplace(io::load_pretrained_model(config.model));
+    reference->model->to(config.device);
     std::printf("reference: a frozen copy of the starting model, KL coefficient %g\n", config.training.kl_coef);
   }
   std::fflush(stdout);

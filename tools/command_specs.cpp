@@ -30,6 +30,8 @@ std::vector<OptionSpec> sampling_options() {
       {.name = "--seed", .value = "S", .default_value = "0", .meaning = "random seed of the sampler"},
       {.name = "--weights", .value = "float32|bfloat16|int8", .default_value = "float32",
        .meaning = "stream a Llama's weights as bfloat16 or int8 groups of 64 while decoding (one prompt, CPU)"},
+      {.name = "--device", .value = "cpu|cuda|cuda:N", .default_value = "cpu",
+       .meaning = "where the model runs (bytegrad info lists the devices); sampling stays on the CPU"},
   };
 }
 

@@ -2,6 +2,16 @@
 
 namespace bytegrad::train {
 
+Device read_device(const nlohmann::json& config, const std::string& source) {
+  if (!config.contains("device")) return kCPU;
+  BYTEGRAD_CHECK(config["device"].is_string(), source, ": \"device\" must be a string (\"cpu\", \"cuda\", \"cuda:1\")");
+  try {
+    return Device::parse(config["device"].get<std::string>());
+  } catch (const Error& e) {
+    throw Error(concat(source, ": \"device\": ", e.what()));
+  }
+}
+
 std::string join_keys(const std::set<std::string>& keys) {
   std::string out;
   for (const std::string& k : keys) out += (out.empty() ? "" : ", ") + k;

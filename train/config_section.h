@@ -10,10 +10,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/device.h"
 #include "base/error.h"
 #include "train/schedule.h"
 
 namespace bytegrad::train {
+
+// The config's top-level "device" ("cpu", "cuda", "cuda:1"; the CPU when absent). Throws Error
+// naming `source` for a value that is not one.
+Device read_device(const nlohmann::json& config, const std::string& source);
 
 // "a, b, c": the keys a section accepts, for error messages.
 std::string join_keys(const std::set<std::string>& keys);

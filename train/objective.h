@@ -28,6 +28,11 @@ struct Batch {
   std::shared_ptr<const WordBatch> words;
 };
 
+// The batch with its tensors (ids, targets, mask, T-Free's bags and patterns) on `device`, where
+// the model reads them; the batch itself when they are there already. Data sources build batches
+// on the CPU.
+Batch on_device(const Batch& batch, Device device);
+
 // A loss and the figures worth logging beside it.
 struct ObjectiveValue {
   Tensor loss;  // scalar, recorded for backward

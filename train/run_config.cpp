@@ -203,11 +203,11 @@ RunConfig run_config_from_json(const json& given, const std::string& source) {
   BYTEGRAD_CHECK(given.is_object(), source, ": a training config must be a JSON object");
   const json config = without_nulls(given);
   static const std::set<std::string> sections = {"model", "init_from", "data", "optimizer", "schedule", "training",
-                                                 "eval", "sample", "checkpoint", "output_dir"};
+                                                 "eval", "sample", "checkpoint", "output_dir", "device"};
   for (const auto& [key, v] : config.items())
     BYTEGRAD_CHECK(sections.count(key), source, ": unknown key \"", key,
                    "\" (expected model, init_from, data, optimizer, schedule, training, eval, sample, checkpoint, "
-                   "output_dir)");
+                   "output_dir, device)");
   RunConfig run;
   read_model(config, source, run);
   if (run.model_type == "tfree") read_word_data(config, source, run.data);
@@ -222,6 +222,7 @@ RunConfig run_config_from_json(const json& given, const std::string& source) {
     BYTEGRAD_CHECK(config["output_dir"].is_string(), source, ": \"output_dir\" must be a string");
     run.output_dir = config["output_dir"].get<std::string>();
   }
+  run.device = read_device(config, source);
   return run;
 }
 

@@ -85,6 +85,9 @@ struct RunConfig {
   int64_t keep_last_checkpoints = 3;
   std::string sample_prompt;  // empty: sampling starts from EOS, i.e. a fresh document
   std::filesystem::path output_dir = "runs/default";
+  // Where the model, its gradients and the optimizer's state live ("device": "cuda"); batches
+  // are read on the CPU and moved there. Checkpoints are device-independent.
+  Device device = kCPU;
 };
 
 // Applies "--set" overrides to a config's JSON: each "a.b.c=VALUE" sets json[a][b][c] to VALUE

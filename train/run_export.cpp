@@ -44,11 +44,13 @@ StartingModel starting_model(const RunConfig& config, int64_t vocab_size, const 
     start.generator->set_state(config.trainer.seed, 0);
     start.model = std::move(pretrained.model);
     start.tokenizer = std::move(pretrained.tokenizer);
-    return start;
+  } else {
+    start.generator = std::make_unique<Generator>(config.trainer.seed);
+    start.model = nn::build_causal_lm(config.model_type, run_model_config(config.model, vocab_size, source),
+                                      *start.generator);
   }
-  start.generator = std::make_unique<Generator>(config.trainer.seed);
-  start.model = nn::build_causal_lm(config.model_type, run_model_config(config.model, vocab_size, source),
-                                    *start.generator);
+  // Drawn on the CPU (the same initial weights on every device), then moved.
+  start.model->to(config.device);
   return start;
 }
 

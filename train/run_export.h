@@ -43,8 +43,9 @@ nn::ModelConfig run_model_config(const nlohmann::json& model, int64_t vocab_size
 
 // The model a run starts from, and the generator that drives its dropout: init_from's model
 // (its generator reseeded with the run's seed), or a fresh one of the run's family drawn from the
-// seed, its config run_model_config(config.model, vocab_size, source). Seeds the global
-// generator too (manual_seed), as every run does before building anything.
+// seed, its config run_model_config(config.model, vocab_size, source); either way on
+// config.device. Seeds the global generator too (manual_seed), as every run does before building
+// anything.
 struct StartingModel {
   std::unique_ptr<Generator> generator;
   std::unique_ptr<nn::CausalLM> model;

@@ -58,7 +58,7 @@ double Trainer::evaluate() {
   for (int64_t i = 0; i < options_.eval_batches; ++i)
   {
     // As training logs it: without the factor the objective carries for the optimizer.
-    const ObjectiveValue value = objective_->evaluate(model_, eval_batches_->next());
+    const ObjectiveValue value = objective_->evaluate(model_, on_device(eval_batches_->next(), model_.device()));
     total += value.loss.item<float>() / value.loss_scale;
   }
   model_.train();

@@ -17,7 +17,7 @@ TrainingStepResult run_training_step(nn::CausalLM& model, Optimizer& optimizer, 
   TrainingStepResult result;
   const double micro_batches = double(settings.micro_batches);
   for (int64_t micro = 0; micro < settings.micro_batches; ++micro) {
-    const Batch batch = next_batch();
+    const Batch batch = on_device(next_batch(), model.device());
     const ObjectiveValue value = objective.evaluate(model, batch);
     result.loss += value.loss.item<float>() / value.loss_scale;
     result.tokens += batch.tokens;

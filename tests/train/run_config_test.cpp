@@ -37,6 +37,19 @@ TEST_CASE("--set overrides nested keys with JSON values or strings") {
   CHECK(testing::error_of([&] { apply_overrides(config, {"steps"}); }).find("KEY=VALUE") != std::string::npos);
 }
 
+TEST_CASE("\"device\" places a run on a device; the CPU by default, a bad name is an error naming the key") {
+  CHECK(run_config_from_json(minimal(), "c.json").device == kCPU);
+  nlohmann::json config = minimal();
+  apply_overrides(config, {"device=cuda:1"});
+  CHECK(run_config_from_json(config, "c.json").device == Device{DeviceKind::CUDA, 1});
+  config["device"] = "gpu";
+  const std::string error = testing::error_of([&] { run_config_from_json(config, "c.json"); });
+  CHECK_MESSAGE(error.find("c.json: \"device\"") != std::string::npos, error);
+  CHECK_MESSAGE(error.find("gpu") != std::string::npos, error);
+  config["device"] = 0;
+  CHECK(testing::error_of([&] { run_config_from_json(config, "c.json"); }).find("must be a string") != std::string::npos);
+}
+
 TEST_CASE("unknown keys and wrong types are errors naming the file and key") {
   nlohmann::json config = minimal();
   config["training"] = {{"stepz", 3}};

@@ -64,7 +64,7 @@ void read_loop(const json& config, const std::string& source, SftConfig& sft) {
 SftConfig sft_config_from_json(const json& config, const std::string& source) {
   BYTEGRAD_CHECK(config.is_object(), source, ": a fine-tuning config must be a JSON object");
   static const std::set<std::string> sections = {"model", "data", "optimizer", "schedule", "training",
-                                                 "kl",    "eval", "output_dir"};
+                                                 "kl",    "eval", "output_dir", "device"};
   for (const auto& [key, v] : config.items())
     BYTEGRAD_CHECK(sections.count(key), source, ": unknown key \"", key, "\" (expected one of: ", join_keys(sections), ")");
   BYTEGRAD_CHECK(config.contains("model") && config["model"].is_string(), source,
@@ -80,6 +80,7 @@ SftConfig sft_config_from_json(const json& config, const std::string& source) {
     BYTEGRAD_CHECK(config["output_dir"].is_string(), source, ": \"output_dir\" must be a string");
     sft.output_dir = config["output_dir"].get<std::string>();
   }
+  sft.device = read_device(config, source);
   return sft;
 }
 

@@ -45,6 +45,7 @@ struct SftConfig {
   int64_t eval_examples = 200;
   int64_t max_new_tokens = 16;
   std::filesystem::path output_dir = "runs/sft";
+  Device device = kCPU;  // where the model (and the KL reference) are fine-tuned ("device": "cuda")
 };
 
 // Reads a parsed config; `source` names it in errors.
