@@ -10,19 +10,30 @@
 // that swaps m and n or passes the wrong leading dimension therefore fails here as it would on a
 // GPU, instead of reading past a matrix.
 //
+// Then it checks what a GPU would only fault on, later and far from the cause: every matrix of
+// every batch entry must lie inside one live allocation of the stand-in runtime
+// (kernels/cuda/emulation/runtime.h), and the handle's stream must exist. A violation returns
+// CUBLAS_STATUS_EXECUTION_FAILED, as a faulting cuBLAS kernel does, and leaves the runtime's last
+// error (cudaErrorIllegalAddress, or cudaErrorInvalidResourceHandle for the stream) with a
+// sentence naming the matrix, the entry and the extent, which errors raised by our call sites
+// carry along (kernels/cuda/cublas_check.h).
+//
 // The arithmetic honours the compute type: CUBLAS_COMPUTE_64F accumulates in double, the 32F
 // types in float (the _FAST_ ones first round float32 inputs to TF32, bfloat16 or float16, as
 // tensor cores would; so does CUBLAS_TF32_TENSOR_OP_MATH on the handle), CUBLAS_COMPUTE_16F
 // rounds its sum to half after every step. Only host pointer mode exists (the default), and the
-// handle's stream is recorded but not waited on: the emulated runtime completes every operation
-// before the call that issues it returns.
+// handle's stream is not waited on: the emulated runtime completes every operation before the
+// call that issues it returns.
 #include <cublas_v2.h>
 
 #include <bit>
 #include <cstdint>
+#include <cstdio>
 #include <vector>
 
+#include "base/error.h"
 #include "base/half.h"
+#include "kernels/cuda/emulation/runtime.h"
 
 struct cublasContext {
   cudaStream_t stream = nullptr;
@@ -117,6 +128,10 @@ cublasStatus_t validate(const Gemm& g) {
 
 // ---- arithmetic ----
 
+size_t element_size(cudaDataType type) {
+  return type == CUDA_R_64F ? 8 : type == CUDA_R_32F ? 4 : 2;
+}
+
 // float32 rounded to nearest (ties to even) with 10 mantissa bits, as TF32 keeps.
 float round_to_tf32(float value) {
   const uint32_t u = std::bit_cast<uint32_t>(value);
@@ -187,8 +202,7 @@ void multiply_entry(const Gemm& g, int64_t entry, Acc alpha, Acc beta) {
   const auto* a = static_cast<const char*>(g.a);
   const auto* b = static_cast<const char*>(g.b);
   auto* c = static_cast<char*>(g.c);
-  const size_t a_size = g.a_type == CUDA_R_64F ? 8 : g.a_type == CUDA_R_32F ? 4 : 2;
-  const size_t c_size = g.c_type == CUDA_R_64F ? 8 : g.c_type == CUDA_R_32F ? 4 : 2;
+  const size_t a_size = element_size(g.a_type), c_size = element_size(g.c_type);
   const void* a_entry = a + size_t(entry * g.stride_a) * a_size;
   const void* b_entry = b + size_t(entry * g.stride_b) * a_size;
   void* c_entry = c + size_t(entry * g.stride_c) * c_size;
@@ -216,9 +230,68 @@ void multiply_entry(const Gemm& g, int64_t entry, Acc alpha, Acc beta) {
     }
 }
 
-cublasStatus_t run(const Gemm& g) {
+// ---- memory checks ----
+
+// Bytes from the first to the last element of a column-major rows x cols matrix.
+size_t matrix_bytes(int64_t rows, int64_t cols, int64_t ld, cudaDataType type) {
+  if (rows == 0 || cols == 0) return 0;
+  return size_t((cols - 1) * ld + rows) * element_size(type);
+}
+
+std::string pointer_text(const void* p) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%p", p);
+  return text;
+}
+
+// CUBLAS_STATUS_SUCCESS when every matrix the product reads or writes is device memory and the
+// stream exists; otherwise records why as the runtime's last error (see the top of this file).
+cublasStatus_t check_memory(const Gemm& g, const char* entry_point) {
+  namespace emulation = bytegrad::kernels::cuda::emulation;
+  if (!emulation::is_valid_stream(g.handle->stream)) {
+    emulation::set_last_error(cudaErrorInvalidResourceHandle,
+                              bytegrad::concat(entry_point, ": the handle's stream ",
+                                               pointer_text(g.handle->stream),
+                                               " was never created or has been destroyed"));
+    return CUBLAS_STATUS_EXECUTION_FAILED;
+  }
+  struct Matrix {
+    char name;
+    const void* base;
+    cudaDataType type;
+    int64_t rows, cols, ld, stride;
+  };
+  const bool reads_products = g.k > 0;
+  const Matrix matrices[] = {
+      {'A', reads_products ? g.a : nullptr, g.a_type, stored_rows(g.transa, g.m, g.k),
+       stored_rows(g.transa, g.k, g.m), g.lda, g.stride_a},
+      {'B', reads_products ? g.b : nullptr, g.b_type, stored_rows(g.transb, g.k, g.n),
+       stored_rows(g.transb, g.n, g.k), g.ldb, g.stride_b},
+      {'C', g.c, g.c_type, g.m, g.n, g.ldc, g.stride_c}};
+  for (const Matrix& matrix : matrices) {
+    if (matrix.base == nullptr) continue;
+    const size_t bytes = matrix_bytes(matrix.rows, matrix.cols, matrix.ld, matrix.type);
+    for (int64_t e = 0; e < g.batch_count; ++e) {
+      const void* start = static_cast<const char*>(matrix.base) +
+                          e * matrix.stride * int64_t(element_size(matrix.type));
+      if (emulation::is_device_memory(start, bytes)) continue;
+      emulation::set_last_error(
+          cudaErrorIllegalAddress,
+          bytegrad::concat(entry_point, ": matrix ", matrix.name, " of batch entry ", e, " (",
+                           matrix.rows, " x ", matrix.cols, " column-major, leading dimension ",
+                           matrix.ld, ", ", bytes, " bytes from ", pointer_text(start),
+                           ") does not lie inside one device allocation"));
+      return CUBLAS_STATUS_EXECUTION_FAILED;
+    }
+  }
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t run(const Gemm& g, const char* entry_point) {
   if (const cublasStatus_t status = validate(g); status != CUBLAS_STATUS_SUCCESS) return status;
-  if (g.m == 0 || g.n == 0) return CUBLAS_STATUS_SUCCESS;
+  if (g.m == 0 || g.n == 0 || g.batch_count == 0) return CUBLAS_STATUS_SUCCESS;
+  if (const cublasStatus_t status = check_memory(g, entry_point); status != CUBLAS_STATUS_SUCCESS)
+    return status;
   for (int64_t e = 0; e < g.batch_count; ++e) {
     if (g.compute == CUBLAS_COMPUTE_64F || g.compute == CUBLAS_COMPUTE_64F_PEDANTIC) {
       multiply_entry<double>(g, e, *static_cast<const double*>(g.alpha),
@@ -316,7 +389,8 @@ cublasStatus_t CUBLASWINAPI cublasGemmEx(cublasHandle_t handle, cublasOperation_
                                          const void* beta, void* C, cudaDataType Ctype, int ldc,
                                          cublasComputeType_t computeType, cublasGemmAlgo_t algo) {
   return run(Gemm{handle, transa, transb, m, n, k, alpha, A, Atype, lda, 0, B, Btype, ldb, 0,
-                  beta, C, Ctype, ldc, 0, 1, computeType, algo});
+                  beta, C, Ctype, ldc, 0, 1, computeType, algo},
+             "cublasGemmEx");
 }
 
 cublasStatus_t CUBLASWINAPI cublasGemmStridedBatchedEx(
@@ -326,5 +400,6 @@ cublasStatus_t CUBLASWINAPI cublasGemmStridedBatchedEx(
     cudaDataType Ctype, int ldc, long long int strideC, int batchCount,
     cublasComputeType_t computeType, cublasGemmAlgo_t algo) {
   return run(Gemm{handle, transa, transb, m, n, k, alpha, A, Atype, lda, strideA, B, Btype, ldb,
-                  strideB, beta, C, Ctype, ldc, strideC, batchCount, computeType, algo});
+                  strideB, beta, C, Ctype, ldc, strideC, batchCount, computeType, algo},
+             "cublasGemmStridedBatchedEx");
 }

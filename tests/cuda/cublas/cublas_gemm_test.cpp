@@ -381,5 +381,38 @@ TEST_CASE("cuda gemm: a failed call becomes an Error naming the status and the p
   }
 }
 
+#if defined(BYTEGRAD_CUDA_EMULATION)
+// A GPU faults on these later, asynchronously, and far from the call; the stand-in refuses them
+// at the call, naming the matrix.
+TEST_CASE("cuda gemm: the stand-in refuses matrices outside device memory") {
+  const std::vector<int64_t> zero = {0}, past_the_end = {60};
+  const DeviceArray a(kFloat32, std::vector<double>(64, 1.0)), b(kFloat32, std::vector<double>(64, 1.0)),
+      c(kFloat32, std::vector<double>(64, 0.0));
+  const CublasHandle handle;
+  auto message_of = [&](const void* a_data, const GemmBatch& g) {
+    try {
+      kernels::cuda::gemm(handle.get(), cudaStream_t{}, kFloat32, a_data, b.data(), c.data(), g);
+    } catch (const Error& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  SUBCASE("an entry of C that runs past its allocation") {
+    const GemmBatch g{3, 2, 2, false, false, 2, 2, 2, zero, zero, past_the_end};
+    const std::string message = message_of(a.data(), g);
+    CHECK(message.find("CUBLAS_STATUS_EXECUTION_FAILED") != std::string::npos);
+    CHECK(message.find("matrix C of batch entry 0") != std::string::npos);
+    CHECK(message.find("does not lie inside one device allocation") != std::string::npos);
+  }
+  SUBCASE("host memory passed as A") {
+    const std::vector<float> host(64, 1.0f);
+    const GemmBatch g{3, 2, 2, false, false, 2, 2, 2, zero, zero, zero};
+    const std::string message = message_of(host.data(), g);
+    // cuBLAS's B is our A: the row-major product is computed as its column-major transpose.
+    CHECK(message.find("matrix B of batch entry 0") != std::string::npos);
+  }
+}
+#endif
+
 }  // namespace
 }  // namespace bytegrad::testing
