@@ -30,5 +30,8 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/bytegrad-config.cmake
 if(BYTEGRAD_CUDA)
   set(BYTEGRAD_PC_CUDA_LIBS "-L${CUDAToolkit_LIBRARY_DIR} -lcudart")
 endif()
+if(BYTEGRAD_CUDA_EMULATION)
+  set(BYTEGRAD_PC_CUDA_LIBS "-lboost_context")
+endif()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/bytegrad.pc.in ${CMAKE_CURRENT_BINARY_DIR}/bytegrad.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/bytegrad.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,4 +1,4 @@
-#include <cuda_runtime.h>
+#include "kernels/cuda/cuda_compat.h"
 
 #include "base/error.h"
 #include "kernels/cuda/device_query.h"
