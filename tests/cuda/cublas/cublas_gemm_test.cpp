@@ -22,54 +22,12 @@
 #include "kernels/backend.h"
 #include "kernels/cuda/gemm.h"
 #include "kernels/matmul_precision.h"
+#include "tests/cuda/device_array.h"
 
 namespace bytegrad::testing {
 namespace {
 
 using kernels::GemmBatch;
-
-bool have_cuda_device() {
-  if (kernels::device_count(DeviceKind::CUDA) > 0) return true;
-  MESSAGE("no CUDA device: cuBLAS call-site checks skipped");
-  return false;
-}
-
-// Device memory holding `count` elements of a dtype, filled from and read back as doubles (the
-// conversions happen on the host, independent of the code under test).
-class DeviceArray {
- public:
-  DeviceArray(DType dtype, const std::vector<double>& values)
-      : dtype_(dtype), count_(values.size()) {
-    REQUIRE(cudaMalloc(&data_, std::max<size_t>(bytes(), 1)) == cudaSuccess);
-    std::vector<std::byte> host(bytes());
-    visit_dtype(dtype, [&]<typename T>() {
-      for (size_t i = 0; i < count_; ++i)
-        reinterpret_cast<T*>(host.data())[i] = convert<T>(values[i]);
-    });
-    REQUIRE(cudaMemcpy(data_, host.data(), bytes(), cudaMemcpyHostToDevice) == cudaSuccess);
-  }
-  DeviceArray(const DeviceArray&) = delete;
-  DeviceArray& operator=(const DeviceArray&) = delete;
-  ~DeviceArray() { cudaFree(data_); }
-
-  void* data() const { return data_; }
-  std::vector<double> download() const {
-    std::vector<std::byte> host(bytes());
-    REQUIRE(cudaMemcpy(host.data(), data_, bytes(), cudaMemcpyDeviceToHost) == cudaSuccess);
-    std::vector<double> values(count_);
-    visit_dtype(dtype_, [&]<typename T>() {
-      for (size_t i = 0; i < count_; ++i)
-        values[i] = convert<double>(reinterpret_cast<const T*>(host.data())[i]);
-    });
-    return values;
-  }
-
- private:
-  size_t bytes() const { return count_ * dtype_size(dtype_); }
-  DType dtype_;
-  size_t count_;
-  void* data_ = nullptr;
-};
 
 class CublasHandle {
  public:
