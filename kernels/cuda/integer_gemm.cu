@@ -43,5 +43,8 @@ template void integer_gemm<int32_t>(cudaStream_t, const int32_t*, const int32_t*
 template void integer_gemm<int64_t>(cudaStream_t, const int64_t*, const int64_t*, int64_t*,
                                     int64_t, int64_t, int64_t, bool, bool, int64_t, int64_t,
                                     int64_t);
+template void integer_gemm<uint8_t>(cudaStream_t, const uint8_t*, const uint8_t*, uint8_t*,
+                                    int64_t, int64_t, int64_t, bool, bool, int64_t, int64_t,
+                                    int64_t);
 
 }  // namespace bytegrad::kernels::cuda

@@ -1,5 +1,5 @@
 // Integer matrix products on a CUDA device, which cuBLAS does not offer beyond int8: one row-major
-// product C = op(A) op(B) of int32 or int64 matrices, as the CPU backend's plain loop computes it
+// product C = op(A) op(B) of int32, int64 or uint8 matrices, as the CPU backend's plain loop computes it
 // (products and sums in int64, wrapping as C++ integers do, then narrowed to the element type).
 // Integer products are rare and small (index arithmetic, tests), so the kernel is the textbook one:
 // one thread per element of C. Issued on `stream`; a failed launch throws Error.

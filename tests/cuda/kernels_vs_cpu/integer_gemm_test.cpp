@@ -14,7 +14,7 @@ TEST_CASE("cuda kernels: integer products match the CPU") {
     int64_t m, n, k;
   };
   uint32_t seed = 1;
-  for (const DType dtype : {kInt32, kInt64})
+  for (const DType dtype : {kInt32, kInt64, kUInt8})
     for (const Size s : {Size{7, 5, 3}, Size{1, 13, 2}, Size{13, 1, 17}, Size{19, 23, 29}})
       for (const bool transpose_a : {false, true})
         for (const bool transpose_b : {false, true}) {
@@ -24,8 +24,10 @@ TEST_CASE("cuda kernels: integer products match the CPU") {
           const int64_t a_rows = transpose_a ? s.k : s.m, a_cols = transpose_a ? s.m : s.k;
           const int64_t b_rows = transpose_b ? s.n : s.k, b_cols = transpose_b ? s.k : s.n;
           const int64_t lda = a_cols + padding, ldb = b_cols + padding, ldc = s.n + padding;
+          // uint8 products wrap (as the CPU's narrowing does), but the inputs must fit.
+          const double low = dtype == kUInt8 ? 0 : -100, high = dtype == kUInt8 ? 10 : 100;
           auto integers = [&](int64_t count) {
-            std::vector<double> values = random_values(size_t(count), kFloat64, -100, 100, seed++);
+            std::vector<double> values = random_values(size_t(count), kFloat64, low, high, seed++);
             for (double& v : values) v = std::round(v);
             return values;
           };
@@ -40,7 +42,7 @@ TEST_CASE("cuda kernels: integer products match the CPU") {
 
           const DeviceArray d_a(dtype, a), d_b(dtype, b), d_c(dtype, c);
           visit_dtype(dtype, [&]<typename T>() {
-            if constexpr (std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>)
+            if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
               kernels::cuda::integer_gemm(nullptr, d_a.as<T>(), d_b.as<T>(), d_c.as<T>(), s.m, s.n,
                                           s.k, transpose_a, transpose_b, lda, ldb, ldc);
           });
