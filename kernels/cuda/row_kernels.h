@@ -1,11 +1,12 @@
 // Launchers of the row kernels: ops over each row of a contiguous [rows, n] array, one block per
-// row (softmax, cross-entropy, RMSNorm, LayerNorm, forward and backward). The semantics are the
-// Backend methods' of the same names (kernels/backend.h); the CPU backend is the reference.
+// row (softmax, cross-entropy, RMSNorm, LayerNorm, multi-label BCE, forward and backward). The
+// semantics are the Backend methods' of the same names (kernels/backend.h); the CPU backend is
+// the reference.
 //
 // Each launcher issues its kernels on `stream` and returns without waiting; a launch that fails
 // throws Error. T is float or double everywhere, and also __half or __nv_bfloat16 for softmax (as
 // on the CPU); these compute in float. Pointers are device pointers. Rows and lengths of 0 launch
-// nothing. This header is plain C++17 for nvcc's sake: no bytegrad types cross it.
+// nothing. No bytegrad type crosses this header: kernel sources need only CUDA's headers.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -59,5 +60,20 @@ template <typename T>
 void layer_norm_backward_rows(cudaStream_t stream, const T* x, const T* weight, const T* mean,
                               const T* inverse_std, const T* grad_out, T* grad_x, T* grad_weight,
                               T* grad_bias, int64_t rows, int64_t dim);
+
+// Binary cross-entropy with logits against sparse positive classes (Backend::multilabel_bce):
+// row w's positives are target_ids[target_offsets[w] .. target_offsets[w + 1] - 1] (a repeated
+// id counts once); loss[w] = weights[w] * sum_v (positive ? pos_weight softplus(-z) : softplus(z)).
+template <typename T>
+void multilabel_bce_rows(cudaStream_t stream, const T* logits, const int64_t* target_ids,
+                         const int64_t* target_offsets, const T* weights, double pos_weight,
+                         T* loss, int64_t rows, int64_t classes);
+
+// grad_logits[w, v] = grad_loss[w] weights[w] (positive ? pos_weight (sigmoid(z) - 1) : sigmoid(z)).
+template <typename T>
+void multilabel_bce_backward_rows(cudaStream_t stream, const T* logits, const int64_t* target_ids,
+                                  const int64_t* target_offsets, const T* weights,
+                                  double pos_weight, const T* grad_loss, T* grad_logits,
+                                  int64_t rows, int64_t classes);
 
 }  // namespace bytegrad::kernels::cuda
