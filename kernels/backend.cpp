@@ -3,6 +3,7 @@
 #include "base/error.h"
 #include "kernels/cpu/cpu_backend.h"
 #if defined(BYTEGRAD_WITH_CUDA)
+#include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/device_query.h"
 #endif
 
@@ -31,13 +32,11 @@ Backend& backend_for(Device device) {
   }
 #if defined(BYTEGRAD_WITH_CUDA)
   if (device.index < 0 || device.index >= device_count(DeviceKind::CUDA)) throw no_such_device(device);
-  throw Error(concat("device ", device,
-                  ": this version's CUDA backend provides device queries only; tensor ops on "
-                  "CUDA arrive with the CUDA backend's kernels"));
+  return cuda::cuda_backend(device.index);
 #else
   throw Error(concat("device ", device,
                   ": this build has no CUDA backend (configure with -DBYTEGRAD_CUDA=ON where "
-                  "nvcc is installed)"));
+                  "nvcc is installed, or -DBYTEGRAD_CUDA_EMULATION=ON to run its kernels on the CPU)"));
 #endif
 }
 

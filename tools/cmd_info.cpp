@@ -8,6 +8,9 @@
 
 #include "io/model_directory.h"
 #include "kernels/backend.h"
+#if defined(BYTEGRAD_WITH_CUDA)
+#include "kernels/cuda/device_query.h"
+#endif
 #include "tokenizer/chat.h"
 #include "tools/command_specs.h"
 #include "tools/commands.h"
@@ -57,10 +60,13 @@ int run_info(const Args& args) {
   std::printf("cpu: %d OpenMP threads; BLAS: %s (kernels: %s)\n", omp_get_max_threads(),
               openblas_get_config(), openblas_get_corename());
 #if defined(BYTEGRAD_WITH_CUDA)
-  std::printf("cuda backend: compiled; %d device(s) visible\n",
-              kernels::device_count(DeviceKind::CUDA));
+  const int gpus = kernels::device_count(DeviceKind::CUDA);
+  std::printf("cuda backend: %s; %d device(s) visible\n", kernels::cuda::backend_variant(), gpus);
+  for (int index = 0; index < gpus; ++index)
+    std::printf("  cuda:%d: %s\n", index, kernels::cuda::device_description(index).c_str());
 #else
-  std::printf("cuda backend: not compiled (configure with -DBYTEGRAD_CUDA=ON where nvcc exists)\n");
+  std::printf("cuda backend: none (configure with -DBYTEGRAD_CUDA=ON where nvcc exists, or "
+              "-DBYTEGRAD_CUDA_EMULATION=ON to run the CUDA kernels on the CPU)\n");
 #endif
   if (const auto model = cli.value("--model")) print_model(*model);
   return 0;

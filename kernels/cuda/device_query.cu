@@ -23,3 +23,15 @@ std::string device_description(int index) {
 }
 
 }  // namespace bytegrad::kernels::cuda
+
+namespace bytegrad::kernels::cuda {
+
+const char* backend_variant() {
+#if defined(__CUDACC__)
+  return "real (nvcc, GPU)";
+#else
+  return "emulated (g++, CPU fibers; configure with -DBYTEGRAD_CUDA=ON where nvcc and a GPU exist)";
+#endif
+}
+
+}  // namespace bytegrad::kernels::cuda

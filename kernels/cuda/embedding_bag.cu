@@ -2,11 +2,9 @@
 // The forward pass sums the bag's rows in item order, as the CPU does. The backward pass adds
 // into rows that several bags may share, so it adds atomically; unlike the CPU's column-split
 // loop (kernels/cpu/embedding_bag.cpp) the order of those additions, and so the last bits of a
-// shared row's gradient, may vary from run to run.
-#include "kernels/cuda/cuda_check.h"
-#include "kernels/cuda/cuda_compat.h"
-#include "kernels/cuda/embedding_bag_kernels.h"
-#include "kernels/cuda/row_launch.cuh"
+// shared row's gradient, may vary from run to run. float32 and float64.
+#include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/rows.cuh"
 
 namespace bytegrad::kernels::cuda {
 namespace {
@@ -50,32 +48,30 @@ __global__ void embedding_bag_backward_kernel(const T* grad_out, const int64_t* 
 
 }  // namespace
 
-template <typename T>
-void embedding_bag_rows(cudaStream_t stream, const T* weight, const int64_t* ids,
-                        const int64_t* offsets, bool mean_items, bool normalize, T* out,
-                        int64_t bags, int64_t width, int64_t population) {
-  if (width <= 0) return;
-  launch_rows("embedding_bag", embedding_bag_kernel<T>, stream, bags, width, weight, ids, offsets,
-              mean_items, normalize, out, bags, width, population);
+void CudaBackend::embedding_bag(const ArrayView& weight, const ArrayView& ids,
+                                const ArrayView& offsets, bool mean_items, bool normalize,
+                                const ArrayView& out) {
+  const int64_t bags = out.shape[0], width = out.shape[1], population = ids.shape[1];
+  if (width == 0) return;
+  activate();
+  visit_float_or_double(weight.dtype, "embedding_bag", [&]<typename T>() {
+    launch_rows("embedding_bag", embedding_bag_kernel<T>, stream_, bags, width, input<T>(weight),
+                input<int64_t>(ids), input<int64_t>(offsets), mean_items, normalize, output<T>(out),
+                bags, width, population);
+  });
 }
 
-template <typename T>
-void embedding_bag_backward_rows(cudaStream_t stream, const T* grad_out, const int64_t* ids,
-                                 const int64_t* offsets, bool mean_items, bool normalize,
-                                 T* grad_weight, int64_t bags, int64_t width, int64_t population) {
-  if (width <= 0) return;
-  launch_rows("embedding_bag_backward", embedding_bag_backward_kernel<T>, stream, bags, width,
-              grad_out, ids, offsets, mean_items, normalize, grad_weight, bags, width, population);
+void CudaBackend::embedding_bag_backward(const ArrayView& grad_out, const ArrayView& ids,
+                                         const ArrayView& offsets, bool mean_items, bool normalize,
+                                         const ArrayView& grad_weight) {
+  const int64_t bags = grad_out.shape[0], width = grad_out.shape[1], population = ids.shape[1];
+  if (width == 0) return;
+  activate();
+  visit_float_or_double(grad_out.dtype, "embedding_bag_backward", [&]<typename T>() {
+    launch_rows("embedding_bag_backward", embedding_bag_backward_kernel<T>, stream_, bags, width,
+                input<T>(grad_out), input<int64_t>(ids), input<int64_t>(offsets), mean_items,
+                normalize, output<T>(grad_weight), bags, width, population);
+  });
 }
-
-#define BYTEGRAD_EMBEDDING_BAG_FOR(T)                                                             \
-  template void embedding_bag_rows<T>(cudaStream_t, const T*, const int64_t*, const int64_t*,     \
-                                      bool, bool, T*, int64_t, int64_t, int64_t);                 \
-  template void embedding_bag_backward_rows<T>(cudaStream_t, const T*, const int64_t*,            \
-                                               const int64_t*, bool, bool, T*, int64_t, int64_t,  \
-                                               int64_t);
-BYTEGRAD_EMBEDDING_BAG_FOR(float)
-BYTEGRAD_EMBEDDING_BAG_FOR(double)
-#undef BYTEGRAD_EMBEDDING_BAG_FOR
 
 }  // namespace bytegrad::kernels::cuda

@@ -1,9 +1,16 @@
+// Matrix products on a CUDA device: floating-point ones through cuBLAS (see gemm.h for the
+// row-major to column-major mapping), integer ones through our kernel (integer_gemm.h), and
+// CudaBackend::gemm choosing between them.
 #include "kernels/cuda/gemm.h"
 
 #include <climits>
+#include <mutex>
 
 #include "base/error.h"
 #include "kernels/cuda/cublas_check.h"
+#include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/device_types.h"
+#include "kernels/cuda/integer_gemm.h"
 #include "kernels/matmul_precision.h"
 
 namespace bytegrad::kernels::cuda {
@@ -50,6 +57,20 @@ void check_int_range(DType dtype, const GemmBatch& g) {
 }
 
 cublasOperation_t operation(bool transpose) { return transpose ? CUBLAS_OP_T : CUBLAS_OP_N; }
+
+// One cuBLAS handle per device, created on first use and kept for the life of the process, as
+// the backends are: a handle holds device workspace and takes milliseconds to create.
+cublasHandle_t cublas_handle(int device) {
+  constexpr int kMaxDevices = 16;
+  static cublasHandle_t handles[kMaxDevices] = {};
+  static std::mutex mutex;
+  BYTEGRAD_CHECK(device >= 0 && device < kMaxDevices, "cuda:", device, ": no cuBLAS handle for it");
+  std::lock_guard lock(mutex);
+  if (!handles[device])
+    check_cublas(cublasCreate(&handles[device]), "cublasCreate",
+                 [&] { return concat("cuda:", device, ": creating the cuBLAS handle"); });
+  return handles[device];
+}
 
 }  // namespace
 
@@ -115,6 +136,25 @@ void gemm(cublasHandle_t handle, cudaStream_t stream, DType dtype, const void* a
                    "cublasGemmStridedBatchedEx", what);
     }
   }
+}
+
+void CudaBackend::gemm(DType dtype, const void* a, const void* b, void* c, const GemmBatch& g) {
+  if (g.m == 0 || g.n == 0) return;
+  BYTEGRAD_CHECK(dtype != DType::Bool,
+                 "matmul: bool tensors have no products; convert to another dtype first");
+  activate();
+  if (is_floating(dtype)) {
+    cuda::gemm(cublas_handle(device_), stream_, dtype, a, b, c, g);
+    return;
+  }
+  visit_device_dtype(dtype, [&]<typename T>() {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      for (size_t e = 0; e < g.c_offsets.size(); ++e)
+        integer_gemm(stream_, static_cast<const T*>(a) + g.a_offsets[e],
+                     static_cast<const T*>(b) + g.b_offsets[e], static_cast<T*>(c) + g.c_offsets[e],
+                     g.m, g.n, g.k, g.transpose_a, g.transpose_b, g.lda, g.ldb, g.ldc);
+    }
+  });
 }
 
 }  // namespace bytegrad::kernels::cuda

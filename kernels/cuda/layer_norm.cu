@@ -5,10 +5,10 @@
 // The variance is taken about the mean in a second pass over the row (the row is re-read, not
 // kept): one pass of sum(x^2) - mean^2 loses it to cancellation when the mean is large against
 // the spread. The parameter gradients sum over rows in a second kernel, one thread per column.
+// float32 and float64, as on the CPU (kernels/cpu/layer_norm.cpp).
 #include "kernels/cuda/column_launch.cuh"
-#include "kernels/cuda/compute_type.cuh"
-#include "kernels/cuda/row_kernels.h"
-#include "kernels/cuda/row_launch.cuh"
+#include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/rows.cuh"
 
 namespace bytegrad::kernels::cuda {
 namespace {
@@ -20,10 +20,10 @@ __global__ void layer_norm_kernel(const T* x, const T* weight, const T* bias, do
     const T* xr = x + r * dim;
     T sum = 0;
     for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) sum += xr[i];
-    const T m = block_reduce(sum, SumOp{}) / T(dim);
+    const T m = block_reduce(sum, T(0), SumOp{}) / T(dim);
     T squares = 0;
     for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) squares += (xr[i] - m) * (xr[i] - m);
-    squares = block_reduce(squares, SumOp{});
+    squares = block_reduce(squares, T(0), SumOp{});
     const T inv = T(1.0 / sqrt(double(squares) / double(dim) + eps));
     if (threadIdx.x == 0) {
       mean[r] = m;
@@ -48,8 +48,8 @@ __global__ void layer_norm_input_gradient_kernel(const T* x, const T* weight, co
       gw_sum += gw;
       gw_xhat_sum += gw * ((xr[i] - m) * inv);
     }
-    const T mean_gw = block_reduce(gw_sum, SumOp{}) / T(dim);
-    const T mean_gw_xhat = block_reduce(gw_xhat_sum, SumOp{}) / T(dim);
+    const T mean_gw = block_reduce(gw_sum, T(0), SumOp{}) / T(dim);
+    const T mean_gw_xhat = block_reduce(gw_xhat_sum, T(0), SumOp{}) / T(dim);
     for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
       const T xhat = (xr[i] - m) * inv;
       grad_x[r * dim + i] = inv * (g[i] * weight[i] - mean_gw - xhat * mean_gw_xhat);
@@ -75,31 +75,34 @@ __global__ void layer_norm_parameter_gradient_kernel(const T* x, const T* mean, 
 
 }  // namespace
 
-template <typename T>
-void layer_norm_rows(cudaStream_t stream, const T* x, const T* weight, const T* bias, double eps,
-                     T* out, T* mean, T* inverse_std, int64_t rows, int64_t dim) {
-  launch_rows("layer_norm", layer_norm_kernel<T>, stream, rows, dim, x, weight, bias, eps, out,
-              mean, inverse_std, rows, dim);
+void CudaBackend::layer_norm(const ArrayView& x, const ArrayView& weight, const ArrayView& bias,
+                             double eps, const ArrayView& out, const ArrayView& mean,
+                             const ArrayView& inverse_std) {
+  const int64_t rows = x.shape[0], dim = x.shape[1];
+  activate();
+  visit_float_or_double(x.dtype, "layer_norm", [&]<typename T>() {
+    launch_rows("layer_norm", layer_norm_kernel<T>, stream_, rows, dim, input<T>(x),
+                input<T>(weight), input<T>(bias), eps, output<T>(out), output<T>(mean),
+                output<T>(inverse_std), rows, dim);
+  });
 }
 
-template <typename T>
-void layer_norm_backward_rows(cudaStream_t stream, const T* x, const T* weight, const T* mean,
-                              const T* inverse_std, const T* grad_out, T* grad_x, T* grad_weight,
-                              T* grad_bias, int64_t rows, int64_t dim) {
-  launch_rows("layer_norm_backward", layer_norm_input_gradient_kernel<T>, stream, rows, dim, x,
-              weight, mean, inverse_std, grad_out, grad_x, rows, dim);
-  if (grad_weight != nullptr || grad_bias != nullptr)
-    launch_columns("layer_norm_backward (weight and bias)", layer_norm_parameter_gradient_kernel<T>,
-                   stream, dim, x, mean, inverse_std, grad_out, grad_weight, grad_bias, rows, dim);
+void CudaBackend::layer_norm_backward(const ArrayView& x, const ArrayView& weight,
+                                      const ArrayView& mean, const ArrayView& inverse_std,
+                                      const ArrayView& grad_out, const ArrayView& grad_x,
+                                      const ArrayView& grad_weight, const ArrayView& grad_bias) {
+  const int64_t rows = x.shape[0], dim = x.shape[1];
+  activate();
+  visit_float_or_double(x.dtype, "layer_norm_backward", [&]<typename T>() {
+    launch_rows("layer_norm_backward", layer_norm_input_gradient_kernel<T>, stream_, rows, dim,
+                input<T>(x), input<T>(weight), input<T>(mean), input<T>(inverse_std),
+                input<T>(grad_out), output<T>(grad_x), rows, dim);
+    if (grad_weight.data != nullptr || grad_bias.data != nullptr)
+      launch_columns("layer_norm_backward (weight and bias)",
+                     layer_norm_parameter_gradient_kernel<T>, stream_, dim, input<T>(x),
+                     input<T>(mean), input<T>(inverse_std), input<T>(grad_out),
+                     output<T>(grad_weight), output<T>(grad_bias), rows, dim);
+  });
 }
-
-#define BYTEGRAD_LAYER_NORM_FOR(T)                                                               \
-  template void layer_norm_rows<T>(cudaStream_t, const T*, const T*, const T*, double, T*, T*,   \
-                                   T*, int64_t, int64_t);                                        \
-  template void layer_norm_backward_rows<T>(cudaStream_t, const T*, const T*, const T*,          \
-                                            const T*, const T*, T*, T*, T*, int64_t, int64_t);
-BYTEGRAD_LAYER_NORM_FOR(float)
-BYTEGRAD_LAYER_NORM_FOR(double)
-#undef BYTEGRAD_LAYER_NORM_FOR
 
 }  // namespace bytegrad::kernels::cuda

@@ -4,10 +4,9 @@
 // class, gradient sigmoid(z)) and then its few positive classes are corrected, so no dense target
 // row is ever written. A class repeated among a row's ids counts once: the forward pass corrects
 // a class only at its first occurrence, and in the backward pass every occurrence writes the
-// same value.
-#include "kernels/cuda/compute_type.cuh"
-#include "kernels/cuda/row_kernels.h"
-#include "kernels/cuda/row_launch.cuh"
+// same value. float32 and float64.
+#include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/rows.cuh"
 
 namespace bytegrad::kernels::cuda {
 namespace {
@@ -50,7 +49,7 @@ __global__ void multilabel_bce_kernel(const T* logits, const int64_t* target_ids
       const T zv = z[target_ids[j]];
       total += T(pos_weight) * softplus(-zv) - softplus(zv);
     }
-    total = block_reduce(total, SumOp{});
+    total = block_reduce(total, T(0), SumOp{});
     if (threadIdx.x == 0) loss[r] = weight * total;
   }
 }
@@ -80,32 +79,31 @@ __global__ void multilabel_bce_backward_kernel(const T* logits, const int64_t* t
 
 }  // namespace
 
-template <typename T>
-void multilabel_bce_rows(cudaStream_t stream, const T* logits, const int64_t* target_ids,
-                         const int64_t* target_offsets, const T* weights, double pos_weight,
-                         T* loss, int64_t rows, int64_t classes) {
-  launch_rows("multilabel_bce", multilabel_bce_kernel<T>, stream, rows, classes, logits,
-              target_ids, target_offsets, weights, pos_weight, loss, rows, classes);
+void CudaBackend::multilabel_bce(const ArrayView& logits, const ArrayView& target_ids,
+                                 const ArrayView& target_offsets, const ArrayView& weights,
+                                 double pos_weight, const ArrayView& loss) {
+  const int64_t rows = logits.shape[0], classes = logits.shape[1];
+  activate();
+  visit_float_or_double(logits.dtype, "multilabel_bce", [&]<typename T>() {
+    launch_rows("multilabel_bce", multilabel_bce_kernel<T>, stream_, rows, classes,
+                input<T>(logits), input<int64_t>(target_ids), input<int64_t>(target_offsets),
+                input<T>(weights), pos_weight, output<T>(loss), rows, classes);
+  });
 }
 
-template <typename T>
-void multilabel_bce_backward_rows(cudaStream_t stream, const T* logits, const int64_t* target_ids,
-                                  const int64_t* target_offsets, const T* weights,
-                                  double pos_weight, const T* grad_loss, T* grad_logits,
-                                  int64_t rows, int64_t classes) {
-  launch_rows("multilabel_bce_backward", multilabel_bce_backward_kernel<T>, stream, rows, classes,
-              logits, target_ids, target_offsets, weights, pos_weight, grad_loss, grad_logits,
-              rows, classes);
+void CudaBackend::multilabel_bce_backward(const ArrayView& logits, const ArrayView& target_ids,
+                                          const ArrayView& target_offsets,
+                                          const ArrayView& weights, double pos_weight,
+                                          const ArrayView& grad_loss,
+                                          const ArrayView& grad_logits) {
+  const int64_t rows = logits.shape[0], classes = logits.shape[1];
+  activate();
+  visit_float_or_double(logits.dtype, "multilabel_bce_backward", [&]<typename T>() {
+    launch_rows("multilabel_bce_backward", multilabel_bce_backward_kernel<T>, stream_, rows,
+                classes, input<T>(logits), input<int64_t>(target_ids),
+                input<int64_t>(target_offsets), input<T>(weights), pos_weight,
+                input<T>(grad_loss), output<T>(grad_logits), rows, classes);
+  });
 }
-
-#define BYTEGRAD_MULTILABEL_BCE_FOR(T)                                                           \
-  template void multilabel_bce_rows<T>(cudaStream_t, const T*, const int64_t*, const int64_t*,   \
-                                       const T*, double, T*, int64_t, int64_t);                  \
-  template void multilabel_bce_backward_rows<T>(cudaStream_t, const T*, const int64_t*,          \
-                                                const int64_t*, const T*, double, const T*, T*,  \
-                                                int64_t, int64_t);
-BYTEGRAD_MULTILABEL_BCE_FOR(float)
-BYTEGRAD_MULTILABEL_BCE_FOR(double)
-#undef BYTEGRAD_MULTILABEL_BCE_FOR
 
 }  // namespace bytegrad::kernels::cuda

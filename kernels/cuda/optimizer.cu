@@ -1,9 +1,15 @@
-// The optimizer kernels: elementwise updates over each parameter buffer with a grid stride, and
-// the squared norm as per-block partial sums (block reductions in float64) that the host adds in
-// a fixed order, so the result does not depend on scheduling.
-#include "kernels/cuda/block_reduce.cuh"
+// The fused optimizer methods (Backend::adamw, sgd, sum_of_squares, scale): elementwise updates
+// over each parameter buffer with a grid stride, in float32 with the CPU's formulas
+// (kernels/cpu/optimizer.cpp), and the squared norm as per-block partial sums (block reductions
+// in float64) that the host adds in a fixed order, so the result does not depend on scheduling.
+// One launch per parameter buffer: a single launch over a table of every buffer, as torch's
+// multi-tensor apply does, would save the launch cost of a model's many small parameters.
+#include <vector>
+
+#include "kernels/cuda/block_reduce.h"
+#include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_check.h"
-#include "kernels/cuda/optimizer_kernels.h"
+#include "kernels/cuda/cuda_compat.h"
 
 namespace bytegrad::kernels::cuda {
 namespace {
@@ -50,7 +56,7 @@ __global__ void scale_kernel(float* x, int64_t n, float factor) {
 __global__ void sum_of_squares_kernel(const float* x, int64_t n, double* partials) {
   double sum = 0;
   BYTEGRAD_FOR_EACH_ELEMENT(i, n) sum += double(x[i]) * double(x[i]);
-  sum = block_reduce(sum, SumOp{});
+  sum = block_reduce(sum, 0.0, [](double a, double b) { return a + b; });
   if (threadIdx.x == 0) partials[blockIdx.x] = sum;
 }
 
@@ -65,29 +71,63 @@ void launch_elementwise(const char* name, void (*kernel)(Params...), cudaStream_
   BYTEGRAD_CUDA_CHECK_LAUNCH(name);
 }
 
-}  // namespace
-
-void adamw_update(cudaStream_t stream, float* param, const float* grad, float* exp_avg,
-                  float* exp_avg_sq, int64_t n, float decay, float beta1, float beta2, float eps,
-                  float step_size, float inverse_bias_correction2) {
-  launch_elementwise("adamw", adamw_kernel, stream, n, param, grad, exp_avg, exp_avg_sq, n, decay,
-                     beta1, beta2, eps, step_size, inverse_bias_correction2);
-}
-
-void sgd_update(cudaStream_t stream, float* param, const float* grad, float* velocity, int64_t n,
-                float weight_decay, float learning_rate, float momentum) {
-  launch_elementwise("sgd", sgd_kernel, stream, n, param, grad, velocity, n, weight_decay,
-                     learning_rate, momentum);
-}
-
-void scale_buffer(cudaStream_t stream, float* x, int64_t n, float factor) {
-  launch_elementwise("scale", scale_kernel, stream, n, x, n, factor);
-}
-
+// The partial sums sum_of_squares_kernel writes for n elements: one per block.
 int sum_of_squares_blocks(int64_t n) { return n <= 0 ? 0 : elementwise_blocks(n); }
 
-void sum_of_squares_partials(cudaStream_t stream, const float* x, int64_t n, double* partials) {
-  launch_elementwise("sum_of_squares", sum_of_squares_kernel, stream, n, x, n, partials);
+}  // namespace
+
+void CudaBackend::adamw(std::span<const AdamWParameter> parameters, const AdamWStep& step) {
+  activate();
+  for (const AdamWParameter& p : parameters)
+    launch_elementwise("adamw", adamw_kernel, stream_, p.numel, p.param, p.grad, p.exp_avg,
+                       p.exp_avg_sq, p.numel, p.decay, step.beta1, step.beta2, step.eps,
+                       step.step_size, step.inverse_bias_correction2);
+}
+
+void CudaBackend::sgd(std::span<const SgdParameter> parameters, float learning_rate,
+                      float momentum) {
+  activate();
+  for (const SgdParameter& p : parameters)
+    launch_elementwise("sgd", sgd_kernel, stream_, p.numel, p.param, p.grad, p.velocity, p.numel,
+                       p.weight_decay, learning_rate, momentum);
+}
+
+double CudaBackend::sum_of_squares(std::span<const std::span<const float>> buffers) {
+  // Every buffer's partial sums land side by side in one device array, which comes back in one
+  // copy and is added on the host in order.
+  size_t total_blocks = 0;
+  for (const std::span<const float>& buffer : buffers)
+    total_blocks += size_t(sum_of_squares_blocks(int64_t(buffer.size())));
+  if (total_blocks == 0) return 0.0;
+  activate();
+  const size_t nbytes = total_blocks * sizeof(double);
+  double* partials = static_cast<double*>(allocate(nbytes));
+  std::vector<double> host(total_blocks);
+  try {
+    size_t at = 0;
+    for (const std::span<const float>& buffer : buffers) {
+      const int64_t n = int64_t(buffer.size());
+      launch_elementwise("sum_of_squares", sum_of_squares_kernel, stream_, n, buffer.data(), n,
+                         partials + at);
+      at += size_t(sum_of_squares_blocks(n));
+    }
+    copy_to_host(partials, host.data(), nbytes);
+  } catch (...) {
+    deallocate(partials, nbytes);
+    throw;
+  }
+  deallocate(partials, nbytes);
+  double sum = 0;
+  for (const double partial : host) sum += partial;
+  return sum;
+}
+
+void CudaBackend::scale(std::span<const std::span<float>> buffers, float factor) {
+  activate();
+  for (const std::span<float>& buffer : buffers) {
+    const int64_t n = int64_t(buffer.size());
+    launch_elementwise("scale", scale_kernel, stream_, n, buffer.data(), n, factor);
+  }
 }
 
 }  // namespace bytegrad::kernels::cuda

@@ -1723,13 +1723,21 @@ TEST_CASE("every Backend method matches a double-precision reference on every de
     for (const ParityCase& parity_case : cases) {
       SUBCASE(parity_case.name.c_str()) {
         Draws draws(seed_of(parity_case.name));
+        bool skipped = false;  // the method is not implemented on this device yet
         for (DType dtype : parity_case.dtypes)
           for (Layout layout : parity_case.layouts)
             for (int64_t size : parity_case.sizes) {
+              if (skipped) continue;
               INFO(parity_case.name << " on " << device.str() << ": " << std::string(dtype_name(dtype))
                                     << ", " << std::string(layout_name(layout)) << ", size " << size);
               try {
                 parity_case.check(Setting{backend, dtype, layout, size, draws});
+              } catch (const kernels::NotYetImplemented& missing) {
+                // Reported, not failed, except on the CPU, which implements every method.
+                if (device.is_cpu()) FAIL_CHECK("threw: " << missing.what());
+                std::printf("skipped on %s: %s (parity case \"%s\")\n", device.str().c_str(), missing.what(),
+                            parity_case.name.c_str());
+                skipped = true;
               } catch (const std::exception& error) {
                 FAIL_CHECK("threw: " << error.what());
               }

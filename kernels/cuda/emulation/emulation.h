@@ -95,7 +95,7 @@ T shuffle(WarpOpKind kind, unsigned mask, T value, int argument, int width,
   std::memcpy(&op.value, &value, sizeof(T));
   const uint64_t bits = warp_operation(op, where);
   T result;
-  std::memcpy(&result, &bits, sizeof(T));
+  std::memcpy(static_cast<void*>(&result), &bits, sizeof(T));
   return result;
 }
 
@@ -165,14 +165,14 @@ Half atomic_add_half(Half* address, Half value) {
   unsigned short* bits = reinterpret_cast<unsigned short*>(address);
   const unsigned short old = atomic_update(bits, [&](unsigned short current) {
     Half h;
-    std::memcpy(&h, &current, sizeof h);
+    std::memcpy(static_cast<void*>(&h), &current, sizeof h);
     const Half sum = Half(float(h) + float(value));
     unsigned short out;
     std::memcpy(&out, &sum, sizeof out);
     return out;
   });
   Half result;
-  std::memcpy(&result, &old, sizeof result);
+  std::memcpy(static_cast<void*>(&result), &old, sizeof result);
   return result;
 }
 

@@ -1,6 +1,6 @@
 // The tools of the kernels-versus-CPU suite: host arrays that the CPU backend computes the
-// reference on, the same bytes copied to the device for the kernel under test, random inputs,
-// and a comparison that reports the worst element.
+// reference on, the same bytes on the CUDA device for the CUDA backend's method under test,
+// random inputs, and a comparison that reports the worst element.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -21,16 +21,21 @@ const std::vector<int64_t> kRowCounts = {1, 3, 37};
 const std::vector<int64_t> kRowLengths = {1, 7, 31, 33, 100, 257, 1031};
 
 inline kernels::Backend& cpu_backend() { return kernels::backend_for(kCPU); }
+inline kernels::Backend& cuda_backend() { return kernels::backend_for(Device{DeviceKind::CUDA, 0}); }
+
+inline std::vector<int64_t> row_major_strides(const std::vector<int64_t>& shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+    strides[size_t(d)] = strides[size_t(d) + 1] * shape[size_t(d) + 1];
+  return strides;
+}
 
 // An array in host memory, as the CPU backend sees it.
 class HostArray {
  public:
   HostArray(DType dtype, std::vector<int64_t> shape, const std::vector<double>& values)
-      : dtype_(dtype), shape_(std::move(shape)), bytes_(to_bytes(dtype, values)) {
-    strides_.assign(shape_.size(), 1);
-    for (int64_t d = int64_t(shape_.size()) - 2; d >= 0; --d)
-      strides_[size_t(d)] = strides_[size_t(d) + 1] * shape_[size_t(d) + 1];
-  }
+      : dtype_(dtype), shape_(std::move(shape)), strides_(row_major_strides(shape_)),
+        bytes_(to_bytes(dtype, values)) {}
   kernels::ArrayView view() { return {bytes_.data(), dtype_, shape_, strides_}; }
   std::vector<double> values() const { return from_bytes(dtype_, bytes_); }
 
@@ -38,6 +43,26 @@ class HostArray {
   DType dtype_;
   std::vector<int64_t> shape_, strides_;
   std::vector<std::byte> bytes_;
+};
+
+// The same array in the CUDA device's memory, as the CUDA backend sees it. Reading it back waits
+// for the backend's stream first.
+class DeviceTensor {
+ public:
+  DeviceTensor(DType dtype, std::vector<int64_t> shape, const std::vector<double>& values)
+      : array_(dtype, values), dtype_(dtype), shape_(std::move(shape)),
+        strides_(row_major_strides(shape_)) {}
+  kernels::ArrayView view() const { return {array_.data(), dtype_, shape_, strides_}; }
+  void* data() const { return array_.data(); }
+  std::vector<double> values() const {
+    cuda_backend().synchronize();
+    return array_.download();
+  }
+
+ private:
+  DeviceArray array_;
+  DType dtype_;
+  std::vector<int64_t> shape_, strides_;
 };
 
 // `count` draws from [low, high), rounded to `dtype` so that host and device see the same values.

@@ -1,11 +1,10 @@
-// The optimizer kernels of kernels/cuda/optimizer_kernels.h against the CPU backend's fused
-// optimizer methods, over buffers of 1 element, fewer than a block, and more than the whole grid
+// The CUDA backend's fused optimizer methods against the CPU backend's, over buffers of 1 element, fewer than a block, and more than the whole grid
 // covers in one stride (so the grid-stride loops turn more than once).
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <span>
 
-#include "kernels/cuda/optimizer_kernels.h"
 #include "tests/cuda/kernels_vs_cpu/kernel_check.h"
 
 namespace bytegrad::testing {
@@ -42,10 +41,11 @@ TEST_CASE("cuda kernels: AdamW steps match the CPU") {
       const float decay = 1.0f - 1e-2f * 0.1f;
       const kernels::AdamWParameter host{param.data(), grad.data(), m.data(), v.data(), n, decay};
       cpu_backend().adamw(std::span(&host, 1), step);
-      kernels::cuda::adamw_update(nullptr, d_param.as<float>(), d_grad.as<float>(), d_m.as<float>(),
-                                  d_v.as<float>(), n, decay, step.beta1, step.beta2, step.eps,
-                                  step.step_size, step.inverse_bias_correction2);
+      const kernels::AdamWParameter device{d_param.as<float>(), d_grad.as<float>(), d_m.as<float>(),
+                                           d_v.as<float>(), n, decay};
+      cuda_backend().adamw(std::span(&device, 1), step);
     }
+    cuda_backend().synchronize();
     check_close("adamw param", d_param.download(), as_doubles(param), kFloat32Update);
     check_close("adamw exp_avg", d_m.download(), as_doubles(m), kFloat32Update);
     check_close("adamw exp_avg_sq", d_v.download(), as_doubles(v), kFloat32Update);
@@ -66,35 +66,41 @@ TEST_CASE("cuda kernels: SGD steps, with and without momentum, match the CPU") {
         const DeviceArray d_grad(kFloat32, as_doubles(grad));
         const kernels::SgdParameter host{param.data(), grad.data(), velocity.data(), n, 1e-3f};
         cpu_backend().sgd(std::span(&host, 1), 0.1f, momentum);
-        kernels::cuda::sgd_update(nullptr, d_param.as<float>(), d_grad.as<float>(),
-                                  d_velocity.as<float>(), n, 1e-3f, 0.1f, momentum);
+        const kernels::SgdParameter device{d_param.as<float>(), d_grad.as<float>(),
+                                           d_velocity.as<float>(), n, 1e-3f};
+        cuda_backend().sgd(std::span(&device, 1), 0.1f, momentum);
       }
+      cuda_backend().synchronize();
       check_close("sgd param", d_param.download(), as_doubles(param), kFloat32Update);
       check_close("sgd velocity", d_velocity.download(), as_doubles(velocity), kFloat32Update);
     }
 }
 
-TEST_CASE("cuda kernels: the sum of squares and scaling match the CPU") {
+TEST_CASE("cuda kernels: the sum of squares over several buffers and scaling match the CPU") {
   if (!have_cuda_device()) return;
-  for (const int64_t n : kBufferSizes) {
-    INFO(n, " elements");
-    std::vector<float> x = as_floats(random_values(size_t(n), kFloat32, -3, 3, 3));
-    const DeviceArray d_x(kFloat32, as_doubles(x));
-    const int blocks = kernels::cuda::sum_of_squares_blocks(n);
-    REQUIRE(blocks >= 1);
-    const DeviceArray d_partials(kFloat64, std::vector<double>(size_t(blocks), -1.0));
-    kernels::cuda::sum_of_squares_partials(nullptr, d_x.as<float>(), n, d_partials.as<double>());
-    double sum = 0;
-    for (const double partial : d_partials.download()) sum += partial;
-    const std::span<const float> buffer(x);
-    const double expected = cpu_backend().sum_of_squares(std::span(&buffer, 1));
-    CHECK(sum == doctest::Approx(expected).epsilon(1e-12));
-
-    const std::span<float> writable(x);
-    cpu_backend().scale(std::span(&writable, 1), -0.37f);
-    kernels::cuda::scale_buffer(nullptr, d_x.as<float>(), n, -0.37f);
-    check_close("scale", d_x.download(), as_doubles(x), Tolerance{0, 0});
+  // Every size at once, as a model's gradients arrive, and one empty buffer.
+  std::vector<std::vector<float>> host;
+  for (const int64_t n : kBufferSizes) host.push_back(as_floats(random_values(size_t(n), kFloat32, -3, 3, uint32_t(n))));
+  host.emplace_back();
+  std::vector<std::unique_ptr<DeviceArray>> device;
+  std::vector<std::span<const float>> host_buffers, device_buffers;
+  std::vector<std::span<float>> writable_host, writable_device;
+  for (std::vector<float>& values : host) {
+    device.push_back(std::make_unique<DeviceArray>(kFloat32, as_doubles(values)));
+    host_buffers.emplace_back(values);
+    writable_host.emplace_back(values);
+    device_buffers.emplace_back(device.back()->as<float>(), values.size());
+    writable_device.emplace_back(device.back()->as<float>(), values.size());
   }
+  const double expected = cpu_backend().sum_of_squares(host_buffers);
+  CHECK(cuda_backend().sum_of_squares(device_buffers) == doctest::Approx(expected).epsilon(1e-12));
+  CHECK(cuda_backend().sum_of_squares({}) == 0.0);
+
+  cpu_backend().scale(writable_host, -0.37f);
+  cuda_backend().scale(writable_device, -0.37f);
+  cuda_backend().synchronize();
+  for (size_t b = 0; b < host.size(); ++b)
+    check_close("scale", device[b]->download(), as_doubles(host[b]), Tolerance{0, 0});
 }
 
 }  // namespace

@@ -1,18 +1,14 @@
-// The row kernels of kernels/cuda/row_kernels.h against the CPU backend's methods of the same
-// names, on the same bytes, at awkward sizes (kernel_check.h), for every dtype the CPU offers
-// them in.
+// The CUDA backend's row methods (softmax, cross-entropy, RMSNorm, LayerNorm, forward and
+// backward) against the CPU backend's, on the same bytes, at awkward sizes (kernel_check.h), for
+// every dtype the CPU offers them in.
 #include <doctest/doctest.h>
 
 #include <limits>
 
-#include "kernels/cuda/device_types.h"
-#include "kernels/cuda/row_kernels.h"
 #include "tests/cuda/kernels_vs_cpu/kernel_check.h"
 
 namespace bytegrad::testing {
 namespace {
-
-using kernels::cuda::device_cast;
 
 const std::vector<DType> kSoftmaxDTypes = {kFloat32, kFloat64, kBFloat16, kFloat16};
 const std::vector<DType> kFloat32And64 = {kFloat32, kFloat64};
@@ -40,13 +36,10 @@ TEST_CASE("cuda kernels: softmax and log-softmax match the CPU") {
         if (n > 1) x[1] = -INFINITY;
         HostArray in(dtype, {rows, n}, x), expected(dtype, {rows, n}, std::vector<double>(x.size()));
         cpu_backend().softmax(in.view(), expected.view(), log);
-        const DeviceArray device_in(dtype, x), device_out(dtype, std::vector<double>(x.size()));
-        visit_dtype(dtype, [&]<typename T>() {
-          if constexpr (std::is_floating_point_v<compute_t<T>>)
-            kernels::cuda::softmax_rows(nullptr, device_cast<T>(device_in.data()),
-                                        device_cast<T>(device_out.data()), rows, n, log);
-        });
-        check_close(log ? "log_softmax" : "softmax", device_out.download(), expected.values(),
+        const DeviceTensor device_in(dtype, {rows, n}, x),
+            device_out(dtype, {rows, n}, std::vector<double>(x.size()));
+        cuda_backend().softmax(device_in.view(), device_out.view(), log);
+        check_close(log ? "log_softmax" : "softmax", device_out.values(), expected.values(),
                     tolerance_for(dtype));
       });
 }
@@ -66,27 +59,14 @@ TEST_CASE("cuda kernels: softmax backward matches the CPU") {
         HostArray host_y(dtype, {rows, n}, y), host_g(dtype, {rows, n}, g),
             expected(dtype, {rows, n}, std::vector<double>(count));
         cpu_backend().softmax_backward(host_y.view(), host_g.view(), expected.view(), log);
-        const DeviceArray device_y(dtype, y), device_g(dtype, g),
-            device_out(dtype, std::vector<double>(count));
-        visit_dtype(dtype, [&]<typename T>() {
-          if constexpr (std::is_floating_point_v<compute_t<T>>)
-            kernels::cuda::softmax_backward_rows(
-                nullptr, device_cast<T>(device_y.data()), device_cast<T>(device_g.data()),
-                device_cast<T>(device_out.data()), rows, n, log);
-        });
+        const DeviceTensor device_y(dtype, {rows, n}, y), device_g(dtype, {rows, n}, g),
+            device_out(dtype, {rows, n}, std::vector<double>(count));
+        cuda_backend().softmax_backward(device_y.view(), device_g.view(), device_out.view(), log);
         Tolerance tolerance = tolerance_for(dtype);
         tolerance.absolute *= 10;  // a difference of two sums of n terms, summed in other orders
-        check_close(log ? "log_softmax backward" : "softmax backward", device_out.download(),
+        check_close(log ? "log_softmax backward" : "softmax backward", device_out.values(),
                     expected.values(), tolerance);
       });
-}
-
-// Runs fn.template operator()<T>() for float and double only (the dtypes of the CPU's fused
-// row ops).
-template <typename Fn>
-void visit_float_or_double(DType dtype, Fn&& fn) {
-  if (dtype == kFloat64) fn.template operator()<double>();
-  else fn.template operator()<float>();
 }
 
 TEST_CASE("cuda kernels: cross-entropy forward and backward match the CPU") {
@@ -109,18 +89,15 @@ TEST_CASE("cuda kernels: cross-entropy forward and backward match the CPU") {
       cpu_backend().cross_entropy_backward(host_logits.view(), host_targets.view(), lse.view(),
                                            host_grad_loss.view(), grad.view());
 
-      const DeviceArray d_logits(dtype, logits), d_targets(kInt64, targets), d_loss(dtype, per_row),
-          d_lse(dtype, per_row), d_grad_loss(dtype, grad_loss), d_grad(dtype, std::vector<double>(count));
-      visit_float_or_double(dtype, [&]<typename T>() {
-        kernels::cuda::cross_entropy_rows(nullptr, d_logits.as<T>(), d_targets.as<int64_t>(),
-                                          d_loss.as<T>(), d_lse.as<T>(), rows, vocab);
-        kernels::cuda::cross_entropy_backward_rows(nullptr, d_logits.as<T>(), d_targets.as<int64_t>(),
-                                                   d_lse.as<T>(), d_grad_loss.as<T>(),
-                                                   d_grad.as<T>(), rows, vocab);
-      });
-      check_close("cross_entropy loss", d_loss.download(), loss.values(), tolerance_for(dtype));
-      check_close("cross_entropy log_normalizer", d_lse.download(), lse.values(), tolerance_for(dtype));
-      check_close("cross_entropy_backward", d_grad.download(), grad.values(), tolerance_for(dtype));
+      const DeviceTensor d_logits(dtype, {rows, vocab}, logits), d_targets(kInt64, {rows}, targets),
+          d_loss(dtype, {rows}, per_row), d_lse(dtype, {rows}, per_row),
+          d_grad_loss(dtype, {rows}, grad_loss), d_grad(dtype, {rows, vocab}, std::vector<double>(count));
+      cuda_backend().cross_entropy(d_logits.view(), d_targets.view(), d_loss.view(), d_lse.view());
+      cuda_backend().cross_entropy_backward(d_logits.view(), d_targets.view(), d_lse.view(),
+                                            d_grad_loss.view(), d_grad.view());
+      check_close("cross_entropy loss", d_loss.values(), loss.values(), tolerance_for(dtype));
+      check_close("cross_entropy log_normalizer", d_lse.values(), lse.values(), tolerance_for(dtype));
+      check_close("cross_entropy_backward", d_grad.values(), grad.values(), tolerance_for(dtype));
     });
 }
 
@@ -141,23 +118,21 @@ TEST_CASE("cuda kernels: RMSNorm forward and backward match the CPU") {
         cpu_backend().rms_norm_backward(hx.view(), hw.view(), inv.view(), hg.view(), gx.view(),
                                         want_weight_gradient ? gw.view() : kernels::ArrayView{});
 
-        const DeviceArray dx(dtype, x), dw(dtype, weight), dg(dtype, g);
-        const DeviceArray d_out(dtype, std::vector<double>(count)), d_inv(dtype, std::vector<double>(size_t(rows)));
-        const DeviceArray d_gx(dtype, std::vector<double>(count)), d_gw(dtype, std::vector<double>(size_t(dim), -7.0));
-        visit_float_or_double(dtype, [&]<typename T>() {
-          kernels::cuda::rms_norm_rows(nullptr, dx.as<T>(), dw.as<T>(), eps, d_out.as<T>(),
-                                       d_inv.as<T>(), rows, dim);
-          kernels::cuda::rms_norm_backward_rows(nullptr, dx.as<T>(), dw.as<T>(), d_inv.as<T>(),
-                                                dg.as<T>(), d_gx.as<T>(),
-                                                want_weight_gradient ? d_gw.as<T>() : nullptr, rows, dim);
-        });
-        check_close("rms_norm", d_out.download(), out.values(), tolerance_for(dtype));
-        check_close("rms_norm inverse_rms", d_inv.download(), inv.values(), tolerance_for(dtype));
-        check_close("rms_norm_backward grad_x", d_gx.download(), gx.values(), tolerance_for(dtype));
+        const DeviceTensor dx(dtype, {rows, dim}, x), dw(dtype, {dim}, weight), dg(dtype, {rows, dim}, g);
+        const DeviceTensor d_out(dtype, {rows, dim}, std::vector<double>(count)),
+            d_inv(dtype, {rows}, std::vector<double>(size_t(rows)));
+        const DeviceTensor d_gx(dtype, {rows, dim}, std::vector<double>(count)),
+            d_gw(dtype, {dim}, std::vector<double>(size_t(dim), -7.0));
+        cuda_backend().rms_norm(dx.view(), dw.view(), eps, d_out.view(), d_inv.view());
+        cuda_backend().rms_norm_backward(dx.view(), dw.view(), d_inv.view(), dg.view(), d_gx.view(),
+                                         want_weight_gradient ? d_gw.view() : kernels::ArrayView{});
+        check_close("rms_norm", d_out.values(), out.values(), tolerance_for(dtype));
+        check_close("rms_norm inverse_rms", d_inv.values(), inv.values(), tolerance_for(dtype));
+        check_close("rms_norm_backward grad_x", d_gx.values(), gx.values(), tolerance_for(dtype));
         if (want_weight_gradient)
-          check_close("rms_norm_backward grad_weight", d_gw.download(), gw.values(), tolerance_for(dtype));
+          check_close("rms_norm_backward grad_weight", d_gw.values(), gw.values(), tolerance_for(dtype));
         else
-          check_close("rms_norm_backward leaves grad_weight alone", d_gw.download(),
+          check_close("rms_norm_backward leaves grad_weight alone", d_gw.values(),
                       std::vector<double>(size_t(dim), -7.0), tolerance_for(dtype));
       });
 }
@@ -185,26 +160,27 @@ TEST_CASE("cuda kernels: LayerNorm forward and backward match the CPU") {
             want_parameter_gradients ? gw.view() : kernels::ArrayView{},
             want_parameter_gradients ? gb.view() : kernels::ArrayView{});
 
-        const DeviceArray dx(dtype, x), dw(dtype, weight), db(dtype, bias), dg(dtype, g);
-        const DeviceArray d_out(dtype, zeros), d_mean(dtype, row_zeros), d_inv(dtype, row_zeros);
-        const DeviceArray d_gx(dtype, zeros), d_gw(dtype, dim_zeros), d_gb(dtype, dim_zeros);
-        visit_float_or_double(dtype, [&]<typename T>() {
-          kernels::cuda::layer_norm_rows(nullptr, dx.as<T>(), dw.as<T>(), db.as<T>(), eps,
-                                         d_out.as<T>(), d_mean.as<T>(), d_inv.as<T>(), rows, dim);
-          kernels::cuda::layer_norm_backward_rows(
-              nullptr, dx.as<T>(), dw.as<T>(), d_mean.as<T>(), d_inv.as<T>(), dg.as<T>(),
-              d_gx.as<T>(), want_parameter_gradients ? d_gw.as<T>() : nullptr,
-              want_parameter_gradients ? d_gb.as<T>() : nullptr, rows, dim);
-        });
+        const DeviceTensor dx(dtype, {rows, dim}, x), dw(dtype, {dim}, weight), db(dtype, {dim}, bias),
+            dg(dtype, {rows, dim}, g);
+        const DeviceTensor d_out(dtype, {rows, dim}, zeros), d_mean(dtype, {rows}, row_zeros),
+            d_inv(dtype, {rows}, row_zeros);
+        const DeviceTensor d_gx(dtype, {rows, dim}, zeros), d_gw(dtype, {dim}, dim_zeros),
+            d_gb(dtype, {dim}, dim_zeros);
+        cuda_backend().layer_norm(dx.view(), dw.view(), db.view(), eps, d_out.view(), d_mean.view(),
+                                  d_inv.view());
+        cuda_backend().layer_norm_backward(
+            dx.view(), dw.view(), d_mean.view(), d_inv.view(), dg.view(), d_gx.view(),
+            want_parameter_gradients ? d_gw.view() : kernels::ArrayView{},
+            want_parameter_gradients ? d_gb.view() : kernels::ArrayView{});
         // The statistics of values near 51 in float32 carry float32's rounding of 51.
         Tolerance tolerance = tolerance_for(dtype);
         tolerance.absolute *= 100;
-        check_close("layer_norm", d_out.download(), out.values(), tolerance);
-        check_close("layer_norm mean", d_mean.download(), mean.values(), tolerance_for(dtype));
-        check_close("layer_norm inverse_std", d_inv.download(), inv.values(), tolerance);
-        check_close("layer_norm_backward grad_x", d_gx.download(), gx.values(), tolerance);
-        check_close("layer_norm_backward grad_weight", d_gw.download(), gw.values(), tolerance);
-        check_close("layer_norm_backward grad_bias", d_gb.download(), gb.values(), tolerance);
+        check_close("layer_norm", d_out.values(), out.values(), tolerance);
+        check_close("layer_norm mean", d_mean.values(), mean.values(), tolerance_for(dtype));
+        check_close("layer_norm inverse_std", d_inv.values(), inv.values(), tolerance);
+        check_close("layer_norm_backward grad_x", d_gx.values(), gx.values(), tolerance);
+        check_close("layer_norm_backward grad_weight", d_gw.values(), gw.values(), tolerance);
+        check_close("layer_norm_backward grad_bias", d_gb.values(), gb.values(), tolerance);
       });
 }
 

@@ -1,22 +1,14 @@
-// T-Free's kernels (embedding bags in, multi-label BCE out) against the CPU backend: bags of
+// The CUDA backend's T-Free methods (embedding bags in, multi-label BCE out) against the CPU's: bags of
 // zero, one and many items, repeated ids within and across bags, rows whose positive classes
 // repeat, and zero weights.
 #include <doctest/doctest.h>
 
-#include "kernels/cuda/embedding_bag_kernels.h"
-#include "kernels/cuda/row_kernels.h"
 #include "tests/cuda/kernels_vs_cpu/kernel_check.h"
 
 namespace bytegrad::testing {
 namespace {
 
 const std::vector<DType> kFloat32And64 = {kFloat32, kFloat64};
-
-template <typename Fn>
-void visit_float_or_double(DType dtype, Fn&& fn) {
-  if (dtype == kFloat64) fn.template operator()<double>();
-  else fn.template operator()<float>();
-}
 
 // Offsets [bags + 1] cutting `items` into bags of 0, 1, 2, ... items, cycling.
 std::vector<double> bag_offsets(int64_t items, int64_t& bags) {
@@ -57,19 +49,16 @@ TEST_CASE("cuda kernels: embedding bags forward and backward match the CPU") {
           cpu_backend().embedding_bag_backward(h_grad_out.view(), h_ids.view(), h_offsets.view(),
                                                mean_items, normalize, h_grad_weight.view());
 
-          const DeviceArray d_weight(dtype, weight), d_ids(kInt64, ids), d_offsets(kInt64, offsets),
-              d_out(dtype, std::vector<double>(size_t(bags * width), -7.0)), d_grad_out(dtype, grad_out),
-              d_grad_weight(dtype, grad_weight_before);
-          visit_float_or_double(dtype, [&]<typename T>() {
-            kernels::cuda::embedding_bag_rows(nullptr, d_weight.as<T>(), d_ids.as<int64_t>(),
-                                              d_offsets.as<int64_t>(), mean_items, normalize,
-                                              d_out.as<T>(), bags, width, population);
-            kernels::cuda::embedding_bag_backward_rows(nullptr, d_grad_out.as<T>(), d_ids.as<int64_t>(),
-                                                       d_offsets.as<int64_t>(), mean_items, normalize,
-                                                       d_grad_weight.as<T>(), bags, width, population);
-          });
-          check_close("embedding_bag", d_out.download(), h_out.values(), tolerance_for(dtype));
-          check_close("embedding_bag_backward (added to the gradient)", d_grad_weight.download(),
+          const DeviceTensor d_weight(dtype, {vocab, width}, weight), d_ids(kInt64, {items, population}, ids),
+              d_offsets(kInt64, {bags + 1}, offsets),
+              d_out(dtype, {bags, width}, std::vector<double>(size_t(bags * width), -7.0)),
+              d_grad_out(dtype, {bags, width}, grad_out), d_grad_weight(dtype, {vocab, width}, grad_weight_before);
+          cuda_backend().embedding_bag(d_weight.view(), d_ids.view(), d_offsets.view(), mean_items,
+                                       normalize, d_out.view());
+          cuda_backend().embedding_bag_backward(d_grad_out.view(), d_ids.view(), d_offsets.view(),
+                                                mean_items, normalize, d_grad_weight.view());
+          check_close("embedding_bag", d_out.values(), h_out.values(), tolerance_for(dtype));
+          check_close("embedding_bag_backward (added to the gradient)", d_grad_weight.values(),
                       h_grad_weight.values(), tolerance_for(dtype));
         }
 }
@@ -107,21 +96,18 @@ TEST_CASE("cuda kernels: multi-label BCE forward and backward match the CPU") {
                                             h_weights.view(), pos_weight, h_grad_loss.view(),
                                             h_grad.view());
 
-      const DeviceArray d_logits(dtype, logits), d_ids(kInt64, target_ids.empty() ? std::vector<double>{0} : target_ids),
-          d_offsets(kInt64, target_offsets), d_weights(dtype, weights),
-          d_loss(dtype, std::vector<double>(size_t(rows), -7.0)), d_grad_loss(dtype, grad_loss),
-          d_grad(dtype, std::vector<double>(size_t(rows * classes), -7.0));
-      visit_float_or_double(dtype, [&]<typename T>() {
-        kernels::cuda::multilabel_bce_rows(nullptr, d_logits.as<T>(), d_ids.as<int64_t>(),
-                                           d_offsets.as<int64_t>(), d_weights.as<T>(), pos_weight,
-                                           d_loss.as<T>(), rows, classes);
-        kernels::cuda::multilabel_bce_backward_rows(nullptr, d_logits.as<T>(), d_ids.as<int64_t>(),
-                                                    d_offsets.as<int64_t>(), d_weights.as<T>(),
-                                                    pos_weight, d_grad_loss.as<T>(), d_grad.as<T>(),
-                                                    rows, classes);
-      });
-      check_close("multilabel_bce", d_loss.download(), h_loss.values(), tolerance_for(dtype));
-      check_close("multilabel_bce_backward", d_grad.download(), h_grad.values(), tolerance_for(dtype));
+      const DeviceTensor d_logits(dtype, {rows, classes}, logits), d_ids(kInt64, {positives}, target_ids),
+          d_offsets(kInt64, {rows + 1}, target_offsets), d_weights(dtype, {rows}, weights),
+          d_loss(dtype, {rows}, std::vector<double>(size_t(rows), -7.0)),
+          d_grad_loss(dtype, {rows}, grad_loss),
+          d_grad(dtype, {rows, classes}, std::vector<double>(size_t(rows * classes), -7.0));
+      cuda_backend().multilabel_bce(d_logits.view(), d_ids.view(), d_offsets.view(), d_weights.view(),
+                                    pos_weight, d_loss.view());
+      cuda_backend().multilabel_bce_backward(d_logits.view(), d_ids.view(), d_offsets.view(),
+                                             d_weights.view(), pos_weight, d_grad_loss.view(),
+                                             d_grad.view());
+      check_close("multilabel_bce", d_loss.values(), h_loss.values(), tolerance_for(dtype));
+      check_close("multilabel_bce_backward", d_grad.values(), h_grad.values(), tolerance_for(dtype));
     }
 }
 
