@@ -49,8 +49,8 @@ std::string describe(DType dtype, const GemmBatch& g) {
 void check_int_range(DType dtype, const GemmBatch& g) {
   for (const int64_t value : {g.m, g.n, g.k, g.lda, g.ldb, g.ldc, int64_t(g.c_offsets.size())})
     BYTEGRAD_CHECK(value >= 0 && value <= INT_MAX, describe(dtype, g),
-                   ": a size, leading dimension or batch count exceeds cuBLAS's int range (",
-                   value, " > ", INT_MAX, ")");
+                   ": a size, leading dimension or batch count of ", value,
+                   " lies outside cuBLAS's int arguments (0 .. ", INT_MAX, ")");
   BYTEGRAD_CHECK(g.a_offsets.size() == g.c_offsets.size() && g.b_offsets.size() == g.c_offsets.size(),
                  describe(dtype, g), ": offsets for ", g.a_offsets.size(), " A, ",
                  g.b_offsets.size(), " B and ", g.c_offsets.size(), " C entries; expected one each");

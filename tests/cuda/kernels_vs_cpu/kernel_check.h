@@ -25,8 +25,7 @@ inline kernels::Backend& cuda_backend() { return kernels::backend_for(Device{Dev
 
 inline std::vector<int64_t> row_major_strides(const std::vector<int64_t>& shape) {
   std::vector<int64_t> strides(shape.size(), 1);
-  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
-    strides[size_t(d)] = strides[size_t(d) + 1] * shape[size_t(d) + 1];
+  for (size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
   return strides;
 }
 
