@@ -65,16 +65,11 @@ class CudaBackend final : public Backend {
                  int64_t dim) override;
   void triangle(const ArrayView& in, const ArrayView& out, int64_t k, bool upper) override;
 
-  // causal_attention.cu
-  void causal_attention(const ArrayView& q, const ArrayView& k, const ArrayView& v, double scale,
-                        const ArrayView& out, const ArrayView& logsumexp) override;
-  void causal_attention_backward(const ArrayView& q, const ArrayView& k, const ArrayView& v,
-                                 const ArrayView& out, const ArrayView& logsumexp, double scale,
-                                 const ArrayView& grad_out, const ArrayView& grad_q,
-                                 const ArrayView& grad_k, const ArrayView& grad_v) override;
-
-  // not_yet_implemented.cpp: rows (softmax, cumsum, sort, topk), cross-entropy, norms,
-  // embedding bags, multi-label BCE, GEMM, optimizers.
+  // Each in the file of its name: softmax.cu (with softmax_backward), cross_entropy.cu,
+  // embedding_bag.cu, multilabel_bce.cu, rms_norm.cu, layer_norm.cu (each with its backward);
+  // gemm.cpp (cuBLAS, and integer_gemm.cu); optimizer.cu (adamw, sgd, sum_of_squares, scale).
+  // causal_attention.cu (with its backward).
+  // not_yet_implemented.cpp: cumsum, sort, topk.
   void softmax(const ArrayView& in, const ArrayView& out, bool log) override;
   void softmax_backward(const ArrayView& y, const ArrayView& grad_out, const ArrayView& grad_in,
                         bool log) override;
@@ -111,6 +106,12 @@ class CudaBackend final : public Backend {
                            const ArrayView& inverse_std, const ArrayView& grad_out,
                            const ArrayView& grad_x, const ArrayView& grad_weight,
                            const ArrayView& grad_bias) override;
+  void causal_attention(const ArrayView& q, const ArrayView& k, const ArrayView& v, double scale,
+                        const ArrayView& out, const ArrayView& logsumexp) override;
+  void causal_attention_backward(const ArrayView& q, const ArrayView& k, const ArrayView& v,
+                                 const ArrayView& out, const ArrayView& logsumexp, double scale,
+                                 const ArrayView& grad_out, const ArrayView& grad_q,
+                                 const ArrayView& grad_k, const ArrayView& grad_v) override;
   void gemm(DType dtype, const void* a, const void* b, void* c, const GemmBatch& batch) override;
   void adamw(std::span<const AdamWParameter> parameters, const AdamWStep& step) override;
   void sgd(std::span<const SgdParameter> parameters, float learning_rate, float momentum) override;

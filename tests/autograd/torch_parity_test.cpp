@@ -333,6 +333,8 @@ TEST_CASE("torch parity: outputs and gradients of differentiable ops match PyTor
       SUBCASE(name.c_str()) {
         try {
           check_case(reference_case, device);
+        } catch (const kernels::NotYetImplemented&) {
+          throw;  // for_each_device reports a method this device lacks as a skip
         } catch (const std::exception& error) {
           FAIL_CHECK(name << " on " << device << " threw: " << std::string(error.what()));
         }

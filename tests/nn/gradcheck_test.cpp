@@ -82,7 +82,7 @@ void check_module_on(Device device, Module& module, const std::vector<Tensor*>& 
   }
   const GradcheckResult result = gradcheck(
       [&](const Inputs& in) {
-        for (size_t k = 0; k < members.size(); ++k) *members[k] = in[k + 1].to(device);
+        for (size_t k = 0; k < members.size(); ++k) *members[k] = to(in[k + 1], device);
         return to(f(to_device_keeping_layout(in[0], device)), kCPU);
       },
       inputs);
