@@ -65,16 +65,20 @@ class CudaBackend final : public Backend {
                  int64_t dim) override;
   void triangle(const ArrayView& in, const ArrayView& out, int64_t k, bool upper) override;
 
-  // not_yet_implemented.cpp: rows (softmax, cumsum, sort, topk), cross-entropy, norms,
-  // attention, embedding bags, multi-label BCE, GEMM, optimizers.
-  void softmax(const ArrayView& in, const ArrayView& out, bool log) override;
-  void softmax_backward(const ArrayView& y, const ArrayView& grad_out, const ArrayView& grad_in,
-                        bool log) override;
+  // scan.cu
   void cumsum(const ArrayView& in, const ArrayView& out) override;
+
+  // sort.cu
   void sort(const ArrayView& in, const ArrayView& values, const ArrayView& indices,
             bool descending) override;
   void topk(const ArrayView& in, int64_t k, bool largest, const ArrayView& values,
             const ArrayView& indices) override;
+
+  // not_yet_implemented.cpp: softmax, cross-entropy, norms, attention, embedding bags,
+  // multi-label BCE, GEMM, optimizers.
+  void softmax(const ArrayView& in, const ArrayView& out, bool log) override;
+  void softmax_backward(const ArrayView& y, const ArrayView& grad_out, const ArrayView& grad_in,
+                        bool log) override;
   void cross_entropy(const ArrayView& logits, const ArrayView& targets, const ArrayView& loss,
                      const ArrayView& log_normalizer) override;
   void cross_entropy_backward(const ArrayView& logits, const ArrayView& targets,

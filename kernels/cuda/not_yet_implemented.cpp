@@ -14,18 +14,6 @@ void CudaBackend::softmax_backward(const ArrayView& y, const ArrayView& grad_out
   throw NotYetImplemented(device(), "softmax_backward");
 }
 
-void CudaBackend::cumsum(const ArrayView& in, const ArrayView& out) {
-  throw NotYetImplemented(device(), "cumsum");
-}
-
-void CudaBackend::sort(const ArrayView& in, const ArrayView& values, const ArrayView& indices, bool descending) {
-  throw NotYetImplemented(device(), "sort");
-}
-
-void CudaBackend::topk(const ArrayView& in, int64_t k, bool largest, const ArrayView& values, const ArrayView& indices) {
-  throw NotYetImplemented(device(), "topk");
-}
-
 void CudaBackend::cross_entropy(const ArrayView& logits, const ArrayView& targets, const ArrayView& loss, const ArrayView& log_normalizer) {
   throw NotYetImplemented(device(), "cross_entropy");
 }
