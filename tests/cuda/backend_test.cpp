@@ -137,12 +137,10 @@ TEST_CASE("cuda tensors: an op on tensors of two devices names both") {
   CHECK(message.find("cuda:0") != std::string::npos);
 }
 
-TEST_CASE("cuda backend: methods without kernels yet say so, naming themselves") {
-  kernels::Backend& gpu = kernels::backend_for(kCuda);
-  const std::vector<int64_t> shape{2, 3}, strides{3, 1};
-  const ArrayView view{nullptr, kFloat32, shape, strides};
-  CHECK_THROWS_WITH_AS(gpu.softmax(view, view, false), "cuda:0: Backend::softmax is not yet implemented on CUDA",
-                       kernels::NotYetImplemented);
+TEST_CASE("a method missing on a device says so, naming itself and the device") {
+  // Every Backend method has a CUDA kernel now; a method added later throws this until it has.
+  const kernels::NotYetImplemented missing(kCuda, "softmax");
+  CHECK(std::string(missing.what()) == "cuda:0: Backend::softmax is not yet implemented on CUDA");
 }
 
 TEST_CASE("cuda devices: the emulated device count, and a device that does not exist") {
