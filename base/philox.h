@@ -43,8 +43,10 @@ BYTEGRAD_HOST_DEVICE inline Block generate(uint64_t key, uint64_t counter) {
 // The 64 random bits of element `i` of a draw starting at block `offset`.
 BYTEGRAD_HOST_DEVICE inline uint64_t bits64(uint64_t key, uint64_t offset, uint64_t i) {
   const Block b = generate(key, offset + i / 2);
-  const int lane = int(i % 2) * 2;
-  return (uint64_t(b.lane[lane]) << 32) | b.lane[lane + 1];
+  // Lanes 0 and 1 for even i, 2 and 3 for odd; chosen by value, not by a computed index, so that
+  // a GPU keeps the block in registers rather than local memory.
+  const bool odd = i % 2 != 0;
+  return (uint64_t(odd ? b.lane[2] : b.lane[0]) << 32) | (odd ? b.lane[3] : b.lane[1]);
 }
 
 // Uniform in [0, 1) with 53 random bits.
@@ -59,8 +61,14 @@ BYTEGRAD_HOST_DEVICE inline double normal(uint64_t key, uint64_t offset, uint64_
   const double u1 = double((uint64_t(b.lane[0]) << 21) ^ b.lane[1]) * 0x1.0p-53;
   const double u2 = double((uint64_t(b.lane[2]) << 21) ^ b.lane[3]) * 0x1.0p-53;
   const double radius = std::sqrt(-2.0 * std::log(1.0 - u1));  // 1 - u1 is in (0, 1]
+#if defined(__CUDA_ARCH__)
+  // cospi/sinpi need no argument reduction, which for cos and sin of a double goes through
+  // local memory on a GPU; they agree with the host's cos and sin of 2 pi u2 within an ulp.
+  return radius * (i % 2 == 0 ? cospi(2.0 * u2) : sinpi(2.0 * u2));
+#else
   const double angle = 6.283185307179586 * u2;
   return radius * (i % 2 == 0 ? std::cos(angle) : std::sin(angle));
+#endif
 }
 
 // Uniform integer in [low, high): multiply-shift of 64 random bits (bias below 2^-40 for any

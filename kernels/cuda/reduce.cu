@@ -46,7 +46,7 @@ template <typename C> __device__ Best<C> block_best(Best<C> mine, bool want_max)
   const unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
   auto warp_best = [&](Best<C> value) {
     for (int offset = 16; offset > 0; offset /= 2) {
-      const Best<C> other{__shfl_down_sync(kFullWarp, value.value, offset),
+      const Best<C> other{C(__shfl_down_sync(kFullWarp, value.value, offset)),
                           __shfl_down_sync(kFullWarp, value.index, offset)};
       value = better(value, other, want_max);
     }
