@@ -141,7 +141,8 @@ TEST_CASE("cuda backend: methods without kernels yet say so, naming themselves")
   kernels::Backend& gpu = kernels::backend_for(kCuda);
   const std::vector<int64_t> shape{2, 3}, strides{3, 1};
   const ArrayView view{nullptr, kFloat32, shape, strides};
-  CHECK_THROWS_WITH_AS(gpu.softmax(view, view, false), "cuda:0: Backend::softmax is not yet implemented on CUDA",
+  CHECK_THROWS_WITH_AS(gpu.causal_attention(view, view, view, 1.0, view, view),
+                       "cuda:0: Backend::causal_attention is not yet implemented on CUDA",
                        kernels::NotYetImplemented);
 }
 
