@@ -35,7 +35,7 @@ inline std::vector<Device> test_devices() {
 
 // Runs body(device) once per test device, each in a doctest subcase named after the device.
 // A backend method that a CUDA device does not implement yet ends that device's run of the body
-// with a line on the test's output ("skipped on cuda:0: ..."), not a failure; on the CPU, whose
+// with a line on the test's output ("skipped: cuda:0: ..."), not a failure; on the CPU, whose
 // backend implements every method, it fails.
 template <typename Body>
 void for_each_device(Body&& body) {
@@ -47,7 +47,7 @@ void for_each_device(Body&& body) {
         body(device);
       } catch (const kernels::NotYetImplemented& missing) {
         if (device.is_cpu()) throw;
-        std::printf("skipped on %s: %s (test case \"%s\")\n", name.c_str(), missing.what(),
+        std::printf("skipped: %s (test case \"%s\")\n", missing.what(),
                     doctest::getContextOptions()->currentTest->m_name);
       }
     }

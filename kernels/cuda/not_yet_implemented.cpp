@@ -6,18 +6,6 @@
 
 namespace bytegrad::kernels::cuda {
 
-void CudaBackend::cumsum(const ArrayView& in, const ArrayView& out) {
-  throw NotYetImplemented(device(), "cumsum");
-}
-
-void CudaBackend::sort(const ArrayView& in, const ArrayView& values, const ArrayView& indices, bool descending) {
-  throw NotYetImplemented(device(), "sort");
-}
-
-void CudaBackend::topk(const ArrayView& in, int64_t k, bool largest, const ArrayView& values, const ArrayView& indices) {
-  throw NotYetImplemented(device(), "topk");
-}
-
 void CudaBackend::causal_attention(const ArrayView& q, const ArrayView& k, const ArrayView& v, double scale, const ArrayView& out, const ArrayView& probabilities) {
   throw NotYetImplemented(device(), "causal_attention");
 }

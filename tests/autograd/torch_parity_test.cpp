@@ -333,8 +333,10 @@ TEST_CASE("torch parity: outputs and gradients of differentiable ops match PyTor
       SUBCASE(name.c_str()) {
         try {
           check_case(reference_case, device);
-        } catch (const kernels::NotYetImplemented&) {
-          throw;  // for_each_device reports a method this device lacks as a skip
+        } catch (const kernels::NotYetImplemented& missing) {
+          // Reported, not failed, except on the CPU, which implements every method.
+          if (device.is_cpu()) FAIL_CHECK(name << " on " << device << " threw: " << std::string(missing.what()));
+          std::printf("skipped: %s (torch parity case \"%s\")\n", missing.what(), name.c_str());
         } catch (const std::exception& error) {
           FAIL_CHECK(name << " on " << device << " threw: " << std::string(error.what()));
         }
