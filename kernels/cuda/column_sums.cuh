@@ -16,6 +16,7 @@
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/cuda_compat.h"
+#include "kernels/cuda/scratch.h"
 
 namespace bytegrad::kernels::cuda {
 
@@ -50,8 +51,8 @@ __global__ void column_chunk_totals_kernel(const double* partials, int64_t chunk
   out[d] = T(total);
 }
 
-// Writes out[d] for d < columns on the backend's stream; scratch memory for the chunks' sums
-// comes from (and returns to) the backend's allocator.
+// Writes out[d] for d < columns on the backend's stream; the chunks' sums live in scratch memory
+// (scratch.h).
 template <typename T, typename Value>
 void sum_columns(CudaBackend& backend, const char* name, Value value, int64_t rows,
                  int64_t columns, T* out) {
@@ -59,23 +60,14 @@ void sum_columns(CudaBackend& backend, const char* name, Value value, int64_t ro
   // About 64 rows per chunk, at most 1024 chunks (a grid's y extent is at most 65535).
   const int64_t chunks = rows <= 0 ? 1 : std::min<int64_t>((rows + 63) / 64, 1024);
   const int64_t rows_per_chunk = rows <= 0 ? 0 : (rows + chunks - 1) / chunks;
-  const size_t nbytes = size_t(chunks * columns) * sizeof(double);
-  double* partials = static_cast<double*>(backend.allocate(nbytes));
-  // Work on the backend's one stream runs in order, so the scratch block may return to the cache
-  // at once: whatever reuses it is issued, and runs, after these kernels.
-  struct Release {
-    CudaBackend& backend;
-    void* block;
-    size_t nbytes;
-    ~Release() { backend.deallocate(block, nbytes); }
-  } release{backend, partials, nbytes};
+  const Scratch<double> partials(backend, size_t(chunks * columns));
   const dim3 tiles(unsigned((columns + kColumnTile - 1) / kColumnTile), unsigned(chunks));
   launch(column_partial_sums_kernel<Value>, tiles, dim3(kColumnTile, kRowPhases), 0,
-         backend.stream(), value, rows, columns, rows_per_chunk, partials);
+         backend.stream(), value, rows, columns, rows_per_chunk, partials.data());
   BYTEGRAD_CUDA_CHECK_LAUNCH(name);
   constexpr unsigned kThreads = 128;
   launch(column_chunk_totals_kernel<T>, dim3(unsigned((columns + kThreads - 1) / kThreads)),
-         dim3(kThreads), 0, backend.stream(), partials, chunks, columns, out);
+         dim3(kThreads), 0, backend.stream(), partials.data(), chunks, columns, out);
   BYTEGRAD_CUDA_CHECK_LAUNCH(name);
 }
 

@@ -3,9 +3,7 @@
 // order, so the host waits only where it reads results (synchronize, copy_to_host).
 //
 // Each group of methods is implemented in the file named beside it, a `.cu` source of kernels
-// compiled by nvcc for a GPU or by g++ for the emulated device (kernels/cuda/emulation/). Methods
-// listed under not_yet_implemented.cpp throw NotYetImplemented (kernels/not_yet_implemented.h):
-// implementing a group means moving its methods from there into a new file of its own.
+// compiled by nvcc for a GPU or by g++ for the emulated device (kernels/cuda/emulation/).
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -75,9 +73,9 @@ class CudaBackend final : public Backend {
             const ArrayView& indices) override;
 
   // Each in the file of its name: softmax.cu (with softmax_backward), cross_entropy.cu,
-  // embedding_bag.cu, multilabel_bce.cu, rms_norm.cu, layer_norm.cu (each with its backward);
-  // gemm.cpp (cuBLAS, and integer_gemm.cu); optimizer.cu (adamw, sgd, sum_of_squares, scale).
-  // not_yet_implemented.cpp: causal attention.
+  // embedding_bag.cu, multilabel_bce.cu, rms_norm.cu, layer_norm.cu, causal_attention.cu (each
+  // with its backward); gemm.cpp (cuBLAS, and integer_gemm.cu); optimizer.cu (adamw, sgd,
+  // sum_of_squares, scale).
   void softmax(const ArrayView& in, const ArrayView& out, bool log) override;
   void softmax_backward(const ArrayView& y, const ArrayView& grad_out, const ArrayView& grad_in,
                         bool log) override;

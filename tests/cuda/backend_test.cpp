@@ -13,7 +13,6 @@
 #include "kernels/backend.h"
 #include "kernels/cuda/caching_allocator.h"
 #include "kernels/cuda/cuda_backend.h"
-#include "kernels/not_yet_implemented.h"
 
 namespace bytegrad {
 namespace {
@@ -175,15 +174,6 @@ TEST_CASE("cuda tensors: an op on tensors of two devices names both") {
   const std::string message = error_of([&] { add(a, b); });
   CHECK(message.find("cpu") != std::string::npos);
   CHECK(message.find("cuda:0") != std::string::npos);
-}
-
-TEST_CASE("cuda backend: methods without kernels yet say so, naming themselves") {
-  kernels::Backend& gpu = kernels::backend_for(kCuda);
-  const std::vector<int64_t> shape{2, 3}, strides{3, 1};
-  const ArrayView view{nullptr, kFloat32, shape, strides};
-  CHECK_THROWS_WITH_AS(gpu.causal_attention(view, view, view, 1.0, view, view),
-                       "cuda:0: Backend::causal_attention is not yet implemented on CUDA",
-                       kernels::NotYetImplemented);
 }
 
 TEST_CASE("cuda devices: the emulated device count, and a device that does not exist") {
