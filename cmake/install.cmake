@@ -28,7 +28,7 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/bytegrad-config.cmake
 
 # pkg-config: the prefix is found from the .pc file's own place, so the tree can be moved.
 if(BYTEGRAD_CUDA)
-  set(BYTEGRAD_PC_CUDA_LIBS "-L${CUDAToolkit_LIBRARY_DIR} -lcudart")
+  set(BYTEGRAD_PC_CUDA_LIBS "-L${CUDAToolkit_LIBRARY_DIR} -lcublas -lcudart")
 endif()
 if(BYTEGRAD_CUDA_EMULATION)
   set(BYTEGRAD_PC_CUDA_LIBS "-lboost_context")

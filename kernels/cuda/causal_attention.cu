@@ -24,6 +24,7 @@
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/cuda_compat.h"
+#include "kernels/cuda/scratch.h"
 
 namespace bytegrad::kernels::cuda {
 namespace {
@@ -293,33 +294,26 @@ void CudaBackend::causal_attention_backward(const ArrayView& q, const ArrayView&
   const int64_t batch = q.shape[0], query_rows = batch * s.heads * s.tokens;
   activate();
   visit_attention_dtype(q.dtype, [&]<typename T>() {
-    const size_t delta_bytes = size_t(std::max<int64_t>(query_rows, 1)) * sizeof(T);
-    T* delta = static_cast<T*>(allocate(delta_bytes));
-    try {
-      if (query_rows > 0) {
-        launch(attention_delta_kernel<T>, dim3(tiles(query_rows, 128)), dim3(128), 0, stream_, out.as<T>(),
-               head_rows(out), grad_out.as<T>(), head_rows(grad_out), delta, s, query_rows);
-        BYTEGRAD_CUDA_CHECK_LAUNCH("attention_delta_kernel");
-        const int rows = kQueryRows<T>;
-        launch(attention_grad_q_kernel<T>, dim3(tiles(s.tokens, rows), unsigned(batch * s.heads)), dim3(rows),
-               size_t(2 * kKeyTile<T> + rows) * size_t(s.dim) * sizeof(T), stream_, q.as<T>(), head_rows(q),
-               k.as<T>(), head_rows(k), v.as<T>(), head_rows(v), grad_out.as<T>(), head_rows(grad_out),
-               logsumexp.as<T>(), delta, grad_q.as<T>(), head_rows(grad_q), s, T(scale));
-        BYTEGRAD_CUDA_CHECK_LAUNCH("attention_grad_q_kernel");
-      }
-      const int key_rows = kKeyRows<T>, tile_queries = kQueryTile<T>;
-      const size_t shared = (size_t(2 * tile_queries) * size_t(s.dim) + size_t(2 * tile_queries) +
-                             size_t(2 * key_rows) * size_t(s.dim)) * sizeof(T);
-      launch(attention_grad_kv_kernel<T>, dim3(tiles(s.keys, key_rows), unsigned(batch * s.kv_heads)),
-             dim3(key_rows), shared, stream_, q.as<T>(), head_rows(q), k.as<T>(), head_rows(k), v.as<T>(),
-             head_rows(v), grad_out.as<T>(), head_rows(grad_out), logsumexp.as<T>(), delta, grad_k.as<T>(),
-             head_rows(grad_k), grad_v.as<T>(), head_rows(grad_v), s, T(scale));
-      BYTEGRAD_CUDA_CHECK_LAUNCH("attention_grad_kv_kernel");
-    } catch (...) {
-      deallocate(delta, delta_bytes);
-      throw;
+    const Scratch<T> delta(*this, size_t(std::max<int64_t>(query_rows, 1)));
+    if (query_rows > 0) {
+      launch(attention_delta_kernel<T>, dim3(tiles(query_rows, 128)), dim3(128), 0, stream_, out.as<T>(),
+             head_rows(out), grad_out.as<T>(), head_rows(grad_out), delta.data(), s, query_rows);
+      BYTEGRAD_CUDA_CHECK_LAUNCH("attention_delta_kernel");
+      const int rows = kQueryRows<T>;
+      launch(attention_grad_q_kernel<T>, dim3(tiles(s.tokens, rows), unsigned(batch * s.heads)), dim3(rows),
+             size_t(2 * kKeyTile<T> + rows) * size_t(s.dim) * sizeof(T), stream_, q.as<T>(), head_rows(q),
+             k.as<T>(), head_rows(k), v.as<T>(), head_rows(v), grad_out.as<T>(), head_rows(grad_out),
+             logsumexp.as<T>(), delta.data(), grad_q.as<T>(), head_rows(grad_q), s, T(scale));
+      BYTEGRAD_CUDA_CHECK_LAUNCH("attention_grad_q_kernel");
     }
-    deallocate(delta, delta_bytes);
+    const int key_rows = kKeyRows<T>, tile_queries = kQueryTile<T>;
+    const size_t shared = (size_t(2 * tile_queries) * size_t(s.dim) + size_t(2 * tile_queries) +
+                           size_t(2 * key_rows) * size_t(s.dim)) * sizeof(T);
+    launch(attention_grad_kv_kernel<T>, dim3(tiles(s.keys, key_rows), unsigned(batch * s.kv_heads)),
+           dim3(key_rows), shared, stream_, q.as<T>(), head_rows(q), k.as<T>(), head_rows(k), v.as<T>(),
+           head_rows(v), grad_out.as<T>(), head_rows(grad_out), logsumexp.as<T>(), delta.data(), grad_k.as<T>(),
+           head_rows(grad_k), grad_v.as<T>(), head_rows(grad_v), s, T(scale));
+    BYTEGRAD_CUDA_CHECK_LAUNCH("attention_grad_kv_kernel");
   });
 }
 

@@ -42,7 +42,7 @@ void CudaBackend::copy(const ArrayView& src, const ArrayView& dst) {
   const StridedIndexer<2> indexer = make_indexer<2>(dst.shape, {&src, &dst});
   visit_device_dtype(src.dtype, [&]<typename From>() {
     visit_device_dtype(dst.dtype, [&]<typename To>() {
-      launch(copy_kernel<From, To>, elementwise_grid(n), dim3(kElementwiseThreads), 0, stream_, indexer, n,
+      launch(copy_kernel<From, To>, elementwise_grid(n), dim3(elementwise_threads(n)), 0, stream_, indexer, n,
              static_cast<const From*>(src.data), static_cast<To*>(dst.data));
     });
   });
@@ -57,7 +57,7 @@ void CudaBackend::fill(const ArrayView& dst, double value) {
   visit_device_dtype(dst.dtype, [&]<typename T>() {
     // Converted on the host as the CPU backend converts it: double -> T's compute type -> T.
     const T converted = from_compute<T>(static_cast<device_compute_t<T>>(value));
-    launch(fill_kernel<T>, elementwise_grid(n), dim3(kElementwiseThreads), 0, stream_, indexer, n, converted,
+    launch(fill_kernel<T>, elementwise_grid(n), dim3(elementwise_threads(n)), 0, stream_, indexer, n, converted,
            static_cast<T*>(dst.data));
   });
   BYTEGRAD_CUDA_CHECK_LAUNCH("fill_kernel");
@@ -68,7 +68,7 @@ void CudaBackend::arange(const ArrayView& dst, double start, double step) {
   if (n == 0) return;
   activate();
   visit_device_dtype(dst.dtype, [&]<typename T>() {
-    launch(arange_kernel<T>, elementwise_grid(n), dim3(kElementwiseThreads), 0, stream_, n, start, step,
+    launch(arange_kernel<T>, elementwise_grid(n), dim3(elementwise_threads(n)), 0, stream_, n, start, step,
            static_cast<T*>(dst.data));
   });
   BYTEGRAD_CUDA_CHECK_LAUNCH("arange_kernel");

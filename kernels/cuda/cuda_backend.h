@@ -3,10 +3,7 @@
 // order, so the host waits only where it reads results (synchronize, copy_to_host).
 //
 // Each group of methods is implemented in the file named beside it, a `.cu` source of kernels
-// compiled by nvcc for a GPU or by g++ for the emulated device (kernels/cuda/emulation/). Every
-// method has a kernel; one added to Backend before its CUDA kernel exists throws
-// NotYetImplemented (kernels/not_yet_implemented.h), which the device-parametrised tests report
-// as a skip.
+// compiled by nvcc for a GPU or by g++ for the emulated device (kernels/cuda/emulation/).
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -66,18 +63,22 @@ class CudaBackend final : public Backend {
                  int64_t dim) override;
   void triangle(const ArrayView& in, const ArrayView& out, int64_t k, bool upper) override;
 
-  // Each in the file of its name: softmax.cu (with softmax_backward), cross_entropy.cu,
-  // embedding_bag.cu, multilabel_bce.cu, rms_norm.cu, layer_norm.cu (each with its backward);
-  // gemm.cpp (cuBLAS, and integer_gemm.cu); optimizer.cu (adamw, sgd, sum_of_squares, scale).
-  // causal_attention.cu (with its backward); scan.cu (cumsum); sort.cu (sort, topk).
-  void softmax(const ArrayView& in, const ArrayView& out, bool log) override;
-  void softmax_backward(const ArrayView& y, const ArrayView& grad_out, const ArrayView& grad_in,
-                        bool log) override;
+  // scan.cu
   void cumsum(const ArrayView& in, const ArrayView& out) override;
+
+  // sort.cu
   void sort(const ArrayView& in, const ArrayView& values, const ArrayView& indices,
             bool descending) override;
   void topk(const ArrayView& in, int64_t k, bool largest, const ArrayView& values,
             const ArrayView& indices) override;
+
+  // Each in the file of its name: softmax.cu (with softmax_backward), cross_entropy.cu,
+  // embedding_bag.cu, multilabel_bce.cu, rms_norm.cu, layer_norm.cu, causal_attention.cu (each
+  // with its backward); gemm.cpp (cuBLAS, and integer_gemm.cu); optimizer.cu (adamw, sgd,
+  // sum_of_squares, scale).
+  void softmax(const ArrayView& in, const ArrayView& out, bool log) override;
+  void softmax_backward(const ArrayView& y, const ArrayView& grad_out, const ArrayView& grad_in,
+                        bool log) override;
   void cross_entropy(const ArrayView& logits, const ArrayView& targets, const ArrayView& loss,
                      const ArrayView& log_normalizer) override;
   void cross_entropy_backward(const ArrayView& logits, const ArrayView& targets,

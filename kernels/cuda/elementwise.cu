@@ -179,7 +179,7 @@ void CudaBackend::unary(UnaryOp op, const ArrayView& in, const ArrayView& out, d
   visit_device_dtype(in.dtype, [&]<typename T>() {
     if constexpr (!std::is_same_v<T, bool>) {
       using C = device_compute_t<T>;
-      launch(unary_kernel<T>, elementwise_grid(n), dim3(kElementwiseThreads), 0, stream_, indexer, n, op, C(alpha),
+      launch(unary_kernel<T>, elementwise_grid(n), dim3(elementwise_threads(n)), 0, stream_, indexer, n, op, C(alpha),
              C(beta), static_cast<const T*>(in.data), static_cast<T*>(out.data));
     }
   });
@@ -202,10 +202,10 @@ void CudaBackend::binary(BinaryOp op, const ArrayView& a, const ArrayView& b, co
     const T* x = static_cast<const T*>(a.data);
     const T* y = static_cast<const T*>(b.data);
     if (comparison) {
-      launch(binary_kernel<T, bool>, elementwise_grid(n), dim3(kElementwiseThreads), 0, stream_, indexer, n, op, x,
+      launch(binary_kernel<T, bool>, elementwise_grid(n), dim3(elementwise_threads(n)), 0, stream_, indexer, n, op, x,
              y, static_cast<bool*>(out.data));
     } else if constexpr (!std::is_same_v<T, bool>) {
-      launch(binary_kernel<T, T>, elementwise_grid(n), dim3(kElementwiseThreads), 0, stream_, indexer, n, op, x, y,
+      launch(binary_kernel<T, T>, elementwise_grid(n), dim3(elementwise_threads(n)), 0, stream_, indexer, n, op, x, y,
              static_cast<T*>(out.data));
     }
   });
@@ -218,7 +218,7 @@ void CudaBackend::where(const ArrayView& condition, const ArrayView& a, const Ar
   activate();
   const StridedIndexer<4> indexer = make_indexer<4>(out.shape, {&condition, &a, &b, &out});
   visit_device_dtype(a.dtype, [&]<typename T>() {
-    launch(where_kernel<T>, elementwise_grid(n), dim3(kElementwiseThreads), 0, stream_, indexer, n,
+    launch(where_kernel<T>, elementwise_grid(n), dim3(elementwise_threads(n)), 0, stream_, indexer, n,
            static_cast<const bool*>(condition.data), static_cast<const T*>(a.data), static_cast<const T*>(b.data),
            static_cast<T*>(out.data));
   });

@@ -87,7 +87,7 @@ __global__ void triangle_kernel(int64_t n, int64_t rows, int64_t cols, int64_t k
   }
 }
 
-dim3 threads() { return dim3(kElementwiseThreads); }
+dim3 threads(int64_t n) { return dim3(elementwise_threads(n)); }
 
 }  // namespace
 
@@ -96,7 +96,7 @@ void CudaBackend::gather(const ArrayView& in, const ArrayView& index, const Arra
   if (n == 0) return;
   activate();
   visit_device_dtype(in.dtype, [&]<typename T>() {
-    launch(gather_kernel<T>, elementwise_grid(n), threads(), 0, stream_, split_at(in.shape, dim),
+    launch(gather_kernel<T>, elementwise_grid(n), threads(n), 0, stream_, split_at(in.shape, dim),
            split_at(out.shape, dim), static_cast<const T*>(in.data), static_cast<const int64_t*>(index.data),
            static_cast<T*>(out.data));
   });
@@ -109,7 +109,7 @@ void CudaBackend::scatter_add(const ArrayView& dst, const ArrayView& index, cons
   if (columns == 0 || from.dim == 0) return;
   activate();
   visit_device_dtype(dst.dtype, [&]<typename T>() {
-    launch(scatter_add_kernel<T>, elementwise_grid(columns), threads(), 0, stream_, split_at(dst.shape, dim), from,
+    launch(scatter_add_kernel<T>, elementwise_grid(columns), threads(columns), 0, stream_, split_at(dst.shape, dim), from,
            static_cast<T*>(dst.data), static_cast<const int64_t*>(index.data), static_cast<const T*>(src.data));
   });
   BYTEGRAD_CUDA_CHECK_LAUNCH("scatter_add_kernel");
@@ -120,7 +120,7 @@ void CudaBackend::index_select(const ArrayView& in, const ArrayView& index, cons
   if (n == 0) return;
   activate();
   visit_device_dtype(in.dtype, [&]<typename T>() {
-    launch(index_select_kernel<T>, elementwise_grid(n), threads(), 0, stream_, split_at(in.shape, dim), index.numel(),
+    launch(index_select_kernel<T>, elementwise_grid(n), threads(n), 0, stream_, split_at(in.shape, dim), index.numel(),
            static_cast<const T*>(in.data), static_cast<const int64_t*>(index.data), static_cast<T*>(out.data));
   });
   BYTEGRAD_CUDA_CHECK_LAUNCH("index_select_kernel");
@@ -132,7 +132,7 @@ void CudaBackend::index_add(const ArrayView& dst, const ArrayView& index, const 
   if (columns == 0 || count == 0) return;
   activate();
   visit_device_dtype(dst.dtype, [&]<typename T>() {
-    launch(index_add_kernel<T>, elementwise_grid(columns), threads(), 0, stream_, to, count, static_cast<T*>(dst.data),
+    launch(index_add_kernel<T>, elementwise_grid(columns), threads(columns), 0, stream_, to, count, static_cast<T*>(dst.data),
            static_cast<const int64_t*>(index.data), static_cast<const T*>(src.data));
   });
   BYTEGRAD_CUDA_CHECK_LAUNCH("index_add_kernel");
@@ -144,7 +144,7 @@ void CudaBackend::triangle(const ArrayView& in, const ArrayView& out, int64_t k,
   const int64_t rows = in.shape[size_t(in.ndim() - 2)], cols = in.shape.back();
   activate();
   visit_device_dtype(in.dtype, [&]<typename T>() {
-    launch(triangle_kernel<T>, elementwise_grid(n), threads(), 0, stream_, n, rows, cols, k, upper,
+    launch(triangle_kernel<T>, elementwise_grid(n), threads(n), 0, stream_, n, rows, cols, k, upper,
            static_cast<const T*>(in.data), static_cast<T*>(out.data));
   });
   BYTEGRAD_CUDA_CHECK_LAUNCH("triangle_kernel");

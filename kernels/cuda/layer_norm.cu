@@ -4,9 +4,9 @@
 //   dL/dw = sum over rows of g * xhat,  dL/db = sum over rows of g
 // The variance is taken about the mean in a second pass over the row (the row is re-read, not
 // kept): one pass of sum(x^2) - mean^2 loses it to cancellation when the mean is large against
-// the spread. The parameter gradients sum over rows in a second kernel, one thread per column.
+// the spread. The parameter gradients sum over rows (column_sums.cuh).
 // float32 and float64, as on the CPU (kernels/cpu/layer_norm.cpp).
-#include "kernels/cuda/column_launch.cuh"
+#include "kernels/cuda/column_sums.cuh"
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/rows.cuh"
 
@@ -57,21 +57,27 @@ __global__ void layer_norm_input_gradient_kernel(const T* x, const T* weight, co
   }
 }
 
+// One term of the weight's gradient, g * xhat, in float64 as the CPU sums it.
 template <typename T>
-__global__ void layer_norm_parameter_gradient_kernel(const T* x, const T* mean, const T* inverse_std,
-                                                     const T* grad_out, T* grad_weight,
-                                                     T* grad_bias, int64_t rows, int64_t dim) {
-  BYTEGRAD_FOR_EACH_COLUMN(d, dim) {
-    double weight_sum = 0, bias_sum = 0;
-    for (int64_t r = 0; r < rows; ++r) {
-      const T g = grad_out[r * dim + d];
-      weight_sum += double(g * ((x[r * dim + d] - mean[r]) * inverse_std[r]));
-      bias_sum += double(g);
-    }
-    if (grad_weight != nullptr) grad_weight[d] = T(weight_sum);
-    if (grad_bias != nullptr) grad_bias[d] = T(bias_sum);
+struct WeightGradientTerm {
+  const T* x;
+  const T* mean;
+  const T* inverse_std;
+  const T* grad_out;
+  int64_t dim;
+  __device__ double operator()(int64_t r, int64_t d) const {
+    const int64_t at = r * dim + d;
+    return double(grad_out[at] * ((x[at] - mean[r]) * inverse_std[r]));
   }
-}
+};
+
+// One term of the bias's gradient: g.
+template <typename T>
+struct BiasGradientTerm {
+  const T* grad_out;
+  int64_t dim;
+  __device__ double operator()(int64_t r, int64_t d) const { return double(grad_out[r * dim + d]); }
+};
 
 }  // namespace
 
@@ -97,11 +103,14 @@ void CudaBackend::layer_norm_backward(const ArrayView& x, const ArrayView& weigh
     launch_rows("layer_norm_backward", layer_norm_input_gradient_kernel<T>, stream_, rows, dim,
                 input<T>(x), input<T>(weight), input<T>(mean), input<T>(inverse_std),
                 input<T>(grad_out), output<T>(grad_x), rows, dim);
-    if (grad_weight.data != nullptr || grad_bias.data != nullptr)
-      launch_columns("layer_norm_backward (weight and bias)",
-                     layer_norm_parameter_gradient_kernel<T>, stream_, dim, input<T>(x),
-                     input<T>(mean), input<T>(inverse_std), input<T>(grad_out),
-                     output<T>(grad_weight), output<T>(grad_bias), rows, dim);
+    if (grad_weight.data != nullptr)
+      sum_columns(*this, "layer_norm_backward (weight)",
+                  WeightGradientTerm<T>{input<T>(x), input<T>(mean), input<T>(inverse_std),
+                                        input<T>(grad_out), dim},
+                  rows, dim, output<T>(grad_weight));
+    if (grad_bias.data != nullptr)
+      sum_columns(*this, "layer_norm_backward (bias)", BiasGradientTerm<T>{input<T>(grad_out), dim},
+                  rows, dim, output<T>(grad_bias));
   });
 }
 

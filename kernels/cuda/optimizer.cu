@@ -10,6 +10,7 @@
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/cuda_compat.h"
+#include "kernels/cuda/scratch.h"
 
 namespace bytegrad::kernels::cuda {
 namespace {
@@ -100,23 +101,16 @@ double CudaBackend::sum_of_squares(std::span<const std::span<const float>> buffe
     total_blocks += size_t(sum_of_squares_blocks(int64_t(buffer.size())));
   if (total_blocks == 0) return 0.0;
   activate();
-  const size_t nbytes = total_blocks * sizeof(double);
-  double* partials = static_cast<double*>(allocate(nbytes));
-  std::vector<double> host(total_blocks);
-  try {
-    size_t at = 0;
-    for (const std::span<const float>& buffer : buffers) {
-      const int64_t n = int64_t(buffer.size());
-      launch_elementwise("sum_of_squares", sum_of_squares_kernel, stream_, n, buffer.data(), n,
-                         partials + at);
-      at += size_t(sum_of_squares_blocks(n));
-    }
-    copy_to_host(partials, host.data(), nbytes);
-  } catch (...) {
-    deallocate(partials, nbytes);
-    throw;
+  const Scratch<double> partials(*this, total_blocks);
+  size_t at = 0;
+  for (const std::span<const float>& buffer : buffers) {
+    const int64_t n = int64_t(buffer.size());
+    launch_elementwise("sum_of_squares", sum_of_squares_kernel, stream_, n, buffer.data(), n,
+                       partials.data() + at);
+    at += size_t(sum_of_squares_blocks(n));
   }
-  deallocate(partials, nbytes);
+  std::vector<double> host(total_blocks);
+  copy_to_host(partials.data(), host.data(), partials.bytes());
   double sum = 0;
   for (const double partial : host) sum += partial;
   return sum;

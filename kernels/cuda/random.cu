@@ -38,7 +38,7 @@ void CudaBackend::random(RandomKind kind, const ArrayView& dst, uint64_t seed, u
   if (n == 0) return;
   activate();
   visit_device_dtype(dst.dtype, [&]<typename T>() {
-    launch(random_kernel<T>, elementwise_grid(n), dim3(kElementwiseThreads), 0, stream_, kind, n, seed, offset,
+    launch(random_kernel<T>, elementwise_grid(n), dim3(elementwise_threads(n)), 0, stream_, kind, n, seed, offset,
            a, b, static_cast<T*>(dst.data));
   });
   BYTEGRAD_CUDA_CHECK_LAUNCH("random_kernel");

@@ -124,6 +124,63 @@ __global__ void reduce_kernel(ReduceOp op, StridedIndexer<1> kept, StridedIndexe
   }
 }
 
+// One thread per output, adding its reduced elements in order (the CPU's order, so the same
+// rounding): for short reductions, where a block per output would mostly wait at barriers.
+template <typename T>
+__global__ void reduce_per_thread_kernel(ReduceOp op, StridedIndexer<1> kept, StridedIndexer<1> reduced,
+                                         int64_t outputs, int64_t count, const T* in, void* out, int64_t* indices) {
+  using C = device_compute_t<T>;
+  using Acc = accumulate_t<T>;
+  for (int64_t o = flat_thread_index(); o < outputs; o += grid_stride()) {
+    int64_t base[1];
+    kept.offsets(o, base);
+    auto element = [&](int64_t j) {
+      int64_t offset[1];
+      reduced.offsets(j, offset);
+      return to_compute(in[base[0] + offset[0]]);
+    };
+    switch (op) {
+      case ReduceOp::Sum:
+      case ReduceOp::Mean:
+      case ReduceOp::Prod: {
+        const bool product = op == ReduceOp::Prod;
+        Acc total = product ? Acc(1) : Acc(0);
+        for (int64_t j = 0; j < count; ++j) total = product ? total * Acc(element(j)) : total + Acc(element(j));
+        if (op == ReduceOp::Mean) total = Acc(double(total) / double(count));
+        static_cast<T*>(out)[o] = from_compute<T>(device_compute_t<T>(total));
+        break;
+      }
+      case ReduceOp::Max: case ReduceOp::Min: case ReduceOp::ArgMax: case ReduceOp::ArgMin: {
+        const bool want_max = op == ReduceOp::Max || op == ReduceOp::ArgMax;
+        Best<C> best{C(0), -1};
+        for (int64_t j = 0; j < count; ++j) best = better(best, Best<C>{element(j), j}, want_max);
+        if (op == ReduceOp::ArgMax || op == ReduceOp::ArgMin) {
+          static_cast<int64_t*>(out)[o] = best.index;
+        } else {
+          static_cast<T*>(out)[o] = from_compute<T>(best.value);
+          if (indices) indices[o] = best.index;
+        }
+        break;
+      }
+      case ReduceOp::LogSumExp: {
+        if constexpr (std::is_floating_point_v<C>) {
+          double peak = -INFINITY;
+          for (int64_t j = 0; j < count; ++j) peak = std::fmax(peak, double(element(j)));
+          double sum = 0;
+          if (std::isfinite(peak))
+            for (int64_t j = 0; j < count; ++j) sum += std::exp(double(element(j)) - peak);
+          static_cast<T*>(out)[o] = from_compute<T>(C(std::isfinite(peak) ? peak + std::log(sum) : peak));
+        }
+        break;
+      }
+    }
+  }
+}
+
+// Reductions this short (or this many) run a thread per output rather than a block per output.
+constexpr int64_t kPerThreadCount = 64;
+constexpr int64_t kPerThreadOutputs = 4096;
+
 }  // namespace
 
 void CudaBackend::reduce(ReduceOp op, const ArrayView& in, int64_t reduced_dims, const ArrayView& out,
@@ -138,10 +195,17 @@ void CudaBackend::reduce(ReduceOp op, const ArrayView& in, int64_t reduced_dims,
   const StridedIndexer<1> kept = make_indexer<1>(kept_view.shape, {&kept_view});
   const StridedIndexer<1> reduced = make_indexer<1>(reduced_view.shape, {&reduced_view});
   const int64_t count = reduced_view.numel();
-  const dim3 grid(unsigned(outputs < 4096 ? outputs : 4096));
+  const bool per_thread = count <= kPerThreadCount || outputs >= kPerThreadOutputs;
   visit_device_dtype(in.dtype, [&]<typename T>() {
-    launch(reduce_kernel<T>, grid, dim3(reduction_threads(count)), 0, stream_, op, kept, reduced, outputs, count,
-           static_cast<const T*>(in.data), out.data, static_cast<int64_t*>(indices.data));
+    const T* x = static_cast<const T*>(in.data);
+    int64_t* index_out = static_cast<int64_t*>(indices.data);
+    if (per_thread) {
+      launch(reduce_per_thread_kernel<T>, elementwise_grid(outputs), dim3(elementwise_threads(outputs)), 0, stream_,
+             op, kept, reduced, outputs, count, x, out.data, index_out);
+    } else {
+      launch(reduce_kernel<T>, dim3(unsigned(outputs < 4096 ? outputs : 4096)), dim3(reduction_threads(count)), 0,
+             stream_, op, kept, reduced, outputs, count, x, out.data, index_out);
+    }
   });
   BYTEGRAD_CUDA_CHECK_LAUNCH("reduce_kernel");
 }

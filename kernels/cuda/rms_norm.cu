@@ -1,9 +1,9 @@
 // RMSNorm over rows (Zhang and Sennrich, 2019), forward and backward, one block per row:
 //   y = x * r * w,  r = 1 / sqrt(mean(x^2) + eps)
 //   dL/dx = r * (g*w - x * r^2 * mean(g*w*x)),  dL/dw = sum over rows of g * x * r
-// The weight's gradient sums over rows in a second kernel, one thread per column. float32 and
+// The weight's gradient sums over rows (column_sums.cuh). float32 and
 // float64, as on the CPU (kernels/cpu/rms_norm.cpp).
-#include "kernels/cuda/column_launch.cuh"
+#include "kernels/cuda/column_sums.cuh"
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/rows.cuh"
 
@@ -41,16 +41,17 @@ __global__ void rms_norm_input_gradient_kernel(const T* x, const T* weight, cons
   }
 }
 
+// One term of the weight's gradient, g * x * r, in float64 as the CPU sums it.
 template <typename T>
-__global__ void rms_norm_weight_gradient_kernel(const T* x, const T* inverse_rms, const T* grad_out,
-                                                T* grad_weight, int64_t rows, int64_t dim) {
-  BYTEGRAD_FOR_EACH_COLUMN(d, dim) {
-    double sum = 0;
-    for (int64_t r = 0; r < rows; ++r)
-      sum += double(grad_out[r * dim + d] * x[r * dim + d]) * double(inverse_rms[r]);
-    grad_weight[d] = T(sum);
+struct WeightGradientTerm {
+  const T* x;
+  const T* inverse_rms;
+  const T* grad_out;
+  int64_t dim;
+  __device__ double operator()(int64_t r, int64_t d) const {
+    return double(grad_out[r * dim + d] * x[r * dim + d]) * double(inverse_rms[r]);
   }
-}
+};
 
 }  // namespace
 
@@ -74,9 +75,9 @@ void CudaBackend::rms_norm_backward(const ArrayView& x, const ArrayView& weight,
                 input<T>(x), input<T>(weight), input<T>(inverse_rms), input<T>(grad_out),
                 output<T>(grad_x), rows, dim);
     if (grad_weight.data != nullptr)
-      launch_columns("rms_norm_backward (weight)", rms_norm_weight_gradient_kernel<T>, stream_,
-                     dim, input<T>(x), input<T>(inverse_rms), input<T>(grad_out),
-                     output<T>(grad_weight), rows, dim);
+      sum_columns(*this, "rms_norm_backward (weight)",
+                  WeightGradientTerm<T>{input<T>(x), input<T>(inverse_rms), input<T>(grad_out), dim},
+                  rows, dim, output<T>(grad_weight));
   });
 }
 

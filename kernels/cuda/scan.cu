@@ -35,7 +35,7 @@ void CudaBackend::cumsum(const ArrayView& in, const ArrayView& out) {
   if (rows == 0) return;
   activate();
   visit_device_dtype(in.dtype, [&]<typename T>() {
-    launch(cumsum_kernel<T>, elementwise_grid(rows), dim3(kElementwiseThreads), 0, stream_, rows, length,
+    launch(cumsum_kernel<T>, elementwise_grid(rows), dim3(elementwise_threads(rows)), 0, stream_, rows, length,
            static_cast<const T*>(in.data), static_cast<T*>(out.data));
   });
   BYTEGRAD_CUDA_CHECK_LAUNCH("cumsum_kernel");

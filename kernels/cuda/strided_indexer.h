@@ -60,9 +60,13 @@ StridedIndexer<N> make_indexer(std::span<const int64_t> shape, const std::array<
   return indexer;
 }
 
-// Threads per block for flat elementwise kernels, and enough blocks to cover n elements with a
-// grid-stride loop (capped: each thread then handles several elements).
+// Threads per block for flat elementwise kernels (256, or fewer whole warps for small n), and
+// enough blocks to cover n elements with a grid-stride loop (capped: each thread then handles
+// several elements).
 constexpr int kElementwiseThreads = 256;
+inline unsigned elementwise_threads(int64_t n) {
+  return n >= kElementwiseThreads ? unsigned(kElementwiseThreads) : unsigned((n + 31) / 32 * 32);
+}
 inline dim3 elementwise_grid(int64_t n) {
   const int64_t blocks = (n + kElementwiseThreads - 1) / kElementwiseThreads;
   return dim3(unsigned(blocks < 1 ? 1 : (blocks > 1024 ? 1024 : blocks)));

@@ -4,6 +4,7 @@
 // checked against its specification by tests/kernels/backend_parity_test.cpp as cuda_kernels.)
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -12,7 +13,6 @@
 #include "kernels/backend.h"
 #include "kernels/cuda/caching_allocator.h"
 #include "kernels/cuda/cuda_backend.h"
-#include "kernels/not_yet_implemented.h"
 
 namespace bytegrad {
 namespace {
@@ -63,6 +63,45 @@ TEST_CASE("cuda random: the Philox stream gives the CPU's numbers bit for bit") 
         gpu.deallocate(device, bytes);
         CHECK(std::memcmp(expected.data(), got.data(), bytes) == 0);
       }
+}
+
+TEST_CASE("cuda reduce: a block per output (long rows) and a thread per output (short rows) match the CPU") {
+  kernels::Backend& cpu = kernels::backend_for(kCPU);
+  kernels::Backend& gpu = kernels::backend_for(kCuda);
+  using kernels::ReduceOp;
+  for (int64_t length : {int64_t(5), int64_t(1001)}) {
+    const int64_t rows = 3, n = rows * length;
+    std::vector<double> input(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) input[size_t(i)] = std::sin(double(i) * 0.37) * 3.0 + (i == 700 ? 9.0 : 0.0);
+    const std::vector<int64_t> shape{rows, length}, strides{length, 1}, out_shape{rows}, out_strides{1};
+    void* device_in = gpu.allocate(size_t(n) * 8);
+    gpu.copy_from_host(input.data(), device_in, size_t(n) * 8);
+    for (ReduceOp op : {ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Prod, ReduceOp::Max, ReduceOp::ArgMin,
+                        ReduceOp::LogSumExp}) {
+      CAPTURE(length);
+      CAPTURE(int(op));
+      const bool arg = op == ReduceOp::ArgMin;
+      std::vector<double> expected(static_cast<size_t>(rows)), got(static_cast<size_t>(rows));
+      std::vector<int64_t> expected_index(static_cast<size_t>(rows)), got_index(static_cast<size_t>(rows));
+      const DType out_dtype = arg ? kInt64 : kFloat64;
+      cpu.reduce(op, ArrayView{input.data(), kFloat64, shape, strides}, 1,
+                 ArrayView{arg ? static_cast<void*>(expected_index.data()) : expected.data(), out_dtype, out_shape, out_strides},
+                 ArrayView{op == ReduceOp::Max ? expected_index.data() : nullptr, kInt64, out_shape, out_strides});
+      void* device_out = gpu.allocate(size_t(rows) * 8);
+      void* device_index = gpu.allocate(size_t(rows) * 8);
+      gpu.reduce(op, ArrayView{device_in, kFloat64, shape, strides}, 1, ArrayView{device_out, out_dtype, out_shape, out_strides},
+                 ArrayView{op == ReduceOp::Max ? device_index : nullptr, kInt64, out_shape, out_strides});
+      gpu.copy_to_host(device_out, arg ? static_cast<void*>(got_index.data()) : got.data(), size_t(rows) * 8);
+      if (op == ReduceOp::Max) gpu.copy_to_host(device_index, got_index.data(), size_t(rows) * 8);
+      for (int64_t r = 0; r < rows; ++r) {
+        if (arg || op == ReduceOp::Max) CHECK(got_index[size_t(r)] == expected_index[size_t(r)]);
+        if (!arg) CHECK(got[size_t(r)] == doctest::Approx(expected[size_t(r)]).epsilon(1e-12));
+      }
+      gpu.deallocate(device_out, size_t(rows) * 8);
+      gpu.deallocate(device_index, size_t(rows) * 8);
+    }
+    gpu.deallocate(device_in, size_t(n) * 8);
+  }
 }
 
 TEST_CASE("cuda tensors: randn on the CPU and on cuda draw the same numbers for the same seed") {
@@ -135,12 +174,6 @@ TEST_CASE("cuda tensors: an op on tensors of two devices names both") {
   const std::string message = error_of([&] { add(a, b); });
   CHECK(message.find("cpu") != std::string::npos);
   CHECK(message.find("cuda:0") != std::string::npos);
-}
-
-TEST_CASE("a method missing on a device says so, naming itself and the device") {
-  // Every Backend method has a CUDA kernel now; a method added later throws this until it has.
-  const kernels::NotYetImplemented missing(kCuda, "softmax");
-  CHECK(std::string(missing.what()) == "cuda:0: Backend::softmax is not yet implemented on CUDA");
 }
 
 TEST_CASE("cuda devices: the emulated device count, and a device that does not exist") {

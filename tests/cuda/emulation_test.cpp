@@ -336,7 +336,7 @@ TEST_CASE("emulated atomics are atomic across blocks that run in parallel") {
   DeviceBuffer<unsigned long long> count(1);
   DeviceBuffer<unsigned> ticket(1);
   DeviceBuffer<__nv_bfloat16> half_sum(std::vector<__nv_bfloat16>{__float2bfloat16(0.0f)});
-  const unsigned blocks = 37, threads = 67;
+  const unsigned blocks = 37, threads = 1000;  // enough CUDA threads for blocks to run in parallel
   launch(atomics, dim3(blocks), dim3(threads), 0, nullptr, sum.data, maximum.data, count.data, ticket.data,
          half_sum.data);
   CHECK(sum.read()[0] == float(blocks * threads));  // exact: integers below 2^24

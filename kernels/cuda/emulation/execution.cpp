@@ -422,7 +422,11 @@ void run_grid(const LaunchShape& shape, ThreadBody body, const void* context) {
     threadIdx = saved_thread_idx;
   };
 
-  if (blocks == 1 || omp_in_parallel() || omp_get_max_threads() == 1) {
+  // A CUDA thread costs tens of nanoseconds to emulate; below this many, waking the OpenMP team
+  // costs more than it saves (and far more on a busy machine).
+  constexpr uint64_t kParallelThreads = 1 << 15;
+  const uint64_t threads = uint64_t(blocks) * shape.block.x * shape.block.y * shape.block.z;
+  if (blocks == 1 || threads < kParallelThreads || omp_in_parallel() || omp_get_max_threads() == 1) {
     run_blocks(0, blocks, 1);
   } else {
 #pragma omp parallel

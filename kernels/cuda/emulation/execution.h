@@ -13,9 +13,9 @@
 // (threads wait at different __syncthreads, a warp mask names a lane that has exited), the launch
 // throws an Error that says which threads wait where, instead of hanging as a GPU would.
 //
-// Blocks run in parallel on OpenMP threads, each block on one OS thread from start to end, so
-// per-block state (static __shared__ variables) lives in thread_local storage, and atomics are
-// real atomics (std::atomic_ref).
+// Blocks of large launches run in parallel on OpenMP threads, each block on one OS thread from
+// start to end, so per-block state (static __shared__ variables) lives in thread_local storage,
+// and atomics are real atomics (std::atomic_ref).
 #pragma once
 
 #include <vector_types.h>

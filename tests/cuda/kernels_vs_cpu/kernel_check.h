@@ -16,8 +16,9 @@
 namespace bytegrad::testing {
 
 // Row counts and lengths that break kernels assuming full warps or one block-width pass: 1,
-// primes, lengths that are not multiples of 32, and rows longer than a block (256 threads).
-const std::vector<int64_t> kRowCounts = {1, 3, 37};
+// primes, lengths that are not multiples of 32, rows longer than a block (256 threads), and
+// enough rows that column sums over them come in several chunks (column_sums.cuh).
+const std::vector<int64_t> kRowCounts = {1, 3, 37, 130};
 const std::vector<int64_t> kRowLengths = {1, 7, 31, 33, 100, 257, 1031};
 
 inline kernels::Backend& cpu_backend() { return kernels::backend_for(kCPU); }
