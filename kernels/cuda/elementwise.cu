@@ -22,18 +22,16 @@ constexpr double kGeluTanhCubic = 0.044715;
 
 template <typename C> __device__ __forceinline__ C sigmoid(C x) { return C(1) / (C(1) + std::exp(-x)); }
 
-// x < 0, written so that nvcc does not call it a pointless comparison for unsigned types.
-template <typename C> __device__ __forceinline__ bool is_negative(C x) {
-  if constexpr (std::is_unsigned_v<C>) return false;
-  else return x < C(0);
-}
-
 template <typename C> __device__ __forceinline__ C unary_math(UnaryOp op, C x, C alpha, C beta) {
   switch (op) {
     case UnaryOp::Neg: return -x;
-    case UnaryOp::Abs: return is_negative(x) ? -x : x;
+    case UnaryOp::Abs:
+      if constexpr (std::is_unsigned_v<C>) return x;  // uint8
+      else return x < C(0) ? -x : x;
     case UnaryOp::Square: return x * x;
-    case UnaryOp::Sign: return C((x > C(0)) - is_negative(x));
+    case UnaryOp::Sign:
+      if constexpr (std::is_unsigned_v<C>) return C(x > C(0));
+      else return C((x > C(0)) - (x < C(0)));
     case UnaryOp::Relu: return x > C(0) ? x : C(0);
     case UnaryOp::Clamp: return x < alpha ? alpha : (x > beta ? beta : x);
     case UnaryOp::AddScalar: return x + alpha;
