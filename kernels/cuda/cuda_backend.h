@@ -90,15 +90,7 @@ class CudaBackend final : public Backend {
                                double pos_weight, const ArrayView& grad_loss,
                                const ArrayView& grad_logits) override;
 
-  // causal_attention.cu
-  void causal_attention(const ArrayView& q, const ArrayView& k, const ArrayView& v, double scale,
-                        const ArrayView& out, const ArrayView& probabilities) override;
-  void causal_attention_backward(const ArrayView& q, const ArrayView& k, const ArrayView& v,
-                                 const ArrayView& probabilities, double scale,
-                                 const ArrayView& grad_out, const ArrayView& grad_q,
-                                 const ArrayView& grad_k, const ArrayView& grad_v) override;
-
-  // not_yet_implemented.cpp: softmax, cross-entropy, norms, GEMM, optimizers.
+  // not_yet_implemented.cpp: softmax, cross-entropy, norms, attention, GEMM, optimizers.
   void softmax(const ArrayView& in, const ArrayView& out, bool log) override;
   void softmax_backward(const ArrayView& y, const ArrayView& grad_out, const ArrayView& grad_in,
                         bool log) override;
@@ -118,6 +110,12 @@ class CudaBackend final : public Backend {
                            const ArrayView& inverse_std, const ArrayView& grad_out,
                            const ArrayView& grad_x, const ArrayView& grad_weight,
                            const ArrayView& grad_bias) override;
+  void causal_attention(const ArrayView& q, const ArrayView& k, const ArrayView& v, double scale,
+                        const ArrayView& out, const ArrayView& probabilities) override;
+  void causal_attention_backward(const ArrayView& q, const ArrayView& k, const ArrayView& v,
+                                 const ArrayView& probabilities, double scale,
+                                 const ArrayView& grad_out, const ArrayView& grad_q,
+                                 const ArrayView& grad_k, const ArrayView& grad_v) override;
   void gemm(DType dtype, const void* a, const void* b, void* c, const GemmBatch& batch) override;
   void adamw(std::span<const AdamWParameter> parameters, const AdamWStep& step) override;
   void sgd(std::span<const SgdParameter> parameters, float learning_rate, float momentum) override;

@@ -38,6 +38,14 @@ void CudaBackend::layer_norm_backward(const ArrayView& x, const ArrayView& weigh
   throw NotYetImplemented(device(), "layer_norm_backward");
 }
 
+void CudaBackend::causal_attention(const ArrayView& q, const ArrayView& k, const ArrayView& v, double scale, const ArrayView& out, const ArrayView& probabilities) {
+  throw NotYetImplemented(device(), "causal_attention");
+}
+
+void CudaBackend::causal_attention_backward(const ArrayView& q, const ArrayView& k, const ArrayView& v, const ArrayView& probabilities, double scale, const ArrayView& grad_out, const ArrayView& grad_q, const ArrayView& grad_k, const ArrayView& grad_v) {
+  throw NotYetImplemented(device(), "causal_attention_backward");
+}
+
 void CudaBackend::gemm(DType dtype, const void* a, const void* b, void* c, const GemmBatch& batch) {
   throw NotYetImplemented(device(), "gemm");
 }
