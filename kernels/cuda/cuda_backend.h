@@ -81,16 +81,8 @@ class CudaBackend final : public Backend {
                               const ArrayView& offsets, bool mean_items, bool normalize,
                               const ArrayView& grad_weight) override;
 
-  // multilabel_bce.cu
-  void multilabel_bce(const ArrayView& logits, const ArrayView& target_ids,
-                      const ArrayView& target_offsets, const ArrayView& weights, double pos_weight,
-                      const ArrayView& loss) override;
-  void multilabel_bce_backward(const ArrayView& logits, const ArrayView& target_ids,
-                               const ArrayView& target_offsets, const ArrayView& weights,
-                               double pos_weight, const ArrayView& grad_loss,
-                               const ArrayView& grad_logits) override;
-
-  // not_yet_implemented.cpp: softmax, cross-entropy, norms, attention, GEMM, optimizers.
+  // not_yet_implemented.cpp: softmax, cross-entropy, multi-label BCE, norms, attention, GEMM,
+  // optimizers.
   void softmax(const ArrayView& in, const ArrayView& out, bool log) override;
   void softmax_backward(const ArrayView& y, const ArrayView& grad_out, const ArrayView& grad_in,
                         bool log) override;
@@ -99,6 +91,13 @@ class CudaBackend final : public Backend {
   void cross_entropy_backward(const ArrayView& logits, const ArrayView& targets,
                               const ArrayView& log_normalizer, const ArrayView& grad_loss,
                               const ArrayView& grad_logits) override;
+  void multilabel_bce(const ArrayView& logits, const ArrayView& target_ids,
+                      const ArrayView& target_offsets, const ArrayView& weights, double pos_weight,
+                      const ArrayView& loss) override;
+  void multilabel_bce_backward(const ArrayView& logits, const ArrayView& target_ids,
+                               const ArrayView& target_offsets, const ArrayView& weights,
+                               double pos_weight, const ArrayView& grad_loss,
+                               const ArrayView& grad_logits) override;
   void rms_norm(const ArrayView& x, const ArrayView& weight, double eps, const ArrayView& out,
                 const ArrayView& inverse_rms) override;
   void rms_norm_backward(const ArrayView& x, const ArrayView& weight, const ArrayView& inverse_rms,

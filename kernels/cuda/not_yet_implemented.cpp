@@ -22,6 +22,14 @@ void CudaBackend::cross_entropy_backward(const ArrayView& logits, const ArrayVie
   throw NotYetImplemented(device(), "cross_entropy_backward");
 }
 
+void CudaBackend::multilabel_bce(const ArrayView& logits, const ArrayView& target_ids, const ArrayView& target_offsets, const ArrayView& weights, double pos_weight, const ArrayView& loss) {
+  throw NotYetImplemented(device(), "multilabel_bce");
+}
+
+void CudaBackend::multilabel_bce_backward(const ArrayView& logits, const ArrayView& target_ids, const ArrayView& target_offsets, const ArrayView& weights, double pos_weight, const ArrayView& grad_loss, const ArrayView& grad_logits) {
+  throw NotYetImplemented(device(), "multilabel_bce_backward");
+}
+
 void CudaBackend::rms_norm(const ArrayView& x, const ArrayView& weight, double eps, const ArrayView& out, const ArrayView& inverse_rms) {
   throw NotYetImplemented(device(), "rms_norm");
 }
