@@ -74,15 +74,8 @@ class CudaBackend final : public Backend {
   void topk(const ArrayView& in, int64_t k, bool largest, const ArrayView& values,
             const ArrayView& indices) override;
 
-  // embedding_bag.cu
-  void embedding_bag(const ArrayView& weight, const ArrayView& ids, const ArrayView& offsets,
-                     bool mean_items, bool normalize, const ArrayView& out) override;
-  void embedding_bag_backward(const ArrayView& grad_out, const ArrayView& ids,
-                              const ArrayView& offsets, bool mean_items, bool normalize,
-                              const ArrayView& grad_weight) override;
-
-  // not_yet_implemented.cpp: softmax, cross-entropy, multi-label BCE, norms, attention, GEMM,
-  // optimizers.
+  // not_yet_implemented.cpp: softmax, cross-entropy, norms, attention, embedding bags,
+  // multi-label BCE, GEMM, optimizers.
   void softmax(const ArrayView& in, const ArrayView& out, bool log) override;
   void softmax_backward(const ArrayView& y, const ArrayView& grad_out, const ArrayView& grad_in,
                         bool log) override;
@@ -91,6 +84,11 @@ class CudaBackend final : public Backend {
   void cross_entropy_backward(const ArrayView& logits, const ArrayView& targets,
                               const ArrayView& log_normalizer, const ArrayView& grad_loss,
                               const ArrayView& grad_logits) override;
+  void embedding_bag(const ArrayView& weight, const ArrayView& ids, const ArrayView& offsets,
+                     bool mean_items, bool normalize, const ArrayView& out) override;
+  void embedding_bag_backward(const ArrayView& grad_out, const ArrayView& ids,
+                              const ArrayView& offsets, bool mean_items, bool normalize,
+                              const ArrayView& grad_weight) override;
   void multilabel_bce(const ArrayView& logits, const ArrayView& target_ids,
                       const ArrayView& target_offsets, const ArrayView& weights, double pos_weight,
                       const ArrayView& loss) override;

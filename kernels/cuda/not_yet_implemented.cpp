@@ -22,6 +22,14 @@ void CudaBackend::cross_entropy_backward(const ArrayView& logits, const ArrayVie
   throw NotYetImplemented(device(), "cross_entropy_backward");
 }
 
+void CudaBackend::embedding_bag(const ArrayView& weight, const ArrayView& ids, const ArrayView& offsets, bool mean_items, bool normalize, const ArrayView& out) {
+  throw NotYetImplemented(device(), "embedding_bag");
+}
+
+void CudaBackend::embedding_bag_backward(const ArrayView& grad_out, const ArrayView& ids, const ArrayView& offsets, bool mean_items, bool normalize, const ArrayView& grad_weight) {
+  throw NotYetImplemented(device(), "embedding_bag_backward");
+}
+
 void CudaBackend::multilabel_bce(const ArrayView& logits, const ArrayView& target_ids, const ArrayView& target_offsets, const ArrayView& weights, double pos_weight, const ArrayView& loss) {
   throw NotYetImplemented(device(), "multilabel_bce");
 }
