@@ -234,8 +234,7 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
 }
 
 void copy_(const Tensor& dst, const Tensor& src) {
-  BYTEGRAD_CHECK(dst.device() == src.device(), "copy_: source on ", src.device(),
-        " and destination on ", dst.device(), "; use to(device) to move between devices");
+  if (src.device() != dst.device()) return copy_(dst, to(src, dst.device()));
   auto& backend = kernels::backend_for(dst.device());
   if (src.shape() == dst.shape() && src.dtype() == dst.dtype() && src.is_contiguous() &&
       dst.is_contiguous()) {

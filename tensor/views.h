@@ -38,7 +38,8 @@ Tensor to(const Tensor& x, DType dtype);
 Tensor to(const Tensor& x, Device device);
 Tensor clone(const Tensor& x);  // always a fresh dense copy
 // dst[...] = src[...] with broadcasting and conversion, in place (a plain byte copy on the
-// device when both are contiguous with one shape and dtype).
+// device when both are contiguous with one shape and dtype). A source on another device is
+// moved to dst's first, as torch's copy_ does (loading a CPU checkpoint into CUDA parameters).
 void copy_(const Tensor& dst, const Tensor& src);
 
 }  // namespace bytegrad::ops

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "tests/devices.h"
 #include "tests/test_util.h"
 
 using namespace bytegrad;
@@ -51,4 +52,16 @@ TEST_CASE("copy_ between contiguous tensors of one dtype copies the bytes, large
     CHECK(copied.front() == 0.0f);
     CHECK(copied.back() == float(n - 1));
   }
+}
+
+TEST_CASE("copy_ from another device moves the source first, broadcasting as on one device") {
+  bytegrad::testing::for_each_device([](Device device) {
+    const Tensor row = arange(3);                        // on the CPU
+    const Tensor grid = zeros({2, 3}, {kFloat32, device});
+    ops::copy_(grid, row);                                    // CPU -> device, broadcast over the rows
+    check_values(grid.to(kCPU), {0, 1, 2, 0, 1, 2});
+    const Tensor back = zeros({2, 3});
+    ops::copy_(back, mul(grid, 2.0));                         // device -> CPU
+    check_values(back, {0, 2, 4, 0, 2, 4});
+  });
 }
