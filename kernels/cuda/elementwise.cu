@@ -25,9 +25,13 @@ template <typename C> __device__ __forceinline__ C sigmoid(C x) { return C(1) / 
 template <typename C> __device__ __forceinline__ C unary_math(UnaryOp op, C x, C alpha, C beta) {
   switch (op) {
     case UnaryOp::Neg: return -x;
-    case UnaryOp::Abs: return x < C(0) ? -x : x;
+    case UnaryOp::Abs:
+      if constexpr (std::is_unsigned_v<C>) return x;  // uint8
+      else return x < C(0) ? -x : x;
     case UnaryOp::Square: return x * x;
-    case UnaryOp::Sign: return C((x > C(0)) - (x < C(0)));
+    case UnaryOp::Sign:
+      if constexpr (std::is_unsigned_v<C>) return C(x > C(0));
+      else return C((x > C(0)) - (x < C(0)));
     case UnaryOp::Relu: return x > C(0) ? x : C(0);
     case UnaryOp::Clamp: return x < alpha ? alpha : (x > beta ? beta : x);
     case UnaryOp::AddScalar: return x + alpha;

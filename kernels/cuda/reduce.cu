@@ -46,8 +46,9 @@ template <typename C> __device__ Best<C> block_best(Best<C> mine, bool want_max)
   const unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
   auto warp_best = [&](Best<C> value) {
     for (int offset = 16; offset > 0; offset /= 2) {
-      const Best<C> other{__shfl_down_sync(kFullWarp, value.value, offset),
-                          __shfl_down_sync(kFullWarp, value.index, offset)};
+      // (CUDA shuffles bool and uint8 as int: convert back.)
+      const Best<C> other{static_cast<C>(__shfl_down_sync(kFullWarp, value.value, offset)),
+                          static_cast<int64_t>(__shfl_down_sync(kFullWarp, value.index, offset))};
       value = better(value, other, want_max);
     }
     return value;

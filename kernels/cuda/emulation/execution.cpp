@@ -1,16 +1,10 @@
 // The fiber scheduler behind emulated kernel launches (see execution.h for the model).
-//
-// Under AddressSanitizer the fibers switch with ucontext, the one Boost.Context implementation
-// that tells the sanitizer about each stack switch; elsewhere with Boost's assembly (fcontext).
-#if defined(__SANITIZE_ADDRESS__)
-#define BOOST_USE_UCONTEXT
-#define BOOST_USE_ASAN
-#endif
 #include <boost/context/fiber.hpp>
 #include <omp.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -18,6 +12,10 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 #include "base/error.h"
 #include "kernels/cuda/emulation/execution.h"
@@ -34,6 +32,22 @@ namespace {
 
 namespace context = boost::context;
 
+// AddressSanitizer must be told when execution moves to another stack, or it takes the fiber's
+// frames for overflows of the scheduler's stack. Boost.Context annotates only its ucontext
+// variant, which Debian's library is not built with, so the switches here say it themselves:
+// start() just before a jump (with the stack being entered), finish() just after arriving.
+#if defined(__SANITIZE_ADDRESS__)
+void start_stack_switch(void** fake_stack, const void* bottom, size_t size) {
+  __sanitizer_start_switch_fiber(fake_stack, bottom, size);
+}
+void finish_stack_switch(void* fake_stack, const void** bottom, size_t* size) {
+  __sanitizer_finish_switch_fiber(fake_stack, bottom, size);
+}
+#else
+void start_stack_switch(void**, const void*, size_t) {}
+void finish_stack_switch(void*, const void**, size_t*) {}
+#endif
+
 constexpr unsigned kWarpSize = 32;
 
 enum class Wait : uint8_t { None, BlockBarrier, WarpOperation, Exited };
@@ -42,6 +56,7 @@ enum class Wait : uint8_t { None, BlockBarrier, WarpOperation, Exited };
 struct ThreadSlot {
   context::fiber fiber;      // the thread itself, suspended at a barrier (empty once it returns)
   context::fiber scheduler;  // where the thread goes when it waits
+  FiberStack stack;          // the fiber's stack (for AddressSanitizer's bookkeeping)
   uint3 index{};
   Wait wait = Wait::None;
   std::source_location where;  // the barrier it waits at
@@ -57,6 +72,8 @@ struct BlockRun {
   const void* context = nullptr;
   std::unique_ptr<std::byte[]> shared;  // dynamic shared memory, exactly the launch's size
   std::exception_ptr error;             // the first exception a thread let escape
+  const void* scheduler_stack = nullptr;  // the scheduler's stack (for AddressSanitizer)
+  size_t scheduler_stack_size = 0;
 };
 
 thread_local BlockRun* t_block = nullptr;
@@ -95,10 +112,29 @@ const char* op_name(WarpOpKind kind) {
   return "warp operation";
 }
 
+// Brackets a jump from a fiber to the scheduler: the finish runs on return and on unwinding
+// alike (a block abandoned after an error unwinds its waiting threads from here).
+struct SwitchToScheduler {
+  void* fake_stack = nullptr;
+  explicit SwitchToScheduler(const BlockRun& run) {
+    start_stack_switch(&fake_stack, run.scheduler_stack, run.scheduler_stack_size);
+  }
+  ~SwitchToScheduler() { finish_stack_switch(fake_stack, nullptr, nullptr); }
+};
+
 // Suspends the calling CUDA thread until the scheduler resumes it.
 void suspend_current_thread() {
   ThreadSlot& self = t_block->threads[t_thread];
+  SwitchToScheduler annotation(*t_block);
   self.scheduler = std::move(self.scheduler).resume();
+}
+
+// Runs `jump` (which enters the thread's fiber and comes back) with the switch annotated.
+template <typename Jump> void enter_thread(ThreadSlot& slot, Jump&& jump) {
+  void* fake_stack = nullptr;
+  start_stack_switch(&fake_stack, static_cast<char*>(slot.stack.top) - slot.stack.size, slot.stack.size);
+  jump();
+  finish_stack_switch(fake_stack, nullptr, nullptr);
 }
 
 ThreadSlot& current_thread(const char* what) {
@@ -156,7 +192,7 @@ class BlockScheduler {
       if (slot.wait != Wait::None) continue;
       threadIdx = slot.index;
       t_thread = i;
-      slot.fiber = std::move(slot.fiber).resume();
+      enter_thread(slot, [&] { slot.fiber = std::move(slot.fiber).resume(); });
       if (run_.error) return;
     }
   }
@@ -298,11 +334,14 @@ class BlockScheduler {
   const LaunchShape& shape_;
 };
 
-// Boost.Context's stack allocator interface over this OS thread's pool of fiber stacks.
+// Boost.Context's stack allocator interface over this OS thread's pool of fiber stacks; records
+// the stack it hands out in `taken`.
 struct PooledStack {
   FiberStackPool* pool;
+  FiberStack* taken;
   context::stack_context allocate() {
     const FiberStack stack = pool->take();
+    *taken = stack;
     context::stack_context result;
     result.size = stack.size;
     result.sp = stack.top;
@@ -313,16 +352,19 @@ struct PooledStack {
 
 // The code each fiber starts with: the kernel, then the thread is marked as returned.
 context::fiber start_thread(BlockRun& run, size_t i, context::fiber&& scheduler) {
+  finish_stack_switch(nullptr, &run.scheduler_stack, &run.scheduler_stack_size);
   ThreadSlot& self = run.threads[i];
   self.scheduler = std::move(scheduler);
   try {
     run.body(run.context);
   } catch (const context::detail::forced_unwind&) {
+    start_stack_switch(nullptr, run.scheduler_stack, run.scheduler_stack_size);
     throw;  // the block was abandoned: let Boost unwind this stack
   } catch (...) {
     if (!run.error) run.error = std::current_exception();
   }
   self.wait = Wait::Exited;
+  start_stack_switch(nullptr, run.scheduler_stack, run.scheduler_stack_size);  // leaving for good
   return std::move(self.scheduler);
 }
 
@@ -338,7 +380,7 @@ void run_block(BlockRun& run, const LaunchShape& shape, ThreadOrder order, Fiber
     ThreadSlot& slot = run.threads[i];
     slot.index = uint3{unsigned(i % shape.block.x), unsigned(i / shape.block.x % shape.block.y),
                        unsigned(i / (size_t(shape.block.x) * shape.block.y))};
-    slot.fiber = context::fiber(std::allocator_arg, PooledStack{&stacks},
+    slot.fiber = context::fiber(std::allocator_arg, PooledStack{&stacks, &slot.stack},
                                 [&run, i](context::fiber&& scheduler) {
                                   return start_thread(run, i, std::move(scheduler));
                                 });
@@ -348,7 +390,10 @@ void run_block(BlockRun& run, const LaunchShape& shape, ThreadOrder order, Fiber
   try {
     BlockScheduler(run, order, shape).run();
   } catch (...) {
-    run.threads.clear();  // unwinds the suspended threads' stacks
+    // Destroying a suspended fiber unwinds its stack (Boost enters it to throw forced_unwind).
+    for (ThreadSlot& slot : run.threads)
+      if (slot.fiber) enter_thread(slot, [&] { slot.fiber = context::fiber(); });
+    run.threads.clear();
     t_block = outer;
     throw;
   }
