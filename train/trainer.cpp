@@ -34,7 +34,7 @@ MetricsRecord Trainer::train_step() {
   const TrainingStepResult step =
       run_training_step(model_, optimizer_, *objective_, [&] { return train_batches_->next(); },
                         {options_.grad_accum_steps, options_.grad_clip, schedule_.at(step_), options_.on_nonfinite,
-                         step_ + 1});
+                         step_ + 1, data_parallel_});
   MetricsRecord record;
   record.skipped = step.skipped;
   skipped_steps_ += step.skipped;
@@ -62,7 +62,15 @@ double Trainer::evaluate() {
     total += value.loss.item<float>() / value.loss_scale;
   }
   model_.train();
-  return total / double(std::max<int64_t>(1, options_.eval_batches));
+  const double mean = total / double(std::max<int64_t>(1, options_.eval_batches));
+  return data_parallel_ ? data_parallel_->communicator().average(mean) : mean;
+}
+
+void Trainer::distribute(dist::DataParallel& data_parallel) {
+  const dist::Communicator& world = data_parallel.communicator();
+  train_batches_->slice_for_rank(world.rank(), world.world_size());
+  if (eval_batches_) eval_batches_->slice_for_rank(world.rank(), world.world_size());
+  data_parallel_ = &data_parallel;
 }
 
 std::vector<int64_t> Trainer::sample(const std::vector<int64_t>& prompt) {

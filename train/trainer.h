@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 
+#include "dist/data_parallel.h"
 #include "nn/causal_lm.h"
 #include "tensor/generator.h"
 #include "train/metrics.h"
@@ -84,6 +85,13 @@ class Trainer {
   // to `log` when given. Returns the last record.
   MetricsRecord run(MetricsLog* log, const TrainerCallbacks& callbacks);
 
+  // Data-parallel training over `data_parallel`'s ranks (it must outlive the trainer): each rank
+  // reads its own slice of every training and held-out batch (BatchSource::slice_for_rank), the
+  // gradients are averaged as backward produces them, and the losses reported are the whole
+  // job's. Throws Error when a batch source cannot be split.
+  void distribute(dist::DataParallel& data_parallel);
+  dist::DataParallel* data_parallel() { return data_parallel_; }
+
   // State for checkpoints.
   int64_t step() const { return step_; }
   void set_step(int64_t step) { step_ = step; }
@@ -107,6 +115,7 @@ class Trainer {
   std::shared_ptr<const Objective> objective_;
   int64_t step_ = 0;
   int64_t skipped_steps_ = 0;
+  dist::DataParallel* data_parallel_ = nullptr;  // null: one process
 };
 
 }  // namespace bytegrad::train

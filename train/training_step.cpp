@@ -26,10 +26,20 @@ TrainingStepResult run_training_step(nn::CausalLM& model, Optimizer& optimizer, 
       result.metrics[i].first = value.metrics[i].first;
       result.metrics[i].second += value.metrics[i].second;
     }
+    if (settings.data_parallel) settings.data_parallel->set_averaging(micro + 1 == settings.micro_batches);
     backward(settings.micro_batches == 1 ? value.loss : div(value.loss, micro_batches));
   }
   result.loss /= micro_batches;
   for (auto& [name, total] : result.metrics) total /= micro_batches;
+  if (settings.data_parallel) {
+    // Every rank's loss is its own slice's mean, and the slices are of one size: their mean is
+    // the global batch's loss, as the gradients' mean is its gradient.
+    settings.data_parallel->finish();
+    dist::Communicator& world = settings.data_parallel->communicator();
+    result.loss = world.average(result.loss);
+    for (auto& [name, value] : result.metrics) value = world.average(value);
+    result.tokens = world.sum(result.tokens);
+  }
   result.grad_norm = clip_grad_norm(model.parameters(), settings.grad_clip);
   if (!std::isfinite(result.loss) || !std::isfinite(result.grad_norm)) {
     if (settings.on_nonfinite == NonFinitePolicy::Stop)
