@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "dist/environment.h"
 #include "tools/command_specs.h"
 #include "train/training_checkpoint.h"
 
@@ -55,7 +56,7 @@ std::function<void(const train::MetricsRecord&, double)> progress_lines(const tr
                                                                         RunProgress& progress) {
   return [&config, unit, loss_digits, &progress](const train::MetricsRecord& r, double eta) {
     if (std::isnan(progress.first_loss)) progress.first_loss = r.loss;
-    progress.positions += config.batch_size * config.seq_len * config.trainer.grad_accum_steps;
+    progress.positions += progress.ranks * config.batch_size * config.seq_len * config.trainer.grad_accum_steps;
     if (r.step % config.log_interval != 0 && r.step != config.trainer.steps && !r.eval_loss) return;
     std::printf("step %5lld/%lld  loss %.*f", static_cast<long long>(r.step),
                 static_cast<long long>(config.trainer.steps), loss_digits, r.loss);
@@ -67,19 +68,20 @@ std::function<void(const train::MetricsRecord&, double)> progress_lines(const tr
 }
 
 CheckpointedRun run_with_checkpoints(train::Trainer& trainer, const train::RunConfig& config,
-                                     const nlohmann::json& resolved, train::MetricsLog& log,
+                                     const nlohmann::json& resolved, train::MetricsLog* log,
                                      train::TrainerCallbacks callbacks, const std::filesystem::path& resumed_from) {
   CheckpointedRun run;
   run.checkpoint = resumed_from;
   const auto save_checkpoint = [&](int64_t step) {
     run.checkpoint = config.output_dir / train::checkpoint_name(step);
     train::save_training_checkpoint(run.checkpoint, trainer, resolved);
-    train::prune_checkpoints(config.output_dir, config.keep_last_checkpoints);
+    if (!trainer.data_parallel() || trainer.data_parallel()->communicator().is_main())
+      train::prune_checkpoints(config.output_dir, config.keep_last_checkpoints);
   };
   callbacks.on_checkpoint = save_checkpoint;
   const auto start = std::chrono::steady_clock::now();
   try {
-    run.last = trainer.run(&log, callbacks);
+    run.last = trainer.run(log, callbacks);
   } catch (const train::NonFiniteStepError& e) {
     throw_stopped_run(e, run.checkpoint);
   }
@@ -94,6 +96,28 @@ std::filesystem::path resume_trainer(const std::string& resume, train::Trainer& 
   train::load_training_checkpoint(checkpoint, trainer);
   std::printf("resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(trainer.step()));
   return checkpoint;
+}
+
+std::unique_ptr<dist::Communicator> join_ranks() {
+  std::unique_ptr<dist::Communicator> world = dist::communicator_from_environment();
+  if (!world->is_main() && std::freopen("/dev/null", "w", stdout) == nullptr)
+    throw std::runtime_error("rank " + std::to_string(world->rank()) + ": cannot silence standard output");
+  return world;
+}
+
+std::unique_ptr<dist::DataParallel> distribute(dist::Communicator& world, const train::RunConfig& config,
+                                               train::Trainer& trainer) {
+  if (world.world_size() == 1) return nullptr;
+  const int64_t bucket_bytes = std::max<int64_t>(1, std::llround(config.distributed.bucket_mb * double(1 << 20)));
+  auto data_parallel = std::make_unique<dist::DataParallel>(world, trainer.optimizer().parameters(),
+                                                            dist::DataParallelOptions{bucket_bytes});
+  data_parallel->broadcast_parameters();
+  trainer.distribute(*data_parallel);
+  std::printf("data parallel: %d ranks x batch %lld = %lld sequences per micro-batch; gradients averaged in %lld buckets\n",
+              world.world_size(), static_cast<long long>(config.batch_size),
+              static_cast<long long>(config.batch_size * world.world_size()),
+              static_cast<long long>(data_parallel->bucket_count()));
+  return data_parallel;
 }
 
 std::string format_duration(double seconds) {

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dist/communicator.h"
+#include "dist/data_parallel.h"
 #include "tools/commands.h"
 #include "train/data/corpus_tokens.h"
 #include "train/metrics.h"
@@ -43,8 +45,20 @@ void print_data_summary(const train::CorpusTokens& data, const std::filesystem::
 // What the progress lines of a run keep: the first step's loss and the positions trained so far.
 struct RunProgress {
   double first_loss = NAN;
-  int64_t positions = 0;
+  int64_t positions = 0;  // over every rank
+  int64_t ranks = 1;      // data-parallel ranks, each training batch_size rows
 };
+
+// This process's place in a data-parallel job (dist/environment.h): the communicator, with
+// standard output silenced on every rank but 0, so that the job prints one run's progress;
+// errors still reach standard error from any rank.
+std::unique_ptr<dist::Communicator> join_ranks();
+
+// Data parallelism for a job of several ranks: a DataParallel over the trainer's parameters
+// (the config's bucket size; rank 0's values broadcast to all) that `trainer` then trains with,
+// and a line saying how the global batch is made. Null for a job of one rank.
+std::unique_ptr<dist::DataParallel> distribute(dist::Communicator& world, const train::RunConfig& config,
+                                               train::Trainer& trainer);
 
 // The on_step callback of `bytegrad train`: fills `progress`, and prints "step N/STEPS loss ...
 // [eval ...] lr ... grad norm ... RATE UNIT ETA M:SS" every log_interval steps, at evaluations and
@@ -62,9 +76,10 @@ struct CheckpointedRun {
 // Runs `trainer` to its last step as `bytegrad train` does: a checkpoint (checkpoint-STEP in the
 // config's output_dir, older ones pruned to keep_last) at the config's interval, or once at the
 // end without one; a step that is not finite stops the run with where to go on from
-// (throw_stopped_run). `resumed_from` is the checkpoint the run resumed from, if any.
+// (throw_stopped_run). `resumed_from` is the checkpoint the run resumed from, if any. In a
+// data-parallel run every rank calls it, `log` is null but on rank 0, and rank 0 alone writes.
 CheckpointedRun run_with_checkpoints(train::Trainer& trainer, const train::RunConfig& config,
-                                     const nlohmann::json& resolved, train::MetricsLog& log,
+                                     const nlohmann::json& resolved, train::MetricsLog* log,
                                      train::TrainerCallbacks callbacks, const std::filesystem::path& resumed_from);
 
 // Loads the checkpoint `resume` names (a run directory's newest, or a checkpoint directory) into

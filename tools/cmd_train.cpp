@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "autograd/anomaly.h"
+#include "dist/data_parallel.h"
 #include "tensor/generator.h"
 #include "tools/cmd_run_args.h"
 #include "tools/cmd_train_tfree.h"
@@ -40,10 +41,30 @@ void print_sample(const tokenizer::Tokenizer& tok, int64_t step, const std::vect
   std::fflush(stdout);
 }
 
+// The run's tokens, on every rank alike: rank 0 reads the corpus first (training the BPE and
+// writing tokenizer.json when the config asks for one), and the other ranks then load that
+// tokenizer instead of training their own.
+train::CorpusTokens read_training_tokens(dist::Communicator& world, const train::RunConfig& config,
+                                         const std::string& source) {
+  if (!config.data.shards.empty()) return train::load_shard_tokens(config.data, source);
+  std::optional<train::CorpusTokens> data;
+  if (world.is_main()) data.emplace(train::tokenize_corpus(config.data, config.output_dir, config.trainer.seed));
+  world.barrier();
+  if (world.is_main()) return std::move(*data);
+  train::DataConfig rank_data = config.data;
+  if (rank_data.bpe_vocab_size > 0) {
+    rank_data.tokenizer = (config.output_dir / "tokenizer.json").string();
+    rank_data.bpe_vocab_size = 0;
+  }
+  return train::tokenize_corpus(rank_data, config.output_dir, config.trainer.seed);
+}
+
 }  // namespace
 
 int run_train(const Args& args) {
   const auto wall_start = std::chrono::steady_clock::now();
+  const std::unique_ptr<dist::Communicator> world = join_ranks();
+  const bool main_rank = world->is_main();
   RunArgs cli = parse_run_args("train", args);
   const DetectAnomaly anomaly(cli.detect_anomaly);
   json resolved;
@@ -62,16 +83,23 @@ int run_train(const Args& args) {
   }
   const train::RunConfig config = train::run_config_from_json(resolved, cli.config);
   train::check_run_before_data(config, cli.config);
-  const train::RunDirectory run_directory(config.output_dir, resumed      ? train::RunStart::Resume
-                                                             : cli.overwrite ? train::RunStart::Overwrite
-                                                                             : train::RunStart::Fresh);
-  if (resumed) train::truncate_metrics(config.output_dir / "metrics.jsonl", resumed->step);
-  std::ofstream(config.output_dir / "run_config.json") << resolved.dump(2) << '\n';
+  if (config.model_type == "tfree" && world->world_size() > 1)
+    throw std::runtime_error(cli.config + ": T-Free models train in one process, not on " +
+                             std::to_string(world->world_size()) + " ranks");
+  // Rank 0 owns the run directory: it locks it and writes every file. The others wait until it
+  // has (they have read the saved config of a resumed run before it is rewritten).
+  world->barrier();
+  std::optional<train::RunDirectory> run_directory;
+  if (main_rank) {
+    run_directory.emplace(config.output_dir, resumed        ? train::RunStart::Resume
+                                             : cli.overwrite ? train::RunStart::Overwrite
+                                                             : train::RunStart::Fresh);
+    if (resumed) train::truncate_metrics(config.output_dir / "metrics.jsonl", resumed->step);
+    std::ofstream(config.output_dir / "run_config.json") << resolved.dump(2) << '\n';
+  }
   if (config.model_type == "tfree") return run_train_tfree(cli, config, resolved);
 
-  const train::CorpusTokens data = config.data.shards.empty()
-                                       ? train::tokenize_corpus(config.data, config.output_dir, config.trainer.seed)
-                                       : train::load_shard_tokens(config.data, cli.config);
+  const train::CorpusTokens data = read_training_tokens(*world, config, cli.config);
   if (config.data.shards.empty()) print_data_summary(data, config.output_dir);
   else
     std::printf("data: %zu token shards, %lld train and %lld held-out tokens; tokenizer of %zu tokens (%s)\n", data.files,
@@ -107,6 +135,7 @@ int run_train(const Args& args) {
   train::Trainer trainer(model, *optimizer, config.schedule,
                          train::TokenBatches(data.train, config.batch_size, config.seq_len, "training tokens"),
                          std::move(eval_batches), *model_generator, config.trainer);
+  const std::unique_ptr<dist::DataParallel> data_parallel = distribute(*world, config, trainer);
   const fs::path resumed_from = resume_trainer(cli.resume, trainer);  // empty for a fresh run
   std::printf("training: %lld steps of %lld x %lld tokens (x%lld accumulated), %s, peak lr %g\n",
               static_cast<long long>(config.trainer.steps), static_cast<long long>(config.batch_size),
@@ -115,17 +144,21 @@ int run_train(const Args& args) {
   std::fflush(stdout);
 
   const fs::path metrics_path = config.output_dir / "metrics.jsonl";
-  train::MetricsLog log(metrics_path, !cli.resume.empty());
+  std::optional<train::MetricsLog> log;
+  if (main_rank) log.emplace(metrics_path, !cli.resume.empty());
   const std::vector<int64_t> prompt = [&] {
     std::vector<int64_t> ids{eos};
     for (int32_t id : tok.encode(config.sample_prompt)) ids.push_back(id);
     return ids;
   }();
   RunProgress progress;
+  progress.ranks = world->world_size();
   train::TrainerCallbacks callbacks;
   callbacks.on_step = progress_lines(config, "tok/s", 4, progress);
-  callbacks.on_sample = [&](int64_t step) { print_sample(tok, step, trainer.sample(prompt)); };
-  const CheckpointedRun run = run_with_checkpoints(trainer, config, resolved, log, callbacks, resumed_from);
+  if (main_rank) callbacks.on_sample = [&](int64_t step) { print_sample(tok, step, trainer.sample(prompt)); };
+  const CheckpointedRun run =
+      run_with_checkpoints(trainer, config, resolved, log ? &*log : nullptr, callbacks, resumed_from);
+  if (!main_rank) return 0;  // rank 0 writes the model and prints the summary
   const train::MetricsRecord& last = run.last;
   const double train_seconds = run.train_seconds;
   const fs::path checkpoint_dir = run.checkpoint;  // the newest complete checkpoint of this run

@@ -12,6 +12,7 @@ namespace bytegrad::train {
 void save_training_checkpoint(const std::string& directory, Trainer& trainer, const nlohmann::json& run_config) {
   io::TensorMap optimizer_state;
   for (const auto& [name, tensor] : trainer.optimizer().state()) optimizer_state[name] = tensor;
+  if (trainer.data_parallel() && !trainer.data_parallel()->communicator().is_main()) return;
   const Generator& generator = trainer.model_generator();
   const nlohmann::json state = {{"step", trainer.step()},
                                 {"optimizer_steps", trainer.optimizer().step_count()},
