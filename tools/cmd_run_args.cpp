@@ -7,6 +7,8 @@
 #include <stdexcept>
 
 #include "dist/environment.h"
+#include "tensor/creation.h"
+#include "train/sharded_optimizer.h"
 #include "tools/command_specs.h"
 #include "train/training_checkpoint.h"
 
@@ -105,6 +107,41 @@ std::unique_ptr<dist::Communicator> join_ranks() {
   return world;
 }
 
+std::unique_ptr<train::Optimizer> make_run_optimizer(dist::Communicator& world, const train::RunConfig& config,
+                                                     const nn::CausalLM& model) {
+  if (config.distributed.zero_stage == 1 && world.world_size() > 1)
+    return train::make_sharded_optimizer(config.optimizer, model, world);
+  return train::make_optimizer(config.optimizer, model);
+}
+
+namespace {
+
+// Bytes of the optimizer's state on this rank: its shard's, or all of it.
+int64_t optimizer_state_bytes(const train::Optimizer& optimizer) {
+  if (const auto* sharded = dynamic_cast<const train::ShardedOptimizer*>(&optimizer)) return sharded->state_bytes();
+  int64_t bytes = 0;
+  for (const auto& [name, tensor] : optimizer.state()) bytes += tensor.numel() * int64_t(dtype_size(tensor.dtype()));
+  return bytes;
+}
+
+// One line per rank (printed by rank 0) with the bytes it holds: parameters, gradients (one
+// float32 per parameter element) and optimizer state.
+void print_rank_memory(dist::Communicator& world, const train::Optimizer& optimizer) {
+  int64_t parameter_bytes = 0;
+  for (const auto& [name, parameter] : optimizer.parameters())
+    parameter_bytes += parameter.numel() * int64_t(dtype_size(parameter.dtype()));
+  const Tensor mine = from_vector(std::vector<int64_t>{parameter_bytes, parameter_bytes, optimizer_state_bytes(optimizer)});
+  const Tensor all = empty({3 * world.world_size()}, {kInt64, kCPU});
+  world.all_gather(mine, all);
+  const std::vector<int64_t> bytes = all.to_vector<int64_t>();
+  for (int r = 0; r < world.world_size(); ++r)
+    std::printf("rank %d holds: parameters %.2f MiB, gradients %.2f MiB, optimizer state %.2f MiB\n", r,
+                double(bytes[size_t(3 * r)]) / (1 << 20), double(bytes[size_t(3 * r + 1)]) / (1 << 20),
+                double(bytes[size_t(3 * r + 2)]) / (1 << 20));
+}
+
+}  // namespace
+
 std::unique_ptr<dist::DataParallel> distribute(dist::Communicator& world, const train::RunConfig& config,
                                                train::Trainer& trainer) {
   if (world.world_size() == 1) return nullptr;
@@ -117,6 +154,7 @@ std::unique_ptr<dist::DataParallel> distribute(dist::Communicator& world, const 
               world.world_size(), static_cast<long long>(config.batch_size),
               static_cast<long long>(config.batch_size * world.world_size()),
               static_cast<long long>(data_parallel->bucket_count()));
+  print_rank_memory(world, trainer.optimizer());
   return data_parallel;
 }
 

@@ -13,6 +13,7 @@
 
 #include "dist/communicator.h"
 #include "dist/data_parallel.h"
+#include "nn/causal_lm.h"
 #include "tools/commands.h"
 #include "train/data/corpus_tokens.h"
 #include "train/metrics.h"
@@ -54,9 +55,15 @@ struct RunProgress {
 // errors still reach standard error from any rank.
 std::unique_ptr<dist::Communicator> join_ranks();
 
+// The run's optimizer (the config's optimizer section over `model`): with distributed.zero_stage 1
+// on several ranks, its state sharded over them (train/sharded_optimizer.h).
+std::unique_ptr<train::Optimizer> make_run_optimizer(dist::Communicator& world, const train::RunConfig& config,
+                                                     const nn::CausalLM& model);
+
 // Data parallelism for a job of several ranks: a DataParallel over the trainer's parameters
 // (the config's bucket size; rank 0's values broadcast to all) that `trainer` then trains with,
-// and a line saying how the global batch is made. Null for a job of one rank.
+// a line saying how the global batch is made, and one line per rank with the bytes it holds of
+// parameters, gradients and optimizer state. Null for a job of one rank.
 std::unique_ptr<dist::DataParallel> distribute(dist::Communicator& world, const train::RunConfig& config,
                                                train::Trainer& trainer);
 

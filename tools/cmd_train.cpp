@@ -129,7 +129,7 @@ int run_train(const Args& args) {
               static_cast<long long>(model_config.num_hidden_layers), static_cast<long long>(model_config.hidden_size),
               double(model.parameter_count()) / 1e6);
 
-  const std::unique_ptr<train::Optimizer> optimizer = train::make_optimizer(config.optimizer, model);
+  const std::unique_ptr<train::Optimizer> optimizer = make_run_optimizer(*world, config, model);
   std::optional<train::TokenBatches> eval_batches;
   if (data.eval.size() > config.seq_len) eval_batches.emplace(data.eval, config.batch_size, config.seq_len, "held-out tokens");
   train::Trainer trainer(model, *optimizer, config.schedule,

@@ -29,15 +29,7 @@ nlohmann::json load_training_checkpoint(const std::string& directory, Trainer& t
     BYTEGRAD_CHECK(checkpoint.state.contains(key) && checkpoint.state[key].is_number_integer(), "resume: ",
                    directory, "/training_state.json has no integer \"", key, "\"");
   trainer.model().load_state_dict(checkpoint.model);
-  NoGradGuard no_grad;
-  for (const auto& [name, tensor] : trainer.optimizer().state()) {
-    const auto saved = checkpoint.optimizer.find(name);
-    BYTEGRAD_CHECK(saved != checkpoint.optimizer.end(), "resume: ", directory,
-                   "/optimizer.safetensors has no tensor '", name, "'");
-    BYTEGRAD_CHECK(saved->second.shape() == tensor.shape(), "resume: ", directory, "/optimizer.safetensors: '", name,
-                   "' has shape ", shape_str(saved->second.shape()), ", the optimizer ", shape_str(tensor.shape()));
-    ops::copy_(tensor, saved->second);
-  }
+  trainer.optimizer().load_state(checkpoint.optimizer, "resume: " + directory + "/optimizer.safetensors");
   const nlohmann::json& state = checkpoint.state;
   trainer.set_step(state["step"].get<int64_t>());
   trainer.optimizer().set_step_count(state["optimizer_steps"].get<int64_t>());

@@ -8,6 +8,8 @@
 #include "nn/llama.h"
 #include "tests/dist_mpi/mpi_world.h"
 #include "tests/tiny_llama.h"
+#include "train/optimizer_settings.h"
+#include "train/sharded_optimizer.h"
 #include "train/trainer.h"
 
 namespace bytegrad::train {
@@ -29,20 +31,28 @@ std::vector<int32_t> rule_tokens() {
   return pack_documents(documents, 15, 0.0, 1).train;
 }
 
-// A run built from one seed as `bytegrad train` builds it, with `batch` rows per micro-batch.
+// A run built from one seed as `bytegrad train` builds it, with `batch` rows per micro-batch;
+// with `world`, its optimizer's state is sharded over the ranks (ZeRO-1).
 struct Run {
   Generator generator;
   nn::Llama model;
-  AdamW optimizer;
+  std::unique_ptr<Optimizer> optimizer;
   Trainer trainer;
 
-  explicit Run(int64_t batch)
+  explicit Run(int64_t batch, dist::Communicator* sharded_over = nullptr)
       : generator(11),
         model(testing::tiny_llama_config(16, 32, 32), generator),
-        optimizer(model.named_parameters(), {.learning_rate = 1e-2, .weight_decay = 0.1}, {"model.embed_tokens.weight"}),
-        trainer(model, optimizer, {.peak = 1e-2, .floor = 1e-3, .warmup_steps = 3, .total_steps = kSteps},
+        optimizer(sharded_over ? std::unique_ptr<Optimizer>(make_sharded_optimizer(settings(), model, *sharded_over))
+                               : make_optimizer(settings(), model)),
+        trainer(model, *optimizer, {.peak = 1e-2, .floor = 1e-3, .warmup_steps = 3, .total_steps = kSteps},
                 TokenBatches(rule_tokens(), batch, kSeqLen, "train"), TokenBatches(rule_tokens(), batch, kSeqLen, "eval"),
                 generator, {.steps = kSteps, .grad_accum_steps = 2, .grad_clip = 1.0, .eval_batches = 2, .seed = 11}) {}
+
+  static OptimizerSettings settings() {
+    OptimizerSettings settings;
+    settings.adamw = {.learning_rate = 1e-2, .weight_decay = 0.1};
+    return settings;
+  }
 
   std::vector<double> losses() {
     std::vector<double> out;
@@ -62,6 +72,20 @@ double relative_difference(const Tensor& a, const Tensor& b) {
   return difference / scale;
 }
 
+// Checks that `distributed` (kRankBatch per rank) took the steps of `reference` (one process).
+void check_same_run(Run& distributed, Run& reference, const std::vector<double>& losses,
+                    const std::vector<double>& expected) {
+  REQUIRE(losses.size() == expected.size());
+  for (size_t i = 0; i < losses.size(); ++i) CHECK(losses[i] == doctest::Approx(expected[i]).epsilon(1e-5));
+  CHECK(losses.back() < 0.8 * losses.front());
+  for (const auto& [name, parameter] : reference.model.named_parameters()) {
+    INFO(name);
+    CHECK(relative_difference(distributed.model.state_dict().at(name), parameter) < 1e-5);
+  }
+  CHECK(distributed.trainer.evaluate() == doctest::Approx(reference.trainer.evaluate()).epsilon(1e-5));
+  CHECK(distributed.trainer.train_batches().position() == reference.trainer.train_batches().position());
+}
+
 }  // namespace
 
 TEST_CASE("N ranks x batch b take the steps of one process x batch N b") {
@@ -73,18 +97,45 @@ TEST_CASE("N ranks x batch b take the steps of one process x batch N b") {
   dist::DataParallel parallel(world, distributed.model.named_parameters(), {.bucket_bytes = 4096});
   CHECK(parallel.bucket_count() > 1);  // several buckets, averaged as backward completes them
   distributed.trainer.distribute(parallel);
-  const std::vector<double> losses = distributed.losses();
+  check_same_run(distributed, reference, distributed.losses(), expected);
+}
 
-  REQUIRE(losses.size() == expected.size());
-  for (size_t i = 0; i < losses.size(); ++i) CHECK(losses[i] == doctest::Approx(expected[i]).epsilon(1e-5));
-  CHECK(losses.back() < 0.8 * losses.front());
-  for (const auto& [name, parameter] : reference.model.named_parameters()) {
+TEST_CASE("ZeRO-1: moments sharded over the ranks, the same steps, the same consolidated state") {
+  dist::Communicator& world = mpi_world();
+  Run reference(kRankBatch * world.world_size());
+  const std::vector<double> expected = reference.losses();
+
+  Run distributed(kRankBatch, &world);
+  dist::DataParallel parallel(world, distributed.model.named_parameters());
+  distributed.trainer.distribute(parallel);
+  check_same_run(distributed, reference, distributed.losses(), expected);
+
+  // This rank holds about 1/N of the moments; gathered, they are the unsharded optimizer's.
+  const auto& sharded = dynamic_cast<const ShardedOptimizer&>(*distributed.optimizer);
+  const int64_t parameters = distributed.model.parameter_count();
+  CHECK(sharded.state_bytes() <= 2 * 4 * (parameters / world.world_size() + 1));
+  const NamedTensors gathered = sharded.state();
+  const NamedTensors unsharded = reference.optimizer->state();
+  const std::map<std::string, Tensor> expected_state(unsharded.begin(), unsharded.end());
+  REQUIRE(gathered.size() == unsharded.size());
+  for (const auto& [name, tensor] : gathered) {
     INFO(name);
-    const Tensor other = distributed.model.state_dict().at(name);
-    CHECK(relative_difference(other, parameter) < 1e-5);
+    CHECK(relative_difference(tensor, expected_state.at(name)) < 1e-4);
   }
-  CHECK(distributed.trainer.evaluate() == doctest::Approx(reference.trainer.evaluate()).epsilon(1e-5));
-  CHECK(distributed.trainer.train_batches().position() == reference.trainer.train_batches().position());
+
+  // A fresh sharded optimizer loads the consolidated state back: its own shard of each tensor.
+  Run resumed(kRankBatch, &world);
+  resumed.optimizer->load_state(expected_state, "the reference state");
+  for (const auto& [name, tensor] : resumed.optimizer->state()) {
+    INFO(name);
+    CHECK(tensor.to_vector<float>() == expected_state.at(name).to_vector<float>());
+  }
+}
+
+TEST_CASE("ZeRO-1 state that lacks a tensor is an error naming it") {
+  Run run(kRankBatch, &mpi_world());
+  CHECK_THROWS_WITH_AS(run.optimizer->load_state({}, "saved.safetensors"),
+                       doctest::Contains("saved.safetensors has no tensor 'model."), Error);
 }
 
 }  // namespace bytegrad::train

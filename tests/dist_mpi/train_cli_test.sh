@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `bytegrad train` on 2 ranks x batch 2 takes the steps of 1 process x batch 4 (losses and final
-# weights within 1e-5 relative), rank 0 alone writes the run directory, and a run checkpointed
-# on 2 ranks resumes on 1 to the same end.
+# weights within 1e-5 relative), replicated (ZeRO stage 0) and with sharded optimizer state
+# (stage 1); rank 0 alone prints and writes the run directory; a run checkpointed on 2 ranks
+# resumes on 1, and one checkpointed on 1 resumes on 2, to the same end.
 #   train_cli_test.sh MPIRUN_SH MPIRUN BYTEGRAD SCRATCH [EXTRA --set ...]
 set -euo pipefail
 mpirun_sh=$1 mpirun=$2 bytegrad=$3 scratch=$4
@@ -22,13 +23,25 @@ tiny=(--config "$here/../../configs/fortunes-llama.json" --set 'data.paths=["cor
       --set sample.tokens=4 --set distributed.bucket_mb=0.001 "$@")
 
 OMP_NUM_THREADS=1 "$bytegrad" train "${tiny[@]}" --set training.batch_size=4 --set output_dir=one > one.log
-bash "$mpirun_sh" "$mpirun" 2 "$bytegrad" train "${tiny[@]}" --set training.batch_size=2 --set output_dir=two > two.log
-grep -q "data parallel: 2 ranks x batch 2 = 4 sequences" two.log
-[ "$(grep -c '^step ' two.log)" -eq 8 ] || { echo "rank 0 alone should print the 8 progress lines"; cat two.log; exit 1; }
-python3 "$here/compare_runs.py" one two
+for stage in 0 1; do
+  two=two-zero$stage
+  bash "$mpirun_sh" "$mpirun" 2 "$bytegrad" train "${tiny[@]}" --set training.batch_size=2 \
+    --set distributed.zero_stage=$stage --set output_dir=$two > $two.log
+  grep -q "data parallel: 2 ranks x batch 2 = 4 sequences" $two.log
+  [ "$(grep -c '^step ' $two.log)" -eq 8 ] || { echo "rank 0 alone should print the 8 progress lines"; cat $two.log; exit 1; }
+  grep "^rank . holds" $two.log
+  python3 "$here/compare_runs.py" one $two
 
-# Resumed on one rank from the 2-rank run's checkpoint at step 4: the same end as both runs.
-rm -rf two/checkpoint-8 two/model
-OMP_NUM_THREADS=1 "$bytegrad" train --resume two/checkpoint-4 --set training.batch_size=4 > resumed.log
-grep -q "resumed from two/checkpoint-4 at step 4" resumed.log
-python3 "$here/compare_runs.py" two one
+  # Resumed on one rank from the 2-rank run's consolidated checkpoint at step 4: the same end.
+  rm -rf $two/checkpoint-8 $two/model
+  OMP_NUM_THREADS=1 "$bytegrad" train --resume $two/checkpoint-4 --set training.batch_size=4 > $two-resumed.log
+  grep -q "resumed from $two/checkpoint-4 at step 4" $two-resumed.log
+  python3 "$here/compare_runs.py" $two one
+done
+
+# A 1-rank ZeRO-1 checkpoint resumed on 2 ranks, sharded: the same end again.
+OMP_NUM_THREADS=1 "$bytegrad" train "${tiny[@]}" --set training.batch_size=4 --set output_dir=grow > grow.log
+rm -rf grow/checkpoint-8 grow/model
+bash "$mpirun_sh" "$mpirun" 2 "$bytegrad" train --resume grow/checkpoint-4 --set training.batch_size=2 \
+  --set distributed.zero_stage=1 > grow-resumed.log
+python3 "$here/compare_runs.py" grow one
