@@ -59,9 +59,9 @@ void Optimizer::load_state(const std::map<std::string, Tensor>& saved, const std
 }
 
 DecayFlags default_decay_mask(const NamedTensors& parameters, const std::set<std::string>& embedding_names) {
-  DecayFlags mask;
-  for (const auto& [name, p] : parameters) mask.flags.push_back(decays_by_default(name, p, embedding_names));
-  return mask;
+  std::vector<bool> flags;
+  for (const auto& [name, p] : parameters) flags.push_back(decays_by_default(name, p, embedding_names));
+  return DecayFlags(std::move(flags));
 }
 
 AdamW::AdamW(NamedTensors parameters, const AdamWOptions& options, const std::set<std::string>& embedding_names)

@@ -30,6 +30,7 @@ bool decays_by_default(const std::string& name, const Tensor& parameter,
 // Which parameters AdamW or SGD decay, one flag per parameter in order: a type of its own, so
 // that it is never mistaken for a braced list of embedding names.
 struct DecayFlags {
+  explicit DecayFlags(std::vector<bool> values) : flags(std::move(values)) {}
   std::vector<bool> flags;
 };
 

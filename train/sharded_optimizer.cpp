@@ -27,13 +27,13 @@ ShardedOptimizer::ShardedOptimizer(NamedTensors parameters, const DecayFlags& de
   BYTEGRAD_CHECK(decays.flags.size() == parameters_.size(), "ZeRO-1: ", decays.flags.size(), " decay flags for ",
                  parameters_.size(), " parameters");
   NamedTensors pieces;
-  DecayFlags piece_decays;
+  std::vector<bool> piece_decays;
   for (const dist::ShardPiece& piece : shards_.pieces()) {
     const auto& [name, parameter] = parameters_[piece.tensor];
     pieces.emplace_back(name, flat_part(parameter, piece.tensor_offset, piece.length));
-    piece_decays.flags.push_back(decays.flags[piece.tensor]);
+    piece_decays.push_back(decays.flags[piece.tensor]);
   }
-  inner_ = make_inner(std::move(pieces), std::move(piece_decays));
+  inner_ = make_inner(std::move(pieces), DecayFlags(std::move(piece_decays)));
   learning_rate_ = inner_->learning_rate();
 }
 
