@@ -142,19 +142,17 @@ void print_rank_memory(dist::Communicator& world, const train::Optimizer& optimi
 
 }  // namespace
 
-std::unique_ptr<dist::DataParallel> distribute(dist::Communicator& world, const train::RunConfig& config,
-                                               train::Trainer& trainer) {
+std::unique_ptr<dist::DataParallel> make_data_parallel(dist::Communicator& world, double bucket_mb,
+                                                       const train::Optimizer& optimizer, int64_t batch_size) {
   if (world.world_size() == 1) return nullptr;
-  const int64_t bucket_bytes = std::max<int64_t>(1, std::llround(config.distributed.bucket_mb * double(1 << 20)));
-  auto data_parallel = std::make_unique<dist::DataParallel>(world, trainer.optimizer().parameters(),
-                                                            dist::DataParallelOptions{bucket_bytes});
+  const int64_t bucket_bytes = std::max<int64_t>(1, std::llround(bucket_mb * double(1 << 20)));
+  auto data_parallel =
+      std::make_unique<dist::DataParallel>(world, optimizer.parameters(), dist::DataParallelOptions{bucket_bytes});
   data_parallel->broadcast_parameters();
-  trainer.distribute(*data_parallel);
   std::printf("data parallel: %d ranks x batch %lld = %lld sequences per micro-batch; gradients averaged in %lld buckets\n",
-              world.world_size(), static_cast<long long>(config.batch_size),
-              static_cast<long long>(config.batch_size * world.world_size()),
+              world.world_size(), static_cast<long long>(batch_size), static_cast<long long>(batch_size * world.world_size()),
               static_cast<long long>(data_parallel->bucket_count()));
-  print_rank_memory(world, trainer.optimizer());
+  print_rank_memory(world, optimizer);
   return data_parallel;
 }
 

@@ -60,12 +60,12 @@ std::unique_ptr<dist::Communicator> join_ranks();
 std::unique_ptr<train::Optimizer> make_run_optimizer(dist::Communicator& world, const train::RunConfig& config,
                                                      const nn::CausalLM& model);
 
-// Data parallelism for a job of several ranks: a DataParallel over the trainer's parameters
-// (the config's bucket size; rank 0's values broadcast to all) that `trainer` then trains with,
-// a line saying how the global batch is made, and one line per rank with the bytes it holds of
-// parameters, gradients and optimizer state. Null for a job of one rank.
-std::unique_ptr<dist::DataParallel> distribute(dist::Communicator& world, const train::RunConfig& config,
-                                               train::Trainer& trainer);
+// Data parallelism for a job of several ranks: a DataParallel over the optimizer's parameters
+// (buckets of `bucket_mb`; rank 0's values broadcast to all) for the trainer to train with, a
+// line saying how the global batch of `batch_size` per rank is made, and one line per rank with
+// the bytes it holds of parameters, gradients and optimizer state. Null for a job of one rank.
+std::unique_ptr<dist::DataParallel> make_data_parallel(dist::Communicator& world, double bucket_mb,
+                                                       const train::Optimizer& optimizer, int64_t batch_size);
 
 // The on_step callback of `bytegrad train`: fills `progress`, and prints "step N/STEPS loss ...
 // [eval ...] lr ... grad norm ... RATE UNIT ETA M:SS" every log_interval steps, at evaluations and

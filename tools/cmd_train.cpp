@@ -135,7 +135,9 @@ int run_train(const Args& args) {
   train::Trainer trainer(model, *optimizer, config.schedule,
                          train::TokenBatches(data.train, config.batch_size, config.seq_len, "training tokens"),
                          std::move(eval_batches), *model_generator, config.trainer);
-  const std::unique_ptr<dist::DataParallel> data_parallel = distribute(*world, config, trainer);
+  const std::unique_ptr<dist::DataParallel> data_parallel =
+      make_data_parallel(*world, config.distributed.bucket_mb, *optimizer, config.batch_size);
+  if (data_parallel) trainer.distribute(*data_parallel);
   const fs::path resumed_from = resume_trainer(cli.resume, trainer);  // empty for a fresh run
   std::printf("training: %lld steps of %lld x %lld tokens (x%lld accumulated), %s, peak lr %g\n",
               static_cast<long long>(config.trainer.steps), static_cast<long long>(config.batch_size),

@@ -1,5 +1,6 @@
 #include "train/training_step.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/backward.h"
@@ -7,6 +8,22 @@
 #include "train/grad_clip.h"
 
 namespace bytegrad::train {
+namespace {
+
+// A loss is its batch's mean over the positions that count, and ranks may count different
+// numbers of them (masked responses of different lengths): the mean of the ranks' means would
+// then weigh a rank's tokens by how few it has. Scaling rank r's loss (and its metrics) by
+// N * counted_r / sum of counted makes the mean over ranks the mean over every counted position
+// of the global batch, as one process reading the whole batch computes it.
+void weigh_by_counted_tokens(ObjectiveValue& value, const Batch& batch, dist::Communicator& world) {
+  const int64_t total = world.sum(batch.counted_tokens);
+  if (total == batch.counted_tokens * world.world_size()) return;  // a weight of 1 (equal counts)
+  const double weight = double(batch.counted_tokens) * world.world_size() / double(std::max<int64_t>(total, 1));
+  value.loss = mul(value.loss, weight);
+  for (auto& [name, metric] : value.metrics) metric *= weight;
+}
+
+}  // namespace
 
 TrainingStepResult run_training_step(nn::CausalLM& model, Optimizer& optimizer, const Objective& objective,
                                      const std::function<Batch()>& next_batch, const TrainingStepSettings& settings) {
@@ -18,7 +35,8 @@ TrainingStepResult run_training_step(nn::CausalLM& model, Optimizer& optimizer, 
   const double micro_batches = double(settings.micro_batches);
   for (int64_t micro = 0; micro < settings.micro_batches; ++micro) {
     const Batch batch = next_batch();
-    const ObjectiveValue value = objective.evaluate(model, batch);
+    ObjectiveValue value = objective.evaluate(model, batch);
+    if (settings.data_parallel) weigh_by_counted_tokens(value, batch, settings.data_parallel->communicator());
     result.loss += value.loss.item<float>() / value.loss_scale;
     result.tokens += batch.tokens;
     if (result.metrics.empty()) result.metrics.assign(value.metrics.size(), {"", 0.0});

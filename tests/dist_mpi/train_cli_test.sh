@@ -2,7 +2,8 @@
 # `bytegrad train` on 2 ranks x batch 2 takes the steps of 1 process x batch 4 (losses and final
 # weights within 1e-5 relative), replicated (ZeRO stage 0) and with sharded optimizer state
 # (stage 1); rank 0 alone prints and writes the run directory; a run checkpointed on 2 ranks
-# resumes on 1, and one checkpointed on 1 resumes on 2, to the same end.
+# resumes on 1, and one checkpointed on 1 resumes on 2, to the same end. `bytegrad sft` on 2 ranks
+# fine-tunes as on 1 with the whole batch.
 #   train_cli_test.sh MPIRUN_SH MPIRUN BYTEGRAD SCRATCH [EXTRA --set ...]
 set -euo pipefail
 mpirun_sh=$1 mpirun=$2 bytegrad=$3 scratch=$4
@@ -45,3 +46,14 @@ rm -rf grow/checkpoint-8 grow/model
 bash "$mpirun_sh" "$mpirun" 2 "$bytegrad" train --resume grow/checkpoint-4 --set training.batch_size=2 \
   --set distributed.zero_stage=1 > grow-resumed.log
 python3 "$here/compare_runs.py" grow one
+
+# `bytegrad sft` from the trained model: 2 ranks x 4 examples fine-tune as 1 x 8 (the ranks'
+# responses differ in length; their losses are weighted by response tokens).
+"$bytegrad" sft-data --task addition --out sft-data --train 64 --eval 8 > sft-data.log
+sft=(--config "$here/../../configs/sft-addition.json" --set model=one/model --set data.train=sft-data/train.jsonl
+     --set data.eval=sft-data/eval.jsonl --set training.steps=6 --set training.log_interval=1
+     --set training.grad_accum_steps=2 --set eval.interval=0 --set eval.examples=4 --set schedule.warmup_steps=2)
+OMP_NUM_THREADS=1 "$bytegrad" sft "${sft[@]}" --set training.batch_size=8 --set output_dir=sft-one > sft-one.log
+bash "$mpirun_sh" "$mpirun" 2 "$bytegrad" sft "${sft[@]}" --set training.batch_size=4 --set output_dir=sft-two > sft-two.log
+grep -q "data parallel: 2 ranks x batch 4" sft-two.log
+python3 "$here/compare_runs.py" sft-one sft-two
