@@ -149,9 +149,10 @@ std::unique_ptr<dist::DataParallel> make_data_parallel(dist::Communicator& world
   auto data_parallel =
       std::make_unique<dist::DataParallel>(world, optimizer.parameters(), dist::DataParallelOptions{bucket_bytes});
   data_parallel->broadcast_parameters();
-  std::printf("data parallel: %d ranks x batch %lld = %lld sequences per micro-batch; gradients averaged in %lld buckets\n",
+  const long long buckets = data_parallel->bucket_count();
+  std::printf("data parallel: %d ranks x batch %lld = %lld sequences per micro-batch; gradients averaged in %lld bucket%s\n",
               world.world_size(), static_cast<long long>(batch_size), static_cast<long long>(batch_size * world.world_size()),
-              static_cast<long long>(data_parallel->bucket_count()));
+              buckets, buckets == 1 ? "" : "s");
   print_rank_memory(world, optimizer);
   return data_parallel;
 }
