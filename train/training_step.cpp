@@ -16,6 +16,8 @@ namespace {
 // N * counted_r / sum of counted makes the mean over ranks the mean over every counted position
 // of the global batch, as one process reading the whole batch computes it.
 void weigh_by_counted_tokens(ObjectiveValue& value, const Batch& batch, dist::Communicator& world) {
+  // Without a mask every position counts, and every rank's batch has the same shape.
+  if (!batch.mask.defined()) return;
   const int64_t total = world.sum(batch.counted_tokens);
   if (total == batch.counted_tokens * world.world_size()) return;  // a weight of 1 (equal counts)
   const double weight = double(batch.counted_tokens) * world.world_size() / double(std::max<int64_t>(total, 1));
