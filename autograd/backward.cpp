@@ -103,6 +103,8 @@ void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) 
     for (size_t i = 0; i < needs.size(); ++i) needs[i] = node.inputs[i] != nullptr;
     const bool profiling = profile::enabled();
     const double started = profiling ? profile::now() : 0.0;
+    if (node.before_backward) [[unlikely]]
+      (*node.before_backward)();
     const bool sparse = adds_into_leaf_grad(node);
     std::vector<Tensor> input_grads;
     if (sparse) add_into_leaf_grad(node, grad);

@@ -77,7 +77,7 @@ CheckpointedRun run_with_checkpoints(train::Trainer& trainer, const train::RunCo
   const auto save_checkpoint = [&](int64_t step) {
     run.checkpoint = config.output_dir / train::checkpoint_name(step);
     train::save_training_checkpoint(run.checkpoint, trainer, resolved);
-    if (!trainer.data_parallel() || trainer.data_parallel()->communicator().is_main())
+    if (!trainer.communicator() || trainer.communicator()->is_main())
       train::prune_checkpoints(config.output_dir, config.keep_last_checkpoints);
   };
   callbacks.on_checkpoint = save_checkpoint;
@@ -124,13 +124,11 @@ int64_t optimizer_state_bytes(const train::Optimizer& optimizer) {
   return bytes;
 }
 
-// One line per rank (printed by rank 0) with the bytes it holds: parameters, gradients (one
-// float32 per parameter element) and optimizer state.
-void print_rank_memory(dist::Communicator& world, const train::Optimizer& optimizer) {
-  int64_t parameter_bytes = 0;
-  for (const auto& [name, parameter] : optimizer.parameters())
-    parameter_bytes += parameter.numel() * int64_t(dtype_size(parameter.dtype()));
-  const Tensor mine = from_vector(std::vector<int64_t>{parameter_bytes, parameter_bytes, optimizer_state_bytes(optimizer)});
+}  // namespace
+
+void print_rank_memory(dist::Communicator& world, int64_t parameter_bytes, int64_t gradient_bytes,
+                       int64_t optimizer_bytes) {
+  const Tensor mine = from_vector(std::vector<int64_t>{parameter_bytes, gradient_bytes, optimizer_bytes});
   const Tensor all = empty({3 * world.world_size()}, {kInt64, kCPU});
   world.all_gather(mine, all);
   const std::vector<int64_t> bytes = all.to_vector<int64_t>();
@@ -139,8 +137,6 @@ void print_rank_memory(dist::Communicator& world, const train::Optimizer& optimi
                 double(bytes[size_t(3 * r)]) / (1 << 20), double(bytes[size_t(3 * r + 1)]) / (1 << 20),
                 double(bytes[size_t(3 * r + 2)]) / (1 << 20));
 }
-
-}  // namespace
 
 std::unique_ptr<dist::DataParallel> make_data_parallel(dist::Communicator& world, double bucket_mb,
                                                        const train::Optimizer& optimizer, int64_t batch_size) {
@@ -153,7 +149,10 @@ std::unique_ptr<dist::DataParallel> make_data_parallel(dist::Communicator& world
   std::printf("data parallel: %d ranks x batch %lld = %lld sequences per micro-batch; gradients averaged in %lld bucket%s\n",
               world.world_size(), static_cast<long long>(batch_size), static_cast<long long>(batch_size * world.world_size()),
               buckets, buckets == 1 ? "" : "s");
-  print_rank_memory(world, optimizer);
+  int64_t parameter_bytes = 0;
+  for (const auto& [name, parameter] : optimizer.parameters())
+    parameter_bytes += parameter.numel() * int64_t(dtype_size(parameter.dtype()));
+  print_rank_memory(world, parameter_bytes, parameter_bytes, optimizer_state_bytes(optimizer));
   return data_parallel;
 }
 

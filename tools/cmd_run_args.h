@@ -60,6 +60,11 @@ std::unique_ptr<dist::Communicator> join_ranks();
 std::unique_ptr<train::Optimizer> make_run_optimizer(dist::Communicator& world, const train::RunConfig& config,
                                                      const nn::CausalLM& model);
 
+// One line per rank, printed by rank 0, with the bytes that rank holds of parameters, gradients
+// and optimizer state (a collective call: every rank passes its own).
+void print_rank_memory(dist::Communicator& world, int64_t parameter_bytes, int64_t gradient_bytes,
+                       int64_t optimizer_bytes);
+
 // Data parallelism for a job of several ranks: a DataParallel over the optimizer's parameters
 // (buckets of `bucket_mb`; rank 0's values broadcast to all) for the trainer to train with, a
 // line saying how the global batch of `batch_size` per rank is made, and one line per rank with

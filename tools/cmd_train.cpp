@@ -12,6 +12,7 @@
 
 #include "autograd/anomaly.h"
 #include "dist/data_parallel.h"
+#include "train/zero3.h"
 #include "tensor/generator.h"
 #include "tools/cmd_run_args.h"
 #include "tools/cmd_train_tfree.h"
@@ -129,15 +130,29 @@ int run_train(const Args& args) {
               static_cast<long long>(model_config.num_hidden_layers), static_cast<long long>(model_config.hidden_size),
               double(model.parameter_count()) / 1e6);
 
-  const std::unique_ptr<train::Optimizer> optimizer = make_run_optimizer(*world, config, model);
+  // ZeRO-3 shards the parameters themselves and brings its own optimizer, over the shards.
+  std::unique_ptr<train::Zero3> zero3;
+  if (config.distributed.zero_stage == 3 && world->world_size() > 1)
+    zero3 = std::make_unique<train::Zero3>(model, *world, config.optimizer);
+  const std::unique_ptr<train::Optimizer> own_optimizer = zero3 ? nullptr : make_run_optimizer(*world, config, model);
+  train::Optimizer& optimizer = zero3 ? zero3->optimizer() : *own_optimizer;
   std::optional<train::TokenBatches> eval_batches;
   if (data.eval.size() > config.seq_len) eval_batches.emplace(data.eval, config.batch_size, config.seq_len, "held-out tokens");
-  train::Trainer trainer(model, *optimizer, config.schedule,
+  train::Trainer trainer(model, optimizer, config.schedule,
                          train::TokenBatches(data.train, config.batch_size, config.seq_len, "training tokens"),
                          std::move(eval_batches), *model_generator, config.trainer);
-  const std::unique_ptr<dist::DataParallel> data_parallel =
-      make_data_parallel(*world, config.distributed.bucket_mb, *optimizer, config.batch_size);
-  if (data_parallel) trainer.distribute(*data_parallel);
+  std::unique_ptr<dist::DataParallel> data_parallel;
+  if (zero3) {
+    trainer.distribute(*zero3);
+    std::printf("ZeRO-3: %d ranks x batch %lld; parameters, gradients and moments sharded in %lld units\n",
+                world->world_size(), static_cast<long long>(config.batch_size),
+                static_cast<long long>(zero3->unit_count()));
+    print_rank_memory(*world, zero3->parameter_shard_bytes(), zero3->gradient_shard_bytes(),
+                      zero3->optimizer_state_bytes());
+  } else {
+    data_parallel = make_data_parallel(*world, config.distributed.bucket_mb, optimizer, config.batch_size);
+    if (data_parallel) trainer.distribute(*data_parallel);
+  }
   const fs::path resumed_from = resume_trainer(cli.resume, trainer);  // empty for a fresh run
   std::printf("training: %lld steps of %lld x %lld tokens (x%lld accumulated), %s, peak lr %g\n",
               static_cast<long long>(config.trainer.steps), static_cast<long long>(config.batch_size),
@@ -157,9 +172,14 @@ int run_train(const Args& args) {
   progress.ranks = world->world_size();
   train::TrainerCallbacks callbacks;
   callbacks.on_step = progress_lines(config, "tok/s", 4, progress);
-  if (main_rank) callbacks.on_sample = [&](int64_t step) { print_sample(tok, step, trainer.sample(prompt)); };
+  callbacks.on_sample = [&](int64_t step) {  // every rank samples (a ZeRO-3 model is gathered for it)
+    const std::vector<int64_t> ids = trainer.sample(prompt);
+    if (main_rank) print_sample(tok, step, ids);
+  };
   const CheckpointedRun run =
       run_with_checkpoints(trainer, config, resolved, log ? &*log : nullptr, callbacks, resumed_from);
+  std::optional<train::Zero3::Gathered> whole;  // a sharded model is whole for what follows
+  if (zero3) whole.emplace(*zero3);
   if (!main_rank) return 0;  // rank 0 writes the model and prints the summary
   const train::MetricsRecord& last = run.last;
   const double train_seconds = run.train_seconds;

@@ -170,9 +170,9 @@ void read_loop(const json& config, const std::string& source, RunConfig& run) {
   distributed.read("bucket_mb", run.distributed.bucket_mb);
   distributed.read("zero_stage", run.distributed.zero_stage);
   check_positive(source, "distributed.bucket_mb", run.distributed.bucket_mb);
-  BYTEGRAD_CHECK(run.distributed.zero_stage == 0 || run.distributed.zero_stage == 1, source,
-                 ": \"distributed.zero_stage\" is ", run.distributed.zero_stage,
-                 "; expected 0 (replicated) or 1 (optimizer moments sharded)");
+  BYTEGRAD_CHECK(run.distributed.zero_stage == 0 || run.distributed.zero_stage == 1 || run.distributed.zero_stage == 3,
+                 source, ": \"distributed.zero_stage\" is ", run.distributed.zero_stage,
+                 "; expected 0 (replicated), 1 (optimizer moments sharded) or 3 (parameters sharded too)");
 }
 
 }  // namespace

@@ -33,7 +33,8 @@
 //                 output_dir/checkpoint-STEP; older ones are removed).
 //   "distributed": how ranks started by mpirun share the work (dist/): "bucket_mb" (gradients
 //                 averaged per bucket of this many MiB, 25), "zero_stage" (0: every rank holds
-//                 everything; 1: the optimizer's moments are sharded over the ranks).
+//                 everything; 1: the optimizer's moments are sharded over the ranks; 3: the
+//                 parameters, gradients and moments are, train/zero3.h).
 //   "output_dir": metrics.jsonl, loss.svg, the tokenizer, checkpoints and, at the end, the model
 //                 in Hugging Face's layout (output_dir/model) go here.
 // Every key but model's is optional with the defaults of the structs below; unknown keys and
@@ -77,7 +78,7 @@ struct DataConfig {
 // The "distributed" section: what data-parallel ranks share and how (train/distributed_run.h).
 struct DistributedConfig {
   double bucket_mb = 25;  // gradient bucket size, as PyTorch DDP's bucket_cap_mb
-  int64_t zero_stage = 0;  // 0: replicated; 1: optimizer moments sharded
+  int64_t zero_stage = 0;  // 0: replicated; 1: optimizer moments sharded; 3: parameters too
 };
 
 struct RunConfig {

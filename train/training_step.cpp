@@ -33,12 +33,16 @@ TrainingStepResult run_training_step(nn::CausalLM& model, Optimizer& optimizer, 
                  settings.micro_batches);
   model.train();
   optimizer.zero_grad();
+  if (settings.zero3) settings.zero3->begin_step();
+  dist::Communicator* world = settings.data_parallel ? &settings.data_parallel->communicator()
+                              : settings.zero3       ? &settings.zero3->communicator()
+                                                     : nullptr;
   TrainingStepResult result;
   const double micro_batches = double(settings.micro_batches);
   for (int64_t micro = 0; micro < settings.micro_batches; ++micro) {
     const Batch batch = next_batch();
     ObjectiveValue value = objective.evaluate(model, batch);
-    if (settings.data_parallel) weigh_by_counted_tokens(value, batch, settings.data_parallel->communicator());
+    if (world) weigh_by_counted_tokens(value, batch, *world);
     result.loss += value.loss.item<float>() / value.loss_scale;
     result.tokens += batch.tokens;
     if (result.metrics.empty()) result.metrics.assign(value.metrics.size(), {"", 0.0});
@@ -48,23 +52,25 @@ TrainingStepResult run_training_step(nn::CausalLM& model, Optimizer& optimizer, 
     }
     if (settings.data_parallel) settings.data_parallel->set_averaging(micro + 1 == settings.micro_batches);
     backward(settings.micro_batches == 1 ? value.loss : div(value.loss, micro_batches));
+    if (settings.zero3) settings.zero3->finish_backward();
   }
   result.loss /= micro_batches;
   for (auto& [name, total] : result.metrics) total /= micro_batches;
-  if (settings.data_parallel) {
-    // Every rank's loss is its own slice's mean, and the slices are of one size: their mean is
-    // the global batch's loss, as the gradients' mean is its gradient.
-    settings.data_parallel->finish();
-    dist::Communicator& world = settings.data_parallel->communicator();
-    result.loss = world.average(result.loss);
-    for (auto& [name, value] : result.metrics) value = world.average(value);
-    result.tokens = world.sum(result.tokens);
+  if (settings.data_parallel) settings.data_parallel->finish();
+  if (world) {
+    // Every rank's loss is its own slice's mean (weighted by its counted positions): their mean
+    // is the global batch's loss, as the gradients' mean is its gradient.
+    result.loss = world->average(result.loss);
+    for (auto& [name, value] : result.metrics) value = world->average(value);
+    result.tokens = world->sum(result.tokens);
   }
-  result.grad_norm = clip_grad_norm(model.parameters(), settings.grad_clip);
+  result.grad_norm = settings.zero3 ? settings.zero3->clip_grad_norm(settings.grad_clip)
+                                    : clip_grad_norm(model.parameters(), settings.grad_clip);
   if (!std::isfinite(result.loss) || !std::isfinite(result.grad_norm)) {
     if (settings.on_nonfinite == NonFinitePolicy::Stop)
       throw NonFiniteStepError(settings.step, result.loss, result.grad_norm);
     optimizer.zero_grad();
+    if (settings.zero3) settings.zero3->begin_step();
     result.skipped = true;
     return result;
   }

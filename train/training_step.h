@@ -15,6 +15,7 @@
 #include "train/nonfinite.h"
 #include "train/objective.h"
 #include "train/optimizer.h"
+#include "train/zero3.h"
 
 namespace bytegrad::train {
 
@@ -27,6 +28,9 @@ struct TrainingStepSettings {
   // Data-parallel training: the last micro-batch's backward averages the gradients over the
   // ranks, and the loss, metrics and token count reported are the whole job's. Null: one process.
   dist::DataParallel* data_parallel = nullptr;
+  // Or ZeRO-3 (train/zero3.h): gradients reduced into each rank's shards, the norm taken over
+  // every rank's, the update over this rank's. The optimizer must then be zero3->optimizer().
+  Zero3* zero3 = nullptr;
 };
 
 struct TrainingStepResult {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `bytegrad train` on 2 ranks x batch 2 takes the steps of 1 process x batch 4 (losses and final
-# weights within 1e-5 relative), replicated (ZeRO stage 0) and with sharded optimizer state
-# (stage 1); rank 0 alone prints and writes the run directory; a run checkpointed on 2 ranks
+# weights within 1e-5 relative), replicated (ZeRO stage 0), with sharded optimizer state (stage 1)
+# and with sharded parameters (stage 3); rank 0 alone prints and writes the run directory; a run checkpointed on 2 ranks
 # resumes on 1, and one checkpointed on 1 resumes on 2, to the same end. `bytegrad sft` on 2 ranks
 # fine-tunes as on 1 with the whole batch.
 #   train_cli_test.sh MPIRUN_SH MPIRUN BYTEGRAD SCRATCH [EXTRA --set ...]
@@ -24,11 +24,11 @@ tiny=(--config "$here/../../configs/fortunes-llama.json" --set 'data.paths=["cor
       --set sample.tokens=4 --set distributed.bucket_mb=0.001 "$@")
 
 OMP_NUM_THREADS=1 "$bytegrad" train "${tiny[@]}" --set training.batch_size=4 --set output_dir=one > one.log
-for stage in 0 1; do
+for stage in 0 1 3; do
   two=two-zero$stage
   bash "$mpirun_sh" "$mpirun" 2 "$bytegrad" train "${tiny[@]}" --set training.batch_size=2 \
     --set distributed.zero_stage=$stage --set output_dir=$two > $two.log
-  grep -q "data parallel: 2 ranks x batch 2 = 4 sequences" $two.log
+  grep -q "data parallel: 2 ranks x batch 2 = 4 sequences\|ZeRO-3: 2 ranks x batch 2" $two.log
   [ "$(grep -c '^step ' $two.log)" -eq 8 ] || { echo "rank 0 alone should print the 8 progress lines"; cat $two.log; exit 1; }
   grep "^rank . holds" $two.log
   python3 "$here/compare_runs.py" one $two
@@ -40,12 +40,15 @@ for stage in 0 1; do
   python3 "$here/compare_runs.py" $two one
 done
 
-# A 1-rank ZeRO-1 checkpoint resumed on 2 ranks, sharded: the same end again.
+# A 1-rank checkpoint resumed on 2 ranks, sharded (ZeRO-1 and ZeRO-3): the same end again.
 OMP_NUM_THREADS=1 "$bytegrad" train "${tiny[@]}" --set training.batch_size=4 --set output_dir=grow > grow.log
 rm -rf grow/checkpoint-8 grow/model
-bash "$mpirun_sh" "$mpirun" 2 "$bytegrad" train --resume grow/checkpoint-4 --set training.batch_size=2 \
-  --set distributed.zero_stage=1 > grow-resumed.log
-python3 "$here/compare_runs.py" grow one
+for stage in 1 3; do
+  cp -r grow grow-zero$stage
+  bash "$mpirun_sh" "$mpirun" 2 "$bytegrad" train --resume grow-zero$stage/checkpoint-4 --set training.batch_size=2 \
+    --set distributed.zero_stage=$stage > grow-zero$stage-resumed.log
+  python3 "$here/compare_runs.py" grow-zero$stage one
+done
 
 # `bytegrad sft` from the trained model: 2 ranks x 4 examples fine-tune as 1 x 8 (the ranks'
 # responses differ in length; their losses are weighted by response tokens).
