@@ -27,6 +27,10 @@ class Communicator {
   // [0, world_size) or `cpu` is null.
   Communicator(int rank, int world_size, std::unique_ptr<Collectives> cpu, std::unique_ptr<Collectives> cuda = nullptr);
 
+  // Gives CUDA tensors a transport (NCCL, dist/nccl_collectives.h), which needs this
+  // communicator to start; replaces any earlier one.
+  void attach_cuda_transport(std::unique_ptr<Collectives> cuda) { cuda_ = std::move(cuda); }
+
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
   // Rank 0, the one that logs and writes files.

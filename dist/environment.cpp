@@ -6,6 +6,9 @@
 #ifdef BYTEGRAD_WITH_MPI
 #include "dist/mpi_collectives.h"
 #endif
+#ifdef BYTEGRAD_WITH_NCCL
+#include "dist/nccl_collectives.h"
+#endif
 
 namespace bytegrad::dist {
 namespace {
@@ -58,14 +61,25 @@ bool built_with_mpi() {
 }
 
 std::unique_ptr<Communicator> single_process_communicator() {
-  return std::make_unique<Communicator>(0, 1, std::make_unique<SingleProcessCollectives>());
+  // The identity serves tensors on any device.
+  return std::make_unique<Communicator>(0, 1, std::make_unique<SingleProcessCollectives>(),
+                                        std::make_unique<SingleProcessCollectives>());
 }
 
 std::unique_ptr<Communicator> communicator_from_environment() {
   const Launch launch = launch_from_environment();
   if (launch.launcher.empty()) return single_process_communicator();
 #ifdef BYTEGRAD_WITH_MPI
-  return mpi_communicator({collective_timeout_from_environment()});
+  const double timeout = collective_timeout_from_environment();
+  std::unique_ptr<Communicator> world = mpi_communicator({timeout});
+#ifdef BYTEGRAD_WITH_NCCL
+  // One GPU per rank: the rank's place on its machine picks it (every rank must see GPUs alike).
+  if (const int devices = visible_cuda_devices(); devices > 0) {
+    const int local_rank = int(integer_variable("OMPI_COMM_WORLD_LOCAL_RANK", world->rank()));
+    world->attach_cuda_transport(nccl_collectives(*world, local_rank % devices, timeout));
+  }
+#endif
+  return world;
 #else
   BYTEGRAD_CHECK(launch.world_size == 1, "dist: started by ", launch.launcher, " as rank ", launch.rank, " of ",
                  launch.world_size, ", but this build has no MPI (install libopenmpi-dev and rebuild)");

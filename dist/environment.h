@@ -32,7 +32,9 @@ double collective_timeout_from_environment();
 bool built_with_mpi();
 
 // The MPI communicator when a launcher started this process, the single-process one otherwise.
-// Throws Error when launched by MPI but built without it (every rank would train alone).
+// Built with NCCL on a machine with GPUs, the MPI communicator also carries CUDA tensors, each rank
+// on GPU OMPI_COMM_WORLD_LOCAL_RANK (modulo the GPUs it sees). Throws Error when launched by MPI
+// but built without it (every rank would train alone).
 std::unique_ptr<Communicator> communicator_from_environment();
 
 // The communicator of one process alone.
