@@ -14,7 +14,8 @@
 namespace bytegrad {
 namespace {
 
-// How many recorded consumers feed a gradient into each non-leaf reachable from the root.
+// How many recorded consumers feed a gradient into each tensor reachable from the root: a
+// non-leaf runs its node when its count reaches zero, a leaf calls its on_grad_ready hook.
 std::unordered_map<AutogradMeta*, int> count_consumers(AutogradMeta* root) {
   std::unordered_map<AutogradMeta*, int> consumers;
   std::vector<AutogradMeta*> stack{root};
@@ -23,10 +24,10 @@ std::unordered_map<AutogradMeta*, int> count_consumers(AutogradMeta* root) {
     AutogradMeta* meta = stack.back();
     stack.pop_back();
     for (const auto& input : meta->grad_fn->inputs) {
-      if (!input || !input->grad_fn) continue;
+      if (!input) continue;
       auto [it, first_visit] = consumers.try_emplace(input.get(), 0);
       ++it->second;
-      if (first_visit) stack.push_back(input.get());
+      if (first_visit && input->grad_fn) stack.push_back(input.get());
     }
   }
   return consumers;
@@ -58,6 +59,11 @@ void add_into_leaf_grad(Node& node, const Tensor& grad_output) {
   node.add_into_leaf_grad(grad_output, slot);
 }
 
+// One more contribution has reached `leaf`'s .grad; after the last one its hook runs.
+void count_leaf_contribution(AutogradMeta* leaf, std::unordered_map<AutogradMeta*, int>& waiting) {
+  if (--waiting[leaf] == 0 && leaf->on_grad_ready) leaf->on_grad_ready(leaf->grad);
+}
+
 }  // namespace
 
 void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) {
@@ -76,6 +82,7 @@ void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) 
   AutogradMeta* root_meta = root.autograd_meta().get();
   if (!root_meta->grad_fn) {
     accumulate(root_meta->grad, seed);
+    if (root_meta->on_grad_ready) root_meta->on_grad_ready(root_meta->grad);
     return;
   }
 
@@ -96,6 +103,8 @@ void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) 
     for (size_t i = 0; i < needs.size(); ++i) needs[i] = node.inputs[i] != nullptr;
     const bool profiling = profile::enabled();
     const double started = profiling ? profile::now() : 0.0;
+    if (node.before_backward) [[unlikely]]
+      (*node.before_backward)();
     const bool sparse = adds_into_leaf_grad(node);
     std::vector<Tensor> input_grads;
     if (sparse) add_into_leaf_grad(node, grad);
@@ -110,7 +119,10 @@ void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) 
     }
     const double computed = profiling ? profile::now() : 0.0;
     if (profiling) profile::add(std::string("backward ") + node.name, computed - started);
-    if (sparse) continue;
+    if (sparse) {
+      count_leaf_contribution(node.inputs[0].get(), waiting);
+      continue;
+    }
 
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       AutogradMeta* input = node.inputs[i].get();
@@ -123,6 +135,7 @@ void backward(const Tensor& root, const Tensor& grad_output, bool retain_graph) 
       if (g.dtype() != node.input_dtypes[i]) g = ops::to(g, node.input_dtypes[i]);
       if (!input->grad_fn) {
         accumulate(input->grad, std::move(g));
+        count_leaf_contribution(input, waiting);
         continue;
       }
       Tensor& slot = pending[input];

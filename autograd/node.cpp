@@ -6,6 +6,20 @@
 #include "tensor/creation.h"
 
 namespace bytegrad {
+namespace {
+
+thread_local std::vector<std::shared_ptr<const std::function<void()>>> backward_pre_hooks;
+
+}  // namespace
+
+void push_backward_pre_hook(std::shared_ptr<const std::function<void()>> hook) {
+  backward_pre_hooks.push_back(std::move(hook));
+}
+
+void pop_backward_pre_hook() {
+  BYTEGRAD_CHECK(!backward_pre_hooks.empty(), "pop_backward_pre_hook: no hook was pushed");
+  backward_pre_hooks.pop_back();
+}
 
 bool should_record(const std::vector<Tensor>& inputs) {
   if (!grad_enabled()) return false;
@@ -39,6 +53,8 @@ Tensor record(const char* name, Tensor output, const std::vector<Tensor>& inputs
     node->input_dtypes.push_back(input.defined() ? input.dtype() : DType::Float32);
   }
   node->backward = std::move(backward);
+  if (!backward_pre_hooks.empty()) [[unlikely]]
+    node->before_backward = backward_pre_hooks.back();
   AutogradMeta& meta = output.ensure_autograd_meta();
   meta.requires_grad = true;
   meta.grad_fn = std::move(node);

@@ -35,7 +35,17 @@ struct Node {
   AddGradFn add_into_leaf_grad;
   // The module whose forward recorded this node, kept in anomaly mode only (autograd/anomaly.h).
   std::string module_path;
+  // Called by backward() just before this node runs: the innermost BackwardPreHookScope's
+  // call when the node was recorded, or null.
+  std::shared_ptr<const std::function<void()>> before_backward;
 };
+
+// While one lives, every node recorded on this thread gets `hook` as its before_backward (the
+// innermost scope's, when scopes nest): ZeRO-3 records a layer's nodes under a hook that gathers
+// the layer's parameters again before backward reaches them (train/zero3.h). Scopes end in the
+// reverse order of their start; they may be opened and closed through push and pop.
+void push_backward_pre_hook(std::shared_ptr<const std::function<void()>> hook);
+void pop_backward_pre_hook();
 
 // True when grad mode is on and some input requires a gradient: only then is building the
 // backward closure worth its cost.

@@ -9,7 +9,7 @@ include(CMakePackageConfigHelpers)
 set(BYTEGRAD_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/bytegrad)
 
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/bytegrad.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/bytegrad)
-install(DIRECTORY base kernels tensor autograd nn io infer train tokenizer capi
+install(DIRECTORY base kernels tensor autograd nn io infer dist train tokenizer capi
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/bytegrad
         FILES_MATCHING PATTERN "*.h" PATTERN "*.cuh")
 
@@ -32,6 +32,12 @@ if(BYTEGRAD_CUDA)
 endif()
 if(BYTEGRAD_CUDA_EMULATION)
   set(BYTEGRAD_PC_CUDA_LIBS "-lboost_context")
+endif()
+if(BYTEGRAD_NCCL)
+  string(APPEND BYTEGRAD_PC_CUDA_LIBS " -lnccl")
+endif()
+if(BYTEGRAD_MPI)
+  set(BYTEGRAD_PC_MPI_REQUIRES "ompi-c")
 endif()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/bytegrad.pc.in ${CMAKE_CURRENT_BINARY_DIR}/bytegrad.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/bytegrad.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -28,8 +28,11 @@ std::string unsupported_reason(const nn::CausalLM& model, const nn::KVCache& cac
   if (!llama) return "the model is not a Llama";
   const nn::ModelConfig& config = llama->config();
   if (config.attention_bias || config.mlp_bias) return "the model has biases";
-  for (const auto& [name, tensor] : llama->named_parameters())
+  for (const auto& [name, tensor] : llama->named_parameters()) {
     if (!plain_float32(tensor)) return "weight " + name + " is not a contiguous float32 tensor on the CPU";
+    // A plan reads the weights for the whole call: a sharded model must be gathered for it.
+    if (!tensor.storage()->resident()) return "weight " + name + " is released (a sharded model not gathered)";
+  }
   if (int64_t(cache.layers.size()) != config.num_hidden_layers) return "the cache does not fit the model's layers";
   for (const nn::KVCache::Layer& layer : cache.layers) {
     if (!layer.keys.defined()) continue;  // the plan allocates it

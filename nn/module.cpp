@@ -128,6 +128,13 @@ void Module::to(Device device) {
   replace_parameters([device](const Tensor& p) { return p.to(device); });
 }
 
+std::vector<std::pair<std::string, Module*>> Module::named_modules() {
+  std::vector<std::pair<std::string, Module*>> out{{"", this}};
+  for (const auto& [name, child] : children_)
+    for (const auto& [path, module] : child->named_modules()) out.emplace_back(path.empty() ? name : name + "." + path, module);
+  return out;
+}
+
 std::string Module::path_of(const Module* descendant) const {
   for (const auto& [name, child] : children_) {
     if (child == descendant) return name;

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,18 @@ class Module {
   // The dotted path of `descendant` below this module ("layers.3.self_attn"); "" when it is
   // this module itself or not among its descendants.
   std::string path_of(const Module* descendant) const;
+
+  // This module (path "") and every descendant, depth first, by dotted path ("model.layers.0").
+  std::vector<std::pair<std::string, Module*>> named_modules();
+
+  // Calls run at the start and at the end of this module's forward (every forward opens a
+  // ModuleScope, nn/module_scope.h), the end's also when the forward throws. ZeRO-3 gathers a
+  // layer's parameters in `before` and releases them in `after` (train/zero3.h). Null removes them.
+  struct ForwardHooks {
+    std::function<void()> before, after;
+  };
+  void set_forward_hooks(std::shared_ptr<const ForwardHooks> hooks) { forward_hooks_ = std::move(hooks); }
+  const ForwardHooks* forward_hooks() const { return forward_hooks_.get(); }
 
   // Clears the accumulated gradient of every parameter.
   void zero_grad();
@@ -86,6 +99,7 @@ class Module {
   std::vector<std::pair<std::string, Tensor*>> parameters_;
   std::vector<std::pair<std::string, Module*>> children_;
   bool training_ = true;
+  std::shared_ptr<const ForwardHooks> forward_hooks_;
 };
 
 }  // namespace bytegrad::nn

@@ -18,6 +18,14 @@ class Storage {
   size_t nbytes() const { return nbytes_; }
   Device device() const { return device_; }
 
+  // Gives the memory back while the Storage (and every tensor and autograd record viewing it)
+  // lives on, and takes fresh, uninitialised memory of the same size again: a ZeRO-3 parameter
+  // (train/zero3.h) exists whole only while its layer runs. A tensor on released storage is an
+  // error wherever its data is reached (Tensor::data_ptr).
+  void release();
+  void allocate();  // nothing when resident
+  bool resident() const { return data_ != nullptr || nbytes_ == 0; }
+
  private:
   void* data_;
   size_t nbytes_;

@@ -26,7 +26,9 @@ Tensor::Impl& Tensor::impl() {
 
 int64_t Tensor::size(int64_t d) const { return shape()[size_t(wrap_dim(d, dim(), "size"))]; }
 
-bool Tensor::is_contiguous() const { return view().is_contiguous(); }
+bool Tensor::is_contiguous() const {
+  return kernels::ArrayView{nullptr, dtype(), shape(), strides()}.is_contiguous();  // layout only: no data reached
+}
 
 bool Tensor::is_sole_dense_owner() const {
   return defined() && impl_.use_count() == 1 && storage().use_count() == 1 && offset() == 0 &&
@@ -34,6 +36,8 @@ bool Tensor::is_sole_dense_owner() const {
 }
 
 void* Tensor::data_ptr() const {
+  BYTEGRAD_CHECK(storage()->resident(), "tensor of shape ", shape_str(shape()), " ", dtype(),
+                 ": its memory is released (a sharded parameter reached outside its gather)");
   return static_cast<char*>(storage()->data()) + offset() * int64_t(dtype_size(dtype()));
 }
 

@@ -4,6 +4,7 @@
 // (the differentiable API users call).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -111,6 +112,11 @@ struct AutogradMeta {
   bool retains_grad = false;
   Tensor grad;                    // accumulated on leaves (and on non-leaves that retain it)
   std::shared_ptr<Node> grad_fn;  // the recorded op that produced this tensor
+  // On a leaf: called by backward() as soon as the leaf's .grad has received every contribution
+  // of that backward pass, with the accumulated .grad, while the rest of the graph is still being
+  // walked. Data-parallel training starts averaging a bucket of gradients from here
+  // (dist/data_parallel.h), as PyTorch's post-accumulate-grad hooks let DDP do.
+  std::function<void(const Tensor& grad)> on_grad_ready;
 };
 
 std::ostream& operator<<(std::ostream& out, const Tensor& tensor);

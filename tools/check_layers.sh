@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the layering of README's map: a folder includes only the folders below it.
 #   tools -> train -> infer -> io -> nn -> autograd -> tensor -> kernels -> base
+#   train -> dist (communicators) -> tensor
 # with capi/ (the C API) beside tools/: it may include what tools/ may, except tools/.
 # and every layer may use the standalone tokenizer/, which includes only itself (and base/
 # nothing else). Prints each include that points upward and exits 1 if there is one.
@@ -16,9 +17,10 @@ declare -A allowed=(
   [nn]="base kernels tensor autograd nn"
   [io]="base kernels tensor autograd nn io tokenizer"
   [infer]="base kernels tensor autograd nn io infer tokenizer"
-  [train]="base kernels tensor autograd nn io infer train tokenizer"
-  [tools]="base kernels tensor autograd nn io infer train tokenizer tools"
-  [capi]="base kernels tensor autograd nn io infer train tokenizer capi"
+  [dist]="base kernels tensor dist"
+  [train]="base kernels tensor autograd nn io infer dist train tokenizer"
+  [tools]="base kernels tensor autograd nn io infer dist train tokenizer tools"
+  [capi]="base kernels tensor autograd nn io infer dist train tokenizer capi"
   [tokenizer]="tokenizer"
 )
 

@@ -1,7 +1,8 @@
 // `bytegrad bench [core|train|generate|tfree]`: speed of the tensor core beside the libraries
 // underneath it (core, below), or training throughput (train, tools/bench_train.cpp) and decoding
 // speed (generate, tools/bench_generate.cpp) beside PyTorch, or T-Free encoding and dictionary
-// decoding (tfree, tools/bench_tfree.cpp).
+// decoding (tfree, tools/bench_tfree.cpp), or generation from a ZeRO-3-sharded model
+// (sharded-generate, tools/bench_sharded.cpp).
 //   matmul: our matmul vs. cblas_sgemm called directly vs. Eigen's own GEMM (GFLOP/s)
 //   elementwise/softmax: our ops vs. the same loop written directly with Eigen (GB/s)
 //   dispatch: time per call of a tiny op (allocation, checks, dispatch)
@@ -27,6 +28,7 @@ int run_bench_train(const Args& args);     // tools/bench_train.cpp
 int run_bench_generate(const Args& args);  // tools/bench_generate.cpp
 int run_bench_tfree(const Args& args);     // tools/bench_tfree.cpp
 int run_bench_weights(const Args& args);   // tools/bench_weights.cpp
+int run_bench_sharded_generate(const Args& args);  // tools/bench_sharded.cpp
 
 namespace {
 
@@ -141,6 +143,7 @@ int run_bench(const Args& args) {
   if (!args.empty() && args[0] == "generate") return run_bench_generate(Args(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "tfree") return run_bench_tfree(Args(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "weights") return run_bench_weights(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "sharded-generate") return run_bench_sharded_generate(Args(args.begin() + 1, args.end()));
   const std::string what = parse_options(command_spec("bench"), args).positional().value_or("core");
   BYTEGRAD_CHECK(what == "core", "bench: unknown benchmark '", what,
                  "' (available: core, train, generate, tfree, weights)");

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "autograd/anomaly.h"
@@ -71,14 +72,19 @@ std::vector<train::SftQuestion> load_questions(const train::SftConfig& config, c
 
 int run_sft(const Args& args) {
   const auto wall_start = std::chrono::steady_clock::now();
+  const std::unique_ptr<dist::Communicator> world = join_ranks();
+  const bool main_rank = world->is_main();
   const RunArgs cli = parse_run_args("sft", args);
   const DetectAnomaly anomaly(cli.detect_anomaly);
   json resolved;
   const train::SftConfig config = train::load_sft_config(cli.config, cli.overrides, resolved);
-  // One live run per directory, and an earlier run's model is kept unless --overwrite says otherwise.
-  const train::RunDirectory run_directory(config.output_dir,
-                                          cli.overwrite ? train::RunStart::Overwrite : train::RunStart::Fresh);
-  std::ofstream(config.output_dir / "sft_config.json") << resolved.dump(2) << '\n';
+  // One live run per directory, and an earlier run's model is kept unless --overwrite says
+  // otherwise. In a data-parallel job rank 0 owns the directory and writes every file.
+  std::optional<train::RunDirectory> run_directory;
+  if (main_rank) {
+    run_directory.emplace(config.output_dir, cli.overwrite ? train::RunStart::Overwrite : train::RunStart::Fresh);
+    std::ofstream(config.output_dir / "sft_config.json") << resolved.dump(2) << '\n';
+  }
 
   io::PretrainedModel pretrained = io::load_pretrained_model(config.model);
   if (!pretrained.tokenizer) throw std::runtime_error(config.model.string() + ": the model directory has no tokenizer");
@@ -100,7 +106,8 @@ int run_sft(const Args& args) {
   }
   std::printf("data: %zu examples from %s, %.1f tokens each, %.1f trained on\n", examples.size(),
               config.train_data.c_str(), double(tokens) / double(examples.size()), double(trained) / double(examples.size()));
-  const std::vector<train::SftQuestion> questions = load_questions(config, tok);
+  // The held-out questions are answered by rank 0 alone (the other ranks' models are the same).
+  const std::vector<train::SftQuestion> questions = main_rank ? load_questions(config, tok) : std::vector<train::SftQuestion>{};
   if (!questions.empty()) std::printf("held out: %zu questions from %s\n", questions.size(), config.eval_data.c_str());
 
   std::optional<io::PretrainedModel> reference;
@@ -122,13 +129,17 @@ int run_sft(const Args& args) {
                             train::SftBatches(std::move(examples), config.training.batch_size, *tok.eos_id(),
                                               config.training.seed),
                             reference ? reference->model.get() : nullptr, config.training);
+  const std::unique_ptr<dist::DataParallel> data_parallel =
+      make_data_parallel(*world, train::DistributedConfig{}.bucket_mb, *optimizer, config.training.batch_size);
+  if (data_parallel) trainer.distribute(*data_parallel);
   std::printf("fine-tuning: %lld steps of %lld examples (x%lld accumulated), %s, peak lr %g\n",
               static_cast<long long>(config.training.steps), static_cast<long long>(config.training.batch_size),
               static_cast<long long>(config.training.grad_accum_steps), config.optimizer.name.c_str(), config.schedule.peak);
   std::fflush(stdout);
 
   const fs::path metrics_path = config.output_dir / "metrics.jsonl";
-  train::SftMetricsLog log(metrics_path);
+  std::optional<train::SftMetricsLog> log;
+  if (main_rank) log.emplace(metrics_path);
   const auto train_start = std::chrono::steady_clock::now();
   double first_loss = NAN, last_loss = NAN, eval_seconds = 0;
   int64_t skipped_steps = 0;
@@ -150,7 +161,7 @@ int run_sft(const Args& args) {
       record.eval_accuracy = measured.result.accuracy();
       if (last) after = std::move(measured);
     }
-    log.write(record);
+    if (log) log->write(record);
     if (step % config.log_interval != 0 && !last && !record.eval_accuracy) continue;
     const double eta = (seconds_since(train_start) - eval_seconds) / double(step) * double(config.training.steps - step);
     std::printf("step %5lld/%lld  loss %.4f  entropy %.3f", static_cast<long long>(step),
@@ -163,6 +174,7 @@ int run_sft(const Args& args) {
     std::fflush(stdout);
   }
   const double train_seconds = seconds_since(train_start) - eval_seconds;  // the evaluations not counted
+  if (!main_rank) return 0;  // rank 0 writes the model and prints the summary
   if (after) print_accuracy("after fine-tuning", *after, questions);
   const fs::path model_dir = config.output_dir / "model";
   io::save_pretrained_model(model_dir, model, &tok);

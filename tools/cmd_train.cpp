@@ -11,6 +11,8 @@
 #include <stdexcept>
 
 #include "autograd/anomaly.h"
+#include "dist/data_parallel.h"
+#include "train/zero3.h"
 #include "tensor/generator.h"
 #include "tools/cmd_run_args.h"
 #include "tools/cmd_train_tfree.h"
@@ -40,10 +42,30 @@ void print_sample(const tokenizer::Tokenizer& tok, int64_t step, const std::vect
   std::fflush(stdout);
 }
 
+// The run's tokens, on every rank alike: rank 0 reads the corpus first (training the BPE and
+// writing tokenizer.json when the config asks for one), and the other ranks then load that
+// tokenizer instead of training their own.
+train::CorpusTokens read_training_tokens(dist::Communicator& world, const train::RunConfig& config,
+                                         const std::string& source) {
+  if (!config.data.shards.empty()) return train::load_shard_tokens(config.data, source);
+  std::optional<train::CorpusTokens> data;
+  if (world.is_main()) data.emplace(train::tokenize_corpus(config.data, config.output_dir, config.trainer.seed));
+  world.barrier();
+  if (world.is_main()) return std::move(*data);
+  train::DataConfig rank_data = config.data;
+  if (rank_data.bpe_vocab_size > 0) {
+    rank_data.tokenizer = (config.output_dir / "tokenizer.json").string();
+    rank_data.bpe_vocab_size = 0;
+  }
+  return train::tokenize_corpus(rank_data, config.output_dir, config.trainer.seed);
+}
+
 }  // namespace
 
 int run_train(const Args& args) {
   const auto wall_start = std::chrono::steady_clock::now();
+  const std::unique_ptr<dist::Communicator> world = join_ranks();
+  const bool main_rank = world->is_main();
   RunArgs cli = parse_run_args("train", args);
   const DetectAnomaly anomaly(cli.detect_anomaly);
   json resolved;
@@ -62,16 +84,23 @@ int run_train(const Args& args) {
   }
   const train::RunConfig config = train::run_config_from_json(resolved, cli.config);
   train::check_run_before_data(config, cli.config);
-  const train::RunDirectory run_directory(config.output_dir, resumed      ? train::RunStart::Resume
-                                                             : cli.overwrite ? train::RunStart::Overwrite
-                                                                             : train::RunStart::Fresh);
-  if (resumed) train::truncate_metrics(config.output_dir / "metrics.jsonl", resumed->step);
-  std::ofstream(config.output_dir / "run_config.json") << resolved.dump(2) << '\n';
+  if (config.model_type == "tfree" && world->world_size() > 1)
+    throw std::runtime_error(cli.config + ": T-Free models train in one process, not on " +
+                             std::to_string(world->world_size()) + " ranks");
+  // Rank 0 owns the run directory: it locks it and writes every file. The others wait until it
+  // has (they have read the saved config of a resumed run before it is rewritten).
+  world->barrier();
+  std::optional<train::RunDirectory> run_directory;
+  if (main_rank) {
+    run_directory.emplace(config.output_dir, resumed        ? train::RunStart::Resume
+                                             : cli.overwrite ? train::RunStart::Overwrite
+                                                             : train::RunStart::Fresh);
+    if (resumed) train::truncate_metrics(config.output_dir / "metrics.jsonl", resumed->step);
+    std::ofstream(config.output_dir / "run_config.json") << resolved.dump(2) << '\n';
+  }
   if (config.model_type == "tfree") return run_train_tfree(cli, config, resolved);
 
-  const train::CorpusTokens data = config.data.shards.empty()
-                                       ? train::tokenize_corpus(config.data, config.output_dir, config.trainer.seed)
-                                       : train::load_shard_tokens(config.data, cli.config);
+  const train::CorpusTokens data = read_training_tokens(*world, config, cli.config);
   if (config.data.shards.empty()) print_data_summary(data, config.output_dir);
   else
     std::printf("data: %zu token shards, %lld train and %lld held-out tokens; tokenizer of %zu tokens (%s)\n", data.files,
@@ -101,12 +130,29 @@ int run_train(const Args& args) {
               static_cast<long long>(model_config.num_hidden_layers), static_cast<long long>(model_config.hidden_size),
               double(model.parameter_count()) / 1e6);
 
-  const std::unique_ptr<train::Optimizer> optimizer = train::make_optimizer(config.optimizer, model);
+  // ZeRO-3 shards the parameters themselves and brings its own optimizer, over the shards.
+  std::unique_ptr<train::Zero3> zero3;
+  if (config.distributed.zero_stage == 3 && world->world_size() > 1)
+    zero3 = std::make_unique<train::Zero3>(model, *world, config.optimizer);
+  const std::unique_ptr<train::Optimizer> own_optimizer = zero3 ? nullptr : make_run_optimizer(*world, config, model);
+  train::Optimizer& optimizer = zero3 ? zero3->optimizer() : *own_optimizer;
   std::optional<train::TokenBatches> eval_batches;
   if (data.eval.size() > config.seq_len) eval_batches.emplace(data.eval, config.batch_size, config.seq_len, "held-out tokens");
-  train::Trainer trainer(model, *optimizer, config.schedule,
+  train::Trainer trainer(model, optimizer, config.schedule,
                          train::TokenBatches(data.train, config.batch_size, config.seq_len, "training tokens"),
                          std::move(eval_batches), *model_generator, config.trainer);
+  std::unique_ptr<dist::DataParallel> data_parallel;
+  if (zero3) {
+    trainer.distribute(*zero3);
+    std::printf("ZeRO-3: %d ranks x batch %lld; parameters, gradients and moments sharded in %lld units\n",
+                world->world_size(), static_cast<long long>(config.batch_size),
+                static_cast<long long>(zero3->unit_count()));
+    print_rank_memory(*world, zero3->parameter_shard_bytes(), zero3->gradient_shard_bytes(),
+                      zero3->optimizer_state_bytes());
+  } else {
+    data_parallel = make_data_parallel(*world, config.distributed.bucket_mb, optimizer, config.batch_size);
+    if (data_parallel) trainer.distribute(*data_parallel);
+  }
   const fs::path resumed_from = resume_trainer(cli.resume, trainer);  // empty for a fresh run
   std::printf("training: %lld steps of %lld x %lld tokens (x%lld accumulated), %s, peak lr %g\n",
               static_cast<long long>(config.trainer.steps), static_cast<long long>(config.batch_size),
@@ -115,17 +161,26 @@ int run_train(const Args& args) {
   std::fflush(stdout);
 
   const fs::path metrics_path = config.output_dir / "metrics.jsonl";
-  train::MetricsLog log(metrics_path, !cli.resume.empty());
+  std::optional<train::MetricsLog> log;
+  if (main_rank) log.emplace(metrics_path, !cli.resume.empty());
   const std::vector<int64_t> prompt = [&] {
     std::vector<int64_t> ids{eos};
     for (int32_t id : tok.encode(config.sample_prompt)) ids.push_back(id);
     return ids;
   }();
   RunProgress progress;
+  progress.ranks = world->world_size();
   train::TrainerCallbacks callbacks;
   callbacks.on_step = progress_lines(config, "tok/s", 4, progress);
-  callbacks.on_sample = [&](int64_t step) { print_sample(tok, step, trainer.sample(prompt)); };
-  const CheckpointedRun run = run_with_checkpoints(trainer, config, resolved, log, callbacks, resumed_from);
+  callbacks.on_sample = [&](int64_t step) {  // every rank samples (a ZeRO-3 model is gathered for it)
+    const std::vector<int64_t> ids = trainer.sample(prompt);
+    if (main_rank) print_sample(tok, step, ids);
+  };
+  const CheckpointedRun run =
+      run_with_checkpoints(trainer, config, resolved, log ? &*log : nullptr, callbacks, resumed_from);
+  std::optional<train::Zero3::Gathered> whole;  // a sharded model is whole for what follows
+  if (zero3) whole.emplace(*zero3);
+  if (!main_rank) return 0;  // rank 0 writes the model and prints the summary
   const train::MetricsRecord& last = run.last;
   const double train_seconds = run.train_seconds;
   const fs::path checkpoint_dir = run.checkpoint;  // the newest complete checkpoint of this run

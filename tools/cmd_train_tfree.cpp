@@ -125,7 +125,7 @@ int run_train_tfree(const RunArgs& cli, const train::RunConfig& config, const nl
   callbacks.on_sample = [&](int64_t step) {
     print_sample(step, config.sample_prompt, sample(config.trainer.seed * 1000003 + uint64_t(step)));
   };
-  const CheckpointedRun run = run_with_checkpoints(trainer, config, resolved, log, callbacks, resumed_from);
+  const CheckpointedRun run = run_with_checkpoints(trainer, config, resolved, &log, callbacks, resumed_from);
   const train::MetricsRecord& last = run.last;
   const double train_seconds = run.train_seconds;
   const fs::path checkpoint_dir = run.checkpoint;  // the newest complete checkpoint of this run

@@ -61,7 +61,7 @@ std::vector<CommandSpec> make_specs() {
        .summary = "speed of the tensor core beside BLAS and Eigen (core), of training or decoding beside PyTorch, of T-Free (tfree); quality of converted weights (weights)",
        .usage = "bytegrad bench [core]  |  bytegrad bench train [OPTIONS]  |  bytegrad bench generate [OPTIONS]\n"
                 "       |  bytegrad bench tfree [OPTIONS]\n"
-                "       |  bytegrad bench weights [OPTIONS]\n"
+                "       |  bytegrad bench weights [OPTIONS]  |  bytegrad bench sharded-generate [OPTIONS]\n"
                 "       (bytegrad bench train --help, bench generate --help, bench tfree --help and bench weights --help list\n"
                 "       their options)",
        .example = "bytegrad bench core",
@@ -101,6 +101,16 @@ std::vector<CommandSpec> make_specs() {
            {.name = "--model", .value = "DIR", .meaning = "the Llama model directory, with its tokenizer", .required = true},
            {.name = "--documents", .value = "N", .default_value = "100", .meaning = "held-out documents to score"},
            {.name = "--new-tokens", .value = "N", .default_value = "32", .meaning = "greedy tokens decoded per document"},
+       }},
+      {.name = "bench sharded-generate",
+       .summary = "greedy decoding from a ZeRO-3-sharded model, gathered per layer per token or once per call (run under mpirun)",
+       .usage = "mpirun -np N bytegrad bench sharded-generate --model DIR [OPTIONS]",
+       .example = "mpirun -np 2 --oversubscribe bytegrad bench sharded-generate --model runs/fortunes-llama/model",
+       .options = {
+           {.name = "--model", .value = "DIR", .meaning = "the model directory, with its tokenizer", .required = true},
+           {.name = "--prompt", .value = "TEXT", .default_value = "The", .meaning = "the prompt, after an EOS"},
+           {.name = "--tokens", .value = "N", .default_value = "64", .meaning = "greedy tokens per run"},
+           {.name = "--repeats", .value = "N", .default_value = "3", .meaning = "timed runs of each kind (after one warm-up)"},
        }},
       {.name = "bench tfree",
        .summary = "T-Free trigram encoding in MB/s (cold and warm row cache) and dictionary decoding in words/s",

@@ -6,6 +6,7 @@
 #include "autograd/grad_mode.h"
 #include "tensor/creation.h"
 #include "tensor/fused_optimizers.h"
+#include "tensor/views.h"
 
 namespace bytegrad::train {
 
@@ -46,19 +47,30 @@ void Optimizer::zero_grad() {
   for (auto& [name, p] : parameters_) p.zero_grad();
 }
 
-namespace {
-
-std::vector<bool> default_decay_mask(const NamedTensors& parameters, const std::set<std::string>& embedding_names) {
-  std::vector<bool> mask;
-  for (const auto& [name, p] : parameters) mask.push_back(decays_by_default(name, p, embedding_names));
-  return mask;
+void Optimizer::load_state(const std::map<std::string, Tensor>& saved, const std::string& source) {
+  NoGradGuard no_grad;
+  for (const auto& [name, tensor] : state()) {
+    const auto found = saved.find(name);
+    BYTEGRAD_CHECK(found != saved.end(), source, " has no tensor '", name, "'");
+    BYTEGRAD_CHECK(found->second.shape() == tensor.shape(), source, ": '", name, "' has shape ",
+                   shape_str(found->second.shape()), ", the optimizer ", shape_str(tensor.shape()));
+    ops::copy_(tensor, found->second);
+  }
 }
 
-}  // namespace
+DecayFlags default_decay_mask(const NamedTensors& parameters, const std::set<std::string>& embedding_names) {
+  std::vector<bool> flags;
+  for (const auto& [name, p] : parameters) flags.push_back(decays_by_default(name, p, embedding_names));
+  return DecayFlags(std::move(flags));
+}
 
 AdamW::AdamW(NamedTensors parameters, const AdamWOptions& options, const std::set<std::string>& embedding_names)
-    : Optimizer(std::move(parameters), options.learning_rate), options_(options),
-      decays_(default_decay_mask(parameters_, embedding_names)) {
+    : AdamW(parameters, options, default_decay_mask(parameters, embedding_names)) {}
+
+AdamW::AdamW(NamedTensors parameters, const AdamWOptions& options, DecayFlags decays)
+    : Optimizer(std::move(parameters), options.learning_rate), options_(options), decays_(std::move(decays.flags)) {
+  BYTEGRAD_CHECK(decays_.size() == parameters_.size(), "AdamW: ", decays_.size(), " decay flags for ",
+                 parameters_.size(), " parameters");
   for (const auto& [name, p] : parameters_) {
     exp_avg_.push_back(zeros_like(p));
     exp_avg_sq_.push_back(zeros_like(p));
@@ -92,8 +104,12 @@ void AdamW::update(const std::vector<Gradient>& gradients) {
 }
 
 Sgd::Sgd(NamedTensors parameters, const SgdOptions& options, const std::set<std::string>& embedding_names)
-    : Optimizer(std::move(parameters), options.learning_rate), options_(options),
-      decays_(default_decay_mask(parameters_, embedding_names)) {
+    : Sgd(parameters, options, default_decay_mask(parameters, embedding_names)) {}
+
+Sgd::Sgd(NamedTensors parameters, const SgdOptions& options, DecayFlags decays)
+    : Optimizer(std::move(parameters), options.learning_rate), options_(options), decays_(std::move(decays.flags)) {
+  BYTEGRAD_CHECK(decays_.size() == parameters_.size(), "SGD: ", decays_.size(), " decay flags for ",
+                 parameters_.size(), " parameters");
   for (const auto& [name, p] : parameters_) velocity_.push_back(zeros_like(p));
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -26,6 +27,15 @@ using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 // them only fights the normalisation or starves rare tokens.
 bool decays_by_default(const std::string& name, const Tensor& parameter,
                        const std::set<std::string>& embedding_names);
+// Which parameters AdamW or SGD decay, one flag per parameter in order: a type of its own, so
+// that it is never mistaken for a braced list of embedding names.
+struct DecayFlags {
+  explicit DecayFlags(std::vector<bool> values) : flags(std::move(values)) {}
+  std::vector<bool> flags;
+};
+
+// decays_by_default for each parameter, in order.
+DecayFlags default_decay_mask(const NamedTensors& parameters, const std::set<std::string>& embedding_names);
 
 class Optimizer {
  public:
@@ -47,9 +57,14 @@ class Optimizer {
   int64_t step_count() const { return step_count_; }
   void set_step_count(int64_t steps) { step_count_ = steps; }
 
-  // The state tensors, named "<parameter>.<slot>" (e.g. "lm_head.weight.exp_avg"). They are the
-  // live tensors: copying values into them (ops::copy_) restores a saved state.
+  // The state tensors, named "<parameter>.<slot>" (e.g. "lm_head.weight.exp_avg"), each of its
+  // parameter's shape. Here they are the live tensors; a sharded optimizer returns them gathered
+  // from every rank (a collective call: every rank must make it).
   virtual NamedTensors state() const = 0;
+  // Restores state() from `saved` (tensors by state()'s names and shapes; a sharded optimizer
+  // keeps its own shard of each). Throws Error naming `source` and the tensor when one is
+  // missing or mis-shaped.
+  virtual void load_state(const std::map<std::string, Tensor>& saved, const std::string& source);
 
   const NamedTensors& parameters() const { return parameters_; }
 
@@ -84,6 +99,8 @@ class AdamW : public Optimizer {
  public:
   // `embedding_names`: parameters left out of weight decay besides vectors (decays_by_default).
   AdamW(NamedTensors parameters, const AdamWOptions& options, const std::set<std::string>& embedding_names = {});
+  // `decays.flags[i]`: whether parameter i decays.
+  AdamW(NamedTensors parameters, const AdamWOptions& options, DecayFlags decays);
   NamedTensors state() const override;  // "<name>.exp_avg", "<name>.exp_avg_sq"
 
  private:
@@ -105,6 +122,8 @@ class Sgd : public Optimizer {
  public:
   // `embedding_names`: parameters left out of weight decay besides vectors (decays_by_default).
   Sgd(NamedTensors parameters, const SgdOptions& options, const std::set<std::string>& embedding_names = {});
+  // `decays.flags[i]`: whether parameter i decays.
+  Sgd(NamedTensors parameters, const SgdOptions& options, DecayFlags decays);
   NamedTensors state() const override;  // "<name>.momentum_buffer"
 
  private:

@@ -44,8 +44,14 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, con
 
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, NamedTensors parameters,
                                           const std::set<std::string>& embedding_names) {
-  if (settings.name == "adamw") return std::make_unique<AdamW>(std::move(parameters), settings.adamw, embedding_names);
-  if (settings.name == "sgd") return std::make_unique<Sgd>(std::move(parameters), settings.sgd, embedding_names);
+  DecayFlags decays = default_decay_mask(parameters, embedding_names);
+  return make_optimizer(settings, std::move(parameters), std::move(decays));
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, NamedTensors parameters,
+                                          DecayFlags decays) {
+  if (settings.name == "adamw") return std::make_unique<AdamW>(std::move(parameters), settings.adamw, std::move(decays));
+  if (settings.name == "sgd") return std::make_unique<Sgd>(std::move(parameters), settings.sgd, std::move(decays));
   throw Error(concat("optimizer: \"", settings.name, "\" is not \"adamw\" or \"sgd\""));
 }
 

@@ -41,4 +41,8 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, con
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, NamedTensors parameters,
                                           const std::set<std::string>& embedding_names);
 
+// The same with the decay of each parameter given.
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings, NamedTensors parameters,
+                                          DecayFlags decays);
+
 }  // namespace bytegrad::train

@@ -165,6 +165,14 @@ void read_loop(const json& config, const std::string& source, RunConfig& run) {
   check_not_negative(source, "sample.interval", double(run.trainer.sample_interval));
   check_not_negative(source, "sample.tokens", double(run.trainer.sample_tokens));
   check_not_negative(source, "sample.temperature", run.trainer.sample_temperature);
+
+  const ConfigSection distributed(config, "distributed", source, {"bucket_mb", "zero_stage"});
+  distributed.read("bucket_mb", run.distributed.bucket_mb);
+  distributed.read("zero_stage", run.distributed.zero_stage);
+  check_positive(source, "distributed.bucket_mb", run.distributed.bucket_mb);
+  BYTEGRAD_CHECK(run.distributed.zero_stage == 0 || run.distributed.zero_stage == 1 || run.distributed.zero_stage == 3,
+                 source, ": \"distributed.zero_stage\" is ", run.distributed.zero_stage,
+                 "; expected 0 (replicated), 1 (optimizer moments sharded) or 3 (parameters sharded too)");
 }
 
 }  // namespace
@@ -203,11 +211,11 @@ RunConfig run_config_from_json(const json& given, const std::string& source) {
   BYTEGRAD_CHECK(given.is_object(), source, ": a training config must be a JSON object");
   const json config = without_nulls(given);
   static const std::set<std::string> sections = {"model", "init_from", "data", "optimizer", "schedule", "training",
-                                                 "eval", "sample", "checkpoint", "output_dir", "device"};
+                                                 "eval", "sample", "checkpoint", "distributed", "output_dir", "device"};
   for (const auto& [key, v] : config.items())
     BYTEGRAD_CHECK(sections.count(key), source, ": unknown key \"", key,
                    "\" (expected model, init_from, data, optimizer, schedule, training, eval, sample, checkpoint, "
-                   "output_dir, device)");
+                   "distributed, output_dir, device)");
   RunConfig run;
   read_model(config, source, run);
   if (run.model_type == "tfree") read_word_data(config, source, run.data);

@@ -31,6 +31,10 @@
 //   "eval":       "interval", "batches".   "sample": "interval", "tokens", "temperature", "prompt".
 //   "checkpoint": "interval" (0: only at the end), "keep_last" (the newest checkpoints kept as
 //                 output_dir/checkpoint-STEP; older ones are removed).
+//   "distributed": how ranks started by mpirun share the work (dist/): "bucket_mb" (gradients
+//                 averaged per bucket of this many MiB, 25), "zero_stage" (0: every rank holds
+//                 everything; 1: the optimizer's moments are sharded over the ranks; 3: the
+//                 parameters, gradients and moments are, train/zero3.h).
 //   "output_dir": metrics.jsonl, loss.svg, the tokenizer, checkpoints and, at the end, the model
 //                 in Hugging Face's layout (output_dir/model) go here.
 // Every key but model's is optional with the defaults of the structs below; unknown keys and
@@ -71,6 +75,12 @@ struct DataConfig {
   std::string segments, eval_segments;
 };
 
+// The "distributed" section: what data-parallel ranks share and how (train/distributed_run.h).
+struct DistributedConfig {
+  double bucket_mb = 25;  // gradient bucket size, as PyTorch DDP's bucket_cap_mb
+  int64_t zero_stage = 0;  // 0: replicated; 1: optimizer moments sharded; 3: parameters too
+};
+
 struct RunConfig {
   std::string model_type = "llama";
   std::filesystem::path init_from;  // a model directory to start from, or empty
@@ -84,6 +94,7 @@ struct RunConfig {
   int64_t log_interval = 10;
   int64_t keep_last_checkpoints = 3;
   std::string sample_prompt;  // empty: sampling starts from EOS, i.e. a fresh document
+  DistributedConfig distributed;
   std::filesystem::path output_dir = "runs/default";
   // Where the model, its gradients and the optimizer's state live ("device": "cuda"); batches
   // are read on the CPU and moved there. Checkpoints are device-independent.

@@ -34,7 +34,7 @@ MetricsRecord Trainer::train_step() {
   const TrainingStepResult step =
       run_training_step(model_, optimizer_, *objective_, [&] { return train_batches_->next(); },
                         {options_.grad_accum_steps, options_.grad_clip, schedule_.at(step_), options_.on_nonfinite,
-                         step_ + 1});
+                         step_ + 1, data_parallel_, zero3_});
   MetricsRecord record;
   record.skipped = step.skipped;
   skipped_steps_ += step.skipped;
@@ -62,7 +62,28 @@ double Trainer::evaluate() {
     total += value.loss.item<float>() / value.loss_scale;
   }
   model_.train();
-  return total / double(std::max<int64_t>(1, options_.eval_batches));
+  const double mean = total / double(std::max<int64_t>(1, options_.eval_batches));
+  return communicator() ? communicator()->average(mean) : mean;
+}
+
+dist::Communicator* Trainer::communicator() {
+  if (data_parallel_) return &data_parallel_->communicator();
+  if (zero3_) return &zero3_->communicator();
+  return nullptr;
+}
+
+void Trainer::distribute(Zero3& zero3) {
+  const dist::Communicator& world = zero3.communicator();
+  train_batches_->slice_for_rank(world.rank(), world.world_size());
+  if (eval_batches_) eval_batches_->slice_for_rank(world.rank(), world.world_size());
+  zero3_ = &zero3;
+}
+
+void Trainer::distribute(dist::DataParallel& data_parallel) {
+  const dist::Communicator& world = data_parallel.communicator();
+  train_batches_->slice_for_rank(world.rank(), world.world_size());
+  if (eval_batches_) eval_batches_->slice_for_rank(world.rank(), world.world_size());
+  data_parallel_ = &data_parallel;
 }
 
 std::vector<int64_t> Trainer::sample(const std::vector<int64_t>& prompt) {
@@ -71,6 +92,9 @@ std::vector<int64_t> Trainer::sample(const std::vector<int64_t>& prompt) {
   generation.temperature = options_.sample_temperature;
   generation.top_p = 1.0;  // plain softmax(logits / temperature), as the samples have always been drawn
   generation.seed = options_.seed * 1000003 + uint64_t(step_);
+  // A sharded model is gathered once for the whole call, not layer by layer at every token.
+  std::optional<Zero3::Gathered> whole;
+  if (zero3_) whole.emplace(*zero3_);
   return infer::generate(model_, {prompt}, generation).tokens.front();
 }
 

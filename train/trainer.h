@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 
+#include "dist/data_parallel.h"
 #include "nn/causal_lm.h"
 #include "tensor/generator.h"
 #include "train/metrics.h"
@@ -22,6 +23,7 @@
 #include "train/objective.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
+#include "train/zero3.h"
 #include "train/batch_source.h"
 #include "train/data/token_stream.h"
 
@@ -77,12 +79,26 @@ class Trainer {
   double evaluate();
 
   // A continuation of token ids `prompt` (options' sample length and temperature) by
-  // infer::generate, seeded by the step; stops early at the model's context.
+  // infer::generate, seeded by the step; stops early at the model's context. Under ZeRO-3 every
+  // rank must call it (the model is gathered for the call).
   std::vector<int64_t> sample(const std::vector<int64_t>& prompt);
 
   // Steps until options.steps, evaluating and calling back at the intervals; writes each record
   // to `log` when given. Returns the last record.
   MetricsRecord run(MetricsLog* log, const TrainerCallbacks& callbacks);
+
+  // Data-parallel training over `data_parallel`'s ranks (it must outlive the trainer): each rank
+  // reads its own slice of every training and held-out batch (BatchSource::slice_for_rank), the
+  // gradients are averaged as backward produces them, and the losses reported are the whole
+  // job's. Throws Error when a batch source cannot be split.
+  void distribute(dist::DataParallel& data_parallel);
+  // The same with ZeRO-3 (train/zero3.h; the trainer's optimizer must be zero3.optimizer()):
+  // samples and checkpoints gather the whole model once each.
+  void distribute(Zero3& zero3);
+  dist::DataParallel* data_parallel() { return data_parallel_; }
+  Zero3* zero3() { return zero3_; }
+  // The ranks this trainer shares its steps with, or null for one process.
+  dist::Communicator* communicator();
 
   // State for checkpoints.
   int64_t step() const { return step_; }
@@ -107,6 +123,8 @@ class Trainer {
   std::shared_ptr<const Objective> objective_;
   int64_t step_ = 0;
   int64_t skipped_steps_ = 0;
+  dist::DataParallel* data_parallel_ = nullptr;  // null: one process (or ZeRO-3)
+  Zero3* zero3_ = nullptr;                        // null: parameters not sharded
 };
 
 }  // namespace bytegrad::train

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <optional>
 
 #include "autograd/grad_mode.h"
 #include "tensor/ops.h"
@@ -12,6 +13,9 @@ namespace bytegrad::train {
 void save_training_checkpoint(const std::string& directory, Trainer& trainer, const nlohmann::json& run_config) {
   io::TensorMap optimizer_state;
   for (const auto& [name, tensor] : trainer.optimizer().state()) optimizer_state[name] = tensor;
+  std::optional<Zero3::Gathered> whole;  // a sharded model is written whole
+  if (trainer.zero3()) whole.emplace(*trainer.zero3());
+  if (trainer.communicator() && !trainer.communicator()->is_main()) return;
   const Generator& generator = trainer.model_generator();
   const nlohmann::json state = {{"step", trainer.step()},
                                 {"optimizer_steps", trainer.optimizer().step_count()},
@@ -27,16 +31,9 @@ nlohmann::json load_training_checkpoint(const std::string& directory, Trainer& t
   for (const char* key : {"step", "optimizer_steps", "generator_seed", "generator_offset", "data_position"})
     BYTEGRAD_CHECK(checkpoint.state.contains(key) && checkpoint.state[key].is_number_integer(), "resume: ",
                    directory, "/training_state.json has no integer \"", key, "\"");
-  trainer.model().load_state_dict(checkpoint.model);
-  NoGradGuard no_grad;
-  for (const auto& [name, tensor] : trainer.optimizer().state()) {
-    const auto saved = checkpoint.optimizer.find(name);
-    BYTEGRAD_CHECK(saved != checkpoint.optimizer.end(), "resume: ", directory,
-                   "/optimizer.safetensors has no tensor '", name, "'");
-    BYTEGRAD_CHECK(saved->second.shape() == tensor.shape(), "resume: ", directory, "/optimizer.safetensors: '", name,
-                   "' has shape ", shape_str(saved->second.shape()), ", the optimizer ", shape_str(tensor.shape()));
-    ops::copy_(tensor, saved->second);
-  }
+  if (trainer.zero3()) trainer.zero3()->load_model(checkpoint.model);
+  else trainer.model().load_state_dict(checkpoint.model);
+  trainer.optimizer().load_state(checkpoint.optimizer, "resume: " + directory + "/optimizer.safetensors");
   const nlohmann::json& state = checkpoint.state;
   trainer.set_step(state["step"].get<int64_t>());
   trainer.optimizer().set_step_count(state["optimizer_steps"].get<int64_t>());

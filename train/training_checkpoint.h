@@ -20,7 +20,8 @@
 namespace bytegrad::train {
 
 // Writes `trainer`'s state to `directory`, with `run_config` (the run's config, for the record)
-// under "config".
+// under "config". A data-parallel trainer's ranks all call it (a sharded optimizer gathers its
+// state from every rank) and rank 0 alone writes.
 void save_training_checkpoint(const std::string& directory, Trainer& trainer, const nlohmann::json& run_config);
 
 // Loads `directory` into `trainer` (built from the same config) and returns the saved config.

@@ -10,10 +10,12 @@
 #include <utility>
 #include <vector>
 
+#include "dist/data_parallel.h"
 #include "nn/causal_lm.h"
 #include "train/nonfinite.h"
 #include "train/objective.h"
 #include "train/optimizer.h"
+#include "train/zero3.h"
 
 namespace bytegrad::train {
 
@@ -23,12 +25,18 @@ struct TrainingStepSettings {
   double learning_rate = 0;   // the rate for this update (the schedule's value at this step)
   NonFinitePolicy on_nonfinite = NonFinitePolicy::Stop;
   int64_t step = 1;           // 1-based number of this step, for NonFiniteStepError
+  // Data-parallel training: the last micro-batch's backward averages the gradients over the
+  // ranks, and the loss, metrics and token count reported are the whole job's. Null: one process.
+  dist::DataParallel* data_parallel = nullptr;
+  // Or ZeRO-3 (train/zero3.h): gradients reduced into each rank's shards, the norm taken over
+  // every rank's, the update over this rank's. The optimizer must then be zero3->optimizer().
+  Zero3* zero3 = nullptr;
 };
 
 struct TrainingStepResult {
-  double loss = 0;       // the objective's loss over its loss_scale, averaged over the micro-batches
+  double loss = 0;       // the objective's loss over its loss_scale, averaged over the micro-batches (and ranks)
   double grad_norm = 0;  // global gradient norm before clipping
-  int64_t tokens = 0;    // positions processed (sum of Batch::tokens)
+  int64_t tokens = 0;    // positions processed (sum of Batch::tokens, over every rank)
   bool skipped = false;  // the loss or gradient norm was not finite: no update was applied
   // The objective's metrics, each averaged over the micro-batches, in the objective's order.
   std::vector<std::pair<std::string, double>> metrics;

@@ -88,13 +88,26 @@ TokenBatch TokenBatches::next_tokens() {
   TokenBatch batch{empty({batch_size_, seq_len_}, ids), empty({batch_size_, seq_len_}, ids)};
   int64_t* inputs = batch.inputs.data<int64_t>();
   int64_t* targets = batch.targets.data<int64_t>();
-  for (int64_t b = 0; b < batch_size_; ++b) {
+  // The rows of the global batch are walked in order (each wraps around on its own), and this
+  // rank reads its own.
+  const int64_t first = rank_ * batch_size_;
+  for (int64_t row = 0; row < world_size_ * batch_size_; ++row) {
     if (position_ + seq_len_ + 1 > size()) position_ = 0;
-    tokens_.read(position_, seq_len_, inputs + b * seq_len_);
-    tokens_.read(position_ + 1, seq_len_, targets + b * seq_len_);
+    if (row >= first && row < first + batch_size_) {
+      const int64_t b = row - first;
+      tokens_.read(position_, seq_len_, inputs + b * seq_len_);
+      tokens_.read(position_ + 1, seq_len_, targets + b * seq_len_);
+    }
     position_ += seq_len_;
   }
   return batch;
+}
+
+void TokenBatches::slice_for_rank(int64_t rank, int64_t world_size) {
+  BYTEGRAD_CHECK(world_size > 0 && rank >= 0 && rank < world_size, "TokenBatches: rank ", rank,
+                 " is not in a world of ", world_size);
+  rank_ = rank;
+  world_size_ = world_size;
 }
 
 }  // namespace bytegrad::train

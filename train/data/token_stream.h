@@ -57,6 +57,7 @@ class TokenBatches final : public BatchSource {
 
   int64_t position() const override { return position_; }
   void set_position(int64_t position) override;
+  void slice_for_rank(int64_t rank, int64_t world_size) override;
   int64_t size() const { return tokens_.size(); }
   int64_t tokens_per_batch() const { return batch_size_ * seq_len_; }
 
@@ -64,6 +65,7 @@ class TokenBatches final : public BatchSource {
   TokenSource tokens_;
   int64_t batch_size_, seq_len_;
   int64_t position_ = 0;
+  int64_t rank_ = 0, world_size_ = 1;  // this rank's share of the global batch (slice_for_rank)
 };
 
 }  // namespace bytegrad::train

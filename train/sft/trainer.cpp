@@ -25,14 +25,23 @@ void SftBatches::reshuffle() {
 SftBatch SftBatches::next() {
   std::vector<SftExample> batch;
   batch.reserve(size_t(batch_size_));
-  while (int64_t(batch.size()) < batch_size_) {
+  const int64_t first = rank_ * batch_size_;
+  for (int64_t drawn = 0; drawn < world_size_ * batch_size_; ++drawn) {
     if (position_ == order_.size()) {
       reshuffle();
       ++epoch_;
     }
-    batch.push_back(examples_[size_t(order_[position_++])]);
+    const size_t example = size_t(order_[position_++]);
+    if (drawn >= first && drawn < first + batch_size_) batch.push_back(examples_[example]);
   }
   return collate_sft_examples(batch, eos_);
+}
+
+void SftBatches::slice_for_rank(int64_t rank, int64_t world_size) {
+  BYTEGRAD_CHECK(world_size > 0 && rank >= 0 && rank < world_size, "sft: rank ", rank, " is not in a world of ",
+                 world_size);
+  rank_ = rank;
+  world_size_ = world_size;
 }
 
 SftTrainer::SftTrainer(nn::CausalLM& model, Optimizer& optimizer, LearningRateSchedule schedule, SftBatches batches,
@@ -45,12 +54,17 @@ SftTrainer::SftTrainer(nn::CausalLM& model, Optimizer& optimizer, LearningRateSc
   if (reference) reference->eval();
 }
 
+void SftTrainer::distribute(dist::DataParallel& data_parallel) {
+  batches_.slice_for_rank(data_parallel.communicator().rank(), data_parallel.communicator().world_size());
+  data_parallel_ = &data_parallel;
+}
+
 SftMetricsRecord SftTrainer::train_step() {
   const auto start = std::chrono::steady_clock::now();
   const TrainingStepResult step =
       run_training_step(model_, optimizer_, objective_, [&] { return as_batch(batches_.next()); },
                         {options_.grad_accum_steps, options_.grad_clip, schedule_.at(step_), options_.on_nonfinite,
-                         step_ + 1});
+                         step_ + 1, data_parallel_});
   SftMetricsRecord record;
   for (const auto& [name, value] : step.metrics) {
     if (name == "nll") record.nll = value;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "dist/data_parallel.h"
 #include "nn/causal_lm.h"
 #include "tensor/generator.h"
 #include "train/nonfinite.h"
@@ -39,6 +40,11 @@ class SftBatches {
   SftBatches(std::vector<SftExample> examples, int64_t batch_size, tokenizer::TokenId eos, uint64_t seed);
   SftBatch next();
   int64_t epoch() const { return epoch_; }
+  // Data-parallel training: next() then draws a global batch of world_size * batch_size examples
+  // and returns this rank's batch_size of them (rank * batch_size onwards), so that the ranks
+  // together train on what one process with the whole batch would. Throws Error for a rank
+  // outside the world.
+  void slice_for_rank(int64_t rank, int64_t world_size);
 
  private:
   void reshuffle();
@@ -50,6 +56,7 @@ class SftBatches {
   std::vector<int64_t> order_;
   size_t position_ = 0;
   int64_t epoch_ = 0;
+  int64_t rank_ = 0, world_size_ = 1;
 };
 
 class SftTrainer {
@@ -68,6 +75,11 @@ class SftTrainer {
   // options.on_nonfinite says.
   SftMetricsRecord train_step();
 
+  // Data-parallel training over `data_parallel`'s ranks (it must outlive the trainer): each rank
+  // trains on its slice of every batch, the gradients are averaged as backward produces them,
+  // and the losses are the whole batch's, weighted by response tokens.
+  void distribute(dist::DataParallel& data_parallel);
+
   int64_t step() const { return step_; }
   const SftOptions& options() const { return options_; }
   const SftBatches& batches() const { return batches_; }
@@ -80,6 +92,7 @@ class SftTrainer {
   SftObjective objective_;
   bool has_reference_;
   SftOptions options_;
+  dist::DataParallel* data_parallel_ = nullptr;  // null: one process
   int64_t step_ = 0;
 };
 
