@@ -37,15 +37,15 @@
 #include <nlohmann/json.hpp>
 
 #include "base/process_memory.h"
+#include "base/profile.h"
+#include "bytegrad.h"
 #include "kernels/backend.h"
 #include "kernels/matmul_precision.h"
+#include "nn/model_family.h"
+#include "nn/loss.h"
 #if defined(BYTEGRAD_WITH_CUDA)
 #include "kernels/cuda/device_query.h"
 #endif
-#include "base/profile.h"
-#include "bytegrad.h"
-#include "nn/model_family.h"
-#include "nn/loss.h"
 #include "tools/bench_python.h"
 #include "tools/command_specs.h"
 #include "tools/commands.h"
@@ -108,7 +108,7 @@ double flops_per_token(const TrainShape& shape, int64_t parameters) {
                                         double(shape.config.hidden_size);
 }
 
-// "cuda:0 (NVIDIA H100 80GB HBM3 ...), emulated" or "cpu".
+// "cuda:0 (NVIDIA H100 80GB HBM3 (sm_90, 79.1 GiB); real (nvcc, GPU))", or "cpu".
 std::string describe_device(Device device) {
 #if defined(BYTEGRAD_WITH_CUDA)
   if (device.is_cuda())
