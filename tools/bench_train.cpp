@@ -19,8 +19,8 @@
 // token ids from a fixed seed. After one warm-up step the median of N timed steps gives tokens/s.
 // Each model runs in a fresh child process (this program re-run with a hidden --child flag) so
 // that its peak resident memory (VmHWM) is its own; tools/bench/torch_train_step.py is run the
-// same way with /usr/bin/python3, where Debian's torch lives (on a GPU with
-// torch.set_float32_matmul_precision set to the same name, and torch's fused causal attention).
+// same way with /usr/bin/python3, where Debian's torch lives (on a GPU with bfloat16 autocast for
+// medium, torch.set_float32_matmul_precision otherwise, and torch's fused causal attention).
 #include <unistd.h>
 
 #include <algorithm>
@@ -293,12 +293,14 @@ int run_bench_train(const Args& args) {
   const char* threads = std::getenv("OMP_NUM_THREADS");
   if (on_gpu) {
     std::printf("training step (forward, cross-entropy, backward, AdamW) on %s; float32 weights, float32 "
-                "matmul precision '%s' (%s) on both sides (PyTorch: torch.set_float32_matmul_precision, "
-                "scaled_dot_product_attention)\n",
+                "matmul precision '%s' (%s); PyTorch: %s, scaled_dot_product_attention\n",
                 describe_device(device).c_str(), precision_name.c_str(),
                 precision == kernels::MatmulPrecision::Medium ? "bfloat16 inputs, float32 accumulation"
                 : precision == kernels::MatmulPrecision::High ? "TF32 inputs, float32 accumulation"
-                                                              : "float32");
+                                                              : "float32",
+                precision == kernels::MatmulPrecision::Medium
+                    ? "the forward under torch.autocast(bfloat16) (its 'medium' on CUDA is TF32)"
+                    : ("torch.set_float32_matmul_precision('" + precision_name + "')").c_str());
     std::printf("MFU = tokens/s x (6 x parameters + 12 x layers x T x hidden) / %.0f TFLOP/s%s\n", peak_tflops,
                 peak_tflops == 989 ? " (H100 SXM bfloat16 dense; --peak-tflops sets another)" : "");
   } else {

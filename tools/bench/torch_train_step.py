@@ -6,8 +6,11 @@ CPU with two threads, on random weights and random token ids from a fixed seed. 
 warm-up step the median of --steps timed steps gives tokens/s. Prints one JSON line:
 {"model", "tokens_per_s", "step_s", "peak_rss_mib", ...}.
 
-With --device cuda the weights stay float32 and the products follow
-torch.set_float32_matmul_precision(--matmul-precision), as bytegrad's side does; attention is
+With --device cuda the weights stay float32. --matmul-precision high or highest goes to
+torch.set_float32_matmul_precision, as bytegrad's side does; medium (bfloat16 products) runs the
+forward under torch.autocast("cuda", torch.bfloat16) instead, because PyTorch's "medium" on CUDA
+still multiplies in TF32 (its documentation says so), and autocast is how PyTorch users get
+bfloat16 products from float32 weights. Attention is
 torch's fused F.scaled_dot_product_attention(is_causal=True) there (torch 2.0 on; what a PyTorch user would
 write for a GPU; bytegrad's is flash-style too), and each clock is read after
 torch.cuda.synchronize(). peak_gpu_mib is torch.cuda.max_memory_allocated(). The modules are written out here
@@ -15,6 +18,7 @@ torch.cuda.synchronize(). peak_gpu_mib is torch.cuda.max_memory_allocated(). The
 tanh-GELU MLP; both with tied heads) so that no package beyond torch is needed.
 """
 import argparse
+import contextlib
 import json
 import math
 import statistics
@@ -167,10 +171,12 @@ def main():
     seq = args.seq or seq
     device = torch.device(args.device)
     on_gpu = device.type == "cuda"
+    autocast = on_gpu and args.matmul_precision == "medium"
     if on_gpu:
         global FUSED_ATTENTION
         FUSED_ATTENTION = hasattr(F, "scaled_dot_product_attention")  # torch 2.0 and later
-        torch.set_float32_matmul_precision(args.matmul_precision)
+        if not autocast:
+            torch.set_float32_matmul_precision(args.matmul_precision)
 
     def now():
         if on_gpu:
@@ -201,7 +207,9 @@ def main():
     for step in range(steps + 1):  # step 0 is the warm-up
         start = now()
         optimizer.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(ids).view(-1, vocab), targets.view(-1))
+        with torch.autocast("cuda", dtype=torch.bfloat16) if autocast else contextlib.nullcontext():
+            logits = model(ids)
+        loss = F.cross_entropy(logits.float().view(-1, vocab), targets.view(-1))
         loss.backward()
         optimizer.step()
         if step > 0:
@@ -212,7 +220,8 @@ def main():
               "threads": torch.get_num_threads(), "peak_rss_mib": peak_rss_mib()}
     if on_gpu:
         result["peak_gpu_mib"] = torch.cuda.max_memory_allocated(device) / 2**20
-        result["matmul_precision"] = torch.get_float32_matmul_precision()
+        result["matmul_precision"] = ("autocast bfloat16" if autocast
+                                      else torch.get_float32_matmul_precision())
         result["attention"] = "scaled_dot_product_attention" if FUSED_ATTENTION else "composed"
     print(json.dumps(result))
 
