@@ -118,6 +118,16 @@ std::string describe_device(Device device) {
   return concat(device);
 }
 
+// Whether `device` is a CUDA device of the emulated build (kernels on CPU fibers).
+bool is_emulated(Device device) {
+#if defined(BYTEGRAD_WITH_CUDA)
+  return device.is_cuda() && std::string(kernels::cuda::backend_variant()).starts_with("emulated");
+#else
+  (void)device;
+  return false;
+#endif
+}
+
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   return values[values.size() / 2];
@@ -310,9 +320,15 @@ int run_bench_train(const Args& args) {
                 openblas_core.empty() ? "native" : openblas_core.c_str());
   }
   if (!torch_reason.empty()) std::printf("PyTorch column left out: %s\n", torch_reason.c_str());
+  if (on_gpu && is_emulated(device) && std::any_of(shapes.begin(), shapes.end(), [](const TrainShape& s) {
+        return s.name != "tiny";
+      }))
+    std::printf("note: %s is emulated on the CPU, where a GPT-2 step at this batch takes hours; "
+                "--model tiny runs in seconds\n", device.str().c_str());
   std::printf("%-11s %-9s %7s %12s %12s %7s", "model", "batch", "steps", "ours tok/s", "torch tok/s", "ratio");
   if (on_gpu) std::printf(" %9s %9s", "ours MFU", "torch MFU");
   std::printf(" %10s %10s\n", "ours MiB", "torch MiB");
+  std::fflush(stdout);  // the header before the first child's minutes
   auto mfu = [&](const json& result, double flops) {
     return 100.0 * result["tokens_per_s"].get<double>() * flops / (peak_tflops * 1e12);
   };
