@@ -79,8 +79,9 @@ header_needs=(
 for need in "${header_needs[@]}"; do
   header=${need%%:*} package=${need#*:}
   found=""
-  for dir in /usr/include /usr/local/include /usr/include/x86_64-linux-gnu/openblas-openmp \
-             /usr/include/x86_64-linux-gnu /usr/include/openblas; do
+  # Debian puts OpenBLAS's headers under the multiarch folder (x86_64-linux-gnu, aarch64-linux-gnu).
+  for dir in /usr/include /usr/local/include /usr/include/*-linux-gnu /usr/include/*-linux-gnu/openblas-openmp \
+             /usr/include/openblas; do
     [[ -e $dir/$header ]] && { found=1; break; }
   done
   [[ -n $found ]] || missing+=("$header: Debian $package")
@@ -100,7 +101,7 @@ fi
 section "build ($build, sm_$arch)"
 jobs=$(nproc)
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
 mkdir -p "$build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$nvcc" -DBYTEGRAD_CUDA=ON \
   -DBYTEGRAD_CUDA_EMULATION=OFF -DCMAKE_CUDA_ARCHITECTURES="$arch" "${launcher[@]}" >"$build/configure.log" 2>&1 ||
