@@ -1,9 +1,13 @@
-// `bytegrad bench generate [--model stories15M|stories110M] [--repeats N] [--llama2c-run PATH]
-// [--llama2c-runq PATH] [--weights float32|bfloat16|int8] [--no-torch]`: decoding speed at batch 1 in float32 on the CPU, beside llama2.c's run.c and
-// PyTorch decoding the same model with the same weights in the same run.
+// `bytegrad bench generate [--device cpu|cuda|cuda:N] [--model stories15M|stories110M]
+// [--repeats N] [--llama2c-run PATH] [--llama2c-runq PATH] [--weights float32|bfloat16|int8]
+// [--no-torch]`: decoding speed at batch 1 in float32 on the CPU or a CUDA device, beside
+// llama2.c's run.c (CPU only) and PyTorch decoding the same model with the same weights on the
+// same device in the same run.
 //   stories15M:  Llama, dim 288, 6 layers, 6 heads, SwiGLU 768, vocab 32000, 256 positions
 //   stories110M: Llama, dim 768, 12 layers, 12 heads, SwiGLU 2048, vocab 32000, 1024 positions
-// both with the head tied to the embedding, as llama2.c's stories models. Weights are random
+//   tiny:        dim 64, 2 layers, 2 heads, SwiGLU 128, vocab 512, 32 positions: seconds on
+//                the emulated CUDA device, so that a test can run the benchmark; never by default
+// all with the head tied to the embedding, as llama2.c's stories models. Weights are random
 // (seeded). The prompt is BOS, the space token and two random ids (tools/llama2c_binary.h says
 // why); it is prefilled, then new tokens are decoded greedily one at a time through the KV cache
 // by infer::generate until 256 positions are filled (stories15M: 252 new tokens) or 256 are new.
@@ -40,6 +44,7 @@
 #include "tools/commands.h"
 #include "infer/generate.h"
 #include "io/llama2c_export.h"
+#include "kernels/backend.h"
 #include "tools/llama2c_binary.h"
 
 namespace bytegrad::tools {
@@ -54,6 +59,7 @@ constexpr int64_t kNewTokens = 256;
 struct DecodeShape {
   std::string name;
   nn::ModelConfig config;
+  bool by_default = true;  // run when no --model is given
 };
 
 nn::ModelConfig stories_config(int64_t dim, int64_t layers, int64_t heads, int64_t hidden,
@@ -71,8 +77,11 @@ nn::ModelConfig stories_config(int64_t dim, int64_t layers, int64_t heads, int64
 }
 
 std::vector<DecodeShape> decode_shapes() {
+  nn::ModelConfig tiny = stories_config(64, 2, 2, 128, 32);
+  tiny.vocab_size = 512;
   return {{"stories15M", stories_config(288, 6, 6, 768, 256)},
-          {"stories110M", stories_config(768, 12, 12, 2048, 1024)}};
+          {"stories110M", stories_config(768, 12, 12, 2048, 1024)},
+          {"tiny", tiny, false}};
 }
 
 // Median and range of repeated measurements.
@@ -115,14 +124,16 @@ int64_t agreeing(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
 
 // PyTorch's figures for the model exported to `checkpoint`, or nullopt after printing why not.
 std::optional<json> torch_decode(const std::string& script, const std::string& checkpoint,
-                                 const std::vector<int64_t>& prompt, int64_t steps, int repeats) {
+                                 const std::vector<int64_t>& prompt, int64_t steps, int repeats,
+                                 Device device) {
   std::string prompt_text;
   for (int64_t id : prompt) prompt_text += (prompt_text.empty() ? "" : ",") + std::to_string(id);
   const std::string output = checkpoint + ".json";
   const std::string command = std::string(kTorchPython) + " " + shell_quote(script) + " bench " +
                               shell_quote(checkpoint) + " --prompt " + prompt_text + " --steps " +
                               std::to_string(steps) + " --repeats " + std::to_string(repeats) +
-                              " --threads " + std::to_string(omp_get_max_threads()) + " > " +
+                              " --threads " + std::to_string(omp_get_max_threads()) + " --device " +
+                              device.str() + " > " +
                               shell_quote(output);
   const int status = std::system(command.c_str());
   std::ifstream file(output);
@@ -141,6 +152,7 @@ struct BenchSettings {
   std::string llama2c_run;   // run.c's binary, or empty
   std::string llama2c_runq;  // runq.c's binary, or empty
   std::string torch_reason;  // why PyTorch is left out, or empty
+  Device device = kCPU;      // where ours and PyTorch decode
   kernels::cpu::WeightFormat weights = kernels::cpu::WeightFormat::Float32;  // ours
 };
 
@@ -172,6 +184,7 @@ void bench_shape(const DecodeShape& shape, const BenchSettings& settings) {
   if (!settings.llama2c_run.empty() || settings.torch_reason.empty()) io::export_llama2c(checkpoint, weights, shape.config);
   if (!settings.llama2c_runq.empty()) io::export_llama2c_q8(quantized, weights, shape.config);
   write_codepoint_tokenizer(tokenizer, shape.config.vocab_size);
+  model.to(settings.device);  // after the export, which reads the weights on the host
 
   // llama2.c's programs beside ours, each on its file.
   struct Other {
@@ -205,7 +218,7 @@ void bench_shape(const DecodeShape& shape, const BenchSettings& settings) {
 
   if (settings.torch_reason.empty()) {
     const std::optional<json> torch = torch_decode(bench_script_path("llama2c_reference.py"), checkpoint,
-                                                   prompt, steps, settings.repeats);
+                                                   prompt, steps, settings.repeats, settings.device);
     if (torch) {
       const std::vector<double> runs = (*torch)["runs"].get<std::vector<double>>();
       print_row("PyTorch", spread(runs), &ours_rate,
@@ -234,14 +247,32 @@ int run_bench_generate(const Args& args) {
   if (!only_model.empty()) {
     std::erase_if(shapes, [&](const DecodeShape& s) { return s.name != only_model; });
     BYTEGRAD_CHECK(!shapes.empty(), "bench generate: unknown model '", only_model,
-                   "' (available: stories15M, stories110M)");
+                   "' (available: stories15M, stories110M, tiny)");
+  } else {
+    std::erase_if(shapes, [](const DecodeShape& s) { return !s.by_default; });
   }
   settings.weights = kernels::cpu::weight_format_from_name(options.get("--weights"));
+  settings.device = Device::parse(options.get("--device"));
+  kernels::backend_for(settings.device);  // fails here, naming the device, where it does not exist
+  if (settings.device.is_cuda()) {
+    BYTEGRAD_CHECK(settings.weights == kernels::cpu::WeightFormat::Float32, "bench generate: --weights ",
+                   options.get("--weights"), " converts weights for the CPU's decode steps; on ", settings.device,
+                   " only float32 is measured");
+    BYTEGRAD_CHECK(settings.llama2c_run.empty() && settings.llama2c_runq.empty(),
+                   "bench generate: llama2.c's programs decode on the CPU; leave out --llama2c-run and "
+                   "--llama2c-runq with --device ", settings.device);
+  }
   settings.torch_reason = options.flag("--no-torch")
                               ? "--no-torch"
                               : torch_unavailable_reason(bench_script_path("llama2c_reference.py"), "torch, numpy");
-  std::printf("greedy decoding at batch 1, CPU, %d threads, %lld-token prompt, median and range of %d runs; "
-              "ours with %s weights, the others float32\n", omp_get_max_threads(), (long long)kPromptTokens,
+  if (settings.device.is_cuda() && settings.torch_reason.empty() &&
+      std::system((std::string(kTorchPython) + " -c 'import sys, torch; sys.exit(not torch.cuda.is_available())' "
+                   ">/dev/null 2>&1").c_str()) != 0)
+    settings.torch_reason = "torch finds no CUDA device (torch.cuda.is_available() is false)";
+  const std::string where =
+      settings.device.is_cuda() ? settings.device.str() : concat("CPU, ", omp_get_max_threads(), " threads");
+  std::printf("greedy decoding at batch 1, %s, %lld-token prompt, median and range of %d runs; "
+              "ours with %s weights, the others float32\n", where.c_str(), (long long)kPromptTokens,
               settings.repeats, kernels::cpu::weight_format_name(settings.weights).c_str());
   if (!settings.torch_reason.empty()) std::printf("PyTorch left out: %s\n", settings.torch_reason.c_str());
   std::printf("  %-8s %8s  %-15s %9s  %6s  %s\n", "", "tok/s", "min..max", "per token", "ours/it",

@@ -24,10 +24,20 @@ struct CublasTypes {
   bool double_scalars;
 };
 
+// float32's compute type follows kernels::float32_matmul_precision(): the _FAST_ types let cuBLAS
+// round the inputs to TF32 or bfloat16 for the tensor cores and still accumulate in float32.
+cublasComputeType_t float32_compute_type() {
+  switch (float32_matmul_precision()) {
+    case MatmulPrecision::High: return CUBLAS_COMPUTE_32F_FAST_TF32;
+    case MatmulPrecision::Medium: return CUBLAS_COMPUTE_32F_FAST_16BF;
+    case MatmulPrecision::Highest: break;
+  }
+  return CUBLAS_COMPUTE_32F;
+}
+
 CublasTypes cublas_types(DType dtype) {
   switch (dtype) {
-    case DType::Float32:
-      return {CUDA_R_32F, allow_tf32() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F, false};
+    case DType::Float32: return {CUDA_R_32F, float32_compute_type(), false};
     case DType::Float64: return {CUDA_R_64F, CUBLAS_COMPUTE_64F, true};
     // Half types keep float32 accumulators, as PyTorch does: a sum of k half-precision products
     // in half precision would lose about log2(k) of its 11 (or 8) significant bits.

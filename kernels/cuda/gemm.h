@@ -30,8 +30,8 @@ std::vector<StridedRun> strided_runs(const GemmBatch& batch);
 
 // C[e] = op(A[e]) op(B[e]) for every entry e of `batch`, issued on `stream` through `handle`
 // (whose stream it sets). a, b and c are device pointers of `dtype`, each entry's matrices at
-// the batch's element offsets. float32 accumulates in float32 (with TF32 inputs when
-// kernels::allow_tf32()), float64 in float64, bfloat16 and float16 in float32. One cuBLAS call
+// the batch's element offsets. float32 accumulates in float32 (with TF32 or bfloat16 inputs as
+// kernels::float32_matmul_precision() says), float64 in float64, bfloat16 and float16 in float32. One cuBLAS call
 // per strided run: a single product is cublasGemmEx, a run of several cublasGemmStridedBatchedEx.
 // Throws Error for other dtypes, sizes beyond cuBLAS's int arguments, and failed calls (naming
 // the status and the product's sizes).

@@ -19,8 +19,9 @@ Prompts are fed one token at a time, as run.c does.
 Commands (each prints one JSON line):
   generate CHECKPOINT --prompt 1,2,3 --steps N [--logits]
       greedy decoding: {"tokens": [N new ids], "logits": [[vocab floats] per new token]}
-  bench CHECKPOINT --prompt 1,2,3 --steps N [--repeats R] [--threads T]
-      greedy decoding timed: {"tokens_per_s": median over repeats of new tokens / seconds spent
+  bench CHECKPOINT --prompt 1,2,3 --steps N [--repeats R] [--threads T] [--device cuda]
+      greedy decoding timed (on --device: the weights and caches there; each new token's argmax
+      is read on the host, which waits for the device, so the clock needs no other sync): {"tokens_per_s": median over repeats of new tokens / seconds spent
       producing them (the prompt excluded), "runs": [...], "tokens": [...]}
 """
 import argparse
@@ -80,6 +81,15 @@ class Checkpoint:
         if at != weights.numel():
             sys.exit(f"{path}: {weights.numel() - at} floats left over after the weights")
 
+    WEIGHTS = ("embedding", "rms_att", "wq", "wk", "wv", "wo", "rms_ffn", "w1", "w2", "w3", "rms_final")
+
+    def to(self, device):
+        """Moves every weight to `device` (a shared classifier stays the embedding)."""
+        for name in self.WEIGHTS:
+            setattr(self, name, getattr(self, name).to(device))
+        self.classifier = self.embedding if self.shared_classifier else self.classifier.to(device)
+        return self
+
 
 def rmsnorm(x, weight):
     return weight * (x * torch.rsqrt(x.pow(2).mean() + 1e-5))
@@ -91,12 +101,13 @@ class Decoder:
     def __init__(self, ckpt):
         self.c = ckpt
         shape = (ckpt.n_layers, ckpt.n_kv_heads, ckpt.seq_len, ckpt.head_size)
-        self.key_cache = torch.zeros(shape)
-        self.value_cache = torch.zeros(shape)
+        device = ckpt.embedding.device
+        self.key_cache = torch.zeros(shape, device=device)
+        self.value_cache = torch.zeros(shape, device=device)
         # Angle of pair i of a head at position p: p * 10000^(-2i / head_size).
         pairs = torch.arange(0, ckpt.head_size, 2, dtype=torch.float64) / ckpt.head_size
         angles = torch.outer(torch.arange(ckpt.seq_len, dtype=torch.float64), 10000.0 ** -pairs)
-        self.cos, self.sin = angles.cos().float(), angles.sin().float()  # [seq, head_size / 2]
+        self.cos, self.sin = angles.cos().float().to(device), angles.sin().float().to(device)  # [seq, head_size / 2]
 
     def rope(self, x, pos):
         """Rotates each head's interleaved pairs (x[2i], x[2i+1]) of x [heads * head_size]."""
@@ -154,9 +165,10 @@ def main():
     parser.add_argument("--logits", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    ckpt = Checkpoint(args.checkpoint)
+    ckpt = Checkpoint(args.checkpoint).to(torch.device(args.device))
     prompt = [int(t) for t in args.prompt.split(",")]
     if len(prompt) + args.steps > ckpt.seq_len:
         sys.exit(f"{len(prompt)} prompt tokens and {args.steps} steps exceed seq_len {ckpt.seq_len}")

@@ -4,11 +4,21 @@
 One step is forward, cross-entropy, backward and a torch.optim.AdamW update, in float32 on the
 CPU with two threads, on random weights and random token ids from a fixed seed. After one
 warm-up step the median of --steps timed steps gives tokens/s. Prints one JSON line:
-{"model", "tokens_per_s", "step_s", "peak_rss_mib", ...}. The modules are written out here
+{"model", "tokens_per_s", "step_s", "peak_rss_mib", ...}.
+
+With --device cuda the weights stay float32. --matmul-precision high or highest goes to
+torch.set_float32_matmul_precision, as bytegrad's side does; medium (bfloat16 products) runs the
+forward under torch.autocast("cuda", torch.bfloat16) instead, because PyTorch's "medium" on CUDA
+still multiplies in TF32 (its documentation says so), and autocast is how PyTorch users get
+bfloat16 products from float32 weights. Attention is
+torch's fused F.scaled_dot_product_attention(is_causal=True) there (torch 2.0 on; what a PyTorch user would
+write for a GPU; bytegrad's is flash-style too), and each clock is read after
+torch.cuda.synchronize(). peak_gpu_mib is torch.cuda.max_memory_allocated(). The modules are written out here
 (Llama with RMSNorm, rotary positions and SwiGLU; GPT-2 with LayerNorm, learned positions and a
 tanh-GELU MLP; both with tied heads) so that no package beyond torch is needed.
 """
 import argparse
+import contextlib
 import json
 import math
 import statistics
@@ -22,14 +32,19 @@ SHAPES = {
     # name: (architecture, vocab, hidden, layers, heads, mlp hidden, positions, batch, seq, steps)
     "stories15M": ("llama", 32000, 288, 6, 6, 768, 256, 8, 256, 5),
     "gpt2": ("gpt2", 50257, 768, 12, 12, 3072, 1024, 4, 256, 3),
+    "tiny": ("gpt2", 256, 64, 2, 2, 256, 32, 2, 32, 2),
 }
+
+FUSED_ATTENTION = False  # set by main() on a GPU
 
 
 def causal_attention(q, k, v):
     """q, k, v [B, heads, T, head_dim] -> [B, heads, T, head_dim], each token seeing its past."""
+    if FUSED_ATTENTION:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
     t = q.shape[2]
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
-    mask = torch.ones(t, t, dtype=torch.bool).triu(1)
+    mask = torch.ones(t, t, dtype=torch.bool, device=q.device).triu(1)
     return scores.masked_fill(mask, float("-inf")).softmax(-1) @ v
 
 
@@ -126,7 +141,7 @@ class GPT2(nn.Module):
         self.ln_f = nn.LayerNorm(dim)
 
     def forward(self, ids):
-        x = self.wte(ids) + self.wpe(torch.arange(ids.shape[1]))
+        x = self.wte(ids) + self.wpe(torch.arange(ids.shape[1], device=ids.device))
         for block in self.h:
             x = block(x)
         return self.ln_f(x) @ self.wte.weight.t()  # tied head
@@ -144,9 +159,29 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=sorted(SHAPES), required=True)
     parser.add_argument("--steps", type=int, default=0, help="timed steps (default: per model)")
+    parser.add_argument("--batch", type=int, default=0, help="sequences per step (default: per model)")
+    parser.add_argument("--seq", type=int, default=0, help="tokens per sequence (default: per model)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    parser.add_argument("--matmul-precision", default="highest", choices=["highest", "high", "medium"],
+                        help="torch.set_float32_matmul_precision on a GPU")
     args = parser.parse_args()
     arch, vocab, dim, layers, heads, mlp, positions, batch, seq, default_steps = SHAPES[args.model]
     steps = args.steps or default_steps
+    batch = args.batch or batch
+    seq = args.seq or seq
+    device = torch.device(args.device)
+    on_gpu = device.type == "cuda"
+    autocast = on_gpu and args.matmul_precision == "medium"
+    if on_gpu:
+        global FUSED_ATTENTION
+        FUSED_ATTENTION = hasattr(F, "scaled_dot_product_attention")  # torch 2.0 and later
+        if not autocast:
+            torch.set_float32_matmul_precision(args.matmul_precision)
+
+    def now():
+        if on_gpu:
+            torch.cuda.synchronize(device)
+        return time.perf_counter()
 
     torch.set_num_threads(2)
     torch.manual_seed(1234)
@@ -162,24 +197,33 @@ def main():
     decayed = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n
                and "wte" not in n and "wpe" not in n]
     kept = [p for n, p in model.named_parameters() if all(p is not q for q in decayed)]
+    model.to(device)  # before the optimizer, whose moments live beside the parameters
     optimizer = torch.optim.AdamW([{"params": decayed, "weight_decay": 0.01},
                                    {"params": kept, "weight_decay": 0.0}], lr=3e-4)
-    ids = torch.randint(0, vocab, (batch, seq))
-    targets = torch.randint(0, vocab, (batch, seq))
+    ids = torch.randint(0, vocab, (batch, seq)).to(device)
+    targets = torch.randint(0, vocab, (batch, seq)).to(device)
 
     times = []
     for step in range(steps + 1):  # step 0 is the warm-up
-        start = time.perf_counter()
+        start = now()
         optimizer.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(ids).view(-1, vocab), targets.view(-1))
+        with torch.autocast("cuda", dtype=torch.bfloat16) if autocast else contextlib.nullcontext():
+            logits = model(ids)
+        loss = F.cross_entropy(logits.float().view(-1, vocab), targets.view(-1))
         loss.backward()
         optimizer.step()
         if step > 0:
-            times.append(time.perf_counter() - start)
+            times.append(now() - start)
     step_s = statistics.median(times)
-    print(json.dumps({"model": args.model, "tokens_per_s": batch * seq / step_s, "step_s": step_s,
-                      "loss": loss.item(), "torch": torch.__version__,
-                      "threads": torch.get_num_threads(), "peak_rss_mib": peak_rss_mib()}))
+    result = {"model": args.model, "tokens_per_s": batch * seq / step_s, "step_s": step_s,
+              "loss": loss.item(), "torch": torch.__version__, "device": str(device),
+              "threads": torch.get_num_threads(), "peak_rss_mib": peak_rss_mib()}
+    if on_gpu:
+        result["peak_gpu_mib"] = torch.cuda.max_memory_allocated(device) / 2**20
+        result["matmul_precision"] = ("autocast bfloat16" if autocast
+                                      else torch.get_float32_matmul_precision())
+        result["attention"] = "scaled_dot_product_attention" if FUSED_ATTENTION else "composed"
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
