@@ -30,6 +30,9 @@ class Communicator {
   // Gives CUDA tensors a transport (NCCL, dist/nccl_collectives.h), which needs this
   // communicator to start; replaces any earlier one.
   void attach_cuda_transport(std::unique_ptr<Collectives> cuda) { cuda_ = std::move(cuda); }
+  bool has_cuda_transport() const { return cuda_ != nullptr; }
+  // The transport of CPU tensors, which a host-staged CUDA transport (dist/host_staged.h) runs on.
+  Collectives& cpu_transport() { return *cpu_; }
 
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }

@@ -3,6 +3,8 @@
 #include <cstdlib>
 
 #include "dist/single_process.h"
+#include "dist/host_staged.h"
+#include "kernels/backend.h"
 #ifdef BYTEGRAD_WITH_MPI
 #include "dist/mpi_collectives.h"
 #endif
@@ -66,19 +68,27 @@ std::unique_ptr<Communicator> single_process_communicator() {
                                         std::make_unique<SingleProcessCollectives>());
 }
 
+void attach_cuda_transport(Communicator& world, double timeout_seconds) {
+  const int devices = kernels::device_count(DeviceKind::CUDA);
+  if (devices == 0) return;
+#ifdef BYTEGRAD_WITH_NCCL
+  if (const int gpus = visible_cuda_devices(); gpus > 0) {
+    // One GPU per rank: the rank's place on its machine picks it (every rank must see GPUs alike).
+    const int local_rank = int(integer_variable("OMPI_COMM_WORLD_LOCAL_RANK", world.rank()));
+    world.attach_cuda_transport(nccl_collectives(world, local_rank % gpus, timeout_seconds));
+    return;
+  }
+#endif
+  world.attach_cuda_transport(std::make_unique<HostStagedCollectives>(world.cpu_transport()));
+}
+
 std::unique_ptr<Communicator> communicator_from_environment() {
   const Launch launch = launch_from_environment();
   if (launch.launcher.empty()) return single_process_communicator();
 #ifdef BYTEGRAD_WITH_MPI
   const double timeout = collective_timeout_from_environment();
   std::unique_ptr<Communicator> world = mpi_communicator({timeout});
-#ifdef BYTEGRAD_WITH_NCCL
-  // One GPU per rank: the rank's place on its machine picks it (every rank must see GPUs alike).
-  if (const int devices = visible_cuda_devices(); devices > 0) {
-    const int local_rank = int(integer_variable("OMPI_COMM_WORLD_LOCAL_RANK", world->rank()));
-    world->attach_cuda_transport(nccl_collectives(*world, local_rank % devices, timeout));
-  }
-#endif
+  attach_cuda_transport(*world, timeout);
   return world;
 #else
   BYTEGRAD_CHECK(launch.world_size == 1, "dist: started by ", launch.launcher, " as rank ", launch.rank, " of ",

@@ -37,6 +37,11 @@ bool built_with_mpi();
 // but built without it (every rank would train alone).
 std::unique_ptr<Communicator> communicator_from_environment();
 
+// Gives `world` a transport for CUDA tensors when this process sees CUDA devices: NCCL where this
+// build has it (one GPU per rank, chosen by the rank's place on its machine), otherwise copies
+// through the host around the CPU transport (dist/host_staged.h). Does nothing without devices.
+void attach_cuda_transport(Communicator& world, double timeout_seconds);
+
 // The communicator of one process alone.
 std::unique_ptr<Communicator> single_process_communicator();
 

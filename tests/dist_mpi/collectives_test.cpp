@@ -2,6 +2,8 @@
 // values that depend on its rank, and checks what comes back against the arithmetic.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include "tensor/creation.h"
 #include "tensor/views.h"
 #include "tests/dist_mpi/mpi_world.h"
@@ -20,7 +22,31 @@ std::vector<float> rank_values(int rank, int64_t n) {
 
 }  // namespace
 
-TEST_CASE("the job has several ranks") { CHECK(mpi_world().world_size() >= 2); }
+TEST_CASE("the job has several ranks") {
+  // One rank is enough where ranks would share a GPU (ctest cuda_dist_mpi in a real CUDA build).
+  CHECK(mpi_world().world_size() >= (std::getenv("BYTEGRAD_TEST_CUDA_TRANSPORT") ? 1 : 2));
+}
+
+TEST_CASE("CUDA tensors: all_reduce, all_gather and broadcast through the CUDA transport") {
+  Communicator& world = mpi_world();
+  if (!std::getenv("BYTEGRAD_TEST_CUDA_TRANSPORT")) return;  // the cuda_dist_mpi entry's case
+  REQUIRE(world.has_cuda_transport());
+  const Device device = testing::rank_cuda_device();
+  const int n = world.world_size();
+  const Tensor sum = from_vector(rank_values(world.rank(), 5)).to(device);
+  world.all_reduce(sum, ReduceOp::Sum);
+  CHECK(sum.device() == device);
+  const float rank_total = float(n * (n - 1) / 2 * 10);
+  for (int64_t i = 0; i < 5; ++i) CHECK(sum.to_vector<float>()[size_t(i)] == rank_total + float(n * i));
+  const Tensor gathered = zeros({2 * n}, {kFloat32, device});
+  world.all_gather(from_vector(std::vector<float>{float(world.rank()), float(100 + world.rank())}).to(device), gathered);
+  std::vector<float> expected;
+  for (int r = 0; r < n; ++r) expected.insert(expected.end(), {float(r), float(100 + r)});
+  CHECK(gathered.to_vector<float>() == expected);
+  const Tensor x = full({3}, double(world.rank() + 1), {kFloat32, device});
+  world.broadcast(x, n - 1);
+  CHECK(x.to_vector<float>() == std::vector<float>(3, float(n)));
+}
 
 TEST_CASE("all_reduce sums and averages every rank's values") {
   Communicator& world = mpi_world();
