@@ -3,24 +3,10 @@
 // the tensor layer.
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/strided_loop.h"
+#include "kernels/dim_split.h"
 
 namespace bytegrad::kernels::cpu {
 namespace {
-
-// Sizes of the three blocks of a contiguous shape around `dim`.
-struct Split3 {
-  int64_t outer = 1, dim = 1, inner = 1;
-};
-
-Split3 split_at(std::span<const int64_t> shape, int64_t dim) {
-  Split3 s;
-  for (int64_t d = 0; d < int64_t(shape.size()); ++d) {
-    if (d < dim) s.outer *= shape[d];
-    else if (d == dim) s.dim = shape[d];
-    else s.inner *= shape[d];
-  }
-  return s;
-}
 
 template <typename T> T add_values(T a, T b) {
   if constexpr (std::is_same_v<T, bool>) return a || b;

@@ -10,24 +10,10 @@
 #include "kernels/cuda/cuda_compat.h"
 #include "kernels/cuda/device_types.h"
 #include "kernels/cuda/strided_indexer.h"
+#include "kernels/dim_split.h"
 
 namespace bytegrad::kernels::cuda {
 namespace {
-
-// Sizes of the three blocks of a contiguous shape around `dim`.
-struct Split3 {
-  int64_t outer = 1, dim = 1, inner = 1;
-};
-
-Split3 split_at(std::span<const int64_t> shape, int64_t dim) {
-  Split3 s;
-  for (int64_t d = 0; d < int64_t(shape.size()); ++d) {
-    if (d < dim) s.outer *= shape[size_t(d)];
-    else if (d == dim) s.dim = shape[size_t(d)];
-    else s.inner *= shape[size_t(d)];
-  }
-  return s;
-}
 
 template <typename T> __device__ __forceinline__ T add_values(T a, T b) {
   if constexpr (std::is_same_v<T, bool>) return a || b;

@@ -16,6 +16,7 @@
 #include "tensor/finite.h"
 #include "tensor/ops.h"
 #include "train/checkpoint.h"
+#include "tests/tools/tiny_corpus.h"
 #include "train/metrics.h"
 #include "train/run_directory.h"
 
@@ -42,12 +43,7 @@ fs::path corpus_directory(const std::string& name) {
   const fs::path dir = fs::path(BYTEGRAD_BINARY_DIR) / "tools_tests" / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
-  const char* words[] = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "far", "away", "home"};
-  std::ofstream corpus(dir / "corpus.txt");
-  for (int d = 0; d < 120; ++d) {
-    if (d) corpus << "\n%\n";
-    for (int w = 0; w < 24; ++w) corpus << (w ? " " : "") << words[(d * 7 + w * (d % 5 + 1)) % 12];
-  }
+  testing::write_tiny_corpus(dir);
   return dir;
 }
 
