@@ -11,11 +11,8 @@
 #include <cmath>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define BYTEGRAD_HOST_DEVICE __host__ __device__
-#else
-#define BYTEGRAD_HOST_DEVICE
-#endif
+#include "base/host_device.h"
+
 
 namespace bytegrad::philox {
 

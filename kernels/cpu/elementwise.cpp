@@ -8,115 +8,19 @@
 #include "base/error.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/strided_loop.h"
+#include "kernels/elementwise_math.h"
 
 namespace bytegrad::kernels::cpu {
 namespace {
 
-constexpr double kSqrtHalf = 0.70710678118654752440;
-constexpr double kSqrt2OverPi = 0.79788456080286535588;
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;
-constexpr double kGeluTanhCubic = 0.044715;
-
-template <typename C> C sigmoid(C x) { return C(1) / (C(1) + std::exp(-x)); }
-
-template <typename C> C unary_math(UnaryOp op, C x, C alpha, C beta) {
-  switch (op) {
-    case UnaryOp::Neg: return -x;
-    case UnaryOp::Abs: return x < C(0) ? -x : x;
-    case UnaryOp::Square: return x * x;
-    case UnaryOp::Sign: return C((x > C(0)) - (x < C(0)));
-    case UnaryOp::Relu: return x > C(0) ? x : C(0);
-    case UnaryOp::Clamp: return x < alpha ? alpha : (x > beta ? beta : x);
-    case UnaryOp::AddScalar: return x + alpha;
-    case UnaryOp::MulScalar: return x * alpha;
-    case UnaryOp::RSubScalar: return alpha - x;
-    default: break;
-  }
-  if constexpr (std::is_floating_point_v<C>) {
-    switch (op) {
-      case UnaryOp::Exp: return std::exp(x);
-      case UnaryOp::Log: return std::log(x);
-      case UnaryOp::Sqrt: return std::sqrt(x);
-      case UnaryOp::Rsqrt: return C(1) / std::sqrt(x);
-      case UnaryOp::Tanh: return std::tanh(x);
-      case UnaryOp::Sigmoid: return sigmoid(x);
-      case UnaryOp::Silu: return x * sigmoid(x);
-      case UnaryOp::Gelu: return C(0.5) * x * (C(1) + std::erf(x * C(kSqrtHalf)));
-      case UnaryOp::GeluTanh:
-        return C(0.5) * x *
-               (C(1) + std::tanh(C(kSqrt2OverPi) * (x + C(kGeluTanhCubic) * x * x * x)));
-      case UnaryOp::PowScalar: return std::pow(x, alpha);
-      case UnaryOp::RDivScalar: return alpha / x;
-      default: break;
-    }
-  } else {
-    switch (op) {
-      case UnaryOp::RDivScalar: return alpha / x;
-      case UnaryOp::PowScalar: return C(std::pow(double(x), double(alpha)));
-      default: break;
-    }
-  }
-  throw Error("unary: op needs a floating-point dtype");
-}
-
-// Derivatives for the fused backward ops: g * f'(x) (or f'(y) from the forward output y).
-template <typename C> C backward_math(BinaryOp op, C x, C g) {
-  switch (op) {
-    case BinaryOp::SigmoidBackwardFromOutput: return g * x * (C(1) - x);
-    case BinaryOp::TanhBackwardFromOutput: return g * (C(1) - x * x);
-    case BinaryOp::ReluBackward: return x > C(0) ? g : C(0);
-    case BinaryOp::SiluBackward: {
-      const C s = sigmoid(x);
-      return g * s * (C(1) + x * (C(1) - s));
-    }
-    case BinaryOp::GeluBackward: {
-      const C cdf = C(0.5) * (C(1) + std::erf(x * C(kSqrtHalf)));
-      const C pdf = C(kInvSqrt2Pi) * std::exp(C(-0.5) * x * x);
-      return g * (cdf + x * pdf);
-    }
-    case BinaryOp::GeluTanhBackward: {
-      const C inner = C(kSqrt2OverPi) * (x + C(kGeluTanhCubic) * x * x * x);
-      const C t = std::tanh(inner);
-      const C inner_grad = C(kSqrt2OverPi) * (C(1) + C(3 * kGeluTanhCubic) * x * x);
-      return g * (C(0.5) * (C(1) + t) + C(0.5) * x * (C(1) - t * t) * inner_grad);
-    }
-    default: return C(0);
-  }
-}
-
-template <typename C> C binary_math(BinaryOp op, C a, C b) {
-  switch (op) {
-    case BinaryOp::Add: return a + b;
-    case BinaryOp::Sub: return a - b;
-    case BinaryOp::Mul: return a * b;
-    case BinaryOp::Div:
-      // The tensor layer rejects integer division by zero before any kernel runs.
-      if constexpr (std::is_integral_v<C>) return b == C(0) ? C(0) : C(a / b);
-      return a / b;
-    case BinaryOp::Maximum: return (a != a || a > b) ? a : b;  // NaN propagates
-    case BinaryOp::Minimum: return (a != a || a < b) ? a : b;
-    case BinaryOp::Pow: return C(std::pow(a, b));
-    default: break;
-  }
-  if constexpr (std::is_floating_point_v<C>) return backward_math(op, a, b);
-  throw Error("binary: op needs a floating-point dtype");
-}
-
-bool is_comparison(BinaryOp op) {
-  return op == BinaryOp::Equal || op == BinaryOp::NotEqual || op == BinaryOp::Less ||
-         op == BinaryOp::LessEqual || op == BinaryOp::Greater || op == BinaryOp::GreaterEqual;
-}
-
-template <typename C> bool compare(BinaryOp op, C a, C b) {
-  switch (op) {
-    case BinaryOp::Equal: return a == b;
-    case BinaryOp::NotEqual: return a != b;
-    case BinaryOp::Less: return a < b;
-    case BinaryOp::LessEqual: return a <= b;
-    case BinaryOp::Greater: return a > b;
-    default: return a >= b;
-  }
-}
+using math::binary_math;
+using math::compare;
+using math::is_comparison;
+using math::unary_math;
+using math::kGeluTanhCubic;
+using math::kInvSqrt2Pi;
+using math::kSqrt2OverPi;
+using math::kSqrtHalf;
 
 // Eigen's vectorised kernels for a dense float/double run; false when the op has none (the
 // caller then runs the scalar loop). Called per thread on its share of the elements.
@@ -225,6 +129,7 @@ void map_binary(BinaryOp op, const ArrayView& a, const ArrayView& b, const Array
 
 void CpuBackend::unary(UnaryOp op, const ArrayView& in, const ArrayView& out, double alpha,
                        double beta) {
+  BYTEGRAD_CHECK(is_floating(in.dtype) || !math::needs_floating_point(op), "unary: op needs a floating-point dtype");
   visit_dtype(in.dtype, [&]<typename T>() {
     using C = compute_t<T>;
     if constexpr (std::is_same_v<T, bool>) {
@@ -252,6 +157,7 @@ void CpuBackend::unary(UnaryOp op, const ArrayView& in, const ArrayView& out, do
 }
 
 void CpuBackend::binary(BinaryOp op, const ArrayView& a, const ArrayView& b, const ArrayView& out) {
+  BYTEGRAD_CHECK(is_floating(a.dtype) || !math::needs_floating_point(op), "binary: op needs a floating-point dtype");
   visit_dtype(a.dtype, [&]<typename T>() {
     using C = compute_t<T>;
     if (is_comparison(op)) {
