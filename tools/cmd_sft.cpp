@@ -16,6 +16,7 @@
 #include "tools/commands.h"
 #include "train/loss_plot.h"
 #include "io/model_directory.h"
+#include "kernels/matmul_precision.h"
 #include "train/run_directory.h"
 #include "train/sft/config.h"
 #include "train/sft/eval.h"
@@ -92,6 +93,7 @@ int run_sft(const Args& args) {
   if (!tok.eos_id()) throw std::runtime_error(config.model.string() + ": the tokenizer has no EOS token");
   nn::CausalLM& model = *pretrained.model;
   model.to(config.device);
+  kernels::set_float32_matmul_precision(config.matmul_precision);
   const nn::ModelConfig& model_config = model.config();
   std::printf("model: %s from %s, %lld layers, hidden %lld, %.2fM parameters, %zu-token vocabulary\n",
               model.model_type().c_str(), config.model.c_str(), static_cast<long long>(model_config.num_hidden_layers),

@@ -2,6 +2,17 @@
 
 namespace bytegrad::train {
 
+kernels::MatmulPrecision read_matmul_precision(const nlohmann::json& config, const std::string& source) {
+  if (!config.contains("matmul_precision")) return kernels::MatmulPrecision::Highest;
+  BYTEGRAD_CHECK(config["matmul_precision"].is_string(), source,
+                 ": \"matmul_precision\" must be a string (\"highest\", \"high\", \"medium\")");
+  try {
+    return kernels::parse_matmul_precision(config["matmul_precision"].get<std::string>());
+  } catch (const Error& e) {
+    throw Error(concat(source, ": \"matmul_precision\": ", e.what()));
+  }
+}
+
 Device read_device(const nlohmann::json& config, const std::string& source) {
   if (!config.contains("device")) return kCPU;
   BYTEGRAD_CHECK(config["device"].is_string(), source, ": \"device\" must be a string (\"cpu\", \"cuda\", \"cuda:1\")");

@@ -12,6 +12,7 @@
 
 #include "base/device.h"
 #include "base/error.h"
+#include "kernels/matmul_precision.h"
 #include "train/schedule.h"
 
 namespace bytegrad::train {
@@ -19,6 +20,11 @@ namespace bytegrad::train {
 // The config's top-level "device" ("cpu", "cuda", "cuda:1"; the CPU when absent). Throws Error
 // naming `source` for a value that is not one.
 Device read_device(const nlohmann::json& config, const std::string& source);
+
+// The config's top-level "matmul_precision" ("highest", "high", "medium": how float32 products on
+// a GPU may round their inputs, kernels/matmul_precision.h); "highest" when absent. Throws Error
+// naming `source` for another value.
+kernels::MatmulPrecision read_matmul_precision(const nlohmann::json& config, const std::string& source);
 
 // "a, b, c": the keys a section accepts, for error messages.
 std::string join_keys(const std::set<std::string>& keys);

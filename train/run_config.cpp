@@ -211,11 +211,11 @@ RunConfig run_config_from_json(const json& given, const std::string& source) {
   BYTEGRAD_CHECK(given.is_object(), source, ": a training config must be a JSON object");
   const json config = without_nulls(given);
   static const std::set<std::string> sections = {"model", "init_from", "data", "optimizer", "schedule", "training",
-                                                 "eval", "sample", "checkpoint", "distributed", "output_dir", "device"};
+                                                 "eval", "sample", "checkpoint", "distributed", "output_dir", "device", "matmul_precision"};
   for (const auto& [key, v] : config.items())
     BYTEGRAD_CHECK(sections.count(key), source, ": unknown key \"", key,
                    "\" (expected model, init_from, data, optimizer, schedule, training, eval, sample, checkpoint, "
-                   "distributed, output_dir, device)");
+                   "distributed, output_dir, device, matmul_precision)");
   RunConfig run;
   read_model(config, source, run);
   if (run.model_type == "tfree") read_word_data(config, source, run.data);
@@ -231,6 +231,7 @@ RunConfig run_config_from_json(const json& given, const std::string& source) {
     run.output_dir = config["output_dir"].get<std::string>();
   }
   run.device = read_device(config, source);
+  run.matmul_precision = read_matmul_precision(config, source);
   return run;
 }
 

@@ -48,6 +48,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kernels/matmul_precision.h"
 #include "nn/config.h"
 #include "train/optimizer_settings.h"
 #include "train/schedule.h"
@@ -99,6 +100,9 @@ struct RunConfig {
   // Where the model, its gradients and the optimizer's state live ("device": "cuda"); batches
   // are read on the CPU and moved there. Checkpoints are device-independent.
   Device device = kCPU;
+  // How float32 products on a GPU may round their inputs ("matmul_precision": "medium" for
+  // bfloat16 tensor cores); set for the whole process when the run starts.
+  kernels::MatmulPrecision matmul_precision = kernels::MatmulPrecision::Highest;
 };
 
 // Applies "--set" overrides to a config's JSON: each "a.b.c=VALUE" sets json[a][b][c] to VALUE

@@ -51,6 +51,7 @@ StartingModel starting_model(const RunConfig& config, int64_t vocab_size, const 
   }
   // Drawn on the CPU (the same initial weights on every device), then moved.
   start.model->to(config.device);
+  kernels::set_float32_matmul_precision(config.matmul_precision);
   return start;
 }
 

@@ -50,6 +50,17 @@ TEST_CASE("\"device\" places a run on a device; the CPU by default, a bad name i
   CHECK(testing::error_of([&] { run_config_from_json(config, "c.json"); }).find("must be a string") != std::string::npos);
 }
 
+TEST_CASE("\"matmul_precision\" chooses how float32 products on a GPU round; \"highest\" by default") {
+  CHECK(run_config_from_json(minimal(), "c.json").matmul_precision == kernels::MatmulPrecision::Highest);
+  nlohmann::json config = minimal();
+  apply_overrides(config, {"matmul_precision=medium"});
+  CHECK(run_config_from_json(config, "c.json").matmul_precision == kernels::MatmulPrecision::Medium);
+  config["matmul_precision"] = "bf16";
+  const std::string error = testing::error_of([&] { run_config_from_json(config, "c.json"); });
+  CHECK_MESSAGE(error.find("c.json: \"matmul_precision\"") != std::string::npos, error);
+  CHECK_MESSAGE(error.find("medium") != std::string::npos, error);  // the valid names are listed
+}
+
 TEST_CASE("unknown keys and wrong types are errors naming the file and key") {
   nlohmann::json config = minimal();
   config["training"] = {{"stepz", 3}};

@@ -64,7 +64,7 @@ void read_loop(const json& config, const std::string& source, SftConfig& sft) {
 SftConfig sft_config_from_json(const json& config, const std::string& source) {
   BYTEGRAD_CHECK(config.is_object(), source, ": a fine-tuning config must be a JSON object");
   static const std::set<std::string> sections = {"model", "data", "optimizer", "schedule", "training",
-                                                 "kl",    "eval", "output_dir", "device"};
+                                                 "kl",    "eval", "output_dir", "device", "matmul_precision"};
   for (const auto& [key, v] : config.items())
     BYTEGRAD_CHECK(sections.count(key), source, ": unknown key \"", key, "\" (expected one of: ", join_keys(sections), ")");
   BYTEGRAD_CHECK(config.contains("model") && config["model"].is_string(), source,
@@ -81,6 +81,7 @@ SftConfig sft_config_from_json(const json& config, const std::string& source) {
     sft.output_dir = config["output_dir"].get<std::string>();
   }
   sft.device = read_device(config, source);
+  sft.matmul_precision = read_matmul_precision(config, source);
   return sft;
 }
 

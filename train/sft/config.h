@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kernels/matmul_precision.h"
 #include "train/optimizer_settings.h"
 #include "train/schedule.h"
 #include "train/sft/data.h"
@@ -46,6 +47,7 @@ struct SftConfig {
   int64_t max_new_tokens = 16;
   std::filesystem::path output_dir = "runs/sft";
   Device device = kCPU;  // where the model (and the KL reference) are fine-tuned ("device": "cuda")
+  kernels::MatmulPrecision matmul_precision = kernels::MatmulPrecision::Highest;  // as RunConfig's
 };
 
 // Reads a parsed config; `source` names it in errors.
