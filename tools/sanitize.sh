@@ -16,8 +16,11 @@ launcher=()
 if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=None -DBYTEGRAD_CUDA_EMULATION=ON "${launcher[@]}" "-DCMAKE_CXX_FLAGS=$flags" \
   "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" > /dev/null
-cmake --build "$build" -j2 --target test_kernels test_tensor test_autograd test_tokenizer test_nn test_io test_train \
-  test_infer test_tools test_fuzz_inputs test_cuda_emulation test_cuda_cublas test_cuda_kernels_vs_cpu bytegrad
+programs=(test_kernels test_tensor test_autograd test_tokenizer test_nn test_io test_train test_infer test_tools
+  test_fuzz_inputs test_cuda_emulation test_cuda_cublas test_cuda_kernels_vs_cpu test_dist bytegrad)
+# The programs that run under mpirun exist where MPI was found.
+if grep -q '^BYTEGRAD_MPI:BOOL=ON' "$build/CMakeCache.txt"; then programs+=(test_dist_mpi dist_fault); fi
+cmake --build "$build" -j2 --target "${programs[@]}"
 # allocator_may_return_null: an allocation the system cannot give returns null, as malloc does,
 # so the tests of out-of-memory errors see what they see without sanitizers.
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:allocator_may_return_null=1
