@@ -49,7 +49,10 @@ int run_bench_sharded_generate(const Args& args) {
   greedy.temperature = 0;
   const auto generate = [&] { return infer::generate(model, {prompt}, greedy).tokens.front(); };
 
-  const auto [unsharded_seconds, expected] = median_run(generate, repeats);
+  // Named members, not a structured binding: clang before 16 cannot capture bindings in lambdas.
+  const auto unsharded = median_run(generate, repeats);
+  const double unsharded_seconds = unsharded.first;
+  const auto& expected = unsharded.second;
   train::Zero3 zero3(model, *world);
   const auto [per_layer_seconds, per_layer] = median_run(generate, repeats);
   const auto [gathered_seconds, gathered] = median_run(
