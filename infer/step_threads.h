@@ -3,8 +3,9 @@
 // cores are busy a helper the OS has not scheduled yet holds up the product it claimed a chunk
 // of, and two threads decode slower than one. Neither a fixed thread count nor OpenMP's wait
 // policy holds up in both cases, so the steps themselves are timed:
-//   - steps run in blocks of kBlock; a block's time per step leaves out its first step, which
-//     pays for waking sleeping helpers;
+//   - steps run in blocks of kBlock; a block's time per step is the median of its steps after
+//     the first, which pays for waking sleeping helpers; a median, so that one step the OS
+//     interrupted (a page fault, another process's time slice) does not decide the choice;
 //   - the first two blocks try sharing, then serial; after that the choice that is ahead runs
 //     (sharing only when it is at least 5% faster) and the other is probed for one block now and
 //     then, so that a change in the machine's load is noticed;
@@ -40,7 +41,7 @@ class StepThreads {
 
   bool helpers_;
   int64_t steps_ = 0;            // steps recorded
-  double block_seconds_ = 0;     // the current block's steps after its first
+  double block_steps_[kBlock - 1] = {};  // the current block's step times after its first
   double estimate_[2] = {0, 0};  // seconds per step: [0] serial, [1] shared
   bool measured_[2] = {false, false};
   int64_t probe_every_ = kProbeEvery;  // blocks between probes

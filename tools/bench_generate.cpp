@@ -18,6 +18,9 @@
 // run.c (`--llama2c-run PATH`, built by the user) reads the model exported to llama2.c's file
 // format (io/llama2c_export.h) with a tokenizer whose pieces map back to ids, at as many
 // threads as ours (OMP_NUM_THREADS); the report says for how many steps it chose our tokens.
+// Each side runs under the OpenMP wait policy it is best with: like `generate`, the benchmark
+// restarts itself with OMP_WAIT_POLICY=passive when the caller set none, and starts run.c, runq.c
+// and PyTorch with the caller's environment (tools/wait_policy.h); the header line says which.
 // runq.c (`--llama2c-runq PATH`) does the same on the model exported as int8 groups
 // (export_llama2c_q8). `--weights bfloat16|int8` has our decode steps stream converted weights.
 // PyTorch's side is tools/bench/llama2c_reference.py: it reads the same file and decodes with
@@ -46,6 +49,7 @@
 #include "io/llama2c_export.h"
 #include "kernels/backend.h"
 #include "tools/llama2c_binary.h"
+#include "tools/wait_policy.h"
 
 namespace bytegrad::tools {
 namespace {
@@ -129,7 +133,7 @@ std::optional<json> torch_decode(const std::string& script, const std::string& c
   std::string prompt_text;
   for (int64_t id : prompt) prompt_text += (prompt_text.empty() ? "" : ",") + std::to_string(id);
   const std::string output = checkpoint + ".json";
-  const std::string command = std::string(kTorchPython) + " " + shell_quote(script) + " bench " +
+  const std::string command = caller_wait_policy_prefix() + kTorchPython + " " + shell_quote(script) + " bench " +
                               shell_quote(checkpoint) + " --prompt " + prompt_text + " --steps " +
                               std::to_string(steps) + " --repeats " + std::to_string(repeats) +
                               " --threads " + std::to_string(omp_get_max_threads()) + " --device " +
@@ -274,6 +278,12 @@ int run_bench_generate(const Args& args) {
   std::printf("greedy decoding at batch 1, %s, %lld-token prompt, median and range of %d runs; "
               "ours with %s weights, the others float32\n", where.c_str(), (long long)kPromptTokens,
               settings.repeats, kernels::cpu::weight_format_name(settings.weights).c_str());
+  if (!settings.device.is_cuda()) {
+    // Each side decodes under the wait policy it runs best with (tools/wait_policy.h).
+    const char* ours = std::getenv("OMP_WAIT_POLICY");
+    const std::string theirs = caller_wait_policy_prefix().empty() && ours ? ours : "unset (libgomp's default)";
+    std::printf("OMP_WAIT_POLICY: ours %s, the others %s\n", ours ? ours : "unset (libgomp's default)", theirs.c_str());
+  }
   if (!settings.torch_reason.empty()) std::printf("PyTorch left out: %s\n", settings.torch_reason.c_str());
   std::printf("  %-8s %8s  %-15s %9s  %6s  %s\n", "", "tok/s", "min..max", "per token", "ours/it",
               "same greedy tokens");

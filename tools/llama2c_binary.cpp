@@ -1,4 +1,5 @@
 #include "tools/llama2c_binary.h"
+#include "tools/wait_policy.h"
 
 #include <unistd.h>
 
@@ -90,7 +91,7 @@ Llama2cRun run_llama2c(const std::string& binary, const std::string& checkpoint,
   const std::string base = (std::filesystem::temp_directory_path() /
                             ("bytegrad-llama2c-" + std::to_string(getpid()))).string();
   const std::string out = base + ".out", err = base + ".err";
-  const std::string command = "OMP_NUM_THREADS=" + std::to_string(threads) + " " + shell_quote(binary) + " " +
+  const std::string command = caller_wait_policy_prefix() + "OMP_NUM_THREADS=" + std::to_string(threads) + " " + shell_quote(binary) + " " +
                               shell_quote(checkpoint) + " -z " + shell_quote(tokenizer) + " -t 0 -n " +
                               std::to_string(steps) + " -i " + shell_quote(text);
   const int status = std::system((command + " > " + shell_quote(out) + " 2> " + shell_quote(err)).c_str());

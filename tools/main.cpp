@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
     std::printf("bytegrad %s\n", BYTEGRAD_VERSION);
     return 0;
   }
-  bytegrad::tools::restart_with_preferred_wait_policy(first, argv);
+  bytegrad::tools::restart_with_preferred_wait_policy(argc, argv);
   const Args args(argv + 2, argv + argc);
   for (const Command& c : kCommands) {
     if (c.name != first) continue;

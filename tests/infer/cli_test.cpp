@@ -100,6 +100,26 @@ TEST_CASE("bytegrad generate prints the tokens generate() chooses, with their lo
   }
 }
 
+TEST_CASE("bench generate decodes ours passive and starts run.c with the caller's wait policy") {
+  // A stand-in for run.c that writes down the policy it was started with, then fails (the
+  // benchmark stops there, naming the command).
+  const fs::path dir = scratch("fake_run_c");
+  const fs::path seen = dir / "policy_seen", program = dir / "run";
+  std::ofstream(program) << "#!/bin/sh\necho \"${OMP_WAIT_POLICY-unset}\" > '" << seen.string() << "'\nexit 3\n";
+  fs::permissions(program, fs::perms::owner_all);
+  const std::string arguments = "bench generate --model tiny --repeats 1 --no-torch --llama2c-run '" + program.string() + "'";
+
+  const CommandResult unset = run_bytegrad(arguments, "", "cli_tests", "env -u OMP_WAIT_POLICY");
+  CHECK(unset.status != 0);
+  CHECK_MESSAGE(unset.out.find("OMP_WAIT_POLICY: ours passive, the others unset") != std::string::npos, unset.out);
+  CHECK(read_whole_file(seen) == "unset\n");  // run.c at libgomp's default, its best on an idle machine
+
+  const CommandResult chosen = run_bytegrad(arguments, "", "cli_tests", "OMP_WAIT_POLICY=active");
+  CHECK(chosen.status != 0);
+  CHECK_MESSAGE(chosen.out.find("OMP_WAIT_POLICY: ours active, the others active") != std::string::npos, chosen.out);
+  CHECK(read_whole_file(seen) == "active\n");  // a policy the caller chose holds for every side
+}
+
 TEST_CASE("bytegrad generate decodes with passive OpenMP threads unless the caller chose a policy") {
   const fs::path dir = tiny_model_directory("llama");
   const std::string arguments = "generate --model '" + dir.string() + "' --prompt 'the cat' --temperature 0 --max-new-tokens 4";

@@ -55,6 +55,44 @@ TEST_CASE("max and min return values with the index of the first extreme") {
   });
 }
 
+TEST_CASE("max, min, argmax and argmin over long rows pick the first extreme, and the first NaN") {
+  // Rows long enough for the vectorised path (lanes of 16 plus a tail), with many ties, signed
+  // zeros and NaNs, against the sequential rule: the first index holding the extreme, a NaN
+  // beating every number.
+  const auto first_extreme = [](const std::vector<float>& row, bool largest) {
+    int64_t best = 0;
+    for (int64_t i = 0; i < int64_t(row.size()); ++i) {
+      if (row[size_t(i)] != row[size_t(i)]) return i;
+      if (row[size_t(best)] == row[size_t(best)] &&
+          (largest ? row[size_t(i)] > row[size_t(best)] : row[size_t(i)] < row[size_t(best)]))
+        best = i;
+    }
+    return best;
+  };
+  uint64_t state = 12345;
+  const auto next = [&] { return (state = state * 6364136223846793005ull + 1442695040888963407ull) >> 33; };
+  for_each_device([&](Device device) {
+    for (const int64_t length : {1, 15, 31, 32, 33, 47, 100, 257, 32000}) {
+      for (int trial = 0; trial < 6; ++trial) {
+        std::vector<float> row(static_cast<size_t>(length), 0.0f);
+        for (float& v : row) v = float(int64_t(next() % 9) - 4);  // few values: many ties
+        if (trial % 2 == 1) row[next() % size_t(length)] = -0.0f;
+        if (trial >= 4) row[next() % size_t(length)] = NAN;
+        if (trial == 5) row[next() % size_t(length)] = NAN;
+        const Tensor x = floats(row, {1, length}, device);
+        INFO("length ", length, " trial ", trial, " on ", device);
+        CHECK(argmax(x, 1).item<int64_t>() == first_extreme(row, true));
+        CHECK(argmin(x, 1).item<int64_t>() == first_extreme(row, false));
+        const auto [largest, where] = max(x, 1);
+        CHECK(where.item<int64_t>() == first_extreme(row, true));
+        const float expected = row[size_t(first_extreme(row, true))];
+        CHECK((std::isnan(expected) ? std::isnan(largest.item<float>()) : largest.item<float>() == expected));
+        CHECK(to(argmax(to(x, kFloat64), 1), kCPU).item<int64_t>() == first_extreme(row, true));
+      }
+    }
+  });
+}
+
 TEST_CASE("logsumexp is stable for large and fully masked inputs") {
   for_each_device([](Device device) {
     const Tensor big = from_vector(std::vector<double>{1000, 1000}, {1, 2}, {kFloat64, device});
