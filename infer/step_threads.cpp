@@ -5,31 +5,38 @@
 
 namespace bytegrad::infer {
 
-bool StepThreads::share_next() const {
-  if (!helpers_) return false;
-  const int64_t block = steps_ / kBlock;
-  if (block == 0) return true;
-  if (block == 1) return false;
-  return probing(block) ? !shared_ahead() : shared_ahead();
+bool StepThreads::choose_sharing() const {
+  if (block_ == 0) return false;
+  if (block_ == 1) return true;
+  return probing() ? !shared_ahead() : shared_ahead();
 }
 
 void StepThreads::record(double seconds) {
-  const bool shared = share_next();
-  const int64_t block = steps_ / kBlock;
-  if (steps_ % kBlock != 0) block_steps_[steps_ % kBlock - 1] = seconds;
-  ++steps_;
-  if (steps_ % kBlock != 0) return;
-  const bool was_ahead = shared_ahead();
+  if (!helpers_) return;
+  if (step_in_block_ > 0) block_steps_[step_in_block_ - 1] = seconds;
+  ++step_in_block_;
+  if (trying_sharing() && seconds > kAbandon * estimate_[0]) {
+    finish_block(seconds);
+    return;
+  }
+  if (step_in_block_ < kBlock) return;
   std::sort(std::begin(block_steps_), std::end(block_steps_));
-  const double per_step = block_steps_[(kBlock - 1) / 2];
-  double& estimate = estimate_[shared];
-  estimate = measured_[shared] ? (estimate + per_step) / 2 : per_step;
-  measured_[shared] = true;
-  if (probing(block)) {
+  finish_block(block_steps_[(kBlock - 1) / 2]);
+}
+
+void StepThreads::finish_block(double per_step) {
+  const bool was_ahead = shared_ahead();
+  double& estimate = estimate_[block_shares_];
+  estimate = measured_[block_shares_] ? (estimate + per_step) / 2 : per_step;
+  measured_[block_shares_] = true;
+  if (probing()) {
     // The probed choice won when the lead changed hands.
     probe_every_ = shared_ahead() != was_ahead ? kProbeEvery : std::min(2 * probe_every_, kMaxProbeEvery);
-    next_probe_ = block + probe_every_;
+    next_probe_ = block_ + probe_every_;
   }
+  ++block_;
+  step_in_block_ = 0;
+  block_shares_ = choose_sharing();
 }
 
 }  // namespace bytegrad::infer

@@ -6,12 +6,15 @@
 //   - steps run in blocks of kBlock; a block's time per step is the median of its steps after
 //     the first, which pays for waking sleeping helpers; a median, so that one step the OS
 //     interrupted (a page fault, another process's time slice) does not decide the choice;
-//   - the first two blocks try sharing, then serial; after that the choice that is ahead runs
+//   - the first block runs serial, the second shares; after that the choice that is ahead runs
 //     (sharing only when it is at least 5% faster) and the other is probed for one block now and
 //     then, so that a change in the machine's load is noticed;
 //   - a probe that loses doubles the wait before the next one (from kProbeEvery blocks up to
-//     kMaxProbeEvery), so a choice that keeps losing, as sharing on a busy machine can by a
-//     factor of several, costs a vanishing share of the steps; a probe that wins resets it;
+//     kMaxProbeEvery), so a choice that keeps losing costs a vanishing share of the steps; a
+//     probe that wins resets it;
+//   - a trial or probe of sharing ends at its first step slower than kAbandon times serial's
+//     estimate: on a busy machine such a step waited for a helper's time slice (milliseconds), and
+//     finishing the block would wait for several more;
 //   - each choice's estimate is the mean of its latest block and its previous estimate.
 #pragma once
 
@@ -24,25 +27,32 @@ class StepThreads {
   static constexpr int64_t kBlock = 4;
   static constexpr int64_t kProbeEvery = 8;
   static constexpr int64_t kMaxProbeEvery = 256;
-  static constexpr double kMargin = 0.95;  // sharing is ahead when at most this share of serial's time
+  static constexpr double kMargin = 0.95;   // sharing is ahead when at most this share of serial's time
+  static constexpr double kAbandon = 2.0;   // a sharing trial's step this many times serial's ends it
 
   // `helpers`: whether there are helper threads at all (sharing_threads() > 1); without them
   // every step is serial.
   explicit StepThreads(bool helpers) : helpers_(helpers) {}
 
   // Whether the next step should share its products.
-  bool share_next() const;
+  bool share_next() const { return helpers_ && block_shares_; }
   // The time the step just run took, in seconds.
   void record(double seconds);
 
  private:
   bool shared_ahead() const { return estimate_[1] < kMargin * estimate_[0]; }
-  bool probing(int64_t block) const { return block >= 2 && block == next_probe_; }
+  bool probing() const { return block_ >= 2 && block_ == next_probe_; }
+  // Whether the current block tries sharing while serial leads (or sharing is still unmeasured).
+  bool trying_sharing() const { return block_shares_ && measured_[0] && (!measured_[1] || !shared_ahead()); }
+  void finish_block(double per_step);  // updates the estimates and the probes, starts the next block
+  bool choose_sharing() const;         // the choice for block_
 
   bool helpers_;
-  int64_t steps_ = 0;            // steps recorded
-  double block_steps_[kBlock - 1] = {};  // the current block's step times after its first
-  double estimate_[2] = {0, 0};  // seconds per step: [0] serial, [1] shared
+  int64_t block_ = 0;                     // the current block's index
+  int64_t step_in_block_ = 0;             // steps of it recorded
+  double block_steps_[kBlock - 1] = {};  // its step times after its first
+  bool block_shares_ = false;             // block 0 runs serial
+  double estimate_[2] = {0, 0};           // seconds per step: [0] serial, [1] shared
   bool measured_[2] = {false, false};
   int64_t probe_every_ = kProbeEvery;  // blocks between probes
   int64_t next_probe_ = 1 + kProbeEvery;

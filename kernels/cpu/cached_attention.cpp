@@ -30,19 +30,13 @@ void cached_attention(const float* q, const float* keys, const float* values, in
                       int64_t kv_heads, int64_t dim, int64_t capacity, int64_t length,
                       float* scores, float* out) {
   const int64_t group = heads / kv_heads;
-  // Shared from 4x the products' threshold: a head's few rows of keys are quick to read, and
-  // sharing them costs as much as it saves until the cache is long. Measured with two threads
-  // (idle machine, keys in cache): 6 heads of 48 at 128 positions took 3.3 us on one thread and
-  // 3.7 us shared, at 256 about 6.5 us either way; 12 heads of 64 at 128 positions 8.5 us on one
-  // and 5.4 us shared.
-  constexpr int64_t kMinimumWork = 4 * kShareMinimumWork;
   share_ranges(heads, 2 * heads * length * dim, [&](int64_t begin, int64_t end) {
     for (int64_t h = begin; h < end; ++h) {
       const int64_t g = h / group;
       attend(q + h * dim, keys + g * capacity * dim, values + g * capacity * dim, dim, length,
              scores + h * length, out + h * dim);
     }
-  }, kMinimumWork);
+  });
 }
 
 }  // namespace bytegrad::kernels::cpu

@@ -32,7 +32,7 @@ void gemv_blocks(std::span<const RowBlock> blocks, int64_t cols, const float* x,
   int64_t total = 0;
   for (const RowBlock& b : blocks) total += b.rows;
   // A range of the stacked rows [begin, end) is cut at the blocks' edges.
-  share_ranges(total, total * cols, [&](int64_t begin, int64_t end) {
+  const auto rows_between = [&](int64_t begin, int64_t end) {
     int64_t first = 0;  // the stacked index of the current block's row 0
     for (const RowBlock& b : blocks) {
       const int64_t lo = std::max(begin, first), hi = std::min(end, first + b.rows);
@@ -40,18 +40,28 @@ void gemv_blocks(std::span<const RowBlock> blocks, int64_t cols, const float* x,
       first += b.rows;
       if (first >= end) break;
     }
-  });
+  };
+  // Every format's rows come out the same bits however the rows are cut (float32_rows.h), so
+  // a product that is not shared runs in one piece.
+  if (chunks_shared_now())
+    share_ranges(total, total * cols, rows_between);
+  else
+    rows_between(0, total);
 }
 
 void swiglu_gemv(const WeightRows& gate, const WeightRows& up, int64_t rows, int64_t cols, const float* x,
                  float* out, float* scratch) {
   const PreparedVector prepared = prepare(gate, cols, x);
-  share_ranges(rows, 2 * rows * cols, [&](int64_t begin, int64_t end) {
+  const auto rows_between = [&](int64_t begin, int64_t end) {
     const int64_t n = end - begin;
     weight_rows_times(gate.from_row(begin, cols), n, cols, prepared, out + begin, false);
     weight_rows_times(up.from_row(begin, cols), n, cols, prepared, scratch + begin, false);
     for (int64_t i = begin; i < end; ++i) out[i] = out[i] / (1.0f + std::exp(-out[i])) * scratch[i];
-  });
+  };
+  if (chunks_shared_now())  // as in gemv_blocks: the same bits in one piece
+    share_ranges(rows, 2 * rows * cols, rows_between);
+  else
+    rows_between(0, rows);
 }
 
 }  // namespace bytegrad::kernels::cpu

@@ -33,6 +33,10 @@ class ChunkSharing {
 
   int64_t threads() const { return int64_t(helpers_.size()) + 1; }
 
+  // Whether run() called on this thread now would offer chunks to the helpers (a helper busy with
+  // another caller's job aside).
+  bool would_share() const { return !helpers_.empty() && !inside_chunk && !omp_in_parallel(); }
+
   // Runs body(context, c) for every c in [0, chunks), on this thread and any helper awake.
   // Serially when there are no helpers or another thread is using them.
   void run(int64_t chunks, Body body, const void* context) {
@@ -152,6 +156,8 @@ thread_local bool serial_chunks = false;  // set by SerialScope
 }  // namespace
 
 int64_t sharing_threads() { return ChunkSharing::instance().threads(); }
+
+bool chunks_shared_now() { return !serial_chunks && ChunkSharing::instance().would_share(); }
 
 SerialScope::SerialScope(bool serial) : previous_(serial_chunks) { serial_chunks = serial_chunks || serial; }
 

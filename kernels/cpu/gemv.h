@@ -45,21 +45,24 @@ class SerialScope {
   bool previous_;
 };
 
+// Whether run_shared_chunks called here now would offer chunks to helpers: there are helpers, no
+// SerialScope is set, and this is not already inside a shared chunk or an OpenMP region. A caller
+// whose results do not depend on how its work is cut may then do it in one piece instead.
+bool chunks_shared_now();
+
 // Runs body(context, c) for every chunk c in [0, chunks), on this thread and any helper awake;
 // serially when there are no helpers, or when another thread is using them.
 void run_shared_chunks(int64_t chunks, void (*body)(const void* context, int64_t chunk),
                        const void* context);
 
-// The least work (multiply-adds) share_ranges shares by default: a few microseconds on one core.
-constexpr int64_t kShareMinimumWork = int64_t(1) << 15;
-
 // Splits [0, n) into contiguous ranges and runs body(begin, end) on each, shared between threads
-// (run_shared_chunks) when `work` (multiply-adds) is at least `minimum_work`, enough to pay for it.
+// (run_shared_chunks) when `work` (multiply-adds) is large enough to pay for it.
 template <typename Body>
-void share_ranges(int64_t n, int64_t work, const Body& body, int64_t minimum_work = kShareMinimumWork) {
+void share_ranges(int64_t n, int64_t work, const Body& body) {
+  constexpr int64_t kMinimumWork = int64_t(1) << 15;  // a few microseconds on one core
   constexpr int64_t kChunksPerThread = 8;  // a thread arriving late finds its share taken
   const int64_t threads = sharing_threads();
-  if (work < minimum_work || n < 2 || threads < 2) {
+  if (work < kMinimumWork || n < 2 || threads < 2) {
     body(int64_t(0), n);
     return;
   }

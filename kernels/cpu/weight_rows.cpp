@@ -2,19 +2,15 @@
 
 #include <immintrin.h>
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "base/error.h"
+#include "kernels/cpu/float32_rows.h"
 
 namespace bytegrad::kernels::cpu {
 namespace {
-
-using RowMajor = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-using ConstVector = Eigen::Map<const Eigen::VectorXf>;
-using Vector = Eigen::Map<Eigen::VectorXf>;
 
 float bfloat16_to_float(uint16_t bits) {
   const uint32_t widened = uint32_t(bits) << 16;
@@ -123,12 +119,8 @@ void quantize_vector_int8_groups(std::span<const float> x, int64_t group, int16_
 void weight_rows_times(const WeightRows& w, int64_t rows, int64_t cols, const PreparedVector& x,
                        float* y, bool accumulate) {
   if (rows <= 0) return;
-  if (w.format == WeightFormat::Float32) {  // Eigen's GEMV reads x once for several rows
-    const RowMajor block(static_cast<const float*>(w.values), rows, cols);
-    if (accumulate)
-      Vector(y, rows).noalias() += block * ConstVector(x.x, cols);
-    else
-      Vector(y, rows).noalias() = block * ConstVector(x.x, cols);
+  if (w.format == WeightFormat::Float32) {
+    float32_rows_times(static_cast<const float*>(w.values), rows, cols, x.x, y, accumulate);
     return;
   }
   for (int64_t r = 0; r < rows; ++r) {

@@ -1,6 +1,6 @@
 // StepThreads: the first blocks try both choices, the faster one is kept, the slower one is
-// probed less and less often while it keeps losing, and a change in the step times changes the
-// choice.
+// probed less and less often while it keeps losing (a losing probe of sharing for one step
+// only), and a change in the step times changes the choice.
 #include <doctest/doctest.h>
 
 #include "infer/step_threads.h"
@@ -8,13 +8,13 @@
 namespace bytegrad::infer {
 namespace {
 
-// Runs `blocks` blocks of steps that take `shared` or `serial` seconds depending on the choice,
-// and returns how many blocks shared.
-int64_t shared_blocks(StepThreads& threads, int64_t blocks, double shared, double serial) {
+// Runs `steps` steps that take `shared` or `serial` seconds depending on the choice, and returns
+// how many shared.
+int64_t shared_steps(StepThreads& threads, int64_t steps, double shared, double serial) {
   int64_t count = 0;
-  for (int64_t step = 0; step < blocks * StepThreads::kBlock; ++step) {
+  for (int64_t step = 0; step < steps; ++step) {
     const bool share = threads.share_next();
-    count += share && step % StepThreads::kBlock == 0;
+    count += share;
     threads.record(share ? shared : serial);
   }
   return count;
@@ -22,27 +22,42 @@ int64_t shared_blocks(StepThreads& threads, int64_t blocks, double shared, doubl
 
 TEST_CASE("step threads: without helpers every step is serial") {
   StepThreads threads(false);
-  CHECK(shared_blocks(threads, 20, 1e-3, 2e-3) == 0);
+  CHECK(shared_steps(threads, 80, 1e-3, 2e-3) == 0);
+}
+
+TEST_CASE("step threads: the first block runs serial, the second shares") {
+  StepThreads threads(true);
+  CHECK(shared_steps(threads, StepThreads::kBlock, 1e-3, 2e-3) == 0);
+  CHECK(shared_steps(threads, StepThreads::kBlock, 1e-3, 2e-3) == StepThreads::kBlock);
 }
 
 TEST_CASE("step threads: a losing choice is probed at doubling intervals") {
-  // Probes after the first two blocks at 2 + 8, then 16, 32, 64, 128, 256, 256 ... blocks later.
+  // Probes after the first two blocks at block 2 + 8 - 1 = 9, then 16, 32, 64, 128, 256 blocks later.
+  constexpr int64_t kBlock = StepThreads::kBlock;
+  // Sharing that pays: serial runs block 0 and each probe, whole blocks.
   const int64_t blocks = 2 + 8 + 16 + 32 + 64 + 128 + 256 + 1;  // through the sixth probe
-  StepThreads sharing_costs(true);
-  CHECK(shared_blocks(sharing_costs, blocks, 8e-3, 2e-3) == 1 + 6);  // the first block and six probes
   StepThreads sharing_pays(true);
-  CHECK(shared_blocks(sharing_pays, blocks, 1e-3, 2e-3) == blocks - 1 - 6);  // serial: block 1 and six probes
+  CHECK(shared_steps(sharing_pays, blocks * kBlock, 1e-3, 2e-3) == (blocks - 1 - 6) * kBlock);
+  // Sharing that costs four times serial (a busy machine): the trial and every probe end at their
+  // first step, so the blocks before the sixth probe hold 4 + 1 + 4 x 7 + 1 + ... steps.
+  StepThreads sharing_costs(true);
+  const int64_t sixth_probe_step = kBlock * 505 - (kBlock - 1) * 6;  // block 1 and five probes are one step
+  CHECK(shared_steps(sharing_costs, sixth_probe_step, 8e-3, 2e-3) == 1 + 5);
+  CHECK(sharing_costs.share_next());  // the sixth probe
+  CHECK(shared_steps(sharing_costs, 1, 8e-3, 2e-3) == 1);
+  CHECK_FALSE(sharing_costs.share_next());  // ended at its first step
+  CHECK(shared_steps(sharing_costs, kBlock * 200, 8e-3, 2e-3) == 0);  // the next is 256 blocks on
 }
 
 TEST_CASE("step threads: sharing must be ahead by the margin") {
   StepThreads threads(true);
-  shared_blocks(threads, 10, 1.97e-3, 2e-3);  // 1.5% faster: not enough
+  shared_steps(threads, 10 * StepThreads::kBlock, 1.97e-3, 2e-3);  // 1.5% faster: not enough
   CHECK_FALSE(threads.share_next());
 }
 
 TEST_CASE("step threads: one interrupted step in a block does not change the choice") {
   StepThreads threads(true);
-  shared_blocks(threads, 12, 1e-3, 2e-3);  // sharing ahead
+  shared_steps(threads, 12 * StepThreads::kBlock, 1e-3, 2e-3);  // sharing ahead
   REQUIRE(threads.share_next());
   // A shared block whose last step waited 20 ms (a time slice of another process): a mean would
   // put the block at 7.7 ms a step, behind serial; the median keeps it at 1 ms.
@@ -58,11 +73,11 @@ TEST_CASE("step threads: one interrupted step in a block does not change the cho
 
 TEST_CASE("step threads: a machine that gets busy turns sharing off, and idle again, on") {
   StepThreads threads(true);
-  shared_blocks(threads, 40, 1e-3, 2e-3);  // idle: sharing ahead
+  shared_steps(threads, 40 * StepThreads::kBlock, 1e-3, 2e-3);  // idle: sharing ahead
   CHECK(threads.share_next());
-  shared_blocks(threads, 40, 5e-3, 2e-3);  // busy: helpers stall
+  shared_steps(threads, 40 * StepThreads::kBlock, 5e-3, 2e-3);  // busy: helpers stall
   CHECK_FALSE(threads.share_next());
-  shared_blocks(threads, 300, 1e-3, 2e-3);  // idle again: a probe finds sharing ahead
+  shared_steps(threads, 300 * StepThreads::kBlock, 1e-3, 2e-3);  // idle again: a probe finds sharing ahead
   CHECK(threads.share_next());
 }
 
