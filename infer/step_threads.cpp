@@ -1,7 +1,6 @@
 #include "infer/step_threads.h"
 
 #include <algorithm>
-#include <iterator>
 
 namespace bytegrad::infer {
 
@@ -13,15 +12,13 @@ bool StepThreads::choose_sharing() const {
 
 void StepThreads::record(double seconds) {
   if (!helpers_) return;
-  if (step_in_block_ > 0) block_steps_[step_in_block_ - 1] = seconds;
+  if (step_in_block_ > 0) block_seconds_ += seconds;
   ++step_in_block_;
   if (trying_sharing() && seconds > kAbandon * estimate_[0]) {
     finish_block(seconds);
     return;
   }
-  if (step_in_block_ < kBlock) return;
-  std::sort(std::begin(block_steps_), std::end(block_steps_));
-  finish_block(block_steps_[(kBlock - 1) / 2]);
+  if (step_in_block_ == kBlock) finish_block(block_seconds_ / double(kBlock - 1));
 }
 
 void StepThreads::finish_block(double per_step) {
@@ -36,6 +33,7 @@ void StepThreads::finish_block(double per_step) {
   }
   ++block_;
   step_in_block_ = 0;
+  block_seconds_ = 0;
   block_shares_ = choose_sharing();
 }
 

@@ -3,9 +3,10 @@
 // cores are busy a helper the OS has not scheduled yet holds up the product it claimed a chunk
 // of, and two threads decode slower than one. Neither a fixed thread count nor OpenMP's wait
 // policy holds up in both cases, so the steps themselves are timed:
-//   - steps run in blocks of kBlock; a block's time per step is the median of its steps after
-//     the first, which pays for waking sleeping helpers; a median, so that one step the OS
-//     interrupted (a page fault, another process's time slice) does not decide the choice;
+//   - steps run in blocks of kBlock; a block's time per step is the mean of its steps after the
+//     first, which pays for waking sleeping helpers. The mean, not the median: on a busy machine
+//     most shared steps can be fast and a few wait a time slice for a helper, and it is the mean
+//     that says what they cost;
 //   - the first block runs serial, the second shares; after that the choice that is ahead runs
 //     (sharing only when it is at least 5% faster) and the other is probed for one block now and
 //     then, so that a change in the machine's load is noticed;
@@ -50,7 +51,7 @@ class StepThreads {
   bool helpers_;
   int64_t block_ = 0;                     // the current block's index
   int64_t step_in_block_ = 0;             // steps of it recorded
-  double block_steps_[kBlock - 1] = {};  // its step times after its first
+  double block_seconds_ = 0;              // its steps' time after its first
   bool block_shares_ = false;             // block 0 runs serial
   double estimate_[2] = {0, 0};           // seconds per step: [0] serial, [1] shared
   bool measured_[2] = {false, false};
