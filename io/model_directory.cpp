@@ -25,9 +25,14 @@ std::optional<tokenizer::Tokenizer> load_directory_tokenizer(const fs::path& dir
 
 }  // namespace
 
-nlohmann::json hf_config_json(const nn::CausalLM& model, const tokenizer::Tokenizer* tokenizer) {
+nlohmann::json hf_config_json(const nn::CausalLM& model, const tokenizer::Tokenizer* tokenizer,
+                              const QuantizedWeights* quantized) {
   nlohmann::json json = nn::model_family(model.model_type()).hf_config(model.config());
   json["torch_dtype"] = "float32";
+  if (quantized && !quantized->empty()) {
+    json["quantization_config"] = quantization_config_json({quantized->format, quantized->group});
+    if (quantized->format == kernels::cpu::WeightFormat::BFloat16) json["torch_dtype"] = "bfloat16";
+  }
   if (tokenizer) {
     if (tokenizer->bos_id()) json["bos_token_id"] = *tokenizer->bos_id();
     if (auto eos = tokenizer->eos_id() ? tokenizer->eos_id() : tokenizer->piece_to_id("<|endoftext|>"))
@@ -56,12 +61,21 @@ PretrainedModel load_pretrained_model(const fs::path& directory) {
   PretrainedModel pretrained;
   pretrained.generator = std::make_unique<Generator>(0);
   pretrained.model = family.build(config, *pretrained.generator);
-  TensorMap weights = fit_hf_weights(load_pretrained_weights(where), family, config);
+  const Quantization quantization = quantization_from_config(config_json, config_path.string());
+  TensorMap stored = load_pretrained_weights(where);
+  const std::string weights_path = pretrained_weights_path(where);
+  pretrained.quantized = split_quantized_weights(stored, quantization, weights_path);
+  TensorMap weights = fit_hf_weights(std::move(stored), family, config);
   try {
     pretrained.model->load_state_dict(weights);
   } catch (const std::exception& e) {
     throw Error(concat(where, ": the weights do not fit the model config.json describes: ", e.what()));
   }
+  if (!pretrained.quantized.empty())
+    for (const std::string& name : streamed_matrix_names(*pretrained.model))
+      BYTEGRAD_CHECK(pretrained.quantized.matrices.count(name), weights_path, ": ", name, " is stored as ",
+                     weights.at(name).dtype(), ", but quantization_config says every matrix is ",
+                     kernels::cpu::weight_format_name(quantization.format));
   pretrained.model->eval();  // as from_pretrained leaves a model: ready for inference
   pretrained.tokenizer = load_directory_tokenizer(directory);
   if (pretrained.tokenizer)
@@ -71,12 +85,15 @@ PretrainedModel load_pretrained_model(const fs::path& directory) {
   return pretrained;
 }
 
-void save_pretrained_model(const fs::path& directory, const nn::CausalLM& model, const tokenizer::Tokenizer* tokenizer) {
+void save_pretrained_model(const fs::path& directory, const nn::CausalLM& model, const tokenizer::Tokenizer* tokenizer,
+                           const QuantizedWeights* quantized) {
   std::error_code error;
   fs::create_directories(directory, error);
   BYTEGRAD_CHECK(!error, directory.string(), ": cannot create the directory: ", error.message());
-  const nlohmann::json config = hf_config_json(model, tokenizer);
-  save_safetensors((directory / "model.safetensors").string(), model.state_dict(), {{"format", "pt"}});
+  const nlohmann::json config = hf_config_json(model, tokenizer, quantized);
+  const bool quantize = quantized && !quantized->empty();
+  save_safetensors((directory / "model.safetensors").string(),
+                   quantize ? quantized_state_dict(model.state_dict(), *quantized) : model.state_dict(), {{"format", "pt"}});
   write_json((directory / "config.json").string(), config);
   if (tokenizer) save_tokenizer_json(*tokenizer, directory);
 }

@@ -14,6 +14,14 @@
 namespace bytegrad::tools {
 namespace {
 
+// The weights a reply was decoded with: "int8 weights, stored in the model directory", ...
+std::string weights_note(const infer::GenerationOptions& options) {
+  const std::string format = kernels::cpu::weight_format_name(options.weights) + " weights";
+  if (options.weights == kernels::cpu::WeightFormat::Float32) return format;
+  const bool stored = options.stored_weights && options.stored_weights->format == options.weights;
+  return format + (stored ? ", stored in the model directory" : ", converted from float32 at start");
+}
+
 // Writes `text` to stdout now (all its bytes, NUL included).
 void print_now(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -29,9 +37,15 @@ infer::GenerationOptions generation_options_from(const Options& args) {
   options.top_p = args.number<double>("--top-p");
   options.top_k = args.number<int64_t>("--top-k");
   options.seed = args.number<uint64_t>("--seed");
-  options.weights = kernels::cpu::weight_format_from_name(args.get("--weights"));
+  if (const auto weights = args.value("--weights")) options.weights = kernels::cpu::weight_format_from_name(*weights);
   options.validate();
   return options;
+}
+
+void choose_weights(infer::GenerationOptions& options, const Options& args, const io::PretrainedModel& pretrained) {
+  if (pretrained.quantized.empty()) return;
+  if (!args.value("--weights") && pretrained.model->device() == kCPU) options.weights = pretrained.quantized.format;
+  options.stored_weights = &pretrained.quantized;
 }
 
 void require_tokenizer(const io::PretrainedModel& pretrained, const Options& args) {
@@ -69,9 +83,9 @@ StreamedReply stream_reply(nn::CausalLM& model, const tokenizer::Tokenizer& toke
                                         : reply.tokens.size();
   // The speed with what it depends on: the threads and OpenMP's wait policy (tools/wait_policy.h).
   const char* policy = std::getenv("OMP_WAIT_POLICY");
-  std::fprintf(stderr, "%zu tokens in %.2f s (%.1f tokens/s; %d threads, OMP_WAIT_POLICY=%s)\n", generated,
+  std::fprintf(stderr, "%zu tokens in %.2f s (%.1f tokens/s; %d threads, OMP_WAIT_POLICY=%s; %s)\n", generated,
                reply.seconds, reply.seconds > 0 ? double(generated) / reply.seconds : 0.0, omp_get_max_threads(),
-               policy ? policy : "(unset)");
+               policy ? policy : "(unset)", weights_note(options).c_str());
   const int64_t context = model.config().max_position_embeddings;
   if (infer::ended_by_context(int64_t(prompt.size()), int64_t(generated), options.max_gen_len, context))
     std::fprintf(stderr,
