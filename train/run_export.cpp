@@ -126,7 +126,7 @@ void save_in_format(const fs::path& out, const nn::CausalLM& model, const tokeni
 }  // namespace
 
 void export_model_hf(const fs::path& model_directory, const fs::path& out, const ExportWeights& weights) {
-  BYTEGRAD_CHECK(fs::weakly_canonical(model_directory) != fs::weakly_canonical(out), out.string(),
+  BYTEGRAD_CHECK(!fs::exists(out) || !fs::exists(model_directory) || !fs::equivalent(model_directory, out), out.string(),
                  ": the export would overwrite the model directory it reads; choose another --out");
   const io::PretrainedModel source = io::load_pretrained_model(model_directory);
   save_in_format(out, *source.model, source.tokenizer ? &*source.tokenizer : nullptr, model_directory, weights,
