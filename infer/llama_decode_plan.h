@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "infer/step_threads.h"
+#include "kernels/cpu/aligned_vector.h"
 #include "kernels/cpu/fused_gemv.h"
 #include "kernels/cpu/weight_rows.h"
 #include "nn/kv_cache.h"
@@ -107,8 +108,9 @@ class LlamaDecodePlan {
   const float* final_norm_;
   std::vector<float> cos_, sin_;  // RoPE tables [capacity, head_dim / 2]
   // The step's buffers: residual stream, normalised stream, queries, attention output, SwiGLU
-  // hidden layer and its up products, attention scores [heads, capacity].
-  std::vector<float> x_, xb_, q_, attended_, hidden_layer_, up_, scores_;
+  // hidden layer and its up products, attention scores [heads, capacity]. Aligned, so that two
+  // plans over the same weights give the same bits wherever their buffers lie.
+  kernels::cpu::AlignedVector<float> x_, xb_, q_, attended_, hidden_layer_, up_, scores_;
   Tensor logits_;  // [1, 1, vocab]
   std::vector<kernels::cpu::RowBlock> qkv_blocks_;  // q, then each key head, then each value head
   StepThreads threads_;  // whether steps share their products, from their measured times

@@ -60,7 +60,7 @@ int64_t argmax_of(const Tensor& logits) { return argmax(flatten(logits)).item<in
 TEST_CASE("a quantized directory's plan steps bit for bit as the float32 directory's converted plan") {
   for (const WeightFormat format : {WeightFormat::Int8Groups, WeightFormat::BFloat16})
     for (const bool tied : {false, true}) {
-      INFO(kernels::cpu::weight_format_name(format) << (tied ? " tied" : " untied"));
+      INFO(kernels::cpu::weight_format_name(format) << std::string(tied ? " tied" : " untied"));
       Directories d = save_and_load("quantized_plan", format, tied);
       NoGradGuard no_grad;
       nn::KVCache converted_cache = d.float32.model->make_cache(), stored_cache = d.quantized.model->make_cache();

@@ -79,13 +79,13 @@ TEST_CASE("run export: --weights int8 writes the checkpoint's matrices as int8 g
   nn::CausalLM& model = write_run(run, generator, holder);
   CHECK(export_run_hf(run, run + "/model-int8", {kernels::cpu::WeightFormat::Int8Groups, 64}) == 10);
   const io::PretrainedModel loaded = io::load_pretrained_model(run + "/model-int8");
-  // Rows of 16 values: groups of 64 shrink to 16.
+  // Rows of 16 and 24 values: groups of 64 shrink to 8.
   CHECK(loaded.quantized.format == kernels::cpu::WeightFormat::Int8Groups);
-  CHECK(loaded.quantized.group == 16);
+  CHECK(loaded.quantized.group == 8);
   const io::TensorMap checkpoint = model.state_dict();
   for (const auto& [name, matrix] : loaded.quantized.matrices) {
     INFO(name);
-    const QuantizedMatrix expected = quantize_matrix(checkpoint.at(name), kernels::cpu::WeightFormat::Int8Groups, 16, name);
+    const QuantizedMatrix expected = quantize_matrix(checkpoint.at(name), kernels::cpu::WeightFormat::Int8Groups, 8, name);
     CHECK(matrix.values.to_vector<int8_t>() == expected.values.to_vector<int8_t>());
     CHECK(matrix.scales.to_vector<float>() == expected.scales.to_vector<float>());
   }
