@@ -1,6 +1,5 @@
 #include "infer/llama_decode_plan.h"
 
-#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -85,14 +84,18 @@ LlamaDecodePlan::LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache, 
   converted_.reserve(size_t(7 * model_.model.layers.size() + 2));
   for (int64_t i = 0; i < model_.model.layers.size(); ++i) {
     const nn::LlamaDecoderLayer& l = model_.model.layers[i];
+    // The layer's matrices by their names in the model's state dict (nn/llama.h).
     const std::string prefix = "model.layers." + std::to_string(i) + ".";
-    layers_.push_back({l.input_layernorm.weight.data<float>(), matrix(prefix + "self_attn.q_proj.weight", l.self_attn.q_proj.weight),
-                       matrix(prefix + "self_attn.k_proj.weight", l.self_attn.k_proj.weight),
-                       matrix(prefix + "self_attn.v_proj.weight", l.self_attn.v_proj.weight),
-                       matrix(prefix + "self_attn.o_proj.weight", l.self_attn.o_proj.weight),
-                       l.post_attention_layernorm.weight.data<float>(), matrix(prefix + "mlp.gate_proj.weight", l.mlp.gate_proj.weight),
-                       matrix(prefix + "mlp.up_proj.weight", l.mlp.up_proj.weight),
-                       matrix(prefix + "mlp.down_proj.weight", l.mlp.down_proj.weight)});
+    const auto layer_matrix = [&](const char* name, const Tensor& weight) { return matrix(prefix + name, weight); };
+    layers_.push_back({l.input_layernorm.weight.data<float>(),
+                       layer_matrix("self_attn.q_proj.weight", l.self_attn.q_proj.weight),
+                       layer_matrix("self_attn.k_proj.weight", l.self_attn.k_proj.weight),
+                       layer_matrix("self_attn.v_proj.weight", l.self_attn.v_proj.weight),
+                       layer_matrix("self_attn.o_proj.weight", l.self_attn.o_proj.weight),
+                       l.post_attention_layernorm.weight.data<float>(),
+                       layer_matrix("mlp.gate_proj.weight", l.mlp.gate_proj.weight),
+                       layer_matrix("mlp.up_proj.weight", l.mlp.up_proj.weight),
+                       layer_matrix("mlp.down_proj.weight", l.mlp.down_proj.weight)});
   }
   embedding_ = matrix("model.embed_tokens.weight", model_.model.embed_tokens.weight);
   // Tied: the embedding.

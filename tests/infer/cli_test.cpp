@@ -106,10 +106,10 @@ TEST_CASE("bytegrad generate decodes with passive OpenMP threads unless the call
   // The program restarts itself with the variable set; its speed line says what it ran under.
   const CommandResult restarted = run_bytegrad(arguments, "", "cli_tests", "env -u OMP_WAIT_POLICY");
   REQUIRE_MESSAGE(restarted.status == 0, restarted.err);
-  CHECK_MESSAGE(restarted.err.find("OMP_WAIT_POLICY=passive)") != std::string::npos, restarted.err);
+  CHECK_MESSAGE(restarted.err.find("OMP_WAIT_POLICY=passive;") != std::string::npos, restarted.err);
   const CommandResult chosen = run_bytegrad(arguments, "", "cli_tests", "OMP_WAIT_POLICY=active");
   REQUIRE_MESSAGE(chosen.status == 0, chosen.err);
-  CHECK_MESSAGE(chosen.err.find("OMP_WAIT_POLICY=active)") != std::string::npos, chosen.err);
+  CHECK_MESSAGE(chosen.err.find("OMP_WAIT_POLICY=active;") != std::string::npos, chosen.err);
   CHECK(chosen.out == restarted.out);
 }
 
