@@ -207,6 +207,23 @@ TEST_CASE("bytegrad chat answers each line with the reply generate() gives the c
   CHECK(run.out == expected);
 }
 
+TEST_CASE("bytegrad chat on a quantized directory decodes in its format, as chat --weights on float32") {
+  const fs::path dir = tiny_model_directory("llama");
+  const fs::path quantized = scratch("model_llama_int8");
+  const CommandResult exported =
+      run_bytegrad("export --model '" + dir.string() + "' --weights int8 --out '" + quantized.string() + "'");
+  REQUIRE_MESSAGE(exported.status == 0, exported.err);
+  const std::string options = "' --temperature 0 --max-new-tokens 8";
+  const CommandResult stored = run_bytegrad("chat --model '" + quantized.string() + options, "hello there\nthe cat\n");
+  const CommandResult converted =
+      run_bytegrad("chat --model '" + dir.string() + options + " --weights int8", "hello there\nthe cat\n");
+  REQUIRE_MESSAGE(stored.status == 0, stored.err);
+  REQUIRE_MESSAGE(converted.status == 0, converted.err);
+  CHECK(stored.err.find("int8 weights, stored in the model directory") != std::string::npos);
+  CHECK(converted.err.find("int8 weights, converted from float32 at start") != std::string::npos);
+  CHECK(stored.out == converted.out);
+}
+
 TEST_CASE("bytegrad chat on a tokenizer without markers names what it lacks and how to train them in") {
   const fs::path dir = tiny_model_directory("llama", /*chat_markers=*/false);
   const CommandResult run = run_bytegrad("chat --model '" + dir.string() + "' --template chatml", "hello\n");
