@@ -130,7 +130,7 @@ GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int
   bool plan_allowed = true;
   const bool converted = options.weights != kernels::cpu::WeightFormat::Float32;
   if (converted) {
-    BYTEGRAD_CHECK(batch == 1 && LlamaDecodePlan::supports(model, cache), "generate: ",
+    BYTEGRAD_CHECK(batch == 1 && LlamaDecodePlan::supports(model, cache, options.weights, options.stored_weights), "generate: ",
                    kernels::cpu::weight_format_name(options.weights),
                    " weights need one prompt and a float32 Llama on the CPU, got ", batch, " prompts and a ",
                    model.model_type(), " model");

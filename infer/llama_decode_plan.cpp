@@ -17,17 +17,24 @@ namespace {
 using kernels::cpu::RowBlock;
 using kernels::cpu::WeightFormat;
 
+// The stored matrices the plan streams, when they are in its format.
+const QuantizedWeights* usable(const QuantizedWeights* stored, WeightFormat format) {
+  return stored && format != WeightFormat::Float32 && stored->format == format ? stored : nullptr;
+}
+
 bool plain_float32(const Tensor& t) {
   return t.defined() && t.dtype() == kFloat32 && t.device() == kCPU && t.is_contiguous();
 }
 
-// Why a plan cannot decode `model` with `cache`, or empty when it can.
-std::string unsupported_reason(const nn::CausalLM& model, const nn::KVCache& cache) {
+// Why a plan cannot decode `model` with `cache`, or empty when it can. Parameters that `stored`
+// holds may be released: the plan streams the stored matrices instead.
+std::string unsupported_reason(const nn::CausalLM& model, const nn::KVCache& cache, const QuantizedWeights* stored) {
   const auto* llama = dynamic_cast<const nn::Llama*>(&model);
   if (!llama) return "the model is not a Llama";
   const nn::ModelConfig& config = llama->config();
   if (config.attention_bias || config.mlp_bias) return "the model has biases";
   for (const auto& [name, tensor] : llama->named_parameters()) {
+    if (stored && stored->matrices.count(name)) continue;
     if (!plain_float32(tensor)) return "weight " + name + " is not a contiguous float32 tensor on the CPU";
     // A plan reads the weights for the whole call: a sharded model must be gathered for it.
     if (!tensor.storage()->resident()) return "weight " + name + " is released (a sharded model not gathered)";
@@ -47,21 +54,17 @@ int64_t fitting_group(int64_t group, const nn::ModelConfig& config) {
   return fitting_int8_group(group, lengths);
 }
 
-// The stored matrices the plan streams, when they are in its format.
-const QuantizedWeights* usable(const QuantizedWeights* stored, WeightFormat format) {
-  return stored && format != WeightFormat::Float32 && stored->format == format ? stored : nullptr;
-}
-
 }  // namespace
 
-bool LlamaDecodePlan::supports(const nn::CausalLM& model, const nn::KVCache& cache) {
-  return unsupported_reason(model, cache).empty();
+bool LlamaDecodePlan::supports(const nn::CausalLM& model, const nn::KVCache& cache, WeightFormat format,
+                               const QuantizedWeights* stored) {
+  return unsupported_reason(model, cache, usable(stored, format)).empty();
 }
 
 LlamaDecodePlan::LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache, WeightFormat format,
                                  int64_t group, const QuantizedWeights* stored)
     : model_([&]() -> const nn::Llama& {
-        const std::string reason = unsupported_reason(model, cache);
+        const std::string reason = unsupported_reason(model, cache, usable(stored, format));
         BYTEGRAD_CHECK(reason.empty(), "LlamaDecodePlan: ", reason);
         return dynamic_cast<const nn::Llama&>(model);
       }()),

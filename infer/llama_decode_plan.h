@@ -41,8 +41,10 @@ class LlamaDecodePlan {
 
   // True when `model` is an nn::Llama whose weights are float32, contiguous and on the CPU,
   // without biases, and `cache` is its KV cache, either not written yet or at batch 1 in
-  // float32. Anything else decodes through the general path.
-  static bool supports(const nn::CausalLM& model, const nn::KVCache& cache);
+  // float32. Anything else decodes through the general path. Matrices that `stored` holds in
+  // `format` may have released float32 parameters (io::LoadOptions): they are not read.
+  static bool supports(const nn::CausalLM& model, const nn::KVCache& cache,
+                       WeightFormat format = WeightFormat::Float32, const QuantizedWeights* stored = nullptr);
 
   // Throws Error naming what does not fit when supports() is false. With a `format` other than
   // Float32 the plan keeps its own copy of every matrix in that format (kernels/cpu/weight_rows.h),

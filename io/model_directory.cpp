@@ -1,12 +1,16 @@
 #include "io/model_directory.h"
 
+#include <map>
 #include <system_error>
+#include <utility>
 
+#include "autograd/grad_mode.h"
 #include "base/error.h"
 #include "tokenizer/load.h"
 #include "io/json_file.h"
 #include "io/model_weights.h"
 #include "io/tokenizer_export.h"
+#include "tensor/views.h"
 
 namespace bytegrad::io {
 namespace fs = std::filesystem;
@@ -49,7 +53,40 @@ TensorMap fit_hf_weights(TensorMap weights, const nn::ModelFamily& family, const
   return fitted;
 }
 
-PretrainedModel load_pretrained_model(const fs::path& directory) {
+namespace {
+
+// The model's parameters by name (handles sharing their storage).
+std::map<std::string, Tensor> parameters_by_name(const nn::CausalLM& model) {
+  const auto named = model.named_parameters();
+  return {named.begin(), named.end()};
+}
+
+// Loads `weights` into every parameter but the stored matrices, whose storage is released:
+// load_state_dict's checks, with the stored matrices standing in for their parameters.
+void load_released(nn::CausalLM& model, const TensorMap& weights, const QuantizedWeights& quantized) {
+  std::vector<std::string> missing;
+  const std::map<std::string, Tensor> parameters = parameters_by_name(model);
+  for (const auto& [name, parameter] : parameters) {
+    const auto stored = quantized.matrices.find(name);
+    if (stored == quantized.matrices.end()) {
+      if (!weights.count(name)) missing.push_back(name);
+      continue;
+    }
+    BYTEGRAD_CHECK(stored->second.values.shape() == parameter.shape(), "the stored ", name, " is ",
+                   shape_str(stored->second.values.shape()), ", the model's ", shape_str(parameter.shape()));
+    parameter.storage()->release();
+  }
+  BYTEGRAD_CHECK(missing.empty(), "load_state_dict: the state does not fit the model: missing keys (", missing.size(),
+                 "): ", missing.front(), missing.size() > 1 ? ", ..." : "");
+  model.load_state_dict(weights, /*strict=*/false);
+  for (const auto& [name, tensor] : weights)
+    BYTEGRAD_CHECK(parameters.count(name),
+                   "load_state_dict: the state does not fit the model: unexpected key ", name);
+}
+
+}  // namespace
+
+PretrainedModel load_pretrained_model(const fs::path& directory, const LoadOptions& options) {
   const std::string where = directory.string();
   BYTEGRAD_CHECK(fs::is_directory(directory), where, ": no model directory there");
   const fs::path config_path = directory / "config.json";
@@ -64,10 +101,17 @@ PretrainedModel load_pretrained_model(const fs::path& directory) {
   const Quantization quantization = quantization_from_config(config_json, config_path.string());
   TensorMap stored = load_pretrained_weights(where);
   const std::string weights_path = pretrained_weights_path(where);
-  pretrained.quantized = split_quantized_weights(stored, quantization, weights_path);
+  const bool release = !options.float32_matrices && quantization.format != kernels::cpu::WeightFormat::Float32;
+  pretrained.quantized = split_quantized_weights(stored, quantization, weights_path, !release);
+  for (auto& [name, matrix] : std::exchange(pretrained.quantized.matrices, {}))
+    if (const std::optional<std::string> ours = family.parameter_name(name, config))
+      pretrained.quantized.matrices.emplace(*ours, std::move(matrix));
   TensorMap weights = fit_hf_weights(std::move(stored), family, config);
   try {
-    pretrained.model->load_state_dict(weights);
+    if (release)
+      load_released(*pretrained.model, weights, pretrained.quantized);
+    else
+      pretrained.model->load_state_dict(weights);
   } catch (const std::exception& e) {
     throw Error(concat(where, ": the weights do not fit the model config.json describes: ", e.what()));
   }
@@ -83,6 +127,15 @@ PretrainedModel load_pretrained_model(const fs::path& directory) {
                    ": the tokenizer has ", pretrained.tokenizer->vocab_size(), " tokens, more than config.json's vocab_size ",
                    config.vocab_size);
   return pretrained;
+}
+
+void restore_float32_matrices(PretrainedModel& pretrained) {
+  NoGradGuard no_grad;
+  for (auto& [name, parameter] : parameters_by_name(*pretrained.model)) {
+    if (parameter.storage()->resident()) continue;
+    parameter.storage()->allocate();
+    ops::copy_(parameter, dequantize(pretrained.quantized.matrices.at(name)));
+  }
 }
 
 void save_pretrained_model(const fs::path& directory, const nn::CausalLM& model, const tokenizer::Tokenizer* tokenizer,

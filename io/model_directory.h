@@ -39,6 +39,16 @@ struct PretrainedModel {
   QuantizedWeights quantized;
 };
 
+// How load_pretrained_model holds a quantized directory's matrices.
+struct LoadOptions {
+  // With false, the float32 parameters of the stored matrices are released (tensor/storage.h)
+  // as soon as the model is built and never filled: only a decode plan streaming the stored
+  // matrices (generate in the directory's format) may run the model, and anything else reaching
+  // them (forward, score, to(device)) throws, until restore_float32_matrices. A quarter or a
+  // half of the float32 model is then all the matrices take. Nothing changes for a plain directory.
+  bool float32_matrices = true;
+};
+
 // Reads a model directory. The model type comes from config.json's "model_type" (or its
 // "architectures"); the weights must match the model's parameters by name and shape (a
 // checkpoint's extra copy of a tied lm_head, GPT-2's attention-mask buffers and GPT-2 names
@@ -47,7 +57,11 @@ struct PretrainedModel {
 // every missing, unexpected or mis-shaped tensor. A quantized directory's errors
 // (split_quantized_weights, quantization_from_config) name its file and tensor, and so does a
 // streamed matrix it stores in float32.
-PretrainedModel load_pretrained_model(const std::filesystem::path& directory);
+PretrainedModel load_pretrained_model(const std::filesystem::path& directory, const LoadOptions& options = {});
+
+// Gives the released float32 parameters of a model loaded with float32_matrices false their
+// dequantized values again (nothing for those still held).
+void restore_float32_matrices(PretrainedModel& pretrained);
 
 // Writes `model` to `directory` (created if needed): config.json, model.safetensors and, when
 // `tokenizer` is given, tokenizer.json + tokenizer_config.json (io/tokenizer_export.h, which

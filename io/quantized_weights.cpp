@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "tensor/creation.h"
+#include "tensor/finite.h"
 
 namespace bytegrad::io {
 namespace {
@@ -98,7 +99,8 @@ TensorMap quantized_state_dict(TensorMap state, const QuantizedWeights& quantize
   return state;
 }
 
-QuantizedWeights split_quantized_weights(TensorMap& weights, const Quantization& quantization, const std::string& source) {
+QuantizedWeights split_quantized_weights(TensorMap& weights, const Quantization& quantization, const std::string& source,
+                                         bool dequantize) {
   QuantizedWeights quantized;
   quantized.format = quantization.format;
   quantized.group = quantization.group;
@@ -126,10 +128,20 @@ QuantizedWeights split_quantized_weights(TensorMap& weights, const Quantization&
     }
   }
   for (const auto& [name, matrix] : quantized.matrices) {
-    weights[name] = dequantize(matrix);
+    if (dequantize)
+      weights[name] = bytegrad::dequantize(matrix);
+    else
+      weights.erase(name);
     if (int8) weights.erase(name + kScaleSuffix);
   }
   return quantized;
+}
+
+std::string first_nonfinite_matrix(const QuantizedWeights& quantized) {
+  std::vector<std::pair<std::string, Tensor>> stored;
+  for (const auto& [name, matrix] : quantized.matrices)
+    stored.emplace_back(name, matrix.format == WeightFormat::Int8Groups ? matrix.scales : matrix.values);
+  return ops::first_nonfinite(stored);
 }
 
 }  // namespace bytegrad::io

@@ -54,11 +54,15 @@ TensorMap quantized_state_dict(TensorMap state, const QuantizedWeights& quantize
 
 // The inverse, on weights as read from a quantized directory's file `source`: every stored
 // matrix (each BF16 tensor for bfloat16; each I8 tensor and its _scale for int8 groups) is taken
-// out into the result and replaced in `weights` by its dequantized float32 values, its _scale
-// removed. Throws Error naming `source` and the tensor for an I8 tensor without a _scale, a
-// _scale without its I8 tensor, a stored matrix that is not 2-D, a group_size that does not
-// divide a row, and a _scale whose shape is not [rows, cols / group_size].
+// out into the result and, with `dequantize`, replaced in `weights` by its dequantized float32
+// values (else removed), its _scale removed. Throws Error naming `source` and the tensor for an
+// I8 tensor without a _scale, a _scale without its I8 tensor, a stored matrix that is not 2-D, a
+// group_size that does not divide a row, and a _scale whose shape is not [rows, cols / group_size].
 QuantizedWeights split_quantized_weights(TensorMap& weights, const Quantization& quantization,
-                                         const std::string& source);
+                                         const std::string& source, bool dequantize = true);
+
+// The stored values' own check for NaN and infinities (bfloat16 values, int8 scales): the name
+// of the first matrix holding one, or "" when all are finite.
+std::string first_nonfinite_matrix(const QuantizedWeights& quantized);
 
 }  // namespace bytegrad::io

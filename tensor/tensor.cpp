@@ -37,7 +37,8 @@ bool Tensor::is_sole_dense_owner() const {
 
 void* Tensor::data_ptr() const {
   BYTEGRAD_CHECK(storage()->resident(), "tensor of shape ", shape_str(shape()), " ", dtype(),
-                 ": its memory is released (a sharded parameter reached outside its gather)");
+                 ": its memory is released (a sharded parameter reached outside its gather, or a quantized "
+                 "directory's matrix loaded without its float32 copy)");
   return static_cast<char*>(storage()->data()) + offset() * int64_t(dtype_size(dtype()));
 }
 

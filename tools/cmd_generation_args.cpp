@@ -8,6 +8,7 @@
 
 #include <omp.h>
 
+#include "base/error.h"
 #include "infer/finite_weights.h"
 #include "infer/text_stream.h"
 
@@ -53,10 +54,19 @@ void require_tokenizer(const io::PretrainedModel& pretrained, const Options& arg
     throw std::runtime_error(args.get("--model") + ": no tokenizer.json or tokenizer.model to turn text into tokens");
 }
 
-io::PretrainedModel load_generation_model(const Options& args) {
-  io::PretrainedModel pretrained = io::load_pretrained_model(args.get("--model"));
+io::PretrainedModel load_generation_model(const Options& args, bool float32_needed) {
+  const Device device = Device::parse(args.get("--device"));
+  io::PretrainedModel pretrained = io::load_pretrained_model(args.get("--model"), {.float32_matrices = false});
+  const std::optional<std::string> weights = args.value("--weights");
+  const bool stored_format =
+      !pretrained.quantized.empty() &&
+      (!weights || kernels::cpu::weight_format_from_name(*weights) == pretrained.quantized.format);
+  if (float32_needed || device != kCPU || !stored_format) io::restore_float32_matrices(pretrained);
   infer::require_finite_weights(*pretrained.model, args.get("--model"));
-  pretrained.model->to(Device::parse(args.get("--device")));
+  const std::string bad = io::first_nonfinite_matrix(pretrained.quantized);
+  BYTEGRAD_CHECK(bad.empty(), args.get("--model"), ": stored matrix '", bad,
+                 "' holds NaN or infinite values; refusing to use it");
+  pretrained.model->to(device);
   return pretrained;
 }
 

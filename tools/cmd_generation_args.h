@@ -22,8 +22,11 @@ infer::GenerationOptions generation_options_from(const Options& args);
 // is converted. `pretrained` must outlive `options`' use.
 void choose_weights(infer::GenerationOptions& options, const Options& args, const io::PretrainedModel& pretrained);
 
-// Loads --model DIR, checks that its weights are finite, and moves it to --device.
-io::PretrainedModel load_generation_model(const Options& args);
+// Loads --model DIR, checks that its weights are finite, and moves it to --device. A quantized
+// directory decoded in its own format on the CPU (no --weights, or --weights naming its format)
+// keeps only its stored matrices, no float32 copies of them (io::LoadOptions), unless
+// `float32_needed` (a path other than the decode plan will run the model).
+io::PretrainedModel load_generation_model(const Options& args, bool float32_needed = false);
 // The same, and throws std::runtime_error when the directory has no tokenizer.
 io::PretrainedModel load_model_with_tokenizer(const Options& args);
 // Throws std::runtime_error naming --model's directory when `pretrained` has no tokenizer.

@@ -119,6 +119,41 @@ TEST_CASE("float32 decoding of an int8 directory is the general path on its dequ
   CHECK(decoded == std::vector<int64_t>(sequence.begin() + int64_t(prompt.size()), sequence.end()));
 }
 
+TEST_CASE("a quantized directory loaded without float32 matrices decodes the same, and restores them on request") {
+  for (const WeightFormat format : {WeightFormat::Int8Groups, WeightFormat::BFloat16}) {
+    INFO(kernels::cpu::weight_format_name(format));
+    Directories d = save_and_load("quantized_released", format, false);
+    const std::string directory =
+        testing::scratch_directory("quantized_released_" + kernels::cpu::weight_format_name(format));
+    io::save_pretrained_model(directory, *d.quantized.model, nullptr, &d.quantized.quantized);
+    io::PretrainedModel lean = io::load_pretrained_model(directory, {.float32_matrices = false});
+    REQUIRE(lean.quantized.format == format);
+    for (const auto& [name, parameter] : lean.model->named_parameters()) {
+      INFO(name);
+      // The matrices are held only as stored; the norms as float32.
+      CHECK(parameter.storage()->resident() == (parameter.dim() == 1));
+      CHECK(lean.quantized.matrices.count(name) == (parameter.dim() == 2 ? 1u : 0u));
+    }
+    GenerationOptions options;
+    options.temperature = 0;
+    options.max_gen_len = 20;
+    options.logprobs = true;
+    options.weights = format;
+    const std::vector<int64_t> prompt = {9, 2, 71};
+    options.stored_weights = &d.quantized.quantized;
+    const GenerationResult expected = generate(*d.quantized.model, {prompt}, options);
+    options.stored_weights = &lean.quantized;
+    const GenerationResult actual = generate(*lean.model, {prompt}, options);
+    CHECK(actual.tokens == expected.tokens);
+    CHECK(actual.log_probs == expected.log_probs);
+    // Anything else reaching a released matrix is an error, until the float32 values are back.
+    const Tensor ids = from_vector(std::vector<int64_t>{9, 2, 71}, {1, 3});
+    CHECK(testing::error_of([&] { lean.model->forward(ids); }).find("its memory is released") != std::string::npos);
+    io::restore_float32_matrices(lean);
+    testing::check_close(lean.model->forward(ids), d.quantized.model->forward(ids), 0, 0);
+  }
+}
+
 TEST_CASE("stored matrices of another format are not used: the plan converts the float32 weights") {
   Directories d = save_and_load("quantized_other_format", WeightFormat::Int8Groups, true);
   NoGradGuard no_grad;

@@ -270,6 +270,21 @@ TEST_CASE("quantized directory: each mismatch names the file and the tensor") {
   no_group["quantization_config"].erase("group_size");
   has(load_error(good, no_group), "config.json: quantization_config's group_size must be a positive integer");
 
+  // Loaded without float32 matrices, the same checks hold for the rest.
+  const auto lean_error = [&](const TensorMap& tensors) {
+    save_safetensors(file, tensors);
+    write_json(directory + "/config.json", good_config);
+    return error_of([&] { load_pretrained_model(directory, {.float32_matrices = false}); });
+  };
+  TensorMap no_norm = good;
+  no_norm.erase("model.norm.weight");
+  has(lean_error(no_norm), directory + ": the weights do not fit the model config.json describes");
+  has(lean_error(no_norm), "missing keys (1): model.norm.weight");
+  TensorMap stray = good;
+  stray["model.extra.weight"] = zeros({2});
+  has(lean_error(stray), "unexpected key model.extra.weight");
+  has(lean_error(float_matrix), file + ": " + q_proj + " is stored as float32");
+
   // Put back, it loads.
   load_error(good, good_config);
   CHECK_NOTHROW(load_pretrained_model(directory));
