@@ -7,7 +7,7 @@ size_t dtype_size(DType dtype) {
     case DType::Float64: case DType::Int64: return 8;
     case DType::Float32: case DType::Int32: return 4;
     case DType::BFloat16: case DType::Float16: return 2;
-    case DType::Bool: case DType::UInt8: return 1;
+    case DType::Bool: case DType::UInt8: case DType::Int8: return 1;
   }
   return 0;
 }
@@ -22,6 +22,7 @@ std::string_view dtype_name(DType dtype) {
     case DType::Int64: return "int64";
     case DType::Bool: return "bool";
     case DType::UInt8: return "uint8";
+    case DType::Int8: return "int8";
   }
   return "?";
 }
@@ -40,11 +41,13 @@ DType promote_types(DType a, DType b) {
     if (a == DType::Float64 || b == DType::Float64) return DType::Float64;
     return DType::Float32;  // float32 with a half type, or bfloat16 with float16
   }
-  // Integral: bool < uint8 < int32 < int64.
+  // Integral: bool < uint8, int8 < int32 < int64. PyTorch gives int16 for uint8 with int8, a
+  // type we do not have; int32 is the next that holds both ranges.
+  if ((a == DType::UInt8 && b == DType::Int8) || (a == DType::Int8 && b == DType::UInt8)) return DType::Int32;
   auto rank = [](DType d) {
     switch (d) {
       case DType::Bool: return 0;
-      case DType::UInt8: return 1;
+      case DType::UInt8: case DType::Int8: return 1;
       case DType::Int32: return 2;
       default: return 3;
     }

@@ -10,7 +10,7 @@
 
 namespace bytegrad {
 
-enum class DType : uint8_t { Float32, Float64, BFloat16, Float16, Int32, Int64, Bool, UInt8 };
+enum class DType : uint8_t { Float32, Float64, BFloat16, Float16, Int32, Int64, Bool, UInt8, Int8 };
 
 constexpr DType kFloat32 = DType::Float32;
 constexpr DType kFloat64 = DType::Float64;
@@ -20,11 +20,13 @@ constexpr DType kInt32 = DType::Int32;
 constexpr DType kInt64 = DType::Int64;
 constexpr DType kBool = DType::Bool;
 constexpr DType kUInt8 = DType::UInt8;
+// Signed bytes: the values of int8-group quantized weights (each group has its float32 scale).
+constexpr DType kInt8 = DType::Int8;
 
 size_t dtype_size(DType dtype);
 std::string_view dtype_name(DType dtype);  // "float32", "int64", ...
 bool is_floating(DType dtype);
-bool is_integral(DType dtype);  // int32, int64, uint8, bool
+bool is_integral(DType dtype);  // int32, int64, uint8, int8, bool
 
 // The dtype both operands of a binary op are computed in, as PyTorch promotes tensors:
 // floating beats integral; among floats the wider wins (bfloat16 with float16 gives float32).
@@ -42,6 +44,7 @@ template <> struct StorageTypeOf<DType::Int32> { using type = int32_t; };
 template <> struct StorageTypeOf<DType::Int64> { using type = int64_t; };
 template <> struct StorageTypeOf<DType::Bool> { using type = bool; };
 template <> struct StorageTypeOf<DType::UInt8> { using type = uint8_t; };
+template <> struct StorageTypeOf<DType::Int8> { using type = int8_t; };
 
 // The type arithmetic happens in: half types compute in float, everything else in itself.
 template <typename T> struct ComputeTypeOf { using type = T; };
@@ -58,6 +61,7 @@ template <> constexpr DType dtype_of<int32_t>() { return DType::Int32; }
 template <> constexpr DType dtype_of<int64_t>() { return DType::Int64; }
 template <> constexpr DType dtype_of<bool>() { return DType::Bool; }
 template <> constexpr DType dtype_of<uint8_t>() { return DType::UInt8; }
+template <> constexpr DType dtype_of<int8_t>() { return DType::Int8; }
 
 // Converts between any two storage types through their compute types.
 template <typename To, typename From>
@@ -84,6 +88,7 @@ decltype(auto) visit_dtype(DType dtype, Fn&& fn) {
     case DType::Int64: return fn.template operator()<int64_t>();
     case DType::Bool: return fn.template operator()<bool>();
     case DType::UInt8: return fn.template operator()<uint8_t>();
+    case DType::Int8: return fn.template operator()<int8_t>();
   }
   return fn.template operator()<float>();
 }

@@ -31,6 +31,7 @@ ncclDataType_t nccl_type(DType dtype) {
     case DType::Int64: return ncclInt64;
     case DType::Bool:
     case DType::UInt8: return ncclUint8;
+    case DType::Int8: return ncclInt8;
   }
   throw Error(concat("dist nccl: no NCCL type for ", dtype));
 }

@@ -9,7 +9,7 @@
 namespace bytegrad::infer {
 
 // Throws Error naming `source` (the model's directory) and the first parameter holding a NaN
-// or infinity. One pass over the weights.
+// or infinity. One pass over the weights; released parameters are skipped.
 void require_finite_weights(const nn::Module& model, const std::string& source);
 
 }  // namespace bytegrad::infer

@@ -130,11 +130,11 @@ GenerationResult generate(nn::CausalLM& model, const std::vector<std::vector<int
   bool plan_allowed = true;
   const bool converted = options.weights != kernels::cpu::WeightFormat::Float32;
   if (converted) {
-    BYTEGRAD_CHECK(batch == 1 && LlamaDecodePlan::supports(model, cache), "generate: ",
+    BYTEGRAD_CHECK(batch == 1 && LlamaDecodePlan::supports(model, cache, options.weights, options.stored_weights), "generate: ",
                    kernels::cpu::weight_format_name(options.weights),
                    " weights need one prompt and a float32 Llama on the CPU, got ", batch, " prompts and a ",
                    model.model_type(), " model");
-    plan.emplace(model, cache, options.weights, options.weight_group);
+    plan.emplace(model, cache, options.weights, options.weight_group, options.stored_weights);
   }
   int64_t prev_pos = 0;
   for (int64_t cur_pos = converted ? 1 : min_prompt_len; cur_pos < total_len; ++cur_pos) {

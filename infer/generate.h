@@ -24,6 +24,7 @@
 #include "infer/sampling.h"
 #include "kernels/cpu/weight_rows.h"
 #include "nn/causal_lm.h"
+#include "tensor/quantized_matrix.h"
 #include "tokenizer/token_id.h"
 
 namespace bytegrad::infer {
@@ -49,6 +50,10 @@ struct GenerationOptions : SamplingOptions {
   // converted weights, as llama2.c's runq.c runs.
   kernels::cpu::WeightFormat weights = kernels::cpu::WeightFormat::Float32;
   int64_t weight_group = 64;
+  // Matrices already in a format (a quantized model directory's, io::PretrainedModel::quantized):
+  // when it is `weights`, the plan streams them as they are, in their own group size, and
+  // converts nothing. Not owned; it must outlive the call.
+  const QuantizedWeights* stored_weights = nullptr;
 };
 
 struct GenerationResult {

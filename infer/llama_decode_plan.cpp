@@ -1,6 +1,5 @@
 #include "infer/llama_decode_plan.h"
 
-#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -18,17 +17,24 @@ namespace {
 using kernels::cpu::RowBlock;
 using kernels::cpu::WeightFormat;
 
+// The stored matrices the plan streams, when they are in its format.
+const QuantizedWeights* usable(const QuantizedWeights* stored, WeightFormat format) {
+  return stored && format != WeightFormat::Float32 && stored->format == format ? stored : nullptr;
+}
+
 bool plain_float32(const Tensor& t) {
   return t.defined() && t.dtype() == kFloat32 && t.device() == kCPU && t.is_contiguous();
 }
 
-// Why a plan cannot decode `model` with `cache`, or empty when it can.
-std::string unsupported_reason(const nn::CausalLM& model, const nn::KVCache& cache) {
+// Why a plan cannot decode `model` with `cache`, or empty when it can. Parameters that `stored`
+// holds may be released: the plan streams the stored matrices instead.
+std::string unsupported_reason(const nn::CausalLM& model, const nn::KVCache& cache, const QuantizedWeights* stored) {
   const auto* llama = dynamic_cast<const nn::Llama*>(&model);
   if (!llama) return "the model is not a Llama";
   const nn::ModelConfig& config = llama->config();
   if (config.attention_bias || config.mlp_bias) return "the model has biases";
   for (const auto& [name, tensor] : llama->named_parameters()) {
+    if (stored && stored->matrices.count(name)) continue;
     if (!plain_float32(tensor)) return "weight " + name + " is not a contiguous float32 tensor on the CPU";
     // A plan reads the weights for the whole call: a sharded model must be gathered for it.
     if (!tensor.storage()->resident()) return "weight " + name + " is released (a sharded model not gathered)";
@@ -44,29 +50,30 @@ std::string unsupported_reason(const nn::CausalLM& model, const nn::KVCache& cac
 
 // The Int8Groups group: `group` halved until it divides every row length (at least 1).
 int64_t fitting_group(int64_t group, const nn::ModelConfig& config) {
-  BYTEGRAD_CHECK(group > 0, "LlamaDecodePlan: the int8 group size must be positive, got ", group);
   const int64_t lengths[] = {config.hidden_size, config.mlp_size(), config.num_attention_heads * config.head_size()};
-  while (group > 1 && std::any_of(std::begin(lengths), std::end(lengths), [&](int64_t n) { return n % group != 0; }))
-    group /= 2;
-  return group;
+  return fitting_int8_group(group, lengths);
 }
 
 }  // namespace
 
-bool LlamaDecodePlan::supports(const nn::CausalLM& model, const nn::KVCache& cache) {
-  return unsupported_reason(model, cache).empty();
+bool LlamaDecodePlan::supports(const nn::CausalLM& model, const nn::KVCache& cache, WeightFormat format,
+                               const QuantizedWeights* stored) {
+  return unsupported_reason(model, cache, usable(stored, format)).empty();
 }
 
 LlamaDecodePlan::LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache, WeightFormat format,
-                                 int64_t group)
+                                 int64_t group, const QuantizedWeights* stored)
     : model_([&]() -> const nn::Llama& {
-        const std::string reason = unsupported_reason(model, cache);
+        const std::string reason = unsupported_reason(model, cache, usable(stored, format));
         BYTEGRAD_CHECK(reason.empty(), "LlamaDecodePlan: ", reason);
         return dynamic_cast<const nn::Llama&>(model);
       }()),
       cache_(cache),
       format_(format),
-      group_(format == WeightFormat::Int8Groups ? fitting_group(group, model.config()) : 0),
+      group_(format != WeightFormat::Int8Groups ? 0
+             : usable(stored, format)          ? usable(stored, format)->group
+                                               : fitting_group(group, model.config())),
+      stored_(usable(stored, format)),
       threads_(kernels::cpu::sharing_threads() > 1) {
   const nn::ModelConfig& config = model_.config();
   hidden_ = config.hidden_size;
@@ -80,13 +87,22 @@ LlamaDecodePlan::LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache, 
   converted_.reserve(size_t(7 * model_.model.layers.size() + 2));
   for (int64_t i = 0; i < model_.model.layers.size(); ++i) {
     const nn::LlamaDecoderLayer& l = model_.model.layers[i];
-    layers_.push_back({l.input_layernorm.weight.data<float>(), matrix(l.self_attn.q_proj.weight),
-                       matrix(l.self_attn.k_proj.weight), matrix(l.self_attn.v_proj.weight),
-                       matrix(l.self_attn.o_proj.weight), l.post_attention_layernorm.weight.data<float>(),
-                       matrix(l.mlp.gate_proj.weight), matrix(l.mlp.up_proj.weight), matrix(l.mlp.down_proj.weight)});
+    // The layer's matrices by their names in the model's state dict (nn/llama.h).
+    const std::string prefix = "model.layers." + std::to_string(i) + ".";
+    const auto layer_matrix = [&](const char* name, const Tensor& weight) { return matrix(prefix + name, weight); };
+    layers_.push_back({l.input_layernorm.weight.data<float>(),
+                       layer_matrix("self_attn.q_proj.weight", l.self_attn.q_proj.weight),
+                       layer_matrix("self_attn.k_proj.weight", l.self_attn.k_proj.weight),
+                       layer_matrix("self_attn.v_proj.weight", l.self_attn.v_proj.weight),
+                       layer_matrix("self_attn.o_proj.weight", l.self_attn.o_proj.weight),
+                       l.post_attention_layernorm.weight.data<float>(),
+                       layer_matrix("mlp.gate_proj.weight", l.mlp.gate_proj.weight),
+                       layer_matrix("mlp.up_proj.weight", l.mlp.up_proj.weight),
+                       layer_matrix("mlp.down_proj.weight", l.mlp.down_proj.weight)});
   }
-  embedding_ = matrix(model_.model.embed_tokens.weight);
-  classifier_ = model_.lm_head ? matrix(model_.lm_head->weight) : embedding_;  // tied: the embedding
+  embedding_ = matrix("model.embed_tokens.weight", model_.model.embed_tokens.weight);
+  // Tied: the embedding.
+  classifier_ = model_.lm_head ? matrix("lm_head.weight", model_.lm_head->weight) : embedding_;
   final_norm_ = model_.model.norm.weight.data<float>();
 
   for (nn::KVCache::Layer& layer : cache_.layers)
@@ -114,22 +130,17 @@ LlamaDecodePlan::LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache, 
   logits_ = empty({1, 1, vocab_}, {kFloat32, kCPU});
 }
 
-kernels::cpu::WeightRows LlamaDecodePlan::matrix(const Tensor& weight) {
-  const float* values = weight.data<float>();
-  const size_t n = size_t(weight.numel());
-  if (format_ == WeightFormat::Float32) return {WeightFormat::Float32, values, nullptr, 0};
-  Converted& c = converted_.emplace_back();
-  if (format_ == WeightFormat::BFloat16) {
-    c.values = empty({int64_t(n)}, {kBFloat16, kCPU});
-    auto* bits = static_cast<uint16_t*>(c.values.data_ptr());
-    for (size_t i = 0; i < n; ++i) bits[i] = BFloat16::round_to_bfloat16(values[i]);
-    return {WeightFormat::BFloat16, bits, nullptr, 0};
+kernels::cpu::WeightRows LlamaDecodePlan::matrix(const std::string& name, const Tensor& weight) {
+  if (format_ == WeightFormat::Float32) return {WeightFormat::Float32, weight.data<float>(), nullptr, 0};
+  if (stored_) {
+    const auto found = stored_->matrices.find(name);
+    BYTEGRAD_CHECK(found != stored_->matrices.end(), "LlamaDecodePlan: the stored ",
+                   kernels::cpu::weight_format_name(format_), " weights have no ", name);
+    BYTEGRAD_CHECK(found->second.values.shape() == weight.shape(), "LlamaDecodePlan: the stored ", name, " is ",
+                   shape_str(found->second.values.shape()), ", the model's ", shape_str(weight.shape()));
+    return found->second.weight_rows();
   }
-  c.values = empty({int64_t(n)}, {kUInt8, kCPU});
-  c.scales = empty({int64_t(n) / group_}, {kFloat32, kCPU});
-  auto* q = static_cast<int8_t*>(c.values.data_ptr());
-  kernels::cpu::quantize_int8_groups({values, n}, group_, q, c.scales.data<float>());
-  return {WeightFormat::Int8Groups, q, c.scales.data<float>(), group_};
+  return converted_.emplace_back(quantize_matrix(weight, format_, group_, name)).weight_rows();
 }
 
 void LlamaDecodePlan::embed(int64_t token) {

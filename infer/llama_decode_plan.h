@@ -26,10 +26,12 @@
 #include <vector>
 
 #include "infer/step_threads.h"
+#include "kernels/cpu/aligned_vector.h"
 #include "kernels/cpu/fused_gemv.h"
 #include "kernels/cpu/weight_rows.h"
 #include "nn/kv_cache.h"
 #include "nn/llama.h"
+#include "tensor/quantized_matrix.h"
 
 namespace bytegrad::infer {
 
@@ -39,8 +41,10 @@ class LlamaDecodePlan {
 
   // True when `model` is an nn::Llama whose weights are float32, contiguous and on the CPU,
   // without biases, and `cache` is its KV cache, either not written yet or at batch 1 in
-  // float32. Anything else decodes through the general path.
-  static bool supports(const nn::CausalLM& model, const nn::KVCache& cache);
+  // float32. Anything else decodes through the general path. Matrices that `stored` holds in
+  // `format` may have released float32 parameters (io::LoadOptions): they are not read.
+  static bool supports(const nn::CausalLM& model, const nn::KVCache& cache,
+                       WeightFormat format = WeightFormat::Float32, const QuantizedWeights* stored = nullptr);
 
   // Throws Error naming what does not fit when supports() is false. With a `format` other than
   // Float32 the plan keeps its own copy of every matrix in that format (kernels/cpu/weight_rows.h),
@@ -48,8 +52,13 @@ class LlamaDecodePlan {
   // until it divides every row length (as llama2.c's export does). An unwritten cache gets its
   // buffers here. The model and the cache must outlive the plan, and the model's weights must
   // not change while it is in use.
+  // With `stored` matrices in `format` (a quantized model directory's, io/quantized_weights.h)
+  // the plan streams those as they are, in their group size, and converts nothing; it throws
+  // Error naming a matrix they lack or whose shape differs from the model's. Stored matrices in
+  // another format are ignored (the model's float32 weights are converted). `stored` must
+  // outlive the plan.
   LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache, WeightFormat format = WeightFormat::Float32,
-                  int64_t group = 64);
+                  int64_t group = 64, const QuantizedWeights* stored = nullptr);
 
   // Decodes `token` at position cache.length: writes its keys and values into the cache,
   // advances cache.length and returns the logits [1, 1, vocab], a buffer the next step
@@ -64,6 +73,10 @@ class LlamaDecodePlan {
   // The group size Int8Groups weights use (0 for other formats).
   int64_t group() const { return format_ == WeightFormat::Int8Groups ? group_ : 0; }
 
+  // How many matrices the plan converted from the model's float32 weights (none with stored
+  // matrices of its format, or in float32).
+  int64_t converted_matrices() const { return int64_t(converted_.size()); }
+
  private:
   using WeightRows = kernels::cpu::WeightRows;
 
@@ -74,14 +87,8 @@ class LlamaDecodePlan {
     const float* mlp_norm;
     WeightRows gate, up, down;
   };
-  // The storage of a matrix converted to the plan's format: tensors, so that it comes from the
-  // CPU allocator's huge pages (kernels/cpu/block_cache.cpp) as the model's weights do.
-  struct Converted {
-    Tensor values;  // bfloat16 bits, or int8 values (as uint8 storage)
-    Tensor scales;  // float32, for int8 groups
-  };
-
-  WeightRows matrix(const Tensor& weight);  // `weight` in the plan's format
+  // `weight`, the parameter `name`, in the plan's format: stored, converted or as it is.
+  WeightRows matrix(const std::string& name, const Tensor& weight);
   void embed(int64_t token);                 // x = the token's row of the embedding
   void rms_norm(const float* weight);        // xb = rmsnorm(x) * weight
   void rotate(float* head_vectors, int64_t heads, int64_t position) const;
@@ -93,14 +100,19 @@ class LlamaDecodePlan {
   int64_t group_;
   int64_t hidden_, heads_, kv_heads_, head_dim_, mlp_, vocab_;
   double eps_;
-  std::vector<Converted> converted_;  // grows once, in the constructor
+  const QuantizedWeights* stored_;  // null unless stored in the plan's format
+  // Matrices converted to the plan's format: tensors, so that they come from the CPU allocator's
+  // huge pages (kernels/cpu/block_cache.cpp) as the model's weights do. Grows once, in the
+  // constructor.
+  std::vector<QuantizedMatrix> converted_;
   std::vector<Layer> layers_;
   WeightRows embedding_, classifier_;
   const float* final_norm_;
   std::vector<float> cos_, sin_;  // RoPE tables [capacity, head_dim / 2]
   // The step's buffers: residual stream, normalised stream, queries, attention output, SwiGLU
-  // hidden layer and its up products, attention scores [heads, capacity].
-  std::vector<float> x_, xb_, q_, attended_, hidden_layer_, up_, scores_;
+  // hidden layer and its up products, attention scores [heads, capacity]. Aligned, so that two
+  // plans over the same weights give the same bits wherever their buffers lie.
+  kernels::cpu::AlignedVector<float> x_, xb_, q_, attended_, hidden_layer_, up_, scores_;
   Tensor logits_;  // [1, 1, vocab]
   std::vector<kernels::cpu::RowBlock> qkv_blocks_;  // q, then each key head, then each value head
   StepThreads threads_;  // whether steps share their products, from their measured times

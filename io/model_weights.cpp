@@ -36,14 +36,20 @@ TensorMap load_sharded_safetensors(const std::string& index_path) {
   return weights;
 }
 
-TensorMap load_pretrained_weights(const std::string& directory) {
+std::string pretrained_weights_path(const std::string& directory) {
   const std::filesystem::path root(directory);
   for (const char* single : {"model.safetensors", "model.safetensors.zst"})
-    if (std::filesystem::exists(root / single)) return load_safetensors((root / single).string()).tensors;
+    if (std::filesystem::exists(root / single)) return (root / single).string();
   const std::filesystem::path index = root / "model.safetensors.index.json";
   BYTEGRAD_CHECK(std::filesystem::exists(index), directory,
                  ": no model.safetensors, model.safetensors.zst or model.safetensors.index.json");
-  return load_sharded_safetensors(index.string());
+  return index.string();
+}
+
+TensorMap load_pretrained_weights(const std::string& directory) {
+  const std::string path = pretrained_weights_path(directory);
+  if (path.ends_with(".json")) return load_sharded_safetensors(path);
+  return load_safetensors(path).tensors;
 }
 
 }  // namespace bytegrad::io

@@ -19,4 +19,8 @@ TensorMap load_sharded_safetensors(const std::string& index_path);
 // both, model.safetensors.index.json. Throws Error naming the directory when none is there.
 TensorMap load_pretrained_weights(const std::string& directory);
 
+// The file load_pretrained_weights reads in `directory` (the index for sharded weights), for
+// errors to name. Throws Error naming the directory when none is there.
+std::string pretrained_weights_path(const std::string& directory);
+
 }  // namespace bytegrad::io

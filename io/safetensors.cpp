@@ -23,7 +23,7 @@ static_assert(std::endian::native == std::endian::little,
 constexpr std::pair<DType, const char*> kDTypeNames[] = {
     {DType::Float32, "F32"}, {DType::Float64, "F64"}, {DType::BFloat16, "BF16"},
     {DType::Float16, "F16"}, {DType::Int32, "I32"},   {DType::Int64, "I64"},
-    {DType::UInt8, "U8"},    {DType::Bool, "BOOL"}};
+    {DType::UInt8, "U8"},    {DType::Int8, "I8"},    {DType::Bool, "BOOL"}};
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&

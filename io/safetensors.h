@@ -5,7 +5,7 @@
 //    "__metadata__": {"<key>": "<string value>", ...}}
 // padded with spaces to a multiple of 8; then the data region, where each tensor's bytes lie
 // row-major and little-endian at [begin, end) counted from the region's start.
-// DTypes: F32, F64, BF16, F16, I32, I64, U8, BOOL (one byte, 0 or 1).
+// DTypes: F32, F64, BF16, F16, I32, I64, U8, I8, BOOL (one byte, 0 or 1).
 //
 // A zstd-compressed variant (conventionally ".safetensors.zst") is the whole file compressed
 // as one zstd stream; load_safetensors recognises it by its magic bytes, save_safetensors writes

@@ -96,14 +96,15 @@ const std::map<std::string, Setter>& setters() {
   return table;
 }
 
-// Keys that describe the checkpoint or its tooling and do not change the architecture.
+// Keys that describe the checkpoint or its tooling and do not change the architecture
+// (quantization_config says how the matrices are stored; io/quantized_weights.h reads it).
 const std::set<std::string>& ignored_keys() {
   static const std::set<std::string> keys = {
       "architectures", "model_type", "torch_dtype", "transformers_version", "bos_token_id",
       "eos_token_id", "pad_token_id", "use_cache", "pretraining_tp", "n_ctx", "summary_type",
       "summary_use_proj", "summary_activation", "summary_proj_to_labels",
       "summary_first_dropout", "task_specific_params", "scale_attn_weights",
-      "reorder_and_upcast_attn", "scale_attn_by_inverse_layer_idx"};
+      "reorder_and_upcast_attn", "scale_attn_by_inverse_layer_idx", "quantization_config"};
   return keys;
 }
 

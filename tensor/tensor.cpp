@@ -37,7 +37,8 @@ bool Tensor::is_sole_dense_owner() const {
 
 void* Tensor::data_ptr() const {
   BYTEGRAD_CHECK(storage()->resident(), "tensor of shape ", shape_str(shape()), " ", dtype(),
-                 ": its memory is released (a sharded parameter reached outside its gather)");
+                 ": its memory is released (a sharded parameter reached outside its gather, or a quantized "
+                 "directory's matrix loaded without its float32 copy)");
   return static_cast<char*>(storage()->data()) + offset() * int64_t(dtype_size(dtype()));
 }
 
@@ -77,6 +78,7 @@ BYTEGRAD_INSTANTIATE(int32_t)
 BYTEGRAD_INSTANTIATE(int64_t)
 BYTEGRAD_INSTANTIATE(bool)
 BYTEGRAD_INSTANTIATE(uint8_t)
+BYTEGRAD_INSTANTIATE(int8_t)
 BYTEGRAD_INSTANTIATE(BFloat16)
 BYTEGRAD_INSTANTIATE(Float16)
 #undef BYTEGRAD_INSTANTIATE

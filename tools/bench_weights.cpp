@@ -9,6 +9,9 @@
 //   greedy agreement: from each document's first 8 tokens, --new-tokens tokens decoded greedily
 //     in each format; how many equal float32's, position by position, and how many lead up to
 //     the first difference.
+// Each --quantized DIR (a quantized model directory exported from the same model, e.g. by
+// `bytegrad export --weights int8`) adds a row decoded from its stored matrices, loaded as they
+// are: it should repeat its format's converted row.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -39,11 +42,12 @@ struct Quality {
 };
 
 Quality measure(nn::CausalLM& model, const std::vector<std::vector<int64_t>>& documents, WeightFormat weights,
-                int64_t new_tokens) {
+                int64_t new_tokens, const QuantizedWeights* stored = nullptr) {
   Quality quality;
   infer::GenerationOptions options;
   options.temperature = 0;
   options.weights = weights;
+  options.stored_weights = stored;
   for (const std::vector<int64_t>& ids : documents) {
     options.max_gen_len = 0;
     options.echo = options.logprobs = true;
@@ -84,11 +88,10 @@ int run_bench_weights(const Args& args) {
   std::printf("%s on %zu held-out documents of %s (%zu held out), greedy runs of %lld tokens from %lld\n",
               options.get("--model").c_str(), documents.size(), options.get("--config").c_str(), split.eval.size(),
               (long long)new_tokens, (long long)kGreedyPrompt);
-  std::printf("%-9s %14s %9s %24s %20s\n", "weights", "held-out loss", "change", "greedy tokens as float32",
+  std::printf("%-17s %14s %9s %24s %20s\n", "weights", "held-out loss", "change", "greedy tokens as float32",
               "before a difference");
   const Quality exact = measure(*pretrained.model, documents, WeightFormat::Float32, new_tokens);
-  for (const WeightFormat format : {WeightFormat::Float32, WeightFormat::BFloat16, WeightFormat::Int8Groups}) {
-    const Quality q = format == WeightFormat::Float32 ? exact : measure(*pretrained.model, documents, format, new_tokens);
+  const auto print_row = [&](const std::string& label, const Quality& q) {
     int64_t same = 0, leading = 0, total = 0;
     for (size_t d = 0; d < q.greedy.size(); ++d) {
       const std::vector<int64_t>&a = q.greedy[d], &b = exact.greedy[d];
@@ -97,8 +100,23 @@ int run_bench_weights(const Args& args) {
       total += int64_t(b.size());
     }
     const double loss = q.nll_sum / double(q.scored), base = exact.nll_sum / double(exact.scored);
-    std::printf("%-9s %14.5f %+9.5f %15lld/%-8lld %12lld/%-8lld\n", kernels::cpu::weight_format_name(format).c_str(),
-                loss, loss - base, (long long)same, (long long)total, (long long)leading, (long long)total);
+    std::printf("%-17s %14.5f %+9.5f %15lld/%-8lld %12lld/%-8lld\n", label.c_str(), loss, loss - base, (long long)same,
+                (long long)total, (long long)leading, (long long)total);
+  };
+  for (const WeightFormat format : {WeightFormat::Float32, WeightFormat::BFloat16, WeightFormat::Int8Groups})
+    print_row(kernels::cpu::weight_format_name(format),
+              format == WeightFormat::Float32 ? exact : measure(*pretrained.model, documents, format, new_tokens));
+  for (const std::string& directory : options.values("--quantized")) {
+    io::PretrainedModel quantized = io::load_pretrained_model(directory);
+    BYTEGRAD_CHECK(!quantized.quantized.empty(), "bench weights: ", directory,
+                   " is not a quantized model directory (config.json has no quantization_config)");
+    BYTEGRAD_CHECK(quantized.model->config().vocab_size == pretrained.model->config().vocab_size, "bench weights: ",
+                   directory, " has a vocabulary of ", quantized.model->config().vocab_size, ", ",
+                   options.get("--model"), " one of ", pretrained.model->config().vocab_size);
+    const WeightFormat format = quantized.quantized.format;
+    print_row(kernels::cpu::weight_format_name(format) + ", stored",
+              measure(*quantized.model, documents, format, new_tokens, &quantized.quantized));
+    std::printf("  (stored: %s)\n", directory.c_str());
   }
   std::printf("loss in nats per token over %lld scored tokens\n", (long long)exact.scored);
   return 0;

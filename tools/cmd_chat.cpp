@@ -79,6 +79,7 @@ int run_chat(const Args& args) {
   const Options cli = parse_options(command_spec("chat"), args);
   infer::GenerationOptions generation = generation_options_from(cli);
   io::PretrainedModel pretrained = load_model_with_tokenizer(cli);
+  choose_weights(generation, cli, pretrained);
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;
   const ChatLayout layout =
       cli.value("--template") ? tokenizer::chat_layout_from_name(*cli.value("--template")) : default_layout(tok);

@@ -114,7 +114,9 @@ int run_generate(const Args& args) {
   generation.echo = cli.flag("--echo");
   generation.logprobs = cli.flag("--logprobs");
   const std::string prompt = cli.get("--prompt");
-  io::PretrainedModel pretrained = load_generation_model(cli);
+  io::PretrainedModel pretrained = load_generation_model(cli, cli.value("--soft-encoder").has_value());
+  // A soft encoder's words decode through the general path, in the model's float32 weights.
+  if (!cli.value("--soft-encoder")) choose_weights(generation, cli, pretrained);
   if (pretrained.model->model_type() == "tfree") return generate_tfree_words(cli, generation, prompt, pretrained);
   require_tokenizer(pretrained, cli);
   const tokenizer::Tokenizer& tok = *pretrained.tokenizer;

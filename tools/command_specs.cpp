@@ -28,8 +28,9 @@ std::vector<OptionSpec> sampling_options() {
       {.name = "--top-p", .value = "P", .default_value = "0.9", .meaning = "nucleus sampling mass; 1 is off"},
       {.name = "--top-k", .value = "K", .default_value = "0", .meaning = "sample from the K likeliest tokens; 0 is off"},
       {.name = "--seed", .value = "S", .default_value = "0", .meaning = "random seed of the sampler"},
-      {.name = "--weights", .value = "float32|bfloat16|int8", .default_value = "float32",
-       .meaning = "stream a Llama's weights as bfloat16 or int8 groups of 64 while decoding (one prompt, CPU)"},
+      {.name = "--weights", .value = "float32|bfloat16|int8",
+       .meaning = "stream a Llama's weights as bfloat16 or int8 groups of 64 while decoding (one prompt, CPU); "
+                  "default: the format the model directory stores (float32 unless it is quantized)"},
       {.name = "--device", .value = "cpu|cuda|cuda:N", .default_value = "cpu",
        .meaning = "where the model runs (bytegrad info lists the devices); sampling stays on the CPU"},
   };
@@ -111,6 +112,9 @@ std::vector<CommandSpec> make_specs() {
            {.name = "--model", .value = "DIR", .meaning = "the Llama model directory, with its tokenizer", .required = true},
            {.name = "--documents", .value = "N", .default_value = "100", .meaning = "held-out documents to score"},
            {.name = "--new-tokens", .value = "N", .default_value = "32", .meaning = "greedy tokens decoded per document"},
+           {.name = "--quantized", .value = "DIR",
+            .meaning = "also a quantized directory of the same model (export --weights), decoded from its stored matrices",
+            .repeatable = true},
        }},
       {.name = "bench sharded-generate",
        .summary = "greedy decoding from a ZeRO-3-sharded model, gathered per layer per token or once per call (run under mpirun)",
@@ -210,14 +214,19 @@ std::vector<CommandSpec> make_specs() {
        .example = "bytegrad prep --config configs/shakespeare.json",
        .options = run_config_options()},
       {.name = "export",
-       .summary = "turn a training run into a Hugging Face model directory or a llama2.c .bin (float32 or int8)",
-       .usage = "bytegrad export --checkpoint RUN_DIR --out PATH [--format hf|llama2c|llama2c-q8]",
-       .example = "bytegrad export --checkpoint runs/shakespeare --format llama2c --out model.bin",
+       .summary = "turn a training run or a model directory into a Hugging Face model directory (float32, bfloat16 or int8) "
+                  "or a llama2.c .bin (float32 or int8)",
+       .usage = "bytegrad export --checkpoint RUN_DIR --out PATH [--format hf|llama2c|llama2c-q8] [--weights FORMAT]\n"
+                "       |  bytegrad export --model DIR --out DIR2 [--weights float32|bfloat16|int8]",
+       .example = "bytegrad export --checkpoint runs/shakespeare --format hf --weights int8 --out runs/shakespeare/model-int8",
        .options = {
-           {.name = "--checkpoint", .value = "RUN_DIR", .meaning = "training run directory (its newest checkpoint)",
-            .required = true},
+           {.name = "--checkpoint", .value = "RUN_DIR", .meaning = "training run directory (its newest checkpoint)"},
+           {.name = "--model", .value = "DIR", .meaning = "a model directory instead of a run (--format hf only)"},
            {.name = "--format", .value = "hf|llama2c|llama2c-q8", .default_value = "hf",
             .meaning = "what to write (llama2c-q8: int8 groups of 64, llama2.c's version 2 for runq.c)"},
+           {.name = "--weights", .value = "float32|bfloat16|int8", .default_value = "float32",
+            .meaning = "how an hf directory stores a Llama's matrices (int8: groups of 64, or the largest half of it "
+                       "dividing every row, with float32 scales); generate decodes a quantized directory in its format"},
            {.name = "--out", .value = "PATH", .meaning = "directory (hf) or file (llama2c, llama2c-q8) to write", .required = true},
        }},
       {.name = "sft",

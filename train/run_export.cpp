@@ -101,16 +101,39 @@ void save_model_tokenizer(const tokenizer::Tokenizer& tok, const fs::path& token
 }
 
 void save_run_model(const fs::path& directory, const nn::CausalLM& model, const tokenizer::Tokenizer* tokenizer,
-                    const fs::path& tokenizer_source) {
+                    const fs::path& tokenizer_source, const QuantizedWeights* quantized) {
   const bool byte_level = tokenizer && dynamic_cast<const tokenizer::ByteLevelBpe*>(&tokenizer->model());
-  io::save_pretrained_model(directory, model, byte_level ? tokenizer : nullptr);
+  io::save_pretrained_model(directory, model, byte_level ? tokenizer : nullptr, quantized);
   if (!tokenizer || byte_level) return;
   // Other tokenizers (SentencePiece) travel as their own files; config.json still gets their ids.
-  io::write_json((directory / "config.json").string(), io::hf_config_json(model, tokenizer));
+  io::write_json((directory / "config.json").string(), io::hf_config_json(model, tokenizer, quantized));
   save_model_tokenizer(*tokenizer, tokenizer_source, directory);
 }
 
-int64_t export_run_hf(const fs::path& run_directory, const fs::path& out) {
+namespace {
+
+// `model` saved at `out` in `weights`' format, matrices of `existing` in it kept as they are.
+void save_in_format(const fs::path& out, const nn::CausalLM& model, const tokenizer::Tokenizer* tokenizer,
+                    const fs::path& tokenizer_source, const ExportWeights& weights, const QuantizedWeights* existing) {
+  if (weights.format == kernels::cpu::WeightFormat::Float32) {
+    save_run_model(out, model, tokenizer, tokenizer_source);
+    return;
+  }
+  const QuantizedWeights quantized = io::quantize_model_weights(model, weights.format, weights.group, existing);
+  save_run_model(out, model, tokenizer, tokenizer_source, &quantized);
+}
+
+}  // namespace
+
+void export_model_hf(const fs::path& model_directory, const fs::path& out, const ExportWeights& weights) {
+  BYTEGRAD_CHECK(!fs::exists(out) || !fs::exists(model_directory) || !fs::equivalent(model_directory, out), out.string(),
+                 ": the export would overwrite the model directory it reads; choose another --out");
+  const io::PretrainedModel source = io::load_pretrained_model(model_directory);
+  save_in_format(out, *source.model, source.tokenizer ? &*source.tokenizer : nullptr, model_directory, weights,
+                 &source.quantized);
+}
+
+int64_t export_run_hf(const fs::path& run_directory, const fs::path& out, const ExportWeights& weights) {
   const RunModel run = load_run_model(run_directory);
   Generator generator(0);
   const std::unique_ptr<nn::CausalLM> model_owner = nn::build_causal_lm(run.model_type, run.config, generator);
@@ -120,7 +143,7 @@ int64_t export_run_hf(const fs::path& run_directory, const fs::path& out) {
   } catch (const std::exception& e) {
     throw Error(concat(run.checkpoint.string(), ": the weights do not fit the run's model config: ", e.what()));
   }
-  save_run_model(out, model, run.tokenizer ? &*run.tokenizer : nullptr, run.tokenizer_source);
+  save_in_format(out, model, run.tokenizer ? &*run.tokenizer : nullptr, run.tokenizer_source, weights, nullptr);
   return run.step;
 }
 

@@ -17,6 +17,7 @@
 #include "tokenizer/tokenizer.h"
 #include "train/run_config.h"
 #include "io/llama2c_export.h"
+#include "io/quantized_weights.h"
 #include "io/safetensors.h"
 
 namespace bytegrad::train {
@@ -59,12 +60,28 @@ void save_model_tokenizer(const tokenizer::Tokenizer& tokenizer, const std::file
                           const std::filesystem::path& directory);
 
 // `model` as a Hugging Face model directory with the run's tokenizer (save_model_tokenizer) and
-// its BOS/EOS ids in config.json.
+// its BOS/EOS ids in config.json; with `quantized`, a quantized directory (io/quantized_weights.h).
 void save_run_model(const std::filesystem::path& directory, const nn::CausalLM& model,
-                    const tokenizer::Tokenizer* tokenizer, const std::filesystem::path& tokenizer_source);
+                    const tokenizer::Tokenizer* tokenizer, const std::filesystem::path& tokenizer_source,
+                    const QuantizedWeights* quantized = nullptr);
+
+// The matrices written for `weights` (Float32: none, a plain directory), as `generate --weights`
+// converts them: int8 groups of 64, or the largest half of it that divides every row.
+struct ExportWeights {
+  kernels::cpu::WeightFormat format = kernels::cpu::WeightFormat::Float32;
+  int64_t group = 64;
+};
 
 // Hugging Face model directory at `out` from a run; returns the checkpoint step exported.
-int64_t export_run_hf(const std::filesystem::path& run_directory, const std::filesystem::path& out);
+int64_t export_run_hf(const std::filesystem::path& run_directory, const std::filesystem::path& out,
+                      const ExportWeights& weights = {});
+
+// Hugging Face model directory at `out` from the model directory `model_directory`, its
+// tokenizer files beside: in another weight format (a float32 directory as int8 groups, an int8
+// one as float32, ...). Matrices the source stores in the same format and group are written as
+// they are, not quantized again.
+void export_model_hf(const std::filesystem::path& model_directory, const std::filesystem::path& out,
+                     const ExportWeights& weights);
 
 // llama2.c's .bin at `out` from a Llama run (`version`: run.c's float32 one or runq.c's int8 one,
 // io/llama2c_export.h) and, when the run has a tokenizer, llama2.c's tokenizer.bin beside it

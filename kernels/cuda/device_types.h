@@ -63,6 +63,7 @@ template <typename Fn> decltype(auto) visit_device_dtype(DType dtype, Fn&& fn) {
     case DType::Int64: return fn.template operator()<int64_t>();
     case DType::Bool: return fn.template operator()<bool>();
     case DType::UInt8: return fn.template operator()<uint8_t>();
+    case DType::Int8: return fn.template operator()<int8_t>();
   }
   throw Error(concat("cuda: unknown dtype ", int(dtype)));
 }

@@ -46,5 +46,8 @@ template void integer_gemm<int64_t>(cudaStream_t, const int64_t*, const int64_t*
 template void integer_gemm<uint8_t>(cudaStream_t, const uint8_t*, const uint8_t*, uint8_t*,
                                     int64_t, int64_t, int64_t, bool, bool, int64_t, int64_t,
                                     int64_t);
+template void integer_gemm<int8_t>(cudaStream_t, const int8_t*, const int8_t*, int8_t*,
+                                   int64_t, int64_t, int64_t, bool, bool, int64_t, int64_t,
+                                   int64_t);
 
 }  // namespace bytegrad::kernels::cuda

@@ -126,10 +126,10 @@ TEST_CASE("bytegrad generate decodes with passive OpenMP threads unless the call
   // The program restarts itself with the variable set; its speed line says what it ran under.
   const CommandResult restarted = run_bytegrad(arguments, "", "cli_tests", "env -u OMP_WAIT_POLICY");
   REQUIRE_MESSAGE(restarted.status == 0, restarted.err);
-  CHECK_MESSAGE(restarted.err.find("OMP_WAIT_POLICY=passive)") != std::string::npos, restarted.err);
+  CHECK_MESSAGE(restarted.err.find("OMP_WAIT_POLICY=passive;") != std::string::npos, restarted.err);
   const CommandResult chosen = run_bytegrad(arguments, "", "cli_tests", "OMP_WAIT_POLICY=active");
   REQUIRE_MESSAGE(chosen.status == 0, chosen.err);
-  CHECK_MESSAGE(chosen.err.find("OMP_WAIT_POLICY=active)") != std::string::npos, chosen.err);
+  CHECK_MESSAGE(chosen.err.find("OMP_WAIT_POLICY=active;") != std::string::npos, chosen.err);
   CHECK(chosen.out == restarted.out);
 }
 
@@ -225,6 +225,23 @@ TEST_CASE("bytegrad chat answers each line with the reply generate() gives the c
     history.push_back({"assistant", text});
   }
   CHECK(run.out == expected);
+}
+
+TEST_CASE("bytegrad chat on a quantized directory decodes in its format, as chat --weights on float32") {
+  const fs::path dir = tiny_model_directory("llama");
+  const fs::path quantized = scratch("model_llama_int8");
+  const CommandResult exported =
+      run_bytegrad("export --model '" + dir.string() + "' --weights int8 --out '" + quantized.string() + "'");
+  REQUIRE_MESSAGE(exported.status == 0, exported.err);
+  const std::string options = "' --temperature 0 --max-new-tokens 8";
+  const CommandResult stored = run_bytegrad("chat --model '" + quantized.string() + options, "hello there\nthe cat\n");
+  const CommandResult converted =
+      run_bytegrad("chat --model '" + dir.string() + options + " --weights int8", "hello there\nthe cat\n");
+  REQUIRE_MESSAGE(stored.status == 0, stored.err);
+  REQUIRE_MESSAGE(converted.status == 0, converted.err);
+  CHECK(stored.err.find("int8 weights, stored in the model directory") != std::string::npos);
+  CHECK(converted.err.find("int8 weights, converted from float32 at start") != std::string::npos);
+  CHECK(stored.out == converted.out);
 }
 
 TEST_CASE("bytegrad chat on a tokenizer without markers names what it lacks and how to train them in") {

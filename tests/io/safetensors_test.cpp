@@ -30,6 +30,7 @@ io::TensorMap every_dtype() {
   tensors.emplace("int32", from_vector(std::vector<int32_t>{-7, 0, 2147483647}));
   tensors.emplace("int64", from_vector(std::vector<int64_t>{-1, int64_t(1) << 40}, {2, 1}));
   tensors.emplace("uint8", from_vector(std::vector<uint8_t>{0, 127, 255}));
+  tensors.emplace("int8", from_vector(std::vector<int8_t>{-128, -1, 0, 127}, {2, 2}));
   tensors.emplace("bool", from_vector(std::vector<bool>{true, false, true}, {3}, {kBool, kCPU}));
   tensors.emplace("scalar", scalar_tensor(4.5));
   tensors.emplace("empty", zeros({0, 4}));
@@ -68,6 +69,17 @@ TEST_CASE("safetensors: every dtype round-trips with its metadata") {
   const io::SafetensorsContents loaded = io::load_safetensors(path);
   check_same(loaded.tensors, every_dtype());
   CHECK(loaded.metadata == Metadata{{"format", "pt"}, {"step", "12"}});
+}
+
+TEST_CASE("safetensors: int8 tensors are stored as I8, one byte each, as PyTorch's safetensors names them") {
+  const std::string path = scratch_directory("safetensors_int8") + "/int8.safetensors";
+  io::save_safetensors(path, {{"q", from_vector(std::vector<int8_t>{-3, 5, -128}, {3})}});
+  const std::vector<char> bytes = read_bytes(path);
+  const std::string text(bytes.begin(), bytes.end());
+  CHECK(text.find("\"dtype\":\"I8\"") != std::string::npos);
+  CHECK(safetensors_dtype(kInt8) == "I8");
+  CHECK(dtype_from_safetensors("I8", "test") == kInt8);
+  CHECK(io::load_safetensors(path).tensors.at("q").to_vector<int8_t>() == std::vector<int8_t>{-3, 5, -128});
 }
 
 TEST_CASE("safetensors: the data region starts 8-byte aligned") {

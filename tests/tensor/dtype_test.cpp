@@ -1,5 +1,5 @@
-// Element types: bfloat16 and float16 rounding, promotion, conversions between every dtype, and
-// arithmetic in half precision (conversions and ops on every test device).
+// Element types: bfloat16 and float16 rounding, promotion, conversions between every dtype (int8
+// included), and arithmetic in half precision (conversions and ops on every test device).
 #include <limits>
 
 #include "tests/devices.h"
@@ -33,6 +33,37 @@ TEST_CASE("promotion follows PyTorch: floats beat integers, the wider float wins
   CHECK(promote_types(kBFloat16, kFloat16) == kFloat32);
   CHECK(promote_types(kBool, kInt32) == kInt32);
   CHECK(promote_types(kUInt8, kInt64) == kInt64);
+  CHECK(promote_types(kInt8, kInt32) == kInt32);
+  CHECK(promote_types(kInt8, kFloat16) == kFloat16);
+  // uint8 with int8 is int16 in PyTorch; int32 is our narrowest type holding both ranges.
+  CHECK(promote_types(kUInt8, kInt8) == kInt32);
+  CHECK(promote_types(kInt8, kUInt8) == kInt32);
+}
+
+TEST_CASE("int8 is a signed byte: its size, name and integral kind") {
+  CHECK(dtype_size(kInt8) == 1);
+  CHECK(dtype_name(kInt8) == "int8");
+  CHECK(is_integral(kInt8));
+  CHECK_FALSE(is_floating(kInt8));
+  CHECK(dtype_of<int8_t>() == kInt8);
+}
+
+TEST_CASE("int8 tensors convert to and from every dtype, copy and move between devices") {
+  for_each_device([](Device device) {
+    const std::vector<int8_t> values = {-128, -7, 0, 1, 127, 42};
+    const Tensor q = from_vector(values, {2, 3}, {kInt8, device});
+    CHECK(q.dtype() == kInt8);
+    CHECK(q.to_vector<int8_t>() == values);
+    for (DType d : {kFloat32, kFloat64, kInt32, kInt64}) {
+      INFO(dtype_name(d));
+      testing::check_values(to(q, d), {-128, -7, 0, 1, 127, 42});
+      CHECK(to(to(q, d), kInt8).to_vector<int8_t>() == values);
+    }
+    testing::check_values(to(q, kBool), {1, 1, 0, 1, 1, 1});
+    // A transposed int8 tensor copies element by element in logical order.
+    CHECK(to(transpose(q, 0, 1), kInt32).to_vector<int32_t>() == std::vector<int32_t>{-128, 1, -7, 127, 0, 42});
+    CHECK(q.to(kCPU).to_vector<int8_t>() == values);
+  });
 }
 
 TEST_CASE("to(dtype) converts every dtype pair through a strided copy") {

@@ -112,8 +112,8 @@ TEST_CASE("the parser names a missing value, a missing required option and a str
     return error_of([&] { parse_options(command_spec(command), args); });
   };
   CHECK(error("export", {"--out"}) == "bytegrad export: option --out needs a value PATH (see bytegrad export --help)");
-  CHECK(error("export", {"--out", "x"}) ==
-        "bytegrad export: missing required option --checkpoint RUN_DIR (see bytegrad export --help)");
+  CHECK(error("export", {"--checkpoint", "x"}) ==
+        "bytegrad export: missing required option --out PATH (see bytegrad export --help)");
   CHECK(error("plot", {}) == "bytegrad plot: missing METRICS.jsonl (see bytegrad plot --help)");
   CHECK(error("plot", {"a", "b"}) == "bytegrad plot: unexpected argument 'b' (see bytegrad plot --help)");
   CHECK(contains(error_of([] { parse_options(command_spec("info"), {}).value("--prompt"); }),

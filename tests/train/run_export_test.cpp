@@ -72,6 +72,38 @@ TEST_CASE("run export: the newest checkpoint becomes a model directory with the 
   CHECK(int64_t(std::filesystem::file_size(run + "/model.bin")) == 7 * 4 + floats * 4);
 }
 
+TEST_CASE("run export: --weights int8 writes the checkpoint's matrices as int8 groups beside the tokenizer") {
+  const std::string run = scratch_directory("run_export_int8");
+  Generator generator(4);
+  std::optional<nn::Llama> holder;
+  nn::CausalLM& model = write_run(run, generator, holder);
+  CHECK(export_run_hf(run, run + "/model-int8", {kernels::cpu::WeightFormat::Int8Groups, 64}) == 10);
+  const io::PretrainedModel loaded = io::load_pretrained_model(run + "/model-int8");
+  // Rows of 16 and 24 values: groups of 64 shrink to 8.
+  CHECK(loaded.quantized.format == kernels::cpu::WeightFormat::Int8Groups);
+  CHECK(loaded.quantized.group == 8);
+  const io::TensorMap checkpoint = model.state_dict();
+  for (const auto& [name, matrix] : loaded.quantized.matrices) {
+    INFO(name);
+    const QuantizedMatrix expected = quantize_matrix(checkpoint.at(name), kernels::cpu::WeightFormat::Int8Groups, 8, name);
+    CHECK(matrix.values.to_vector<int8_t>() == expected.values.to_vector<int8_t>());
+    CHECK(matrix.scales.to_vector<float>() == expected.scales.to_vector<float>());
+  }
+  CHECK(loaded.quantized.matrices.size() == 1 + 7);  // tied: the embedding and one layer's seven
+  REQUIRE(loaded.tokenizer.has_value());
+  CHECK(loaded.tokenizer->encode("abc abd ab") ==
+        tokenizer::load_hf_tokenizer_json(run + "/tokenizer.json").encode("abc abd ab"));
+
+  // From the model directory written above, back to float32: the dequantized values.
+  export_model_hf(run + "/model-int8", run + "/model-float32", {});
+  const io::PretrainedModel plain = io::load_pretrained_model(run + "/model-float32");
+  CHECK(plain.quantized.empty());
+  const Tensor ids = from_vector<int64_t>({1, 2, 3, 258}, {1, 4});
+  check_close(plain.model->forward(ids), loaded.model->forward(ids), 0, 0);
+  CHECK(error_of([&] { export_model_hf(run + "/model-int8", run + "/model-int8/", {}); })
+            .find("the export would overwrite the model directory it reads") != std::string::npos);
+}
+
 namespace {
 
 // One entry of llama2.c's tokenizer.bin as run.c reads it.
