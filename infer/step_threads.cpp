@@ -23,13 +23,19 @@ void StepThreads::record(double seconds) {
 
 void StepThreads::finish_block(double per_step) {
   const bool was_ahead = shared_ahead();
+  // A probe's block replaces its choice's estimate, which is as old as the previous probe.
   double& estimate = estimate_[block_shares_];
-  estimate = measured_[block_shares_] ? (estimate + per_step) / 2 : per_step;
+  estimate = measured_[block_shares_] && !probing() ? (estimate + per_step) / 2 : per_step;
   measured_[block_shares_] = true;
   if (probing()) {
     // The probed choice won when the lead changed hands.
     probe_every_ = shared_ahead() != was_ahead ? kProbeEvery : std::min(2 * probe_every_, kMaxProbeEvery);
     next_probe_ = block_ + probe_every_;
+  } else if (block_ >= 2 && shared_ahead() != was_ahead) {
+    // The leader lost the lead in a block of its own: one slow block may have been a passing
+    // interruption, so the choice it lost to is checked again after one block, not kProbeEvery.
+    probe_every_ = kProbeEvery;
+    next_probe_ = block_ + 2;
   }
   ++block_;
   step_in_block_ = 0;

@@ -12,11 +12,13 @@
 //     then, so that a change in the machine's load is noticed;
 //   - a probe that loses doubles the wait before the next one (from kProbeEvery blocks up to
 //     kMaxProbeEvery), so a choice that keeps losing costs a vanishing share of the steps; a
-//     probe that wins resets it;
+//     probe that wins resets it; a leader that loses the lead in a block of its own is probed
+//     again after one block (one interrupted block on an idle machine costs one block, not eight);
 //   - a trial or probe of sharing ends at its first step slower than kAbandon times serial's
 //     estimate: on a busy machine such a step waited for a helper's time slice (milliseconds), and
 //     finishing the block would wait for several more;
-//   - each choice's estimate is the mean of its latest block and its previous estimate.
+//   - the leader's estimate is the mean of its latest block and its previous estimate; a probe's
+//     block replaces its choice's estimate, which dates from the previous probe.
 #pragma once
 
 #include <cstdint>

@@ -68,6 +68,19 @@ TEST_CASE("step threads: shared steps that are mostly fast but sometimes wait a 
   CHECK_FALSE(threads.share_next());
 }
 
+TEST_CASE("step threads: a leader that loses one block of its own is probed again after one block") {
+  StepThreads threads(true);
+  shared_steps(threads, 12 * StepThreads::kBlock, 1e-3, 2e-3);  // sharing ahead
+  REQUIRE(threads.share_next());
+  // One shared block interrupted: 20 ms in its second step puts the block behind serial.
+  for (int64_t step = 0; step < StepThreads::kBlock; ++step) threads.record(step == 1 ? 20e-3 : 1e-3);
+  CHECK_FALSE(threads.share_next());
+  CHECK(shared_steps(threads, StepThreads::kBlock, 1e-3, 2e-3) == 0);  // one serial block
+  CHECK(threads.share_next());                                          // then sharing again
+  shared_steps(threads, StepThreads::kBlock, 1e-3, 2e-3);               // and it wins the probe
+  CHECK(shared_steps(threads, 7 * StepThreads::kBlock, 1e-3, 2e-3) == 7 * StepThreads::kBlock);  // to the next probe
+}
+
 TEST_CASE("step threads: a machine that gets busy turns sharing off, and idle again, on") {
   StepThreads threads(true);
   shared_steps(threads, 40 * StepThreads::kBlock, 1e-3, 2e-3);  // idle: sharing ahead
