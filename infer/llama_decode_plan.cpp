@@ -54,6 +54,14 @@ int64_t fitting_group(int64_t group, const nn::ModelConfig& config) {
   return fitting_int8_group(group, lengths);
 }
 
+// Names the size of a plan's steps, for step_threads_for: plans of one shape take about as long a
+// step, so what one measured holds for the next.
+std::string step_shape(const nn::ModelConfig& config, WeightFormat format) {
+  return concat(config.hidden_size, "x", config.num_hidden_layers, " mlp ", config.mlp_size(), " heads ",
+                config.num_attention_heads, "/", config.kv_heads(), " vocab ", config.vocab_size, " ",
+                kernels::cpu::weight_format_name(format));
+}
+
 }  // namespace
 
 bool LlamaDecodePlan::supports(const nn::CausalLM& model, const nn::KVCache& cache, WeightFormat format,
@@ -74,7 +82,7 @@ LlamaDecodePlan::LlamaDecodePlan(const nn::CausalLM& model, nn::KVCache& cache, 
              : usable(stored, format)          ? usable(stored, format)->group
                                                : fitting_group(group, model.config())),
       stored_(usable(stored, format)),
-      threads_(kernels::cpu::sharing_threads() > 1) {
+      threads_(step_threads_for(step_shape(model.config(), format), kernels::cpu::sharing_threads() > 1)) {
   const nn::ModelConfig& config = model_.config();
   hidden_ = config.hidden_size;
   heads_ = config.num_attention_heads;

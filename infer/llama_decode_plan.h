@@ -115,7 +115,9 @@ class LlamaDecodePlan {
   kernels::cpu::AlignedVector<float> x_, xb_, q_, attended_, hidden_layer_, up_, scores_;
   Tensor logits_;  // [1, 1, vocab]
   std::vector<kernels::cpu::RowBlock> qkv_blocks_;  // q, then each key head, then each value head
-  StepThreads threads_;  // whether steps share their products, from their measured times
+  // Whether steps share their products, from measured times; shared by this thread's plans of
+  // the same shape (step_threads_for).
+  StepThreads& threads_;
 };
 
 }  // namespace bytegrad::infer

@@ -1,6 +1,7 @@
 #include "infer/step_threads.h"
 
 #include <algorithm>
+#include <map>
 
 namespace bytegrad::infer {
 
@@ -41,6 +42,11 @@ void StepThreads::finish_block(double per_step) {
   step_in_block_ = 0;
   block_seconds_ = 0;
   block_shares_ = choose_sharing();
+}
+
+StepThreads& step_threads_for(const std::string& shape, bool helpers) {
+  thread_local std::map<std::string, StepThreads> by_shape;  // per thread: StepThreads is not shared
+  return by_shape.try_emplace(shape, helpers).first->second;
 }
 
 }  // namespace bytegrad::infer

@@ -19,9 +19,15 @@
 //     finishing the block would wait for several more;
 //   - the leader's estimate is the mean of its latest block and its previous estimate; a probe's
 //     block replaces its choice's estimate, which dates from the previous probe.
+//
+// What sharing costs is a property of the machine and of the step's size, not of one plan, so
+// the choice is kept per thread and step shape (step_threads_for): a second generate call in a
+// process (a chat turn, the next prompt, a benchmark's next repeat) starts from what the first
+// learned instead of paying for both trials again.
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace bytegrad::infer {
 
@@ -60,5 +66,9 @@ class StepThreads {
   int64_t probe_every_ = kProbeEvery;  // blocks between probes
   int64_t next_probe_ = 1 + kProbeEvery;
 };
+
+// The StepThreads of this thread's steps of one `shape` (a key naming the step's size: a model's
+// dimensions and weight format), made with `helpers` on first use and kept for the thread's life.
+StepThreads& step_threads_for(const std::string& shape, bool helpers);
 
 }  // namespace bytegrad::infer

@@ -3,6 +3,8 @@
 // only), and a change in the step times changes the choice.
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include "infer/step_threads.h"
 
 namespace bytegrad::infer {
@@ -89,6 +91,18 @@ TEST_CASE("step threads: a machine that gets busy turns sharing off, and idle ag
   CHECK_FALSE(threads.share_next());
   shared_steps(threads, 300 * StepThreads::kBlock, 1e-3, 2e-3);  // idle again: a probe finds sharing ahead
   CHECK(threads.share_next());
+}
+
+TEST_CASE("step threads: what one plan learned holds for the next of its shape, on its thread") {
+  StepThreads& first = step_threads_for("test shape a", true);
+  shared_steps(first, 3 * StepThreads::kBlock, 1e-3, 2e-3);  // past both trials: sharing ahead
+  StepThreads& again = step_threads_for("test shape a", true);
+  CHECK(&again == &first);
+  CHECK(again.share_next());  // no serial trial block for the next plan
+  CHECK_FALSE(step_threads_for("test shape b", true).share_next());  // another shape starts over
+  const StepThreads* other_thread = nullptr;
+  std::thread([&] { other_thread = &step_threads_for("test shape a", true); }).join();
+  CHECK(other_thread != &first);
 }
 
 }  // namespace
