@@ -24,19 +24,7 @@ using testing::SmallModel;
 
 // Large enough that every product of a step splits between threads (gemv.h shares work from
 // 2^15 multiply-adds): q/k/v 256 x 128 rows, gate/up 352 x 128, the head 512 x 128.
-nn::ModelConfig shared_work_config(bool tied) {
-  nn::ModelConfig config;
-  config.vocab_size = 512;
-  config.hidden_size = 128;
-  config.num_hidden_layers = 2;
-  config.num_attention_heads = 4;
-  config.num_key_value_heads = 2;
-  config.intermediate_size = 352;
-  config.max_position_embeddings = 48;
-  config.tie_word_embeddings = tied;
-  config.initializer_range = 0.1;
-  return config;
-}
+nn::ModelConfig shared_work_config(bool tied) { return testing::small_llama_config(512, 128, 352, 48, tied, 0.1); }
 
 int64_t last_argmax(const Tensor& logits) {  // logits [1, T, V]
   return argmax(select(select(logits, 0, 0), 0, logits.size(1) - 1)).item<int64_t>();

@@ -24,19 +24,7 @@ using testing::SmallModel;
 
 // Rows of 128 and 352 values: int8 groups of 64 shrink to 32 (352 = 11 * 32), in the plan's
 // conversion and in the export alike.
-nn::ModelConfig quantized_config(bool tied) {
-  nn::ModelConfig config;
-  config.vocab_size = 256;
-  config.hidden_size = 128;
-  config.num_hidden_layers = 2;
-  config.num_attention_heads = 4;
-  config.num_key_value_heads = 2;
-  config.intermediate_size = 352;
-  config.max_position_embeddings = 48;
-  config.tie_word_embeddings = tied;
-  config.initializer_range = 0.1;
-  return config;
-}
+nn::ModelConfig quantized_config(bool tied) { return testing::small_llama_config(256, 128, 352, 48, tied, 0.1); }
 
 // The float32 directory and the `format` one of the same random Llama, loaded back.
 struct Directories {

@@ -24,6 +24,24 @@ inline nn::ModelConfig small_model_config(const std::string& model_type) {
   return config;
 }
 
+// A grouped-query Llama of 2 layers, 4 query heads and 2 key/value heads, with the given sizes:
+// the decode-plan tests pick row lengths (hidden, mlp) that make the products split between
+// threads or the int8 groups shrink.
+inline nn::ModelConfig small_llama_config(int64_t vocab, int64_t hidden, int64_t mlp, int64_t positions, bool tied,
+                                         double initializer_range) {
+  nn::ModelConfig config;
+  config.vocab_size = vocab;
+  config.hidden_size = hidden;
+  config.num_hidden_layers = 2;
+  config.num_attention_heads = 4;
+  config.num_key_value_heads = 2;
+  config.intermediate_size = mlp;
+  config.max_position_embeddings = positions;
+  config.tie_word_embeddings = tied;
+  config.initializer_range = initializer_range;
+  return config;
+}
+
 // A model with its generator, which must outlive it.
 struct SmallModel {
   explicit SmallModel(const std::string& model_type, uint64_t seed = 7)

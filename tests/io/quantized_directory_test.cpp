@@ -13,6 +13,7 @@
 #include "io/model_directory.h"
 #include "io/quantized_weights.h"
 #include "kernels/cpu/weight_rows.h"
+#include "tests/infer/small_models.h"
 #include "tests/scratch_directory.h"
 #include "tests/test_util.h"
 
@@ -26,19 +27,7 @@ using namespace bytegrad::testing;
 
 // Rows of 64 and 128 values, so that int8 groups of 64 fit every matrix; weights spread like a
 // trained model's (initializer_range 0.2), with a few large values per matrix.
-nn::ModelConfig quantized_config(bool tied) {
-  nn::ModelConfig c;
-  c.vocab_size = 96;
-  c.hidden_size = 64;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.intermediate_size = 128;
-  c.max_position_embeddings = 32;
-  c.tie_word_embeddings = tied;
-  c.initializer_range = 0.2;
-  return c;
-}
+nn::ModelConfig quantized_config(bool tied) { return small_llama_config(96, 64, 128, 32, tied, 0.2); }
 
 struct SavedModel {
   Generator generator{11};

@@ -10,6 +10,7 @@
 #include "bytegrad.h"
 #include "io/model_directory.h"
 #include "tests/cli_runner.h"
+#include "tests/infer/small_models.h"
 #include "tokenizer/bpe_trainer.h"
 #include "tokenizer/load.h"
 
@@ -32,15 +33,8 @@ fs::path float32_directory() {
   tokenizer::write_tokenizer_json(trained, dir / "source_tokenizer.json");
   const tokenizer::Tokenizer tok = tokenizer::load_hf_tokenizer_json(dir / "source_tokenizer.json");
   fs::remove(dir / "source_tokenizer.json");
-  nn::ModelConfig config;
-  config.vocab_size = int64_t(tok.vocab_size());
-  config.hidden_size = 64;
-  config.num_hidden_layers = 2;
-  config.num_attention_heads = 4;
-  config.num_key_value_heads = 2;
-  config.intermediate_size = 128;
-  config.max_position_embeddings = 64;
-  config.initializer_range = 0.2;
+  const nn::ModelConfig config =
+      testing::small_llama_config(int64_t(tok.vocab_size()), 64, 128, 64, /*tied=*/false, 0.2);
   Generator generator(5);
   const std::unique_ptr<nn::CausalLM> model = nn::build_causal_lm("llama", config, generator);
   io::save_pretrained_model(dir, *model, &tok);
