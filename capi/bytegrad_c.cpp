@@ -165,6 +165,12 @@ bytegrad_status bytegrad_generate(bytegrad_model* model, const char* prompt, con
     generation.top_k = settings.top_k;
     generation.seed = settings.seed;
     if (tok.eos_id()) generation.stop_tokens = {*tok.eos_id()};
+    const io::PretrainedModel& pretrained = model->pretrained;
+    if (!pretrained.quantized.empty() && pretrained.model->device() == kCPU) {
+      // A quantized directory decodes from its stored matrices, in their format.
+      generation.weights = pretrained.quantized.format;
+      generation.stored_weights = &pretrained.quantized;
+    }
     generation.validate();
 
     // The text is built from the streamed pieces, so a stopped run still returns what it made.

@@ -91,7 +91,8 @@ typedef int (*bytegrad_token_callback)(int64_t token, const char* text, void* us
 /* Continues `prompt` (encoded with the tokenizer's BOS/EOS template) until the tokenizer's end
  * of sequence token, max_new_tokens, or the callback asks to stop. `options` and `on_token` may
  * be NULL (defaults; no streaming). When `text` is not NULL it receives the whole generated text
- * (free with bytegrad_free). */
+ * (free with bytegrad_free). A quantized model directory (int8 groups or bfloat16, written by
+ * `bytegrad export --weights`) decodes from its stored matrices, as `bytegrad generate` does. */
 bytegrad_status bytegrad_generate(bytegrad_model* model, const char* prompt, const bytegrad_generate_options* options,
                                   bytegrad_token_callback on_token, void* user_data, char** text);
 
