@@ -24,6 +24,17 @@ PreparedVector prepare(const WeightRows& w, int64_t cols, const float* x) {
   return {x, quantized.data(), scales.data()};
 }
 
+// Runs rows(begin, end) over [0, n): shared between threads when chunks are shared now, else in
+// one piece. Every format's rows come out the same bits however the rows are cut
+// (float32_rows.h), so the two give the same results.
+template <typename Rows>
+void run_rows(int64_t n, int64_t work, const Rows& rows) {
+  if (chunks_shared_now())
+    share_ranges(n, work, rows);
+  else
+    rows(int64_t(0), n);
+}
+
 }  // namespace
 
 void gemv_blocks(std::span<const RowBlock> blocks, int64_t cols, const float* x, bool accumulate) {
@@ -41,12 +52,7 @@ void gemv_blocks(std::span<const RowBlock> blocks, int64_t cols, const float* x,
       if (first >= end) break;
     }
   };
-  // Every format's rows come out the same bits however the rows are cut (float32_rows.h), so
-  // a product that is not shared runs in one piece.
-  if (chunks_shared_now())
-    share_ranges(total, total * cols, rows_between);
-  else
-    rows_between(0, total);
+  run_rows(total, total * cols, rows_between);
 }
 
 void swiglu_gemv(const WeightRows& gate, const WeightRows& up, int64_t rows, int64_t cols, const float* x,
@@ -58,10 +64,7 @@ void swiglu_gemv(const WeightRows& gate, const WeightRows& up, int64_t rows, int
     weight_rows_times(up.from_row(begin, cols), n, cols, prepared, scratch + begin, false);
     for (int64_t i = begin; i < end; ++i) out[i] = out[i] / (1.0f + std::exp(-out[i])) * scratch[i];
   };
-  if (chunks_shared_now())  // as in gemv_blocks: the same bits in one piece
-    share_ranges(rows, 2 * rows * cols, rows_between);
-  else
-    rows_between(0, rows);
+  run_rows(rows, 2 * rows * cols, rows_between);
 }
 
 }  // namespace bytegrad::kernels::cpu

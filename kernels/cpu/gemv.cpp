@@ -40,7 +40,7 @@ class ChunkSharing {
   // Runs body(context, c) for every c in [0, chunks), on this thread and any helper awake.
   // Serially when there are no helpers or another thread is using them.
   void run(int64_t chunks, Body body, const void* context) {
-    if (helpers_.empty() || inside_chunk || omp_in_parallel()) {  // nested: run here
+    if (!would_share()) {  // no helpers, or nested: run here
       for (int64_t c = 0; c < chunks; ++c) body(context, c);
       return;
     }
